@@ -1,0 +1,15 @@
+/* embodied/embodied.h — umbrella header of the embodied library. */
+#ifndef EMBODIED_H
+#define EMBODIED_H
+
+#include "embodied/error.h"
+#include "embodied/table.h"
+#include "embodied/io.h"
+#include "embodied/import.h"
+#include "embodied/solver.h"
+#include "embodied/accounts.h"
+#include "embodied/results.h"
+#include "embodied/synth.h"
+#include "embodied/version.h"
+
+#endif

@@ -1,0 +1,36 @@
+/* embodied/import.h — importers from the text layouts MRIO databases ship in.
+ * Each builds an in-memory emb_table (T in memory) that emb_table_write_h5()
+ * saves in the embodied-mrio format. */
+#ifndef EMBODIED_IMPORT_H
+#define EMBODIED_IMPORT_H
+
+#include <stddef.h>
+
+#include "embodied/error.h"
+#include "embodied/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct emb_import_opts {
+    /* Extensions (satellite-account folders) to keep, by folder name; NULL or
+     * n_extensions == 0 keeps all. */
+    const char *const *extensions;
+    size_t n_extensions;
+} emb_import_opts;
+
+/* Import the pymrio / EXIOBASE-3 text layout from `path`, a folder or a .zip
+ * (file_parameters.json at the root or inside one top-level folder):
+ * Z.txt or A.txt (+ x.txt), Y.txt, unit.txt, and every extension sub-folder
+ * with F.txt and F_Y.txt (or F_hh.txt) and unit.txt.  Stressors are named
+ * "<extension folder>/<stressor>[/<compartment>]".  Where only A is given and
+ * x.txt is absent, x = (I - A)^-1 (Y 1) is computed with the Leontief solver.
+ * Files are parsed as streams; memory is bounded by the arrays produced.
+ * opts may be NULL. *out is owned by the caller. */
+emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,43 @@
+/* embodied/io.h — reading and writing tables in the embodied-mrio HDF5
+ * format (version 1, specified in datasets/README.md).
+ *
+ * Every writer produces its file atomically: it writes "<path>.tmp.<pid>" in
+ * the destination directory, flushes and fsyncs it, and renames it over
+ * <path>; on any failure the temporary file is removed and <path> is left as
+ * it was.
+ */
+#ifndef EMBODIED_IO_H
+#define EMBODIED_IO_H
+
+#include "embodied/error.h"
+#include "embodied/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EMB_MRIO_FORMAT "embodied-mrio"
+#define EMB_MRIO_FORMAT_VERSION 1
+
+typedef enum emb_read_flags {
+    EMB_READ_DEFAULT = 0,     /* stream T from the file (the solver's build pass reads it) */
+    EMB_READ_TECH_IN_MEMORY = 1 /* load T into t->T */
+} emb_read_flags;
+
+/* Read the table in `path`.  Checks the format attributes, every dataset's
+ * presence, type class (floating point / string) and shape against the label
+ * counts before allocating, then runs emb_table_validate().  With the default
+ * flags the file stays open until emb_table_free(). */
+emb_status emb_table_read_h5(const char *path, int flags, emb_table **out);
+
+typedef struct emb_write_opts {
+    int deflate; /* 0: contiguous, uncompressed; 1..9: chunked with gzip at that level */
+} emb_write_opts;
+
+/* Write `t` (T from memory or streamed) atomically to `path`.  opts may be NULL. */
+emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_write_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,136 @@
+/* embodied/table.h — an environmentally extended MRIO table in memory.
+ *
+ * Index conventions (also those of the HDF5 format, datasets/README.md):
+ *   N   = n_r * n_s industries, index = region * n_s + sector (region-major);
+ *   n_y = n_r * n_f final-demand columns, column = region * n_f + category.
+ * All matrices are row-major C arrays of double.
+ *
+ * The technology matrix (Z, inter-industry flows, or A, coefficients) is the
+ * only O(N^2) object.  It is either held in memory (T != NULL: tables made by
+ * an importer, the generator or a test) or streamed by row blocks from the file
+ * it was read from (T == NULL, stream != NULL), so that the solver can own the
+ * one N x N working matrix of the process.  Read it only through
+ * emb_table_tech_rows().
+ *
+ * Ownership: the table owns every array and string it points to;
+ * emb_table_free() releases them (and closes a stream).
+ */
+#ifndef EMBODIED_TABLE_H
+#define EMBODIED_TABLE_H
+
+#include <stddef.h>
+
+#include "embodied/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum emb_tech_kind {
+    EMB_TECH_Z = 0, /* T holds Z, inter-industry flows (money) */
+    EMB_TECH_A = 1  /* T holds A = Z diag(1/x), technical coefficients; x is then required */
+} emb_tech_kind;
+
+typedef enum emb_label_kind {
+    EMB_LABEL_REGION = 0,
+    EMB_LABEL_SECTOR,
+    EMB_LABEL_FD_CATEGORY,
+    EMB_LABEL_STRESSOR,
+    EMB_LABEL_STRESSOR_UNIT
+} emb_label_kind;
+
+/* A named set of regions (e.g. EU27).  members[] are region indices. */
+typedef struct emb_group {
+    char *name;
+    size_t n;
+    size_t *members;
+} emb_group;
+
+struct emb_tech_stream; /* private: row-block reader of a file-backed T */
+
+typedef struct emb_table {
+    size_t n_r, n_s, n_f, k; /* regions, sectors per region, FD categories per region, stressors */
+    size_t N, n_y;           /* n_r*n_s and n_r*n_f */
+    char **regions;          /* [n_r] */
+    char **sectors;          /* [n_s] */
+    char **fd_categories;    /* [n_f] */
+    char **stressors;        /* [k] */
+    char **stressor_units;   /* [k] */
+    emb_tech_kind tech_kind;
+    double *T;   /* [N][N] Z or A when in memory, else NULL (see stream) */
+    double *Y;   /* [N][n_y] final demand */
+    double *F;   /* [k][N] industry stressors */
+    double *F_Y; /* [k][n_y] stressors of final demand (household direct emissions); zeros when absent */
+    double *x;   /* [N] gross output, or NULL when not given (Z tables: the solver uses Z1 + Y1) */
+    size_t n_groups;
+    emb_group *groups; /* [n_groups] */
+    int year;            /* 0 when unknown */
+    char *source;        /* free text or NULL */
+    char *monetary_unit; /* e.g. "M.EUR" or NULL */
+    char *path;          /* file the table came from ("" if built in memory): used in messages */
+    struct emb_tech_stream *stream; /* private */
+} emb_table;
+
+/* Allocate a table with all label slots NULL, Y/F/F_Y zero, x NULL, and T
+ * zero-filled [N][N] when with_T is non-zero.  Sizes must be >= 1 (k may be
+ * 0 for a table without satellite accounts).  *out owned by the caller. */
+emb_status emb_table_create(size_t n_r, size_t n_s, size_t n_f, size_t k, emb_tech_kind kind,
+                            int with_T, emb_table **out);
+
+/* Free everything the table owns; NULL is a no-op. */
+void emb_table_free(emb_table *t);
+
+/* Copy `s` into label slot i of the given kind (replacing what was there). */
+emb_status emb_table_set_label(emb_table *t, emb_label_kind kind, size_t i, const char *s);
+
+/* Set t->path (copied), used to prefix messages. */
+emb_status emb_table_set_path(emb_table *t, const char *path);
+
+/* Allocate t->x (zero-filled) if it is NULL. */
+emb_status emb_table_alloc_x(emb_table *t);
+
+/* Index of region `name`, or -1. */
+long emb_table_region_index(const emb_table *t, const char *name);
+
+/* Index of group `name`, or -1. */
+long emb_table_group_index(const emb_table *t, const char *name);
+
+/* Index of stressor `name`, or -1.  A stressor also matches by its last
+ * '/'-separated components ("CO2/air" matches "co2/CO2/air"), if unique. */
+long emb_table_stressor_index(const emb_table *t, const char *name);
+
+/* Add group `name` with the given member region names.  Fails (EMB_EUSAGE)
+ * on an unknown or repeated member, an empty list, or a name that is already a
+ * region or group. */
+emb_status emb_table_add_group(emb_table *t, const char *name, size_t n, const char *const *members);
+
+/* Parse "NAME=R1,R2,..." (the CLI's --group syntax) and add it. */
+emb_status emb_table_add_group_spec(emb_table *t, const char *spec);
+
+/* Resolve a region or group name into a set of region indices: *members
+ * points into the table (groups) or at a static single index copy in *one. */
+emb_status emb_table_resolve_unit(const emb_table *t, const char *name, const size_t **members,
+                                  size_t *n, size_t *one);
+
+/* Copy rows [r0, r0+nrows) of the technology matrix into dst (row-major,
+ * leading dimension N), from memory or from the file. */
+emb_status emb_table_tech_rows(const emb_table *t, size_t r0, size_t nrows, double *dst);
+
+/* Facts about the data that are not errors but must be reported. */
+typedef struct emb_table_facts {
+    size_t n_negative_Y;    /* final-demand entries < 0 (inventory changes) */
+    double sum_negative_Y;  /* their sum */
+    size_t n_zero_x;        /* sectors with x == 0 (only when x is given) */
+} emb_table_facts;
+
+/* Check structure and values: every label set and non-empty, regions,
+ * sectors, FD categories, stressors and groups unique; Y, F, F_Y, x (and T
+ * when in memory) finite; x >= 0; A tables have x.  The first violation is
+ * raised as EMB_EINPUT naming the file, dataset and row/column.  facts may be
+ * NULL. */
+emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,93 @@
+/* src/core/alloc.c — overflow-checked allocation with fault injection. */
+#include "core/alloc.h"
+#include "core/error_impl.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local long fail_countdown = -1; /* < 0: no injection */
+static _Thread_local long alloc_count = 0;
+
+void emb_alloc_fail_after(long n) { fail_countdown = n; }
+long emb_alloc_count(void) { return alloc_count; }
+
+int emb_mul_overflows(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return -1;
+    *out = a * b;
+    return 0;
+}
+
+/* Decide whether this allocation is the injected failure. */
+static int injected(void)
+{
+    alloc_count++;
+    if (fail_countdown < 0)
+        return 0;
+    if (fail_countdown == 0) {
+        fail_countdown = -1;
+        return 1;
+    }
+    fail_countdown--;
+    return 0;
+}
+
+static void *fail(size_t nmemb, size_t size, const char *what, int overflow)
+{
+    if (overflow)
+        emb_raise(EMB_ENOMEM, "%s: size %zu x %zu bytes overflows the address space",
+                  what ? what : "allocation", nmemb, size);
+    else
+        emb_raise(EMB_ENOMEM, "%s: cannot allocate %.3g MiB",
+                  what ? what : "allocation", (double)nmemb * (double)size / 1048576.0);
+    return NULL;
+}
+
+void *emb_alloc(size_t nmemb, size_t size, const char *what)
+{
+    size_t bytes;
+    if (emb_mul_overflows(nmemb, size, &bytes))
+        return fail(nmemb, size, what, 1);
+    if (injected())
+        return fail(nmemb, size, what, 0);
+    void *p = malloc(bytes ? bytes : 1);
+    return p ? p : fail(nmemb, size, what, 0);
+}
+
+void *emb_calloc(size_t nmemb, size_t size, const char *what)
+{
+    size_t bytes;
+    if (emb_mul_overflows(nmemb, size, &bytes))
+        return fail(nmemb, size, what, 1);
+    if (injected())
+        return fail(nmemb, size, what, 0);
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    return p ? p : fail(nmemb, size, what, 0);
+}
+
+void *emb_realloc(void *old, size_t nmemb, size_t size, const char *what)
+{
+    size_t bytes;
+    if (emb_mul_overflows(nmemb, size, &bytes))
+        return fail(nmemb, size, what, 1);
+    if (injected())
+        return fail(nmemb, size, what, 0);
+    void *p = realloc(old, bytes ? bytes : 1);
+    return p ? p : fail(nmemb, size, what, 0);
+}
+
+char *emb_strndup(const char *s, size_t n)
+{
+    char *p = emb_alloc(n + 1, 1, "string");
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *emb_strdup(const char *s) { return emb_strndup(s, strlen(s)); }
+
+void emb_free(void *p) { free(p); }

@@ -1,0 +1,35 @@
+/* src/core/alloc.h — the one allocation wrapper of the library (internal).
+ *
+ * Every heap allocation goes through emb_alloc()/emb_calloc()/emb_strdup() so
+ * that (1) nmemb*size is checked for overflow before anything is requested,
+ * (2) a failure is raised as EMB_ENOMEM with a message saying what was being
+ * allocated and how big it was, and (3) tests can make the k-th allocation
+ * fail (emb_alloc_fail_after) to prove every error path cleans up.
+ * emb_free(NULL) is a no-op.
+ */
+#ifndef EMB_ALLOC_H
+#define EMB_ALLOC_H
+
+#include <stddef.h>
+
+/* nmemb*size bytes, uninitialised; NULL (and EMB_ENOMEM raised) on overflow
+ * or failure.  `what` names the object for the message ("Z matrix"). */
+void *emb_alloc(size_t nmemb, size_t size, const char *what);
+/* Same, zero-filled. */
+void *emb_calloc(size_t nmemb, size_t size, const char *what);
+/* Resize; on failure the old block stays valid and NULL is returned. */
+void *emb_realloc(void *p, size_t nmemb, size_t size, const char *what);
+char *emb_strdup(const char *s);
+char *emb_strndup(const char *s, size_t n);
+void emb_free(void *p);
+
+/* a*b without overflow: returns 0 and sets *out, or -1 on overflow. */
+int emb_mul_overflows(size_t a, size_t b, size_t *out);
+
+/* Test hook (fault injection): the allocation after the next `n` successful
+ * ones fails; n < 0 switches injection off.  Counts are per thread. */
+void emb_alloc_fail_after(long n);
+/* Number of allocations made on this thread since start (for tests). */
+long emb_alloc_count(void);
+
+#endif

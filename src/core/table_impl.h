@@ -1,0 +1,20 @@
+/* src/core/table_impl.h — the private side of emb_table: how a file-backed
+ * technology matrix is streamed.  A loader (HDF5 today) fills a struct whose
+ * first member is emb_tech_stream, so emb_table_tech_rows() and
+ * emb_table_free() can dispatch without knowing the file format. */
+#ifndef EMB_TABLE_IMPL_H
+#define EMB_TABLE_IMPL_H
+
+#include "embodied/table.h"
+
+struct emb_tech_stream {
+    /* Copy rows [r0, r0+nrows) of T into dst (row-major, ld N). */
+    emb_status (*read_rows)(struct emb_tech_stream *s, size_t r0, size_t nrows, double *dst);
+    /* Release the stream and the memory holding it. */
+    void (*close)(struct emb_tech_stream *s);
+};
+
+/* Free an array of n strings (and the array); NULL is a no-op. */
+void emb_strv_free(char **v, size_t n);
+
+#endif

@@ -1,0 +1,1 @@
+typedef int emb_placeholder_atomic;

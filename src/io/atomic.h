@@ -1,0 +1,42 @@
+/* src/io/atomic.h — write-to-temporary-then-rename, so that an interrupted
+ * run never leaves a half-written result under the final name.
+ *
+ *   emb_atomic a;
+ *   emb_atomic_begin(&a, "out.h5");   // a.tmp_path = "out.h5.tmp.<pid>" in the same directory
+ *   ... write a.tmp_path (HDF5) or a.fp (stdio, when opened with emb_atomic_fopen) ...
+ *   emb_atomic_commit(&a);            // fsync, rename over out.h5, fsync the directory
+ *   emb_atomic_abort(&a);             // on failure: remove the temporary (safe after commit)
+ *
+ * Temporaries of this process are registered so that the CLI's SIGINT/SIGTERM
+ * handler can remove them (emb_atomic_cleanup_all is async-signal-safe).
+ */
+#ifndef EMB_ATOMIC_H
+#define EMB_ATOMIC_H
+
+#include <stdio.h>
+
+#include "embodied/error.h"
+
+typedef struct emb_atomic {
+    char *path;     /* final name */
+    char *tmp_path; /* temporary name in the same directory */
+    FILE *fp;       /* set by emb_atomic_fopen */
+    int slot;       /* registration slot, -1 if none */
+    int done;
+} emb_atomic;
+
+/* Prepare the temporary name; fails with EMB_EIO if the destination's
+ * directory does not exist or is not writable, or `path` is a directory. */
+emb_status emb_atomic_begin(emb_atomic *a, const char *path);
+/* Open the temporary for stdio writing ("wb"). */
+emb_status emb_atomic_fopen(emb_atomic *a);
+/* fflush/fsync/fclose a.fp if open (or fsync the file at tmp_path), rename,
+ * fsync the directory.  Removes the temporary on failure. */
+emb_status emb_atomic_commit(emb_atomic *a);
+/* Remove the temporary if still there and release the names. */
+void emb_atomic_abort(emb_atomic *a);
+
+/* Remove every registered temporary (signal handlers). */
+void emb_atomic_cleanup_all(void);
+
+#endif
