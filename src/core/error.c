@@ -46,6 +46,13 @@ emb_status emb_raise_prefix(emb_status s, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, errmsg, sizeof old);
-    snprintf(errmsg, sizeof errmsg, "%s%s", prefix, old);
+    size_t lp = strlen(prefix), lo = strlen(old);
+    if (lp > sizeof errmsg - 1)
+        lp = sizeof errmsg - 1;
+    if (lo > sizeof errmsg - 1 - lp)
+        lo = sizeof errmsg - 1 - lp; /* truncate the tail, keep the context */
+    memcpy(errmsg, prefix, lp);
+    memcpy(errmsg + lp, old, lo);
+    errmsg[lp + lo] = '\0';
     return s;
 }

@@ -1,1 +1,352 @@
-typedef int emb_placeholder_table;
+/* src/core/table.c — emb_table: allocation, labels, groups, validation and
+ * access to the technology matrix (memory or stream). */
+#include "core/alloc.h"
+#include "core/error_impl.h"
+#include "core/table_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void emb_strv_free(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        emb_free(v[i]);
+    emb_free(v);
+}
+
+static const char *tpath(const emb_table *t) { return t->path && t->path[0] ? t->path : "(table)"; }
+
+emb_status emb_table_create(size_t n_r, size_t n_s, size_t n_f, size_t k, emb_tech_kind kind,
+                            int with_T, emb_table **out)
+{
+    *out = NULL;
+    if (n_r == 0 || n_s == 0 || n_f == 0)
+        return emb_raise(EMB_EUSAGE, "table: regions (%zu), sectors (%zu) and final-demand "
+                                     "categories (%zu) must all be at least 1", n_r, n_s, n_f);
+    size_t N, n_y, NN, kN, kny, Nny;
+    if (emb_mul_overflows(n_r, n_s, &N) || emb_mul_overflows(n_r, n_f, &n_y) ||
+        emb_mul_overflows(N, N, &NN) || emb_mul_overflows(k, N, &kN) ||
+        emb_mul_overflows(k, n_y, &kny) || emb_mul_overflows(N, n_y, &Nny))
+        return emb_raise(EMB_ENOMEM, "table: %zu regions x %zu sectors is too large to index",
+                         n_r, n_s);
+    emb_table *t = emb_calloc(1, sizeof *t, "table");
+    if (!t)
+        return EMB_ENOMEM;
+    t->n_r = n_r, t->n_s = n_s, t->n_f = n_f, t->k = k, t->N = N, t->n_y = n_y;
+    t->tech_kind = kind;
+    if (!(t->regions = emb_calloc(n_r, sizeof(char *), "region labels")) ||
+        !(t->sectors = emb_calloc(n_s, sizeof(char *), "sector labels")) ||
+        !(t->fd_categories = emb_calloc(n_f, sizeof(char *), "final-demand labels")) ||
+        !(t->stressors = emb_calloc(k, sizeof(char *), "stressor labels")) ||
+        !(t->stressor_units = emb_calloc(k, sizeof(char *), "stressor units")) ||
+        !(t->Y = emb_calloc(Nny, sizeof(double), "final demand Y")) ||
+        !(t->F = emb_calloc(kN, sizeof(double), "stressors F")) ||
+        !(t->F_Y = emb_calloc(kny, sizeof(double), "final-demand stressors F_Y")) ||
+        (with_T && !(t->T = emb_calloc(NN, sizeof(double), kind == EMB_TECH_Z ? "Z matrix" : "A matrix"))) ||
+        !(t->path = emb_strdup(""))) {
+        emb_table_free(t);
+        return EMB_ENOMEM;
+    }
+    *out = t;
+    return EMB_OK;
+}
+
+void emb_table_free(emb_table *t)
+{
+    if (!t)
+        return;
+    emb_strv_free(t->regions, t->n_r);
+    emb_strv_free(t->sectors, t->n_s);
+    emb_strv_free(t->fd_categories, t->n_f);
+    emb_strv_free(t->stressors, t->k);
+    emb_strv_free(t->stressor_units, t->k);
+    emb_free(t->T);
+    emb_free(t->Y);
+    emb_free(t->F);
+    emb_free(t->F_Y);
+    emb_free(t->x);
+    for (size_t g = 0; g < t->n_groups; g++) {
+        emb_free(t->groups[g].name);
+        emb_free(t->groups[g].members);
+    }
+    emb_free(t->groups);
+    emb_free(t->source);
+    emb_free(t->monetary_unit);
+    emb_free(t->path);
+    if (t->stream)
+        t->stream->close(t->stream);
+    emb_free(t);
+}
+
+static char **label_slot(emb_table *t, emb_label_kind kind, size_t i, size_t *n)
+{
+    switch (kind) {
+    case EMB_LABEL_REGION: *n = t->n_r; return i < *n ? &t->regions[i] : NULL;
+    case EMB_LABEL_SECTOR: *n = t->n_s; return i < *n ? &t->sectors[i] : NULL;
+    case EMB_LABEL_FD_CATEGORY: *n = t->n_f; return i < *n ? &t->fd_categories[i] : NULL;
+    case EMB_LABEL_STRESSOR: *n = t->k; return i < *n ? &t->stressors[i] : NULL;
+    case EMB_LABEL_STRESSOR_UNIT: *n = t->k; return i < *n ? &t->stressor_units[i] : NULL;
+    }
+    *n = 0;
+    return NULL;
+}
+
+emb_status emb_table_set_label(emb_table *t, emb_label_kind kind, size_t i, const char *s)
+{
+    size_t n;
+    char **slot = label_slot(t, kind, i, &n);
+    if (!slot)
+        return emb_raise(EMB_EUSAGE, "%s: label index %zu out of range (%zu labels)", tpath(t), i, n);
+    char *c = emb_strdup(s ? s : "");
+    if (!c)
+        return EMB_ENOMEM;
+    emb_free(*slot);
+    *slot = c;
+    return EMB_OK;
+}
+
+emb_status emb_table_set_path(emb_table *t, const char *path)
+{
+    char *c = emb_strdup(path ? path : "");
+    if (!c)
+        return EMB_ENOMEM;
+    emb_free(t->path);
+    t->path = c;
+    return EMB_OK;
+}
+
+emb_status emb_table_alloc_x(emb_table *t)
+{
+    if (t->x)
+        return EMB_OK;
+    t->x = emb_calloc(t->N, sizeof(double), "gross output x");
+    return t->x ? EMB_OK : EMB_ENOMEM;
+}
+
+static long find(char *const *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] && strcmp(v[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+long emb_table_region_index(const emb_table *t, const char *name)
+{
+    return find(t->regions, t->n_r, name);
+}
+
+long emb_table_group_index(const emb_table *t, const char *name)
+{
+    for (size_t g = 0; g < t->n_groups; g++)
+        if (strcmp(t->groups[g].name, name) == 0)
+            return (long)g;
+    return -1;
+}
+
+long emb_table_stressor_index(const emb_table *t, const char *name)
+{
+    long exact = find(t->stressors, t->k, name);
+    if (exact >= 0)
+        return exact;
+    /* Suffix match on '/' boundaries: "CO2/air" matches "co2/CO2/air". */
+    size_t ln = strlen(name);
+    long hit = -1;
+    for (size_t i = 0; i < t->k; i++) {
+        const char *s = t->stressors[i];
+        size_t ls = s ? strlen(s) : 0;
+        if (ls > ln && s[ls - ln - 1] == '/' && strcmp(s + ls - ln, name) == 0) {
+            if (hit >= 0)
+                return -1; /* ambiguous */
+            hit = (long)i;
+        }
+    }
+    return hit;
+}
+
+emb_status emb_table_add_group(emb_table *t, const char *name, size_t n, const char *const *members)
+{
+    if (!name || !*name)
+        return emb_raise(EMB_EUSAGE, "%s: group name is empty", tpath(t));
+    if (n == 0)
+        return emb_raise(EMB_EUSAGE, "%s: group '%s' has no member regions", tpath(t), name);
+    if (emb_table_region_index(t, name) >= 0)
+        return emb_raise(EMB_EUSAGE, "%s: group name '%s' is already a region", tpath(t), name);
+    if (emb_table_group_index(t, name) >= 0)
+        return emb_raise(EMB_EUSAGE, "%s: group '%s' is defined twice", tpath(t), name);
+    size_t *idx = emb_alloc(n, sizeof *idx, "group members");
+    char *nm = emb_strdup(name);
+    emb_group *g = emb_realloc(t->groups, t->n_groups + 1, sizeof *g, "groups");
+    if (!idx || !nm || !g) {
+        emb_free(idx), emb_free(nm);
+        return EMB_ENOMEM;
+    }
+    t->groups = g;
+    for (size_t i = 0; i < n; i++) {
+        long r = emb_table_region_index(t, members[i]);
+        if (r < 0) {
+            emb_free(idx), emb_free(nm);
+            return emb_raise(EMB_EUSAGE, "%s: group '%s': unknown region '%s' (regions are %s%s%s%s)",
+                             tpath(t), name, members[i], t->regions[0],
+                             t->n_r > 1 ? ", " : "", t->n_r > 1 ? t->regions[1] : "",
+                             t->n_r > 2 ? ", ..." : "");
+        }
+        for (size_t j = 0; j < i; j++)
+            if (idx[j] == (size_t)r) {
+                emb_free(idx), emb_free(nm);
+                return emb_raise(EMB_EUSAGE, "%s: group '%s': region '%s' listed twice", tpath(t),
+                                 name, members[i]);
+            }
+        idx[i] = (size_t)r;
+    }
+    t->groups[t->n_groups].name = nm;
+    t->groups[t->n_groups].n = n;
+    t->groups[t->n_groups].members = idx;
+    t->n_groups++;
+    return EMB_OK;
+}
+
+emb_status emb_table_add_group_spec(emb_table *t, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1])
+        return emb_raise(EMB_EUSAGE, "--group '%s': expected NAME=REGION1,REGION2,...", spec);
+    size_t n = 1;
+    for (const char *p = eq + 1; *p; p++)
+        n += *p == ',';
+    char *buf = emb_strdup(eq + 1);
+    char *name = emb_strndup(spec, (size_t)(eq - spec));
+    const char **mem = emb_alloc(n, sizeof *mem, "group members");
+    emb_status st = EMB_ENOMEM;
+    if (buf && name && mem) {
+        size_t m = 0;
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+            mem[m++] = tok;
+        st = m ? emb_table_add_group(t, name, m, mem)
+               : emb_raise(EMB_EUSAGE, "--group '%s': no member regions", spec);
+    }
+    emb_free(buf), emb_free(name), emb_free((void *)mem);
+    return st;
+}
+
+emb_status emb_table_resolve_unit(const emb_table *t, const char *name, const size_t **members,
+                                  size_t *n, size_t *one)
+{
+    long r = emb_table_region_index(t, name);
+    if (r >= 0) {
+        *one = (size_t)r;
+        *members = one;
+        *n = 1;
+        return EMB_OK;
+    }
+    long g = emb_table_group_index(t, name);
+    if (g >= 0) {
+        *members = t->groups[g].members;
+        *n = t->groups[g].n;
+        return EMB_OK;
+    }
+    return emb_raise(EMB_EUSAGE, "%s: '%s' is neither a region nor a group of this table "
+                                 "(see `embodied info`; define groups with --group NAME=R1,R2)",
+                     tpath(t), name);
+}
+
+emb_status emb_table_tech_rows(const emb_table *t, size_t r0, size_t nrows, double *dst)
+{
+    if (r0 > t->N || nrows > t->N - r0)
+        return emb_raise(EMB_EINTERNAL, "%s: technology rows %zu..%zu out of range (N = %zu)",
+                         tpath(t), r0, r0 + nrows, t->N);
+    if (t->T) {
+        memcpy(dst, t->T + r0 * t->N, nrows * t->N * sizeof(double));
+        return EMB_OK;
+    }
+    if (t->stream)
+        return t->stream->read_rows(t->stream, r0, nrows, dst);
+    return emb_raise(EMB_EINTERNAL, "%s: table has no technology matrix", tpath(t));
+}
+
+/* Check that n labels are set, non-empty and unique (quadratic only for the
+ * small label sets; regions and sectors are at most a few thousand). */
+static emb_status check_labels(const emb_table *t, char *const *v, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i] || !v[i][0])
+            return emb_raise(EMB_EINPUT, "%s: %s label %zu is missing or empty", tpath(t), what, i);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(v[i], v[j]) == 0)
+                return emb_raise(EMB_EINPUT, "%s: duplicate %s name '%s' (entries %zu and %zu)",
+                                 tpath(t), what, v[i], j, i);
+    }
+    return EMB_OK;
+}
+
+static emb_status check_finite(const emb_table *t, const double *a, size_t rows, size_t cols,
+                               const char *ds, char *const *rowlab, size_t rowmod)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) {
+            double v = a[i * cols + j];
+            if (!isfinite(v))
+                return emb_raise(EMB_EINPUT, "%s: dataset %s: %s at row %zu%s%s%s, column %zu "
+                                             "(values must be finite)",
+                                 tpath(t), ds, isnan(v) ? "NaN" : "infinite value", i,
+                                 rowlab ? " (" : "", rowlab ? rowlab[i % rowmod] : "",
+                                 rowlab ? ")" : "", j);
+        }
+    return EMB_OK;
+}
+
+emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts)
+{
+    emb_status st;
+    if ((st = check_labels(t, t->regions, t->n_r, "region")) ||
+        (st = check_labels(t, t->sectors, t->n_s, "sector")) ||
+        (st = check_labels(t, t->fd_categories, t->n_f, "final-demand category")) ||
+        (st = check_labels(t, t->stressors, t->k, "stressor")))
+        return st;
+    for (size_t s = 0; s < t->k; s++)
+        if (!t->stressor_units[s])
+            return emb_raise(EMB_EINPUT, "%s: unit of stressor '%s' is missing", tpath(t),
+                             t->stressors[s]);
+    for (size_t g = 0; g < t->n_groups; g++) {
+        if (emb_table_region_index(t, t->groups[g].name) >= 0)
+            return emb_raise(EMB_EINPUT, "%s: group name '%s' is also a region", tpath(t),
+                             t->groups[g].name);
+        for (size_t h = 0; h < g; h++)
+            if (strcmp(t->groups[g].name, t->groups[h].name) == 0)
+                return emb_raise(EMB_EINPUT, "%s: group '%s' defined twice", tpath(t),
+                                 t->groups[g].name);
+    }
+    if ((st = check_finite(t, t->Y, t->N, t->n_y, "/Y", NULL, 1)) ||
+        (st = check_finite(t, t->F, t->k, t->N, "/F", t->stressors, t->k)) ||
+        (st = check_finite(t, t->F_Y, t->k, t->n_y, "/F_Y", t->stressors, t->k)))
+        return st;
+    if (t->T && (st = check_finite(t, t->T, t->N, t->N, t->tech_kind == EMB_TECH_Z ? "/Z" : "/A",
+                                   NULL, 1)))
+        return st;
+    if (t->tech_kind == EMB_TECH_A && !t->x)
+        return emb_raise(EMB_EINPUT, "%s: a table given as /A needs /x (gross output)", tpath(t));
+    emb_table_facts f = {0, 0.0, 0};
+    if (t->x) {
+        for (size_t i = 0; i < t->N; i++) {
+            double v = t->x[i];
+            if (!isfinite(v) || v < 0)
+                return emb_raise(EMB_EINPUT, "%s: dataset /x: %s output %.17g at row %zu (region %s, "
+                                             "sector %s); gross output must be finite and >= 0",
+                                 tpath(t), isfinite(v) ? "negative" : "non-finite", v, i,
+                                 t->regions[i / t->n_s], t->sectors[i % t->n_s]);
+            f.n_zero_x += v == 0;
+        }
+    }
+    for (size_t i = 0; i < t->N * t->n_y; i++)
+        if (t->Y[i] < 0) {
+            f.n_negative_Y++;
+            f.sum_negative_Y += t->Y[i];
+        }
+    if (facts)
+        *facts = f;
+    return EMB_OK;
+}

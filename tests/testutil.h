@@ -1,0 +1,43 @@
+/* tests/testutil.h — helpers shared by the Check suites: locating
+ * ../shared/testdata (skip or fail per CI), relative comparisons, and a
+ * runner that prints TAP. */
+#ifndef EMB_TESTUTIL_H
+#define EMB_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+/* Directory of ../shared/testdata, or NULL when absent.  Call
+ * emb_test_require_shared() from main() of *_shared suites instead. */
+const char *emb_test_shared_dir(void);
+
+/* For suites that need ../shared: returns the testdata directory.  When it is
+ * absent: outside CI prints "1..0 # SKIP ..." and exits 0 (meson reports the
+ * suite as skipped); under CI=true prints "Bail out! ..." and exits 1. */
+const char *emb_test_require_shared(const char *suite);
+
+/* Path of a file in the source tree (EMB_SOURCE_ROOT/rel), static buffer. */
+const char *emb_test_src_path(const char *rel);
+
+/* A fresh temporary directory (removed by emb_test_rmtree). */
+char *emb_test_tmpdir(void);
+void emb_test_rmtree(const char *dir);
+
+/* |a - b| <= rtol * max(|a|, |b|, floor): relative with an absolute floor for
+ * values that should be zero. */
+int emb_test_close(double a, double b, double rtol, double floor);
+
+/* Assert helper: fails the test with both values and the relative error. */
+#define EMB_ASSERT_CLOSE(a, b, rtol, floor)                                                        \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        ck_assert_msg(emb_test_close(a_, b_, (rtol), (floor)),                                     \
+                      "%s = %.17g vs %s = %.17g (rel err %.3g > %.3g)", #a, a_, #b, b_,            \
+                      (a_ - b_) / (b_ != 0 ? b_ : 1), (double)(rtol));                             \
+    } while (0)
+
+/* Run a suite with TAP output to stdout (CK_TAP_LOG_FILE_NAME=-); returns the
+ * process exit status. */
+int emb_test_run(Suite *s);
+
+#endif
