@@ -51,7 +51,7 @@ typedef struct emb_accounts {
     /* quality of the computation */
     double residual_solve;   /* max relative residual of the L y_d solves */
     double residual_tsolve;  /* max relative residual of the multiplier solves */
-    double rcond;            /* LAPACK reciprocal condition estimate of I - A (1-norm) */
+    double rcond;            /* LAPACK reciprocal condition estimate of I - A (inf-norm) */
     double identity_error;   /* worst relative violation of the accounting identities */
     size_t n_zero_output;    /* sectors with x = 0 */
     size_t n_zero_output_emitting; /* ... of which with non-zero F */

@@ -36,7 +36,7 @@ typedef struct emb_leontief emb_leontief;
 typedef struct emb_solver_stats {
     size_t N;
     double anorm1;         /* ||(I - A)||_1 before factorisation */
-    double rcond;          /* LAPACK dgecon estimate of 1/cond_1(I - A) */
+    double rcond;          /* LAPACK dgecon estimate of 1/cond_inf(I - A) */
     double seconds_build;  /* reading T and forming I - A */
     double seconds_factor; /* dgetrf */
     double seconds_solve;  /* all solves so far */
