@@ -56,6 +56,7 @@ typedef struct emb_accounts {
     size_t n_zero_output;    /* sectors with x = 0 */
     size_t n_zero_output_emitting; /* ... of which with non-zero F */
     size_t n_negative_Y;
+    size_t n_negative_x;     /* sectors with x < 0 that buy nothing: treated as zero output */
     double seconds_factor, seconds_solve, seconds_total;
 } emb_accounts;
 

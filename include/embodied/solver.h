@@ -13,7 +13,10 @@
  *
  * Definitions (pymrio-compatible): x = Z 1 + Y 1 when not given;
  * A = Z diag(1/x) with 1/0 := 0.  For an A table without x,
- * x = (I - A)^-1 (Y 1).
+ * x = (I - A)^-1 (Y 1).  A computed x_i < 0 is accepted only for a sector
+ * that buys no inputs (column i of Z is zero; real WIOD data has such
+ * sectors with an inventory change of -1): it is treated as zero output and
+ * counted in emb_solver_stats.n_negative_x; otherwise it is an input error.
  *
  * Memory: 8 N^2 bytes for the factor plus O(N) vectors.  Sizes above what
  * LAPACK's 32-bit integers can index, or a factor larger than physical
@@ -41,6 +44,7 @@ typedef struct emb_solver_stats {
     double seconds_factor; /* dgetrf */
     double seconds_solve;  /* all solves so far */
     size_t n_solves;       /* right-hand sides solved so far */
+    size_t n_negative_x;   /* sectors with x = Z 1 + Y 1 < 0 and no inputs, treated as zero output */
 } emb_solver_stats;
 
 /* Factorise I - A of table t.  Fails with EMB_EINPUT on negative or

@@ -235,7 +235,7 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
                 a->pba[s * R + i / ns] += f;
             }
         }
-        a->n_zero_output += zero;
+        a->n_zero_output += x[i] == 0; /* x < 0 sectors are counted in n_negative_x */
         a->n_zero_output_emitting += emits;
     }
     for (size_t s = 0; s < k; s++)
@@ -348,6 +348,7 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
     emb_solver_stats ss;
     emb_leontief_get_stats(lf, &ss);
     a->rcond = ss.rcond;
+    a->n_negative_x = ss.n_negative_x;
     a->seconds_factor = ss.seconds_build + ss.seconds_factor;
     a->seconds_solve = ss.seconds_solve;
     if ((st = check_identities(a, tol, &a->identity_error, tp(t))))

@@ -1,1 +1,176 @@
-typedef int emb_placeholder_cli_util;
+/* src/cli/cli_util.c — exit codes, messages, table loading and data warnings
+ * shared by the subcommands. */
+#include "cli/cli.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_fail(emb_status st)
+{
+    const char *m = emb_errmsg();
+    fprintf(stderr, "embodied: %s\n", m && *m ? m : emb_strerror(st));
+    switch (st) {
+    case EMB_OK: return EMB_EXIT_OK;
+    case EMB_EUSAGE: return EMB_EXIT_USAGE;
+    case EMB_EINPUT: return EMB_EXIT_INPUT;
+    case EMB_ENUMERIC: return EMB_EXIT_NUMERIC;
+    case EMB_EIO: return EMB_EXIT_IO;
+    case EMB_ENOMEM: return EMB_EXIT_NOMEM;
+    case EMB_EINTERNAL: break;
+    }
+    return EMB_EXIT_INTERNAL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("embodied: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'embodied %s --help'.\n", cmd);
+    return EMB_EXIT_USAGE;
+}
+
+static int is_file(const char *p)
+{
+    struct stat sb;
+    return p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+const char *cli_demo_path(void)
+{
+    static char buf[4096];
+    const char *env = getenv("EMBODIED_DEMO");
+    if (env && *env)
+        return env;
+    /* Next to the build or install: <exe>/../datasets/demo.h5 or <exe>/../share/embodied/demo.h5 */
+    char exe[4000];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, sizeof buf, "%s/../datasets/demo.h5", exe);
+            if (is_file(buf))
+                return buf;
+            snprintf(buf, sizeof buf, "%s/../share/embodied/demo.h5", exe);
+            if (is_file(buf))
+                return buf;
+        }
+    }
+#ifdef EMB_DEMO_PATH
+    if (is_file(EMB_DEMO_PATH))
+        return EMB_DEMO_PATH;
+#endif
+    return NULL;
+}
+
+int cli_load_table(const char *path, int flags, const char *const *groups, size_t n_groups,
+                   emb_table **out)
+{
+    *out = NULL;
+    if (!path) {
+        path = cli_demo_path();
+        if (!path) {
+            fprintf(stderr, "embodied: no FILE given and the demo table datasets/demo.h5 was not "
+                            "found (set EMBODIED_DEMO)\n");
+            return EMB_EXIT_USAGE;
+        }
+        fprintf(stderr, "embodied: no FILE given: using the illustrative demo table %s\n", path);
+    }
+    emb_table *t = NULL;
+    emb_status st = emb_table_read_h5(path, flags, &t);
+    if (st)
+        return cli_fail(st);
+    for (size_t g = 0; g < n_groups; g++)
+        if ((st = emb_table_add_group_spec(t, groups[g]))) {
+            emb_table_free(t);
+            return cli_fail(st);
+        }
+    *out = t;
+    return 0;
+}
+
+void cli_warn_facts(const emb_table *t, const emb_accounts *a)
+{
+    if (a->n_zero_output_emitting) {
+        for (size_t s = 0; s < a->k; s++) {
+            double u = 0;
+            for (size_t r = 0; r < a->n_r; r++)
+                u += a->unallocated[s * a->n_r + r];
+            if (u != 0)
+                fprintf(stderr, "embodied: warning: %zu sector(s) have zero output but emit %.6g %s "
+                                "of %s: reported as 'unallocated' (not in PBA/CBA; pymrio drops it)\n",
+                        a->n_zero_output_emitting, u, t->stressor_units[s], t->stressors[s]);
+        }
+        for (size_t i = 0; i < a->N; i++) {
+            if (a->x[i] > 0)
+                continue;
+            for (size_t s = 0; s < a->k; s++)
+                if (t->F[s * a->N + i] != 0) {
+                    fprintf(stderr, "embodied:   %s/%s: x = 0, %s = %.6g %s\n",
+                            t->regions[i / a->n_s], t->sectors[i % a->n_s], t->stressors[s],
+                            t->F[s * a->N + i], t->stressor_units[s]);
+                }
+        }
+    }
+    if (a->n_negative_x)
+        fprintf(stderr, "embodied: note: %zu sector(s) have x = Z 1 + Y 1 < 0 but buy no inputs "
+                        "(an inventory drawdown of a sector that does not produce): treated as zero "
+                        "output\n", a->n_negative_x);
+    if (a->n_negative_Y)
+        fprintf(stderr, "embodied: note: %zu negative final-demand entries (inventory changes) "
+                        "- valid, kept\n", a->n_negative_Y);
+}
+
+int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_names, size_t *idx,
+                         size_t *n_idx)
+{
+    if (n_names == 0) {
+        for (size_t s = 0; s < t->k; s++)
+            idx[s] = s;
+        *n_idx = t->k;
+        return 0;
+    }
+    for (size_t i = 0; i < n_names; i++) {
+        long s = emb_table_stressor_index(t, names[i]);
+        if (s < 0) {
+            fprintf(stderr, "embodied: %s: unknown or ambiguous stressor '%s'; stressors are:",
+                    t->path, names[i]);
+            for (size_t j = 0; j < t->k && j < 20; j++)
+                fprintf(stderr, " %s", t->stressors[j]);
+            fprintf(stderr, "%s\n", t->k > 20 ? " ..." : "");
+            return EMB_EXIT_USAGE;
+        }
+        idx[i] = (size_t)s;
+    }
+    *n_idx = n_names;
+    return 0;
+}
+
+int cli_list_push(cli_list *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        const char **v = realloc((void *)l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = s;
+    return 0;
+}
+
+void cli_list_free(cli_list *l)
+{
+    free((void *)l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}

@@ -1,1 +1,88 @@
-int main(void){return 0;}
+/* src/cli/main.c — `embodied`: subcommand dispatch, --version, --help, and
+ * the signal handlers that remove temporary output files on SIGINT/SIGTERM. */
+#include "cli/cli.h"
+#include "io/atomic.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *fp)
+{
+    fputs("Usage: embodied [--version] [--help] COMMAND [ARGS]\n"
+          "\n"
+          "Environmentally extended multi-regional input-output analysis: production- and\n"
+          "consumption-based emissions, embodied trade and bilateral flows.\n"
+          "\n"
+          "Commands:\n"
+          "  info     [FILE]            what is in a table (dimensions, labels, totals, data facts)\n"
+          "  accounts [FILE] [-o R.h5] [--csv DIR]\n"
+          "                             PBA, CBA, imports, exports, flows per region (and group)\n"
+          "  flows    [FILE] --from O --to D ...\n"
+          "                             emissions released in O for final demand in D\n"
+          "  import   FORMAT PATH -o OUT.h5\n"
+          "                             convert a database download (formats: embodied import --list)\n"
+          "\n"
+          "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
+          "flows and info use the illustrative demo table datasets/demo.h5.\n"
+          "Run 'embodied COMMAND --help' for a command's options.\n"
+          "\n"
+          "Exit status: 0 ok, 1 internal error, 2 usage, 3 input data, 4 numerical, 5 I/O,\n"
+          "6 out of memory.\n",
+          fp);
+}
+
+static void on_signal(int sig)
+{
+    emb_atomic_cleanup_all(); /* async-signal-safe: unlink only */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int main(int argc, char **argv)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return EMB_EXIT_OK;
+        case 'V':
+            printf("embodied %s\n%s\n", emb_version(), emb_blas_info());
+            return EMB_EXIT_OK;
+        default: usage(stderr); return EMB_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EMB_EXIT_USAGE;
+    }
+    const char *cmd = argv[optind];
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    optind = 0; /* glibc: full re-initialisation for the subcommand's getopt_long */
+    if (strcmp(cmd, "info") == 0)
+        return cmd_info(sub_argc, sub_argv);
+    if (strcmp(cmd, "accounts") == 0)
+        return cmd_accounts(sub_argc, sub_argv);
+    if (strcmp(cmd, "flows") == 0)
+        return cmd_flows(sub_argc, sub_argv);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(sub_argc, sub_argv);
+    if (strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return EMB_EXIT_OK;
+    }
+    fprintf(stderr, "embodied: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EMB_EXIT_USAGE;
+}

@@ -1,1 +1,311 @@
-typedef int emb_placeholder_bytesrc;
+/* src/import/bytesrc.c — folders and zip archives as sources of bytes: opening,
+ * listing, locating the content root and streaming reads (see bytesrc.h). */
+#include "import/bytesrc.h"
+
+#include "core/alloc.h"
+#include "core/error_impl.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zip.h>
+
+struct emb_archive {
+    char *path; /* as given, folders without trailing '/' */
+    zip_t *zip; /* NULL for a folder */
+};
+
+struct emb_bytesrc {
+    char *name;      /* display name */
+    FILE *fp;        /* folder file, or NULL */
+    zip_file_t *zf;  /* zip member, or NULL */
+};
+
+emb_status emb_archive_open(const char *path, emb_archive **out)
+{
+    *out = NULL;
+    struct stat sb;
+    if (!path || !*path)
+        return emb_raise(EMB_EUSAGE, "import: empty path (expected a folder or a .zip file)");
+    if (stat(path, &sb) != 0)
+        return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+        return emb_raise(EMB_EIO, "%s: neither a folder nor a regular file", path);
+    emb_archive *a = emb_calloc(1, sizeof *a, "archive");
+    if (!a)
+        return EMB_ENOMEM;
+    size_t len = strlen(path);
+    if (S_ISDIR(sb.st_mode))
+        while (len > 1 && path[len - 1] == '/') /* "dir/" and "dir" name files alike */
+            len--;
+    if (!(a->path = emb_strndup(path, len))) {
+        emb_free(a);
+        return EMB_ENOMEM;
+    }
+    if (S_ISREG(sb.st_mode)) {
+        int zerr = 0;
+        a->zip = zip_open(path, ZIP_RDONLY, &zerr);
+        if (!a->zip) {
+            zip_error_t ze;
+            zip_error_init_with_code(&ze, zerr);
+            /* Not-a-zip and a damaged directory are the input's fault; the
+             * rest (permissions, read errors) are I/O. */
+            emb_status st = (zerr == ZIP_ER_NOZIP || zerr == ZIP_ER_INCONS) ? EMB_EINPUT : EMB_EIO;
+            emb_raise(st, "%s: not a folder or a readable zip archive (libzip: %s)", path,
+                      zip_error_strerror(&ze));
+            zip_error_fini(&ze);
+            emb_archive_close(a);
+            return st;
+        }
+    }
+    *out = a;
+    return EMB_OK;
+}
+
+void emb_archive_close(emb_archive *a)
+{
+    if (!a)
+        return;
+    if (a->zip)
+        zip_discard(a->zip); /* read-only: nothing to write back */
+    emb_free(a->path);
+    emb_free(a);
+}
+
+const char *emb_archive_path(const emb_archive *a) { return a->path; }
+
+int emb_archive_is_zip(const emb_archive *a) { return a->zip != NULL; }
+
+/* a->path + sep + rel, newly allocated. */
+static char *join(const char *a, char sep, const char *rel)
+{
+    size_t la = strlen(a), lr = strlen(rel);
+    char *s = emb_alloc(la + lr + 2, 1, "file name");
+    if (!s)
+        return NULL;
+    memcpy(s, a, la);
+    s[la] = sep;
+    memcpy(s + la + 1, rel, lr + 1);
+    return s;
+}
+
+char *emb_archive_display(const emb_archive *a, const char *rel)
+{
+    return join(a->path, a->zip ? ':' : '/', rel);
+}
+
+int emb_archive_has(const emb_archive *a, const char *rel)
+{
+    size_t lr = strlen(rel);
+    if (lr == 0 || rel[lr - 1] == '/')
+        return 0;
+    if (a->zip)
+        return zip_name_locate(a->zip, rel, 0) >= 0;
+    /* Not through emb_alloc: a probe must not consume an injected failure
+     * and turn "absent" into a spurious out-of-memory. */
+    size_t la = strlen(a->path);
+    char *full = malloc(la + lr + 2);
+    if (!full)
+        return 0;
+    memcpy(full, a->path, la);
+    full[la] = '/';
+    memcpy(full + la + 1, rel, lr + 1);
+    struct stat sb;
+    int ok = stat(full, &sb) == 0 && S_ISREG(sb.st_mode);
+    free(full);
+    return ok;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Append a copy of s[0..len) to *v unless already present. */
+static emb_status push_unique(char ***v, size_t *n, size_t *cap, const char *s, size_t len)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strlen((*v)[i]) == len && memcmp((*v)[i], s, len) == 0)
+            return EMB_OK;
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 8;
+        char **nv = emb_realloc(*v, nc, sizeof *nv, "folder list");
+        if (!nv)
+            return EMB_ENOMEM;
+        *v = nv, *cap = nc;
+    }
+    if (!((*v)[*n] = emb_strndup(s, len)))
+        return EMB_ENOMEM;
+    (*n)++;
+    return EMB_OK;
+}
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        emb_free(v[i]);
+    emb_free(v);
+}
+
+emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***names, size_t *n)
+{
+    *names = NULL, *n = 0;
+    char **v = NULL;
+    size_t nv = 0, cap = 0;
+    emb_status st = EMB_OK;
+    size_t ld = strlen(dir);
+    if (a->zip) {
+        /* Zips need not hold entries for folders: derive them from members. */
+        zip_int64_t ne = zip_get_num_entries(a->zip, 0);
+        for (zip_int64_t i = 0; i < ne && st == EMB_OK; i++) {
+            const char *nm = zip_get_name(a->zip, (zip_uint64_t)i, ZIP_FL_ENC_GUESS);
+            if (!nm || strncmp(nm, dir, ld) != 0)
+                continue;
+            const char *rest = nm + ld, *slash = strchr(rest, '/');
+            if (slash && slash > rest)
+                st = push_unique(&v, &nv, &cap, rest, (size_t)(slash - rest));
+        }
+    } else {
+        char *full = ld ? join(a->path, '/', dir) : emb_strdup(a->path);
+        if (!full)
+            return EMB_ENOMEM;
+        DIR *d = opendir(full);
+        if (!d) {
+            st = emb_raise(EMB_EIO, "%s: cannot list folder: %s", full, strerror(errno));
+            emb_free(full);
+            return st;
+        }
+        struct dirent *de;
+        while (st == EMB_OK && (de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.') /* ".", ".." and hidden folders */
+                continue;
+            char *sub = join(full, '/', de->d_name);
+            struct stat sb;
+            if (!sub)
+                st = EMB_ENOMEM;
+            else if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+                st = push_unique(&v, &nv, &cap, de->d_name, strlen(de->d_name));
+            emb_free(sub);
+        }
+        closedir(d);
+        emb_free(full);
+    }
+    if (st != EMB_OK) {
+        free_names(v, nv);
+        return st;
+    }
+    if (nv)
+        qsort(v, nv, sizeof *v, cmp_str);
+    *names = v, *n = nv;
+    return EMB_OK;
+}
+
+emb_status emb_archive_locate(const emb_archive *a, const char *marker, char **prefix)
+{
+    *prefix = NULL;
+    if (emb_archive_has(a, marker)) {
+        *prefix = emb_strdup("");
+        return *prefix ? EMB_OK : EMB_ENOMEM;
+    }
+    char **dirs = NULL;
+    size_t nd = 0;
+    emb_status st = emb_archive_subdirs(a, "", &dirs, &nd);
+    if (st != EMB_OK)
+        return st;
+    size_t hits = 0, hit = 0;
+    for (size_t i = 0; i < nd; i++) {
+        char *rel = join(dirs[i], '/', marker);
+        if (!rel) {
+            free_names(dirs, nd);
+            return EMB_ENOMEM;
+        }
+        if (emb_archive_has(a, rel))
+            hits++, hit = i;
+        emb_free(rel);
+    }
+    if (hits == 1) {
+        *prefix = join(dirs[hit], '/', "");
+        st = *prefix ? EMB_OK : EMB_ENOMEM;
+    } else if (hits == 0) {
+        st = emb_raise(EMB_EINPUT, "%s: no %s at the top or inside a top-level folder "
+                                   "(is this a pymrio / EXIOBASE-3 text-layout %s?)",
+                       a->path, marker, a->zip ? "zip" : "folder");
+    } else {
+        st = emb_raise(EMB_EINPUT, "%s: %zu top-level folders hold a %s; expected one "
+                                   "(or one at the top)", a->path, hits, marker);
+    }
+    free_names(dirs, nd);
+    return st;
+}
+
+emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
+{
+    *out = NULL;
+    emb_bytesrc *s = emb_calloc(1, sizeof *s, "byte source");
+    if (!s)
+        return EMB_ENOMEM;
+    if (!(s->name = emb_archive_display(a, rel))) {
+        emb_free(s);
+        return EMB_ENOMEM;
+    }
+    emb_status st = EMB_OK;
+    if (a->zip) {
+        if (zip_name_locate(a->zip, rel, 0) < 0)
+            st = emb_raise(EMB_EIO, "%s: no such member in the zip archive", s->name);
+        else if (!(s->zf = zip_fopen(a->zip, rel, 0)))
+            st = emb_raise(EMB_EIO, "%s: cannot open member: %s", s->name,
+                           zip_error_strerror(zip_get_error(a->zip)));
+    } else {
+        struct stat sb;
+        const char *full = s->name; /* for folders the display name is the path */
+        if (stat(full, &sb) != 0)
+            st = emb_raise(EMB_EIO, "%s: cannot open: %s", full, strerror(errno));
+        else if (!S_ISREG(sb.st_mode))
+            st = emb_raise(EMB_EIO, "%s: not a regular file", full);
+        else if (!(s->fp = fopen(full, "rb")))
+            st = emb_raise(EMB_EIO, "%s: cannot open: %s", full, strerror(errno));
+    }
+    if (st != EMB_OK) {
+        emb_bytesrc_close(s);
+        return st;
+    }
+    *out = s;
+    return EMB_OK;
+}
+
+emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got)
+{
+    *got = 0;
+    if (cap == 0)
+        return EMB_OK;
+    if (s->zf) {
+        zip_int64_t r = zip_fread(s->zf, buf, (zip_uint64_t)cap);
+        if (r < 0)
+            return emb_raise(EMB_EIO, "%s: cannot read member: %s", s->name,
+                             zip_file_strerror(s->zf));
+        *got = (size_t)r;
+        return EMB_OK;
+    }
+    size_t r = fread(buf, 1, cap, s->fp);
+    if (r == 0 && ferror(s->fp))
+        return emb_raise(EMB_EIO, "%s: read error: %s", s->name, strerror(errno));
+    *got = r;
+    return EMB_OK;
+}
+
+const char *emb_bytesrc_name(const emb_bytesrc *s) { return s->name; }
+
+void emb_bytesrc_close(emb_bytesrc *s)
+{
+    if (!s)
+        return;
+    if (s->zf)
+        zip_fclose(s->zf);
+    if (s->fp)
+        fclose(s->fp);
+    emb_free(s->name);
+    emb_free(s);
+}

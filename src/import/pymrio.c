@@ -1,1 +1,1046 @@
-typedef int emb_placeholder_pymrio;
+/* src/import/pymrio.c — emb_import_pymrio(): the pymrio / EXIOBASE-3 text
+ * layout (folder or zip) into an in-memory emb_table.
+ *
+ * The layout (pymrio's save_all, EXIOBASE 3 downloads):
+ *   file_parameters.json   {"files": {"Z"|"A": {...}, "Y": {...}, "unit": {...},
+ *                           ["x": {...}]}, "systemtype": "IOSystem"}; each file
+ *                          entry has "name", "nr_index_col", "nr_header"
+ *                          (numbers, often written as strings)
+ *   Z.txt / A.txt, Y.txt   pandas to_csv(sep='\t'): nr_header rows of column
+ *                          labels (first cell = the level name: "region",
+ *                          "sector"/"category"), then, when the index has
+ *                          names, one row of index names with empty data
+ *                          cells, then the data rows led by nr_index_col
+ *                          index cells (region, sector)
+ *   <ext>/file_parameters.json  {"files": {"F", "F_Y" | "F_hh", "unit"},
+ *                          "systemtype": "Extension"}; F rows are stressors
+ *                          (stressor[, compartment]) x (region, sector)
+ *   metadata.json          "name" goes into t->source
+ *
+ * Streaming plan (no file is ever held in memory): the column headers of Z
+ * and Y give N = n_r * n_s and n_f, and a first pass over each F counts its
+ * stressors; then the table is allocated once and the data rows of Z and Y
+ * (whose readers were left open after their headers), F (second pass) and
+ * F_Y are parsed straight into it.  Rows of every (region, sector)-indexed
+ * file must follow the columns of Z exactly (region-major), so one pointer
+ * into the table suffices and any mislabelled row is reported where it is.
+ */
+#include "embodied/import.h"
+
+#include "core/alloc.h"
+#include "core/error_impl.h"
+#include "embodied/solver.h"
+#include "import/bytesrc.h"
+#include "import/json.h"
+#include "import/tsv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PARAMS "file_parameters.json"
+#define NIC_INFER ((size_t)-1) /* count index columns from the first header row */
+
+/* ---------------------------------------------------------------- helpers */
+
+/* A growable list of owned strings. */
+typedef struct strlist {
+    char **v;
+    size_t n, cap;
+} strlist;
+
+static emb_status sl_push(strlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 16;
+        char **nv = emb_realloc(l->v, nc, sizeof *nv, "label list");
+        if (!nv)
+            return EMB_ENOMEM;
+        l->v = nv, l->cap = nc;
+    }
+    if (!(l->v[l->n] = emb_strdup(s)))
+        return EMB_ENOMEM;
+    l->n++;
+    return EMB_OK;
+}
+
+static long sl_find(const strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i] && strcmp(l->v[i], s) == 0)
+            return (long)i;
+    return -1;
+}
+
+static void sl_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        emb_free(l->v[i]);
+    emb_free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* Raise EMB_EINPUT as "<file>: line L[, column C]: ..." for a line that is
+ * no longer the reader's current one (C 1-based; 0 = no column). */
+static emb_status at(const char *file, size_t line, size_t col, const char *fmt, ...)
+    EMB_PRINTF(4, 5);
+static emb_status at(const char *file, size_t line, size_t col, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (col)
+        return emb_raise(EMB_EINPUT, "%s: line %zu, column %zu: %s", file, line, col, msg);
+    return emb_raise(EMB_EINPUT, "%s: line %zu: %s", file, line, msg);
+}
+
+/* a + b + c, newly allocated. */
+static char *cat3(const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *s = emb_alloc(la + lb + lc + 1, 1, "file name");
+    if (s) {
+        memcpy(s, a, la);
+        memcpy(s + la, b, lb);
+        memcpy(s + la + lb, c, lc + 1);
+    }
+    return s;
+}
+
+/* ------------------------------------------------------------- parameters */
+
+/* One file of the layout, as file_parameters.json describes it. */
+typedef struct fparam {
+    char *rel;        /* path inside the archive; NULL when the file is absent */
+    char *disp;       /* display name for messages */
+    size_t nic, nhdr; /* nr_index_col (or NIC_INFER), nr_header */
+} fparam;
+
+static void fp_free(fparam *p)
+{
+    emb_free(p->rel);
+    emb_free(p->disp);
+    p->rel = p->disp = NULL;
+}
+
+/* One extension (satellite-account folder). */
+typedef struct extension {
+    char *dir;      /* folder name, the stressors' prefix */
+    fparam F, FY, unit;
+    size_t nic;     /* index columns of F (resolved) */
+    size_t nf;      /* fields per F line */
+    strlist keys;   /* per stressor: its index cells joined by '\t' */
+    strlist units;  /* per stressor */
+    size_t off;     /* first stressor row in the table */
+} extension;
+
+/* Column labels of a table: two header rows, outer-major (region, then
+ * sector or category). */
+typedef struct colhdr {
+    strlist outer, inner;
+    size_t nic, nf;            /* index columns, fields per line */
+    size_t line_outer, line_inner;
+} colhdr;
+
+typedef struct job {
+    const char *path;
+    emb_archive *ar;
+    char *root;       /* "" or "<top folder>/" */
+    char *params;     /* display name of the root file_parameters.json */
+    fparam tech, Y, unit, x;
+    emb_tech_kind kind;
+    char *name;       /* metadata.json "name" */
+    extension *ext;
+    size_t n_ext;
+    colhdr zc, yc;
+    emb_tsv *zr, *yr; /* Z/A and Y, left open after their headers */
+    char *monetary;
+    emb_table *t;
+} job;
+
+/* A count from file_parameters.json: a number or a string of digits. */
+static emb_status json_count(const char *file, const emb_json *e, const char *what, const char *key,
+                             size_t dflt, size_t *out)
+{
+    const emb_json *v = emb_json_get(e, key);
+    *out = dflt;
+    if (!v)
+        return EMB_OK;
+    if (v->type == EMB_JSON_NUMBER && v->number >= 0 && v->number <= 1000 &&
+        v->number == (double)(size_t)v->number) {
+        *out = (size_t)v->number;
+        return EMB_OK;
+    }
+    if (v->type == EMB_JSON_STRING && v->string[0] && strlen(v->string) <= 4 &&
+        strspn(v->string, "0123456789") == strlen(v->string)) {
+        *out = (size_t)strtoul(v->string, NULL, 10);
+        return EMB_OK;
+    }
+    return at(file, v->line, 0, "files.%s.%s must be a count (a number or a string of digits "
+                                "up to 1000)", what, key);
+}
+
+/* Fill p from entry `key` of the "files" object of parameter file `file`;
+ * an absent entry leaves p->rel NULL.  dir is the folder prefix of the
+ * entry's file inside the archive. */
+static emb_status get_fparam(job *j, const char *file, const emb_json *files, const char *key,
+                             const char *dir, size_t dflt_nic, size_t dflt_nhdr, fparam *p)
+{
+    const emb_json *e = emb_json_get(files, key);
+    emb_status st;
+    p->nic = dflt_nic, p->nhdr = dflt_nhdr;
+    if (!e)
+        return EMB_OK;
+    const char *name = emb_json_str(emb_json_get(e, "name"));
+    if (e->type != EMB_JSON_OBJECT || !name || !*name)
+        return at(file, e->line, 0, "files.%s must be an object with a \"name\" string", key);
+    /* A plain file name: nothing may reach outside the folder or zip. */
+    if (strchr(name, '/') || strchr(name, '\\') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return at(file, e->line, 0, "files.%s.name '%s' must be a plain file name", key, name);
+    if ((st = json_count(file, e, key, "nr_index_col", dflt_nic, &p->nic)) ||
+        (st = json_count(file, e, key, "nr_header", dflt_nhdr, &p->nhdr)))
+        return st;
+    if (!(p->rel = cat3(dir, name, "")) || !(p->disp = emb_archive_display(j->ar, p->rel)))
+        return EMB_ENOMEM;
+    return EMB_OK;
+}
+
+/* Use file dir+name with default parameters when it exists and p is unset. */
+static emb_status default_fparam(job *j, const char *dir, const char *name, fparam *p)
+{
+    if (p->rel)
+        return EMB_OK;
+    char *rel = cat3(dir, name, "");
+    if (!rel)
+        return EMB_ENOMEM;
+    if (!emb_archive_has(j->ar, rel)) {
+        emb_free(rel);
+        return EMB_OK;
+    }
+    p->rel = rel;
+    return (p->disp = emb_archive_display(j->ar, rel)) ? EMB_OK : EMB_ENOMEM;
+}
+
+/* Parse JSON file rel of the archive. */
+static emb_status read_json(job *j, const char *rel, emb_json **out)
+{
+    emb_bytesrc *src = NULL;
+    emb_status st = emb_bytesrc_open(j->ar, rel, &src);
+    if (st == EMB_OK)
+        st = emb_json_read(src, out);
+    emb_bytesrc_close(src);
+    return st;
+}
+
+/* The "files" object and systemtype check of a parameter file. */
+static emb_status params_files(const char *disp, const emb_json *doc, const char *systemtype,
+                               const emb_json **files)
+{
+    if (doc->type != EMB_JSON_OBJECT)
+        return at(disp, doc->line, 0, "expected a JSON object");
+    const emb_json *sys = emb_json_get(doc, "systemtype");
+    if (sys && (!emb_json_str(sys) || strcmp(sys->string, systemtype) != 0))
+        return at(disp, sys->line, 0, "systemtype is %s%s%s, expected \"%s\"",
+                  emb_json_str(sys) ? "\"" : "", emb_json_str(sys) ? sys->string : "not a string",
+                  emb_json_str(sys) ? "\"" : "", systemtype);
+    *files = emb_json_get(doc, "files");
+    if (!*files || (*files)->type != EMB_JSON_OBJECT)
+        return at(disp, *files ? (*files)->line : doc->line, 0, "expected a \"files\" object");
+    return EMB_OK;
+}
+
+/* Root file_parameters.json: which file holds Z or A, Y, unit, x. */
+static emb_status read_core_params(job *j)
+{
+    char *rel = cat3(j->root, PARAMS, "");
+    emb_json *doc = NULL;
+    const emb_json *files;
+    emb_status st = EMB_ENOMEM;
+    if (!rel || !(j->params = emb_archive_display(j->ar, rel)))
+        goto done;
+    if ((st = read_json(j, rel, &doc)) || (st = params_files(j->params, doc, "IOSystem", &files)))
+        goto done;
+    if ((st = get_fparam(j, j->params, files, "Z", j->root, 2, 2, &j->tech)))
+        goto done;
+    j->kind = EMB_TECH_Z;
+    if (!j->tech.rel) { /* EXIOBASE ships A (and Y) without Z */
+        if ((st = get_fparam(j, j->params, files, "A", j->root, 2, 2, &j->tech)))
+            goto done;
+        j->kind = EMB_TECH_A;
+    }
+    if (!j->tech.rel) {
+        st = at(j->params, files->line, 0, "\"files\" lists neither \"Z\" nor \"A\" (the "
+                                           "technology matrix)");
+        goto done;
+    }
+    if ((st = get_fparam(j, j->params, files, "Y", j->root, 2, 2, &j->Y)))
+        goto done;
+    if (!j->Y.rel) {
+        st = at(j->params, files->line, 0, "\"files\" lists no \"Y\" (final demand)");
+        goto done;
+    }
+    if ((st = get_fparam(j, j->params, files, "unit", j->root, 2, 1, &j->unit)) ||
+        (st = default_fparam(j, j->root, "unit.txt", &j->unit)) ||
+        (st = get_fparam(j, j->params, files, "x", j->root, 2, 1, &j->x)) ||
+        (st = default_fparam(j, j->root, "x.txt", &j->x)))
+        goto done;
+    st = EMB_OK;
+done:
+    emb_json_free(doc);
+    emb_free(rel);
+    return st;
+}
+
+/* metadata.json (optional): its "name" labels the source. */
+static emb_status read_metadata(job *j)
+{
+    char *rel = cat3(j->root, "metadata.json", "");
+    emb_json *doc = NULL;
+    emb_status st = EMB_OK;
+    if (!rel)
+        return EMB_ENOMEM;
+    if (emb_archive_has(j->ar, rel) && (st = read_json(j, rel, &doc)) == EMB_OK) {
+        const char *name = emb_json_str(emb_json_get(doc, "name"));
+        if (name && *name && !(j->name = emb_strdup(name)))
+            st = EMB_ENOMEM;
+    }
+    emb_json_free(doc);
+    emb_free(rel);
+    return st;
+}
+
+/* ------------------------------------------------------------- extensions */
+
+static void ext_free(extension *e)
+{
+    emb_free(e->dir);
+    fp_free(&e->F), fp_free(&e->FY), fp_free(&e->unit);
+    sl_free(&e->keys), sl_free(&e->units);
+    memset(e, 0, sizeof *e);
+}
+
+/* Describe extension folder `name` into e; *is_ext = 0 when the folder is
+ * not an extension (no parameter file of systemtype Extension and no F.txt). */
+static emb_status probe_extension(job *j, const char *name, extension *e, int *is_ext)
+{
+    emb_status st = EMB_ENOMEM;
+    char *dir = cat3(j->root, name, "/"), *prel = dir ? cat3(dir, PARAMS, "") : NULL, *pdisp = NULL;
+    emb_json *doc = NULL;
+    *is_ext = 0;
+    if (!prel || !(e->dir = emb_strdup(name)))
+        goto done;
+    if (emb_archive_has(j->ar, prel)) {
+        const emb_json *files, *sys;
+        if (!(pdisp = emb_archive_display(j->ar, prel)))
+            goto done;
+        if ((st = read_json(j, prel, &doc)))
+            goto done;
+        sys = emb_json_get(doc, "systemtype");
+        if (emb_json_str(sys) && strcmp(sys->string, "Extension") != 0) {
+            st = EMB_OK; /* some other kind of folder */
+            goto done;
+        }
+        if ((st = params_files(pdisp, doc, "Extension", &files)) ||
+            (st = get_fparam(j, pdisp, files, "F", dir, NIC_INFER, 2, &e->F)) ||
+            (st = get_fparam(j, pdisp, files, "F_Y", dir, NIC_INFER, 2, &e->FY)))
+            goto done;
+        /* Older EXIOBASE releases call household emissions F_hh. */
+        if (!e->FY.rel && (st = get_fparam(j, pdisp, files, "F_hh", dir, NIC_INFER, 2, &e->FY)))
+            goto done;
+        if ((st = get_fparam(j, pdisp, files, "unit", dir, NIC_INFER, 1, &e->unit)))
+            goto done;
+        if (!e->F.rel) {
+            st = at(pdisp, files->line, 0, "extension '%s' lists no \"F\" (stressors by "
+                                           "industry)", name);
+            goto done;
+        }
+    } else {
+        /* No parameter file: an extension only if it holds F.txt. */
+        e->F.nic = e->FY.nic = NIC_INFER;
+        e->F.nhdr = e->FY.nhdr = 2;
+        if ((st = default_fparam(j, dir, "F.txt", &e->F)))
+            goto done;
+        if (!e->F.rel) {
+            st = EMB_OK;
+            goto done;
+        }
+        if ((st = default_fparam(j, dir, "F_Y.txt", &e->FY)) ||
+            (st = default_fparam(j, dir, "F_hh.txt", &e->FY)))
+            goto done;
+    }
+    if ((st = default_fparam(j, dir, "unit.txt", &e->unit)))
+        goto done;
+    if (!e->unit.rel) {
+        st = emb_raise(EMB_EINPUT, "%s: extension folder '%s' has no unit.txt (the units of "
+                                   "its stressors)", emb_archive_path(j->ar), name);
+        goto done;
+    }
+    *is_ext = 1;
+    st = EMB_OK;
+done:
+    emb_json_free(doc);
+    emb_free(dir), emb_free(prel), emb_free(pdisp);
+    return st;
+}
+
+/* Every extension folder, sorted by name, filtered by opts. */
+static emb_status find_extensions(job *j, const emb_import_opts *opts)
+{
+    char **dirs = NULL;
+    size_t nd = 0;
+    emb_status st = emb_archive_subdirs(j->ar, j->root, &dirs, &nd);
+    if (st != EMB_OK)
+        return st;
+    if (nd && !(j->ext = emb_calloc(nd, sizeof *j->ext, "extension list")))
+        st = EMB_ENOMEM;
+    for (size_t i = 0; i < nd && st == EMB_OK; i++) {
+        int is_ext = 0;
+        extension *e = &j->ext[j->n_ext];
+        st = probe_extension(j, dirs[i], e, &is_ext);
+        if (st == EMB_OK && is_ext)
+            j->n_ext++;
+        else
+            ext_free(e); /* nothing of it stays: the slot is reused */
+    }
+    for (size_t i = 0; i < nd; i++)
+        emb_free(dirs[i]);
+    emb_free(dirs);
+    if (st != EMB_OK || !opts || !opts->extensions || opts->n_extensions == 0)
+        return st;
+    for (size_t w = 0; w < opts->n_extensions; w++) {
+        size_t e = 0;
+        while (e < j->n_ext && strcmp(j->ext[e].dir, opts->extensions[w]) != 0)
+            e++;
+        if (e == j->n_ext) {
+            char avail[512] = "";
+            for (size_t a = 0; a < j->n_ext; a++) {
+                size_t l = strlen(avail);
+                snprintf(avail + l, sizeof avail - l, "%s%s", a ? ", " : "", j->ext[a].dir);
+            }
+            return emb_raise(EMB_EUSAGE, "%s: no extension '%s' (available: %s)", j->path,
+                             opts->extensions[w], j->n_ext ? avail : "none");
+        }
+    }
+    /* Keep the wanted ones, still in folder-name order. */
+    size_t kept = 0;
+    for (size_t e = 0; e < j->n_ext; e++) {
+        int want = 0;
+        for (size_t w = 0; w < opts->n_extensions; w++)
+            want |= strcmp(j->ext[e].dir, opts->extensions[w]) == 0;
+        if (want)
+            j->ext[kept++] = j->ext[e];
+        else
+            ext_free(&j->ext[e]);
+    }
+    j->n_ext = kept;
+    return EMB_OK;
+}
+
+/* ------------------------------------------------------------ text tables */
+
+static emb_status open_tsv(job *j, const fparam *p, emb_tsv **r)
+{
+    return emb_tsv_open_in(j->ar, p->rel, r);
+}
+
+/* Read the two column-header rows of r (see colhdr) and skip pandas' row of
+ * index names if it follows.  nic may be NIC_INFER: pandas writes the level
+ * name in the first cell and leaves the other index cells empty. */
+static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_what,
+                              const char *inner_what, colhdr *h)
+{
+    const char *f = emb_tsv_name(r);
+    int have;
+    emb_status st;
+    if (p->nhdr != 2)
+        return emb_raise(EMB_EINPUT, "%s: nr_header is %zu in file_parameters.json; expected 2 "
+                                     "(a row of %s and a row of %s labels)", f, p->nhdr,
+                         outer_what, inner_what);
+    if ((st = emb_tsv_next(r, &have)))
+        return st;
+    if (!have)
+        return emb_raise(EMB_EINPUT, "%s: empty file; expected 2 header rows (%s, %s)", f,
+                         outer_what, inner_what);
+    size_t nf = emb_tsv_nfields(r), nic = p->nic;
+    if (nic == NIC_INFER)
+        for (nic = 1; nic + 1 < nf && !*emb_tsv_field(r, nic);)
+            nic++;
+    if (nic == 0 || nf <= nic)
+        return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "expected %zu index column%s and then "
+                            "data columns, found %zu field%s", nic, nic == 1 ? "" : "s", nf,
+                            nf == 1 ? "" : "s");
+    h->nic = nic, h->nf = nf, h->line_outer = emb_tsv_lineno(r);
+    /* Outer row: runs of equal labels, all of the same length. */
+    size_t run = 0, first_run = 0;
+    for (size_t c = nic; c < nf; c++) {
+        const char *lab = emb_tsv_field(r, c);
+        if (!*lab)
+            return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", outer_what);
+        if (c > nic && strcmp(lab, h->outer.v[h->outer.n - 1]) == 0) {
+            run++;
+            continue;
+        }
+        if (sl_find(&h->outer, lab) >= 0)
+            return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears again after other %ss "
+                                "(columns must be grouped by %s)", outer_what, lab, outer_what,
+                                outer_what);
+        if (c > nic) { /* a run ends */
+            if (h->outer.n == 1)
+                first_run = run;
+            else if (run != first_run)
+                return emb_tsv_fail(r, EMB_EINPUT, c - 1, "%s '%s' has %zu columns, %s '%s' has "
+                                    "%zu (every %s needs the same %ss)", outer_what,
+                                    h->outer.v[h->outer.n - 1], run, outer_what, h->outer.v[0],
+                                    first_run, outer_what, inner_what);
+        }
+        if ((st = sl_push(&h->outer, lab)))
+            return st;
+        run = 1;
+    }
+    if (h->outer.n == 1)
+        first_run = run;
+    else if (run != first_run)
+        return emb_tsv_fail(r, EMB_EINPUT, nf - 1, "%s '%s' has %zu columns, %s '%s' has %zu "
+                            "(every %s needs the same %ss)", outer_what,
+                            h->outer.v[h->outer.n - 1], run, outer_what, h->outer.v[0], first_run,
+                            outer_what, inner_what);
+    /* Inner row: the first block names them, the others repeat it. */
+    if ((st = emb_tsv_next(r, &have)))
+        return st;
+    if (!have)
+        return emb_raise(EMB_EINPUT, "%s: ends after line %zu; expected a second header row "
+                                     "(%s labels)", f, h->line_outer, inner_what);
+    h->line_inner = emb_tsv_lineno(r);
+    if (emb_tsv_nfields(r) != nf)
+        return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "header row has %zu fields, line %zu "
+                            "has %zu", emb_tsv_nfields(r), h->line_outer, nf);
+    for (size_t c = nic; c < nf; c++) {
+        const char *lab = emb_tsv_field(r, c);
+        size_t i = c - nic;
+        if (i < first_run) {
+            if (!*lab)
+                return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", inner_what);
+            if (sl_find(&h->inner, lab) >= 0)
+                return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears twice under %s '%s'",
+                                    inner_what, lab, outer_what, h->outer.v[0]);
+            if ((st = sl_push(&h->inner, lab)))
+                return st;
+        } else if (strcmp(lab, h->inner.v[i % first_run]) != 0) {
+            return emb_tsv_fail(r, EMB_EINPUT, c, "expected %s '%s' (every %s must list the %ss "
+                                "of %s '%s' in the same order), found '%s'", inner_what,
+                                h->inner.v[i % first_run], outer_what, inner_what, outer_what,
+                                h->outer.v[0], lab);
+        }
+    }
+    /* pandas' index-name row: index cells named, every data cell empty.  It
+     * is absent where the index has no names (EXIOBASE's satellite F.txt). */
+    if ((st = emb_tsv_next(r, &have)) || !have)
+        return st;
+    if (emb_tsv_nfields(r) == nf) {
+        size_t c = nic;
+        while (c < nf && !*emb_tsv_field(r, c))
+            c++;
+        if (c == nf)
+            return EMB_OK;
+    }
+    emb_tsv_again(r); /* a data row */
+    return EMB_OK;
+}
+
+static void colhdr_free(colhdr *h)
+{
+    sl_free(&h->outer);
+    sl_free(&h->inner);
+}
+
+/* Labels `got` (read at line, columns first_col + i*stride, 1-based) must be
+ * `want` of file `wfile`. */
+static emb_status same_labels(const char *file, size_t line, size_t first_col, size_t stride,
+                              const strlist *got, const strlist *want, const char *what,
+                              const char *wfile)
+{
+    size_t n = got->n < want->n ? got->n : want->n;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(got->v[i], want->v[i]) != 0)
+            return at(file, line, first_col + i * stride, "expected %s '%s' (the %ss of %s, in "
+                      "the same order), found '%s'", what, want->v[i], what, wfile, got->v[i]);
+    if (got->n != want->n)
+        return at(file, line, 0, "the columns list %zu %ss, %s has %zu", got->n, what, wfile,
+                  want->n);
+    return EMB_OK;
+}
+
+/* After the last expected row: only blank lines may follow. */
+static emb_status expect_end(emb_tsv *r, const char *rows)
+{
+    int have;
+    emb_status st;
+    while ((st = emb_tsv_next(r, &have)) == EMB_OK && have)
+        if (emb_tsv_nfields(r) > 1 || *emb_tsv_field(r, 0))
+            return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "unexpected row after the %s", rows);
+    return st;
+}
+
+/* The current line must have nf fields. */
+static emb_status check_nfields(emb_tsv *r, size_t nf, size_t nic)
+{
+    size_t got = emb_tsv_nfields(r);
+    if (got == nf)
+        return EMB_OK;
+    /* Name the first missing or first extra column. */
+    return emb_tsv_fail(r, EMB_EINPUT, got < nf ? got : nf, "%s (expected %zu fields: %zu index "
+                        "+ %zu data columns, found %zu)", got < nf ? "missing cell" : "extra cell",
+                        nf, nic, nf - nic, got);
+}
+
+/* Read the N data rows of r, indexed (region, sector) in the order of Z's
+ * columns, nf - nic numbers each, into dst[i * ld + c]; then the end. */
+static emb_status read_rs_rows(job *j, emb_tsv *r, size_t nic, size_t nf, double *dst, size_t ld)
+{
+    size_t n_s = j->zc.inner.n, N = j->zc.outer.n * n_s;
+    char rows[96];
+    snprintf(rows, sizeof rows, "%zu (region, sector) rows", N);
+    for (size_t i = 0; i < N; i++) {
+        int have;
+        emb_status st = emb_tsv_next(r, &have);
+        if (st)
+            return st;
+        if (!have)
+            return emb_raise(EMB_EINPUT, "%s: ends after line %zu with %zu of the %s", emb_tsv_name(r),
+                             emb_tsv_lineno(r), i, rows);
+        if ((st = check_nfields(r, nf, nic)))
+            return st;
+        const char *reg = j->zc.outer.v[i / n_s], *sec = j->zc.inner.v[i % n_s];
+        if (strcmp(emb_tsv_field(r, 0), reg) != 0)
+            return emb_tsv_fail(r, EMB_EINPUT, 0, "expected region '%s' (rows must follow the "
+                                "(region, sector) order of the columns of %s), found '%s'", reg,
+                                j->tech.disp, emb_tsv_field(r, 0));
+        if (strcmp(emb_tsv_field(r, 1), sec) != 0)
+            return emb_tsv_fail(r, EMB_EINPUT, 1, "expected sector '%s' (rows must follow the "
+                                "(region, sector) order of the columns of %s), found '%s'", sec,
+                                j->tech.disp, emb_tsv_field(r, 1));
+        for (size_t c = nic; c < nf; c++)
+            if ((st = emb_tsv_number(r, c, &dst[i * ld + (c - nic)])))
+                return st;
+    }
+    return expect_end(r, rows);
+}
+
+/* The index cells of the current line joined by '\t' (a tab cannot occur
+ * inside a field), newly allocated. */
+static char *row_key(emb_tsv *r, size_t nic)
+{
+    size_t len = 0;
+    for (size_t c = 0; c < nic; c++)
+        len += strlen(emb_tsv_field(r, c)) + 1;
+    char *k = emb_alloc(len, 1, "stressor name");
+    if (!k)
+        return NULL;
+    char *w = k;
+    for (size_t c = 0; c < nic; c++) {
+        size_t l = strlen(emb_tsv_field(r, c));
+        memcpy(w, emb_tsv_field(r, c), l);
+        w += l;
+        *w++ = c + 1 < nic ? '\t' : '\0';
+    }
+    return k;
+}
+
+/* ------------------------------------------------------------------- Z, Y */
+
+static emb_status read_core_headers(job *j)
+{
+    emb_status st;
+    if (j->tech.nic != 2)
+        return emb_raise(EMB_EINPUT, "%s: nr_index_col is %zu in %s; expected 2 (region, sector)",
+                         j->tech.disp, j->tech.nic, j->params);
+    if (j->Y.nic != 2)
+        return emb_raise(EMB_EINPUT, "%s: nr_index_col is %zu in %s; expected 2 (region, sector)",
+                         j->Y.disp, j->Y.nic, j->params);
+    if ((st = open_tsv(j, &j->tech, &j->zr)) ||
+        (st = read_colhdr(j->zr, &j->tech, "region", "sector", &j->zc)) ||
+        (st = open_tsv(j, &j->Y, &j->yr)) ||
+        (st = read_colhdr(j->yr, &j->Y, "region", "category", &j->yc)))
+        return st;
+    return same_labels(j->Y.disp, j->yc.line_outer, j->yc.nic + 1, j->yc.inner.n, &j->yc.outer,
+                       &j->zc.outer, "region", j->tech.disp);
+}
+
+/* Core unit.txt: the monetary unit is the last cell of its first row (rows
+ * that disagree are pymrio's business, not an error). */
+static emb_status read_monetary_unit(job *j)
+{
+    emb_tsv *r = NULL;
+    int have = 0;
+    emb_status st;
+    if (!j->unit.rel)
+        return EMB_OK;
+    if ((st = open_tsv(j, &j->unit, &r)))
+        return st;
+    for (size_t h = 0; h < j->unit.nhdr && !st; h++)
+        st = emb_tsv_next(r, &have);
+    if (!st && have && !(st = emb_tsv_next(r, &have)) && have && emb_tsv_nfields(r) >= 2) {
+        const char *u = emb_tsv_field(r, emb_tsv_nfields(r) - 1);
+        if (*u && !(j->monetary = emb_strdup(u)))
+            st = EMB_ENOMEM;
+    }
+    emb_tsv_close(r);
+    return st;
+}
+
+/* --------------------------------------------------------------------- F */
+
+/* One pass over F of extension e.  With dst NULL: check its columns, collect
+ * the stressors into e->keys.  With dst: fill dst[i * N + c] from the rows
+ * found by the first pass (the file must not have changed in between). */
+static emb_status read_F(job *j, extension *e, double *dst)
+{
+    emb_tsv *r = NULL;
+    colhdr h;
+    memset(&h, 0, sizeof h);
+    emb_status st;
+    int have;
+    size_t i = 0;
+    if ((st = open_tsv(j, &e->F, &r)) || (st = read_colhdr(r, &e->F, "region", "sector", &h)) ||
+        (st = same_labels(e->F.disp, h.line_outer, h.nic + 1, h.inner.n, &h.outer, &j->zc.outer,
+                          "region", j->tech.disp)) ||
+        (st = same_labels(e->F.disp, h.line_inner, h.nic + 1, 1, &h.inner, &j->zc.inner, "sector",
+                          j->tech.disp)))
+        goto done;
+    e->nic = h.nic, e->nf = h.nf;
+    while ((st = emb_tsv_next(r, &have)) == EMB_OK && have) {
+        if (emb_tsv_nfields(r) == 1 && !*emb_tsv_field(r, 0)) { /* blank: the end */
+            st = expect_end(r, "stressor rows and a blank line");
+            break;
+        }
+        if ((st = check_nfields(r, h.nf, h.nic)))
+            break;
+        if (!*emb_tsv_field(r, 0)) {
+            st = emb_tsv_fail(r, EMB_EINPUT, 0, "empty stressor name");
+            break;
+        }
+        char *key = row_key(r, h.nic);
+        if (!key) {
+            st = EMB_ENOMEM;
+            break;
+        }
+        if (!dst) {
+            if (sl_find(&e->keys, key) >= 0)
+                st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice", key);
+            else
+                st = sl_push(&e->keys, key);
+        } else if (i >= e->keys.n || strcmp(key, e->keys.v[i]) != 0) {
+            st = emb_tsv_fail(r, EMB_EINPUT, 0, "the file changed while it was being read");
+        }
+        emb_free(key);
+        for (size_t c = h.nic; dst && !st && c < h.nf; c++)
+            st = emb_tsv_number(r, c, &dst[i * j->t->N + (c - h.nic)]);
+        if (st)
+            break;
+        i++;
+    }
+    if (!st && !dst && e->keys.n == 0)
+        st = emb_raise(EMB_EINPUT, "%s: no stressor rows (extension '%s' needs at least one)",
+                       e->F.disp, e->dir);
+    if (!st && dst && i != e->keys.n)
+        st = emb_raise(EMB_EINPUT, "%s: the file changed while it was being read", e->F.disp);
+done:
+    colhdr_free(&h);
+    emb_tsv_close(r);
+    return st;
+}
+
+/* Are the first m cells of the '\t'-joined key those of r's line? */
+static int key_matches(const char *key, emb_tsv *r, size_t m)
+{
+    for (size_t c = 0; c < m; c++) {
+        size_t l = strcspn(key, "\t");
+        const char *f = emb_tsv_field(r, c);
+        if (strlen(f) != l || memcmp(f, key, l) != 0)
+            return 0;
+        if (key[l] == '\0')
+            return c + 1 == m;
+        key += l + 1;
+    }
+    return 1;
+}
+
+/* The extension's unit.txt: a unit per stressor, rows matched on the index
+ * cells.  The index columns are all but the last, named "unit", whatever
+ * nr_index_col says (EXIOBASE's sample gets it wrong). */
+static emb_status read_ext_units(job *j, extension *e)
+{
+    emb_tsv *r = NULL;
+    int have;
+    emb_status st;
+    (void)j;
+    if ((st = open_tsv(j, &e->unit, &r)) || (st = emb_tsv_next(r, &have)))
+        goto done;
+    if (!have) {
+        st = emb_raise(EMB_EINPUT, "%s: empty file; expected a header row ending in 'unit'",
+                       e->unit.disp);
+        goto done;
+    }
+    size_t nf = emb_tsv_nfields(r);
+    if (nf < 2 || strcmp(emb_tsv_field(r, nf - 1), "unit") != 0) {
+        st = emb_tsv_fail(r, EMB_EINPUT, nf - 1, "expected index columns and a last column named "
+                          "'unit', found '%s'", emb_tsv_field(r, nf - 1));
+        goto done;
+    }
+    for (size_t s = 0; s < e->keys.n; s++) /* units[] parallel to keys[] */
+        if ((st = sl_push(&e->units, "")))
+            goto done;
+    while ((st = emb_tsv_next(r, &have)) == EMB_OK && have) {
+        if (emb_tsv_nfields(r) == 1 && !*emb_tsv_field(r, 0))
+            continue;
+        if ((st = check_nfields(r, nf, nf - 1)))
+            goto done;
+        size_t m = nf - 1 < e->nic ? nf - 1 : e->nic;
+        for (size_t s = 0; s < e->keys.n; s++) {
+            if (e->units.v[s][0] || !key_matches(e->keys.v[s], r, m))
+                continue;
+            char *u = emb_strdup(emb_tsv_field(r, nf - 1));
+            if (!u) {
+                st = EMB_ENOMEM;
+                goto done;
+            }
+            emb_free(e->units.v[s]);
+            e->units.v[s] = u;
+        }
+    }
+    for (size_t s = 0; !st && s < e->keys.n; s++)
+        if (!e->units.v[s][0])
+            st = emb_raise(EMB_EINPUT, "%s: no unit for stressor '%s' of %s", e->unit.disp,
+                           e->keys.v[s], e->F.disp);
+done:
+    emb_tsv_close(r);
+    return st;
+}
+
+/* F_Y (or F_hh) of extension e into rows e->off.. of t->F_Y; rows matched
+ * to F's stressors by name; stressors it lacks keep zeros. */
+static emb_status read_FY(job *j, extension *e)
+{
+    emb_tsv *r = NULL;
+    colhdr h;
+    memset(&h, 0, sizeof h);
+    char *seen = NULL;
+    emb_status st;
+    int have;
+    size_t row = 0;
+    if (!e->FY.rel)
+        return EMB_OK;
+    if ((st = open_tsv(j, &e->FY, &r)) ||
+        (st = read_colhdr(r, &e->FY, "region", "category", &h)) ||
+        (st = same_labels(e->FY.disp, h.line_outer, h.nic + 1, h.inner.n, &h.outer, &j->zc.outer,
+                          "region", j->tech.disp)) ||
+        (st = same_labels(e->FY.disp, h.line_inner, h.nic + 1, 1, &h.inner, &j->yc.inner,
+                          "category", j->Y.disp)))
+        goto done;
+    if (h.nic != e->nic) {
+        st = emb_raise(EMB_EINPUT, "%s: %zu index columns, %s has %zu", e->FY.disp, h.nic,
+                       e->F.disp, e->nic);
+        goto done;
+    }
+    if (!(seen = emb_calloc(e->keys.n, 1, "stressor flags"))) {
+        st = EMB_ENOMEM;
+        goto done;
+    }
+    while ((st = emb_tsv_next(r, &have)) == EMB_OK && have) {
+        if (emb_tsv_nfields(r) == 1 && !*emb_tsv_field(r, 0)) {
+            st = expect_end(r, "stressor rows and a blank line");
+            break;
+        }
+        if ((st = check_nfields(r, h.nf, h.nic)))
+            break;
+        char *key = row_key(r, h.nic);
+        if (!key) {
+            st = EMB_ENOMEM;
+            break;
+        }
+        /* Usually the same order as F: try the row's own index first. */
+        long s = row < e->keys.n && strcmp(e->keys.v[row], key) == 0 ? (long)row
+                                                                     : sl_find(&e->keys, key);
+        if (s < 0)
+            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' is not in %s", key, e->F.disp);
+        else if (seen[s])
+            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice", key);
+        emb_free(key);
+        if (st)
+            break;
+        seen[s] = 1;
+        double *dst = j->t->F_Y + (e->off + (size_t)s) * j->t->n_y;
+        for (size_t c = h.nic; !st && c < h.nf; c++)
+            st = emb_tsv_number(r, c, &dst[c - h.nic]);
+        if (st)
+            break;
+        row++;
+    }
+done:
+    emb_free(seen);
+    colhdr_free(&h);
+    emb_tsv_close(r);
+    return st;
+}
+
+/* --------------------------------------------------------------------- x */
+
+static emb_status read_x(job *j)
+{
+    emb_tsv *r = NULL;
+    emb_status st;
+    int have = 0;
+    if (!j->x.rel)
+        return EMB_OK;
+    if (j->x.nic != 2)
+        return emb_raise(EMB_EINPUT, "%s: nr_index_col is %zu; expected 2 (region, sector)",
+                         j->x.disp, j->x.nic);
+    if ((st = emb_table_alloc_x(j->t)) || (st = open_tsv(j, &j->x, &r)))
+        goto done;
+    /* Header: "region  sector  indout" (pandas puts the index names there
+     * when the columns have one level). */
+    for (size_t h = 0; h < j->x.nhdr && !st; h++) {
+        if ((st = emb_tsv_next(r, &have)))
+            break;
+        if (!have)
+            st = emb_raise(EMB_EINPUT, "%s: ends before its %zu header row%s", j->x.disp,
+                           j->x.nhdr, j->x.nhdr == 1 ? "" : "s");
+        else
+            st = check_nfields(r, 3, 2);
+    }
+    if (!st)
+        st = read_rs_rows(j, r, 2, 3, j->t->x, 1);
+done:
+    emb_tsv_close(r);
+    return st;
+}
+
+/* ------------------------------------------------------------- the table */
+
+/* Display name of stressor key of extension dir: "dir/a/b", empty cells
+ * (a missing compartment) skipped. */
+static char *stressor_name(const char *dir, const char *key)
+{
+    size_t ld = strlen(dir), lk = strlen(key);
+    char *s = emb_alloc(ld + lk + 2, 1, "stressor name");
+    if (!s)
+        return NULL;
+    memcpy(s, dir, ld);
+    char *w = s + ld;
+    for (const char *p = key; *p;) {
+        size_t l = strcspn(p, "\t");
+        if (l) {
+            *w++ = '/';
+            memcpy(w, p, l);
+            w += l;
+        }
+        p += l + (p[l] == '\t');
+    }
+    *w = '\0';
+    return s;
+}
+
+static emb_status build_table(job *j)
+{
+    size_t k = 0;
+    emb_status st;
+    for (size_t e = 0; e < j->n_ext; e++) {
+        j->ext[e].off = k;
+        k += j->ext[e].keys.n;
+    }
+    if ((st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
+        return st;
+    emb_table *t = j->t;
+    char *src = cat3("pymrio text layout", j->name ? ": " : "", j->name ? j->name : "");
+    if (!src)
+        return EMB_ENOMEM;
+    t->source = src;
+    if ((st = emb_table_set_path(t, j->path)))
+        return st;
+    if (j->monetary && !(t->monetary_unit = emb_strdup(j->monetary)))
+        return EMB_ENOMEM;
+    for (size_t i = 0; i < t->n_r; i++)
+        if ((st = emb_table_set_label(t, EMB_LABEL_REGION, i, j->zc.outer.v[i])))
+            return st;
+    for (size_t i = 0; i < t->n_s; i++)
+        if ((st = emb_table_set_label(t, EMB_LABEL_SECTOR, i, j->zc.inner.v[i])))
+            return st;
+    for (size_t i = 0; i < t->n_f; i++)
+        if ((st = emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, i, j->yc.inner.v[i])))
+            return st;
+    for (size_t e = 0; e < j->n_ext; e++)
+        for (size_t s = 0; s < j->ext[e].keys.n; s++) {
+            size_t at_k = j->ext[e].off + s;
+            char *nm = stressor_name(j->ext[e].dir, j->ext[e].keys.v[s]);
+            if (!nm)
+                return EMB_ENOMEM;
+            st = emb_table_set_label(t, EMB_LABEL_STRESSOR, at_k, nm);
+            emb_free(nm);
+            if (st || (st = emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, at_k,
+                                                j->ext[e].units.v[s])))
+                return st;
+        }
+    return EMB_OK;
+}
+
+static void job_free(job *j)
+{
+    emb_tsv_close(j->zr);
+    emb_tsv_close(j->yr);
+    colhdr_free(&j->zc);
+    colhdr_free(&j->yc);
+    for (size_t e = 0; e < j->n_ext; e++)
+        ext_free(&j->ext[e]);
+    emb_free(j->ext);
+    fp_free(&j->tech), fp_free(&j->Y), fp_free(&j->unit), fp_free(&j->x);
+    emb_free(j->root);
+    emb_free(j->params);
+    emb_free(j->name);
+    emb_free(j->monetary);
+    emb_archive_close(j->ar);
+}
+
+emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out)
+{
+    if (!out)
+        return emb_raise(EMB_EUSAGE, "emb_import_pymrio: out is NULL");
+    *out = NULL;
+    job j;
+    memset(&j, 0, sizeof j);
+    j.path = path;
+    emb_status st;
+    if ((st = emb_archive_open(path, &j.ar)) || (st = emb_archive_locate(j.ar, PARAMS, &j.root)) ||
+        (st = read_core_params(&j)) || (st = read_metadata(&j)) ||
+        (st = find_extensions(&j, opts)) || (st = read_core_headers(&j)))
+        goto done;
+    for (size_t e = 0; e < j.n_ext; e++)
+        if ((st = read_F(&j, &j.ext[e], NULL)) || (st = read_ext_units(&j, &j.ext[e])))
+            goto done;
+    if ((st = read_monetary_unit(&j)) || (st = build_table(&j)))
+        goto done;
+    /* The data: T and Y from the readers left after their headers. */
+    if ((st = read_rs_rows(&j, j.zr, 2, j.zc.nf, j.t->T, j.t->N)) ||
+        (st = read_rs_rows(&j, j.yr, 2, j.yc.nf, j.t->Y, j.t->n_y)))
+        goto done;
+    for (size_t e = 0; e < j.n_ext; e++)
+        if ((st = read_F(&j, &j.ext[e], j.t->F + j.ext[e].off * j.t->N)) ||
+            (st = read_FY(&j, &j.ext[e])))
+            goto done;
+    if ((st = read_x(&j)))
+        goto done;
+    /* EXIOBASE gives A and Y only: x = (I - A)^-1 Y 1. */
+    if (j.kind == EMB_TECH_A && !j.t->x && (st = emb_table_complete_x(j.t)))
+        goto done;
+    st = emb_table_validate(j.t, NULL);
+done:
+    if (st == EMB_OK) {
+        *out = j.t;
+        j.t = NULL;
+    }
+    emb_table_free(j.t);
+    job_free(&j);
+    return st;
+}

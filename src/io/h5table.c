@@ -1,1 +1,665 @@
-typedef int emb_placeholder_h5table;
+/* src/io/h5table.c — the embodied-mrio HDF5 format, version 1
+ * (datasets/README.md): emb_table_read_h5, which loads labels, Y, F, F_Y, x
+ * and either loads the technology matrix or leaves it in the file behind an
+ * emb_tech_stream that reads row hyperslabs; and emb_table_write_h5, which
+ * writes a table atomically, the technology matrix in bounded row blocks.
+ *
+ * Files are opened with HDF5's default (weak) close degree on purpose: a
+ * stronger degree would make any other H5Fopen of the same path in this
+ * process (a second table, the results writer) fail with "file close degree
+ * doesn't match".  Every hid_t is therefore closed explicitly on every path.
+ */
+#include "embodied/io.h"
+
+#include "core/alloc.h"
+#include "core/error_impl.h"
+#include "core/table_impl.h"
+#include "io/atomic.h"
+#include "io/h5util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NO_ID H5I_INVALID_HID
+
+/* Chunks of about 1 MiB of doubles, made of whole rows where a row fits: the
+ * same rule as emb_h5_write_doubles, so row-block reads touch whole chunks. */
+#define CHUNK_ELEMS ((size_t)1 << 17)
+/* Bound on the writer's row-block buffer (the only O(N) x rows allocation). */
+#define WRITE_BLOCK_BYTES ((size_t)8 << 20)
+/* Bound on the chunk cache a streamed, chunked technology matrix gets. */
+#define STREAM_CACHE_MAX ((size_t)64 << 20)
+
+static void close_id(hid_t *id, herr_t (*fn)(hid_t))
+{
+    if (*id >= 0)
+        fn(*id);
+    *id = NO_ID;
+}
+
+/* ---- the streamed technology matrix ---------------------------------- */
+
+typedef struct h5_stream {
+    struct emb_tech_stream base; /* first, so emb_table_* can dispatch through it */
+    hid_t file, dset;
+    size_t N;
+    char *path;
+    const char *dsname; /* "/Z" or "/A" (static) */
+} h5_stream;
+
+/* dst[0..nrows*N) = T[r0..r0+nrows)[0..N), converted to native double. */
+static emb_status stream_read_rows(struct emb_tech_stream *base, size_t r0, size_t nrows, double *dst)
+{
+    h5_stream *s = (h5_stream *)base;
+    emb_status st = EMB_OK;
+    hid_t fspace = NO_ID, mspace = NO_ID;
+    hsize_t start[2] = {(hsize_t)r0, 0}, count[2] = {(hsize_t)nrows, (hsize_t)s->N};
+    if (nrows == 0)
+        return EMB_OK;
+    emb_h5_init();
+    if ((fspace = H5Dget_space(s->dset)) < 0 ||
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        (mspace = H5Screate_simple(2, count, NULL)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot select rows %zu..%zu", s->path, s->dsname,
+                       r0, r0 + nrows);
+        goto done;
+    }
+    if (H5Dread(s->dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, dst) < 0) {
+        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot read rows %zu..%zu (file changed, corrupt "
+                                "or truncated?)", s->path, s->dsname, r0, r0 + nrows);
+        goto done;
+    }
+done:
+    close_id(&mspace, H5Sclose);
+    close_id(&fspace, H5Sclose);
+    return st;
+}
+
+static void stream_close(struct emb_tech_stream *base)
+{
+    h5_stream *s = (h5_stream *)base;
+    close_id(&s->dset, H5Dclose);
+    close_id(&s->file, H5Fclose);
+    emb_free(s->path);
+    emb_free(s);
+}
+
+/* Open dataset name for row-block reading.  A chunked (e.g. compressed)
+ * dataset gets a chunk cache holding one row of chunks, so that reading it in
+ * blocks of fewer rows than a chunk decompresses each chunk once, not once per
+ * block. */
+static emb_status stream_open(hid_t file, const char *path, const char *name, size_t N,
+                              h5_stream **out)
+{
+    emb_status st = EMB_OK;
+    hid_t dapl = NO_ID, dset = NO_ID, dcpl = NO_ID;
+    h5_stream *s = NULL;
+    *out = NULL;
+    if ((dset = H5Dopen2(file, name, H5P_DEFAULT)) < 0 || (dcpl = H5Dget_create_plist(dset)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot open dataset %s", path, name);
+        goto done;
+    }
+    hsize_t chunk[2];
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 2, chunk) == 2 && chunk[1] > 0) {
+        size_t per_row = (N + (size_t)chunk[1] - 1) / (size_t)chunk[1]; /* chunks across a row */
+        size_t bytes = (size_t)chunk[0] * N * sizeof(double);
+        if (bytes / sizeof(double) / N != (size_t)chunk[0] || bytes > STREAM_CACHE_MAX)
+            bytes = STREAM_CACHE_MAX;
+        if (bytes < ((size_t)1 << 20))
+            bytes = (size_t)1 << 20;
+        size_t slots = per_row * 16 + 1; /* sparse hash table: about 100x chunks advised, 16x is ample */
+        if (slots < 521)
+            slots = 521;
+        close_id(&dset, H5Dclose);
+        if ((dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0 ||
+            H5Pset_chunk_cache(dapl, slots, bytes, 1.0) < 0 ||
+            (dset = H5Dopen2(file, name, dapl)) < 0) {
+            st = emb_raise(EMB_EIO, "%s: cannot open dataset %s", path, name);
+            goto done;
+        }
+    }
+    if (!(s = emb_calloc(1, sizeof *s, "technology stream")) || !(s->path = emb_strdup(path))) {
+        st = EMB_ENOMEM;
+        goto done;
+    }
+    s->base.read_rows = stream_read_rows;
+    s->base.close = stream_close;
+    s->file = file;
+    s->dset = dset;
+    s->N = N;
+    s->dsname = name;
+    dset = NO_ID;
+    *out = s;
+    s = NULL;
+done:
+    if (s) {
+        emb_free(s->path);
+        emb_free(s);
+    }
+    close_id(&dcpl, H5Pclose);
+    close_id(&dapl, H5Pclose);
+    close_id(&dset, H5Dclose);
+    return st;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* HDF5's innermost error description (the one that says why), and whether the
+ * failure was a file lock; read right after the failing call. */
+typedef struct h5_detail {
+    char desc[200];
+    int lock;
+} h5_detail;
+
+static herr_t detail_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    h5_detail *d = data;
+    if (n == 0 && e->desc)
+        snprintf(d->desc, sizeof d->desc, "%s", e->desc);
+    if (e->min_num == H5E_CANTLOCKFILE)
+        d->lock = 1;
+    return 0;
+}
+
+static void get_detail(h5_detail *d)
+{
+    d->desc[0] = '\0';
+    d->lock = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, detail_cb, d);
+    if (!d->desc[0])
+        snprintf(d->desc, sizeof d->desc, "no detail from HDF5");
+}
+
+/* *file = the HDF5 file at path, read-only. */
+static emb_status open_file(const char *path, hid_t *file)
+{
+    struct stat sb;
+    *file = NO_ID;
+    if (stat(path, &sb) != 0)
+        return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode))
+        return emb_raise(EMB_EIO, "%s: is a directory, not an HDF5 file", path);
+    if (access(path, R_OK) != 0)
+        return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if ((*file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) >= 0)
+        return EMB_OK;
+    h5_detail d;
+    get_detail(&d); /* before any other HDF5 call resets the error stack */
+    if (d.lock)
+        return emb_raise(EMB_EIO, "%s: cannot open: the file is locked by another process (%s)",
+                         path, d.desc);
+    if (H5Fis_hdf5(path) <= 0)
+        return emb_raise(EMB_EINPUT, "%s: not an HDF5 file (no HDF5 signature)", path);
+    return emb_raise(EMB_EINPUT, "%s: cannot open as HDF5, truncated or corrupt file? (%s)", path,
+                     d.desc);
+}
+
+/* Root attributes mrio_format == "embodied-mrio" and mrio_format_version == 1. */
+static emb_status check_format(hid_t file, const char *path)
+{
+    emb_status st;
+    char *fmt = NULL;
+    int present;
+    long version = 0;
+    if ((st = emb_h5_attr_read_string(file, path, "mrio_format", &fmt, &present)))
+        goto done;
+    if (!present) {
+        st = emb_raise(EMB_EINPUT, "%s: root attribute mrio_format is missing (not an %s file; "
+                                   "see datasets/README.md)", path, EMB_MRIO_FORMAT);
+        goto done;
+    }
+    if (strcmp(fmt, EMB_MRIO_FORMAT) != 0) {
+        st = emb_raise(EMB_EINPUT, "%s: root attribute mrio_format is '%s', expected '%s'", path,
+                       fmt, EMB_MRIO_FORMAT);
+        goto done;
+    }
+    if ((st = emb_h5_attr_read_long(file, path, "mrio_format_version", &version, &present)))
+        goto done;
+    if (!present) {
+        st = emb_raise(EMB_EINPUT, "%s: root attribute mrio_format_version is missing", path);
+        goto done;
+    }
+    if (version != EMB_MRIO_FORMAT_VERSION)
+        st = emb_raise(EMB_EINPUT, "%s: root attribute mrio_format_version is %ld; this build "
+                                   "reads version %d only", path, version, EMB_MRIO_FORMAT_VERSION);
+done:
+    emb_free(fmt);
+    return st;
+}
+
+/* Check that numeric dataset `name` has shape e0 x e1 (e1 == 0: a vector of
+ * e0; x_ok: [e0][1] accepted too, as pandas-derived writers store x).  ctx
+ * explains the expectation in label counts. */
+static emb_status check_shape(hid_t file, const char *path, const char *name, size_t e0,
+                              size_t e1, int x_ok, const char *ctx)
+{
+    int rank;
+    size_t d[3];
+    emb_status st = emb_h5_shape(file, path, name, 1, &rank, d);
+    if (st)
+        return st;
+    if (e1 == 0 && ((rank == 1 && d[0] == e0) || (x_ok && rank == 2 && d[0] == e0 && d[1] == 1)))
+        return EMB_OK;
+    if (e1 != 0 && rank == 2 && d[0] == e0 && d[1] == e1)
+        return EMB_OK;
+    char got[96] = "scalar", want[64];
+    for (int i = 0, off = 0; i < rank && off < (int)sizeof got; i++)
+        off += snprintf(got + off, sizeof got - (size_t)off, "%s%zu", i ? " x " : "", d[i]);
+    if (e1)
+        snprintf(want, sizeof want, "%zu x %zu", e0, e1);
+    else
+        snprintf(want, sizeof want, "%zu", e0);
+    return emb_raise(EMB_EINPUT, "%s: dataset %s has shape %s, expected %s (%s)", path, name, got,
+                     want, ctx);
+}
+
+/* Read numeric dataset name (shape already checked) into data. */
+static emb_status read_matrix(hid_t file, const char *path, const char *name, size_t e0, size_t e1,
+                              double *data)
+{
+    int rank;
+    size_t d[3];
+    emb_status st = emb_h5_shape(file, path, name, 1, &rank, d);
+    if (st)
+        return st;
+    if (e1 == 0 && rank == 2) /* x stored as [N][1] */
+        e1 = 1;
+    size_t want[2] = {e0, e1};
+    return emb_h5_read_doubles(file, path, name, rank, want, data);
+}
+
+/* Groups /groups/<NAME> (1-D lists of region names), in creation order when
+ * the file tracks it, else in name order. */
+static emb_status read_groups(hid_t file, const char *path, emb_table *t)
+{
+    emb_status st = EMB_OK;
+    hid_t grp = NO_ID, gcpl = NO_ID;
+    char *name = NULL, *full = NULL, **mem = NULL;
+    size_t nmem = 0;
+    if (!emb_h5_exists(file, "/groups"))
+        return EMB_OK;
+    if ((grp = H5Gopen2(file, "/groups", H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EINPUT, "%s: /groups is not a group", path);
+        goto done;
+    }
+    H5G_info_t gi;
+    unsigned crt = 0;
+    if ((gcpl = H5Gget_create_plist(grp)) < 0 ||
+        H5Pget_link_creation_order(gcpl, &crt) < 0 || H5Gget_info(grp, &gi) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot open group /groups", path);
+        goto done;
+    }
+    H5_index_t order = (crt & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    for (hsize_t i = 0; i < gi.nlinks; i++) {
+        ssize_t len = H5Lget_name_by_idx(grp, ".", order, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
+        if (len < 0) {
+            st = emb_raise(EMB_EIO, "%s: cannot list group /groups", path);
+            goto done;
+        }
+        if (!(name = emb_alloc((size_t)len + 1, 1, "group name")) ||
+            !(full = emb_alloc((size_t)len + sizeof "/groups/", 1, "group path"))) {
+            st = EMB_ENOMEM;
+            goto done;
+        }
+        if (H5Lget_name_by_idx(grp, ".", order, H5_ITER_INC, i, name, (size_t)len + 1, H5P_DEFAULT) < 0) {
+            st = emb_raise(EMB_EIO, "%s: cannot list group /groups", path);
+            goto done;
+        }
+        snprintf(full, (size_t)len + sizeof "/groups/", "/groups/%s", name);
+        if ((st = emb_h5_read_strings(file, path, full, 0, &mem, &nmem)))
+            goto done;
+        /* Name the dataset here; emb_table_add_group knows only the table. */
+        for (size_t j = 0; j < nmem; j++)
+            if (emb_table_region_index(t, mem[j]) < 0) {
+                st = emb_raise(EMB_EINPUT, "%s: dataset %s: group '%s' names unknown region '%s'",
+                               path, full, name, mem[j]);
+                goto done;
+            }
+        if ((st = emb_table_add_group(t, name, nmem, (const char *const *)mem))) {
+            if (st == EMB_EUSAGE) /* a bad group in a file is bad input, not a usage error */
+                st = EMB_EINPUT;
+            goto done;
+        }
+        emb_strv_free(mem, nmem);
+        emb_free(name);
+        emb_free(full);
+        mem = NULL, name = full = NULL, nmem = 0;
+    }
+done:
+    emb_strv_free(mem, nmem);
+    emb_free(name);
+    emb_free(full);
+    close_id(&gcpl, H5Pclose);
+    close_id(&grp, H5Gclose);
+    return st;
+}
+
+/* Optional root attributes year, source, monetary_unit. */
+static emb_status read_meta(hid_t file, const char *path, emb_table *t)
+{
+    emb_status st;
+    int present;
+    long year = 0;
+    if ((st = emb_h5_attr_read_long(file, path, "year", &year, &present)))
+        return st;
+    if (present && (year < INT_MIN || year > INT_MAX))
+        return emb_raise(EMB_EINPUT, "%s: root attribute year = %ld is out of range", path, year);
+    t->year = present ? (int)year : 0;
+    if ((st = emb_h5_attr_read_string(file, path, "source", &t->source, &present)) ||
+        (st = emb_h5_attr_read_string(file, path, "monetary_unit", &t->monetary_unit, &present)))
+        return st;
+    return EMB_OK;
+}
+
+enum { L_REG, L_SEC, L_FD, L_STR, L_UNIT, L_COUNT };
+static const char *const label_ds[L_COUNT] = {"/regions", "/sectors", "/fd_categories",
+                                              "/stressors", "/stressor_units"};
+
+/* *out = the table in path (see io.h). */
+emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
+{
+    emb_status st = EMB_OK;
+    hid_t file = NO_ID;
+    emb_table *t = NULL;
+    h5_stream *stream = NULL;
+    char **lab[L_COUNT] = {NULL};
+    size_t nlab[L_COUNT] = {0};
+    *out = NULL;
+    emb_h5_init();
+    if (!path || !*path)
+        return emb_raise(EMB_EUSAGE, "input path is empty");
+    if (flags & ~(int)EMB_READ_TECH_IN_MEMORY)
+        return emb_raise(EMB_EUSAGE, "%s: unknown read flags 0x%x", path, (unsigned)flags);
+    int in_mem = (flags & EMB_READ_TECH_IN_MEMORY) != 0;
+
+    if ((st = open_file(path, &file)) || (st = check_format(file, path)))
+        goto done;
+    for (int i = 0; i < L_COUNT; i++)
+        if ((st = emb_h5_read_strings(file, path, label_ds[i], i == L_UNIT ? nlab[L_STR] : 0,
+                                      &lab[i], &nlab[i])))
+            goto done;
+    if (nlab[L_UNIT] != nlab[L_STR]) { /* k == 0 was not checked above */
+        st = emb_raise(EMB_EINPUT, "%s: dataset /stressor_units has %zu entries, expected %zu "
+                                   "(one per stressor)", path, nlab[L_UNIT], nlab[L_STR]);
+        goto done;
+    }
+    for (int i = L_REG; i <= L_FD; i++)
+        if (nlab[i] == 0) {
+            st = emb_raise(EMB_EINPUT, "%s: dataset %s is empty (at least one entry is needed)",
+                           path, label_ds[i]);
+            goto done;
+        }
+
+    size_t n_r = nlab[L_REG], n_s = nlab[L_SEC], n_f = nlab[L_FD], k = nlab[L_STR];
+    size_t N, n_y, NN, NNbytes;
+    if (emb_mul_overflows(n_r, n_s, &N) || emb_mul_overflows(n_r, n_f, &n_y) ||
+        emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, sizeof(double), &NNbytes)) {
+        st = emb_raise(EMB_ENOMEM, "%s: %zu regions x %zu sectors: the N x N technology matrix "
+                                   "overflows the address space", path, n_r, n_s);
+        goto done;
+    }
+    int has_Z = emb_h5_exists(file, "/Z"), has_A = emb_h5_exists(file, "/A");
+    int has_x = emb_h5_exists(file, "/x"), has_FY = emb_h5_exists(file, "/F_Y");
+    if (has_Z && has_A) {
+        st = emb_raise(EMB_EINPUT, "%s: datasets /Z and /A are both present; give exactly one "
+                                   "technology matrix", path);
+        goto done;
+    }
+    if (!has_Z && !has_A) {
+        st = emb_raise(EMB_EINPUT, "%s: dataset /Z is missing (a table needs /Z, or /A with /x)", path);
+        goto done;
+    }
+    if (has_A && !has_x) {
+        st = emb_raise(EMB_EINPUT, "%s: dataset /x is missing; a table given as /A needs gross "
+                                   "output /x", path);
+        goto done;
+    }
+    const char *tname = has_Z ? "/Z" : "/A";
+
+    /* Every shape is checked before the first large allocation. */
+    char cN[128], cY[128], ctx[320];
+    snprintf(cN, sizeof cN, "N = %zu regions x %zu sectors", n_r, n_s);
+    snprintf(cY, sizeof cY, "%zu regions x %zu final-demand categories", n_r, n_f);
+    if ((st = check_shape(file, path, tname, N, N, 0, cN)))
+        goto done;
+    snprintf(ctx, sizeof ctx, "%s, %s", cN, cY);
+    if ((st = check_shape(file, path, "/Y", N, n_y, 0, ctx)))
+        goto done;
+    snprintf(ctx, sizeof ctx, "%zu stressors, %s", k, cN);
+    if ((st = check_shape(file, path, "/F", k, N, 0, ctx)))
+        goto done;
+    snprintf(ctx, sizeof ctx, "%zu stressors, %s", k, cY);
+    if (has_FY && (st = check_shape(file, path, "/F_Y", k, n_y, 0, ctx)))
+        goto done;
+    if (has_x && (st = check_shape(file, path, "/x", N, 0, 1, cN)))
+        goto done;
+
+    if ((st = emb_table_create(n_r, n_s, n_f, k, has_Z ? EMB_TECH_Z : EMB_TECH_A, in_mem, &t)) ||
+        (st = emb_table_set_path(t, path)))
+        goto done;
+    /* Hand the labels over to the table (its slots are all NULL). */
+    char ***slot[L_COUNT] = {&t->regions, &t->sectors, &t->fd_categories, &t->stressors,
+                             &t->stressor_units};
+    for (int i = 0; i < L_COUNT; i++) {
+        emb_free(*slot[i]);
+        *slot[i] = lab[i];
+        lab[i] = NULL;
+    }
+    if ((st = read_matrix(file, path, "/Y", N, n_y, t->Y)) ||
+        (st = read_matrix(file, path, "/F", k, N, t->F)) ||
+        (has_FY && (st = read_matrix(file, path, "/F_Y", k, n_y, t->F_Y))) ||
+        (has_x && ((st = emb_table_alloc_x(t)) || (st = read_matrix(file, path, "/x", N, 0, t->x)))) ||
+        (in_mem && (st = read_matrix(file, path, tname, N, N, t->T))) ||
+        (st = read_meta(file, path, t)) || (st = read_groups(file, path, t)))
+        goto done;
+    if (!in_mem) {
+        if ((st = stream_open(file, path, tname, N, &stream)))
+            goto done;
+        t->stream = &stream->base; /* the stream (closed by emb_table_free) now owns file */
+        file = NO_ID;
+    }
+    if ((st = emb_table_validate(t, NULL)))
+        goto done;
+    *out = t;
+    t = NULL;
+done:
+    for (int i = 0; i < L_COUNT; i++)
+        emb_strv_free(lab[i], nlab[i]);
+    emb_table_free(t);
+    close_id(&file, H5Fclose);
+    return st;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* Write the technology matrix as dataset name, in blocks of rows read through
+ * emb_table_tech_rows (memory or stream), so no N x N buffer is needed. */
+static emb_status write_tech(hid_t file, const char *path, const emb_table *t, const char *name,
+                             int deflate)
+{
+    emb_status st = EMB_OK;
+    hid_t space = NO_ID, mspace = NO_ID, dcpl = NO_ID, dset = NO_ID;
+    double *buf = NULL;
+    size_t N = t->N, row_bytes = N * sizeof(double); /* N*N*8 was checked by emb_table_create */
+    hsize_t dims[2] = {(hsize_t)N, (hsize_t)N};
+    size_t rows = WRITE_BLOCK_BYTES / row_bytes;
+    if (rows < 1)
+        rows = 1;
+    if ((space = H5Screate_simple(2, dims, NULL)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot create dataspace", path, name);
+        goto done;
+    }
+    if (deflate > 0) {
+        size_t ccols = N < CHUNK_ELEMS ? N : CHUNK_ELEMS, crows = CHUNK_ELEMS / ccols;
+        if (crows > N)
+            crows = N;
+        hsize_t chunk[2] = {(hsize_t)crows, (hsize_t)ccols};
+        /* Blocks of whole chunk rows: each chunk is written once, complete,
+         * and HDF5 never has to read one back to update it. */
+        rows = rows < crows ? crows : rows / crows * crows;
+        if (H5Pset_chunk(dcpl, 2, chunk) < 0 || H5Pset_deflate(dcpl, (unsigned)deflate) < 0) {
+            st = emb_raise(EMB_EIO, "%s: dataset %s: cannot set chunking/deflate", path, name);
+            goto done;
+        }
+    }
+    if (rows > N)
+        rows = N;
+    if (!(buf = emb_alloc(rows, row_bytes, "technology row block"))) {
+        st = EMB_ENOMEM;
+        goto done;
+    }
+    if ((dset = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot create dataset %s", path, name);
+        goto done;
+    }
+    for (size_t r0 = 0; r0 < N; r0 += rows) {
+        size_t nr = N - r0 < rows ? N - r0 : rows;
+        hsize_t start[2] = {(hsize_t)r0, 0}, count[2] = {(hsize_t)nr, (hsize_t)N};
+        if ((st = emb_table_tech_rows(t, r0, nr, buf)))
+            goto done;
+        if ((mspace = H5Screate_simple(2, count, NULL)) < 0 ||
+            H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dwrite(dset, H5T_NATIVE_DOUBLE, mspace, space, H5P_DEFAULT, buf) < 0) {
+            st = emb_raise(EMB_EIO, "%s: cannot write rows %zu..%zu of dataset %s", path, r0,
+                           r0 + nr, name);
+            goto done;
+        }
+        close_id(&mspace, H5Sclose);
+    }
+done:
+    emb_free(buf);
+    close_id(&dset, H5Dclose);
+    close_id(&mspace, H5Sclose);
+    close_id(&dcpl, H5Pclose);
+    close_id(&space, H5Sclose);
+    return st;
+}
+
+/* /groups/<NAME> for every group, in table order (creation order tracked). */
+static emb_status write_groups(hid_t file, const char *path, const emb_table *t)
+{
+    emb_status st = EMB_OK;
+    hid_t gcpl = NO_ID, grp = NO_ID;
+    char *full = NULL;
+    const char **names = NULL;
+    if (t->n_groups == 0)
+        return EMB_OK;
+    if ((gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 ||
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+        (grp = H5Gcreate2(file, "/groups", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot create group /groups", path);
+        goto done;
+    }
+    for (size_t g = 0; g < t->n_groups; g++) {
+        const emb_group *gr = &t->groups[g];
+        size_t len = strlen(gr->name) + sizeof "/groups/";
+        if (!(full = emb_alloc(len, 1, "group path")) ||
+            !(names = emb_alloc(gr->n, sizeof *names, "group member names"))) {
+            st = EMB_ENOMEM;
+            goto done;
+        }
+        snprintf(full, len, "/groups/%s", gr->name);
+        for (size_t j = 0; j < gr->n; j++)
+            names[j] = t->regions[gr->members[j]];
+        if ((st = emb_h5_write_strings(file, path, full, gr->n, names)))
+            goto done;
+        emb_free(full);
+        emb_free((void *)names);
+        full = NULL, names = NULL;
+    }
+done:
+    emb_free(full);
+    emb_free((void *)names);
+    close_id(&grp, H5Gclose);
+    close_id(&gcpl, H5Pclose);
+    return st;
+}
+
+/* Write t to path atomically (see io.h). */
+emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_write_opts *opts)
+{
+    emb_status st = EMB_OK;
+    emb_atomic a;
+    int began = 0;
+    hid_t file = NO_ID;
+    int deflate = opts ? opts->deflate : 0;
+    emb_h5_init();
+    if (!path || !*path)
+        return emb_raise(EMB_EUSAGE, "output path is empty");
+    if (deflate < 0 || deflate > 9)
+        return emb_raise(EMB_EUSAGE, "%s: deflate level %d not in 0..9", path, deflate);
+    if (deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
+        return emb_raise(EMB_EUSAGE, "%s: this HDF5 library has no deflate (gzip) filter; "
+                                     "write uncompressed (deflate 0)", path);
+    if (!t->T && !t->stream)
+        return emb_raise(EMB_EINTERNAL, "%s: table has no technology matrix to write", path);
+    /* Refuse to write what the reader would reject. */
+    if ((st = emb_table_validate(t, NULL)))
+        return emb_raise_prefix(st, "not writing %s: ", path);
+    for (size_t g = 0; g < t->n_groups; g++)
+        if (strchr(t->groups[g].name, '/') || strcmp(t->groups[g].name, ".") == 0)
+            return emb_raise(EMB_EUSAGE, "%s: group name '%s' cannot be an HDF5 dataset name "
+                                         "(contains '/')", path, t->groups[g].name);
+
+    if ((st = emb_atomic_begin(&a, path)))
+        return st;
+    began = 1;
+    if ((file = H5Fcreate(a.tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
+        h5_detail d;
+        get_detail(&d);
+        st = emb_raise(EMB_EIO, "%s: cannot create %s (%s)", path, a.tmp_path, d.desc);
+        goto done;
+    }
+    size_t dims[2];
+    if ((st = emb_h5_attr_write_string(file, path, "mrio_format", EMB_MRIO_FORMAT)) ||
+        (st = emb_h5_attr_write_long(file, path, "mrio_format_version", EMB_MRIO_FORMAT_VERSION)) ||
+        (t->year != 0 && (st = emb_h5_attr_write_long(file, path, "year", t->year))) ||
+        (t->source && (st = emb_h5_attr_write_string(file, path, "source", t->source))) ||
+        (t->monetary_unit &&
+         (st = emb_h5_attr_write_string(file, path, "monetary_unit", t->monetary_unit))))
+        goto done;
+    if ((st = emb_h5_write_strings(file, path, "/regions", t->n_r, (const char *const *)t->regions)) ||
+        (st = emb_h5_write_strings(file, path, "/sectors", t->n_s, (const char *const *)t->sectors)) ||
+        (st = emb_h5_write_strings(file, path, "/fd_categories", t->n_f,
+                                   (const char *const *)t->fd_categories)) ||
+        (st = emb_h5_write_strings(file, path, "/stressors", t->k, (const char *const *)t->stressors)) ||
+        (st = emb_h5_write_strings(file, path, "/stressor_units", t->k,
+                                   (const char *const *)t->stressor_units)))
+        goto done;
+    if ((st = write_tech(file, path, t, t->tech_kind == EMB_TECH_A ? "/A" : "/Z", deflate)))
+        goto done;
+    dims[0] = t->N, dims[1] = t->n_y;
+    if ((st = emb_h5_write_doubles(file, path, "/Y", 2, dims, t->Y, deflate)))
+        goto done;
+    dims[0] = t->k, dims[1] = t->N;
+    if ((st = emb_h5_write_doubles(file, path, "/F", 2, dims, t->F, deflate)))
+        goto done;
+    dims[0] = t->k, dims[1] = t->n_y;
+    if ((st = emb_h5_write_doubles(file, path, "/F_Y", 2, dims, t->F_Y, deflate)))
+        goto done;
+    dims[0] = t->N;
+    if (t->x && (st = emb_h5_write_doubles(file, path, "/x", 1, dims, t->x, deflate)))
+        goto done;
+    if ((st = write_groups(file, path, t)))
+        goto done;
+    /* Closing flushes: a full disk shows up here, before the rename. */
+    herr_t closed = H5Fclose(file);
+    file = NO_ID;
+    if (closed < 0) {
+        h5_detail d;
+        get_detail(&d);
+        st = emb_raise(EMB_EIO, "%s: cannot finish writing %s (%s)", path, a.tmp_path, d.desc);
+        goto done;
+    }
+    st = emb_atomic_commit(&a); /* releases a whatever happens */
+    began = 0;
+done:
+    close_id(&file, H5Fclose);
+    if (began)
+        emb_atomic_abort(&a);
+    return st;
+}

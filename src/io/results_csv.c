@@ -1,1 +1,160 @@
-typedef int emb_placeholder_results_csv;
+/* src/io/results_csv.c — tidy long-form CSV of the accounts (one row per
+ * stressor x region, or stressor x origin x destination), %.17g numbers so
+ * that every value round-trips; each file written atomically. */
+#include "core/error_impl.h"
+#include "embodied/results.h"
+#include "io/atomic.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void emb_csv_number(FILE *fp, double v) { fprintf(fp, "%.17g", v); }
+
+void emb_csv_field(FILE *fp, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+static void row_prefix(FILE *fp, const emb_table *t, size_t s)
+{
+    emb_csv_field(fp, t->stressors[s]);
+    fputc(',', fp);
+    emb_csv_field(fp, t->stressor_units[s]);
+    fputc(',', fp);
+}
+
+typedef void (*csv_body)(FILE *fp, const emb_accounts *a, const emb_table *t);
+
+static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    fputs("stressor,unit,region,pba,cba,imports,exports,unallocated\n", fp);
+    size_t R = a->n_r, G = a->n_groups;
+    for (size_t s = 0; s < a->k; s++) {
+        for (size_t u = 0; u < R + G; u++) {
+            int grp = u >= R;
+            size_t i = grp ? s * G + (u - R) : s * R + u;
+            const double v[5] = {grp ? a->g_pba[i] : a->pba[i], grp ? a->g_cba[i] : a->cba[i],
+                                 grp ? a->g_imports[i] : a->imports[i],
+                                 grp ? a->g_exports[i] : a->exports[i],
+                                 grp ? a->g_unallocated[i] : a->unallocated[i]};
+            row_prefix(fp, t, s);
+            emb_csv_field(fp, grp ? t->groups[u - R].name : t->regions[u]);
+            for (int c = 0; c < 5; c++) {
+                fputc(',', fp);
+                emb_csv_number(fp, v[c]);
+            }
+            fputc('\n', fp);
+        }
+    }
+}
+
+static void flows_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    fputs("stressor,unit,origin,destination,value\n", fp);
+    size_t R = a->n_r;
+    for (size_t s = 0; s < a->k; s++)
+        for (size_t o = 0; o < R; o++)
+            for (size_t d = 0; d < R; d++) {
+                row_prefix(fp, t, s);
+                emb_csv_field(fp, t->regions[o]);
+                fputc(',', fp);
+                emb_csv_field(fp, t->regions[d]);
+                fputc(',', fp);
+                emb_csv_number(fp, a->flows[(s * R + o) * R + d]);
+                fputc('\n', fp);
+            }
+}
+
+static void sectors_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    fputs("stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp\n", fp);
+    for (size_t s = 0; s < a->k; s++)
+        for (size_t i = 0; i < a->N; i++) {
+            row_prefix(fp, t, s);
+            emb_csv_field(fp, t->regions[i / a->n_s]);
+            fputc(',', fp);
+            emb_csv_field(fp, t->sectors[i % a->n_s]);
+            const double v[4] = {a->D_pba[s * a->N + i], a->D_cba[s * a->N + i],
+                                 a->D_imp[s * a->N + i], a->D_exp[s * a->N + i]};
+            for (int c = 0; c < 4; c++) {
+                fputc(',', fp);
+                emb_csv_number(fp, v[c]);
+            }
+            fputc('\n', fp);
+        }
+}
+
+static void fbs_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    fputs("stressor,unit,origin,sector,destination,value\n", fp);
+    size_t R = a->n_r;
+    for (size_t s = 0; s < a->k; s++)
+        for (size_t i = 0; i < a->N; i++)
+            for (size_t d = 0; d < R; d++) {
+                row_prefix(fp, t, s);
+                emb_csv_field(fp, t->regions[i / a->n_s]);
+                fputc(',', fp);
+                emb_csv_field(fp, t->sectors[i % a->n_s]);
+                fputc(',', fp);
+                emb_csv_field(fp, t->regions[d]);
+                fputc(',', fp);
+                emb_csv_number(fp, a->flows_by_sector[(s * a->N + i) * R + d]);
+                fputc('\n', fp);
+            }
+}
+
+static emb_status write_one(const char *dir, const char *name, csv_body body, const emb_accounts *a,
+                            const emb_table *t)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return emb_raise(EMB_EUSAGE, "%s: output path too long", dir);
+    emb_atomic at;
+    emb_status st = emb_atomic_begin(&at, path);
+    if (st)
+        return st;
+    if ((st = emb_atomic_fopen(&at))) {
+        emb_atomic_abort(&at);
+        return st;
+    }
+    body(at.fp, a, t);
+    if (ferror(at.fp)) {
+        emb_atomic_abort(&at);
+        return emb_raise(EMB_EIO, "%s: write failed: %s", path, strerror(errno));
+    }
+    st = emb_atomic_commit(&at);
+    emb_atomic_abort(&at);
+    return st;
+}
+
+emb_status emb_results_write_csv(const emb_accounts *a, const emb_table *t, const char *dir)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        if (mkdir(dir, 0777) != 0)
+            return emb_raise(EMB_EIO, "%s: cannot create output directory: %s", dir, strerror(errno));
+    } else if (!S_ISDIR(sb.st_mode)) {
+        return emb_raise(EMB_EIO, "%s: exists and is not a directory (--csv expects a directory)", dir);
+    }
+    emb_status st;
+    if ((st = write_one(dir, "accounts.csv", accounts_body, a, t)) ||
+        (st = write_one(dir, "flows.csv", flows_body, a, t)))
+        return st;
+    if (a->D_cba && (st = write_one(dir, "sectors.csv", sectors_body, a, t)))
+        return st;
+    if (a->flows_by_sector && (st = write_one(dir, "flows_by_sector.csv", fbs_body, a, t)))
+        return st;
+    return EMB_OK;
+}

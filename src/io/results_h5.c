@@ -1,1 +1,115 @@
-typedef int emb_placeholder_results_h5;
+/* src/io/results_h5.c — the results HDF5 file: accounts, flows, multipliers,
+ * labels and provenance (layout in README "Outputs"), written atomically. */
+#include "core/error_impl.h"
+#include "embodied/results.h"
+#include "embodied/version.h"
+#include "io/atomic.h"
+#include "io/h5util.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, const emb_table *t)
+{
+    emb_status st;
+    size_t k = a->k, R = a->n_r, N = a->N, G = a->n_groups;
+    size_t kR[2] = {k, R}, kRR[3] = {k, R, R}, kN[2] = {k, N}, kNR[3] = {k, N, R}, vN[1] = {N},
+           kG[2] = {k, G};
+    if ((st = emb_h5_write_strings(f, fn, "regions", R, (const char *const *)t->regions)) ||
+        (st = emb_h5_write_strings(f, fn, "sectors", t->n_s, (const char *const *)t->sectors)) ||
+        (st = emb_h5_write_strings(f, fn, "stressors", k, (const char *const *)t->stressors)) ||
+        (st = emb_h5_write_strings(f, fn, "stressor_units", k,
+                                   (const char *const *)t->stressor_units)) ||
+        (st = emb_h5_write_doubles(f, fn, "pba", 2, kR, a->pba, 0)) ||
+        (st = emb_h5_write_doubles(f, fn, "cba", 2, kR, a->cba, 0)) ||
+        (st = emb_h5_write_doubles(f, fn, "imports", 2, kR, a->imports, 0)) ||
+        (st = emb_h5_write_doubles(f, fn, "exports", 2, kR, a->exports, 0)) ||
+        (st = emb_h5_write_doubles(f, fn, "unallocated", 2, kR, a->unallocated, 0)) ||
+        (st = emb_h5_write_doubles(f, fn, "fy", 2, kR, a->fy, 0)) ||
+        (st = emb_h5_write_doubles(f, fn, "flows", 3, kRR, a->flows, 0)) ||
+        (st = emb_h5_write_doubles(f, fn, "M", 2, kN, a->M, 0)) ||
+        (st = emb_h5_write_doubles(f, fn, "x", 1, vN, a->x, 0)))
+        return st;
+    if (a->D_cba && ((st = emb_h5_write_doubles(f, fn, "D_cba", 2, kN, a->D_cba, 0)) ||
+                     (st = emb_h5_write_doubles(f, fn, "D_pba", 2, kN, a->D_pba, 0)) ||
+                     (st = emb_h5_write_doubles(f, fn, "D_imp", 2, kN, a->D_imp, 0)) ||
+                     (st = emb_h5_write_doubles(f, fn, "D_exp", 2, kN, a->D_exp, 0))))
+        return st;
+    if (a->flows_by_sector &&
+        (st = emb_h5_write_doubles(f, fn, "flows_by_sector", 3, kNR, a->flows_by_sector, 0)))
+        return st;
+    if (G) {
+        const char *names[G];
+        for (size_t g = 0; g < G; g++)
+            names[g] = t->groups[g].name;
+        if ((st = emb_h5_write_strings(f, fn, "group_names", G, names)) ||
+            (st = emb_h5_write_doubles(f, fn, "group_pba", 2, kG, a->g_pba, 0)) ||
+            (st = emb_h5_write_doubles(f, fn, "group_cba", 2, kG, a->g_cba, 0)) ||
+            (st = emb_h5_write_doubles(f, fn, "group_imports", 2, kG, a->g_imports, 0)) ||
+            (st = emb_h5_write_doubles(f, fn, "group_exports", 2, kG, a->g_exports, 0)) ||
+            (st = emb_h5_write_doubles(f, fn, "group_unallocated", 2, kG, a->g_unallocated, 0)))
+            return st;
+        hid_t grp = H5Gcreate2(f, "groups", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (grp < 0)
+            return emb_raise(EMB_EIO, "%s: cannot create group /groups", fn);
+        for (size_t g = 0; g < G && !st; g++) {
+            const char *mem[t->groups[g].n];
+            for (size_t m = 0; m < t->groups[g].n; m++)
+                mem[m] = t->regions[t->groups[g].members[m]];
+            st = emb_h5_write_strings(grp, fn, t->groups[g].name, t->groups[g].n, mem);
+        }
+        H5Gclose(grp);
+        if (st)
+            return st;
+    }
+    /* Provenance. */
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    struct stat sb;
+    long size = t->path && t->path[0] && stat(t->path, &sb) == 0 ? (long)sb.st_size : -1;
+    if ((st = emb_h5_attr_write_string(f, fn, "results_format", "embodied-results")) ||
+        (st = emb_h5_attr_write_long(f, fn, "results_format_version", 1)) ||
+        (st = emb_h5_attr_write_string(f, fn, "input_file", t->path ? t->path : "")) ||
+        (st = emb_h5_attr_write_long(f, fn, "input_size_bytes", size)) ||
+        (st = emb_h5_attr_write_string(f, fn, "embodied_version", emb_version())) ||
+        (st = emb_h5_attr_write_string(f, fn, "blas", emb_blas_info())) ||
+        (st = emb_h5_attr_write_string(f, fn, "solver", "dense LU, LAPACK dgetrf on (I - A)^T, dgetrs")) ||
+        (st = emb_h5_attr_write_double(f, fn, "max_residual_solve", a->residual_solve)) ||
+        (st = emb_h5_attr_write_double(f, fn, "max_residual_multipliers", a->residual_tsolve)) ||
+        (st = emb_h5_attr_write_double(f, fn, "rcond_inf", a->rcond)) ||
+        (st = emb_h5_attr_write_double(f, fn, "identity_error", a->identity_error)) ||
+        (st = emb_h5_attr_write_long(f, fn, "zero_output_sectors", (long)a->n_zero_output)) ||
+        (st = emb_h5_attr_write_long(f, fn, "negative_final_demand_entries", (long)a->n_negative_Y)) ||
+        (st = emb_h5_attr_write_string(f, fn, "created", date)))
+        return st;
+    if (t->monetary_unit && (st = emb_h5_attr_write_string(f, fn, "monetary_unit", t->monetary_unit)))
+        return st;
+    if (t->year && (st = emb_h5_attr_write_long(f, fn, "year", t->year)))
+        return st;
+    return EMB_OK;
+}
+
+emb_status emb_results_write_h5(const emb_accounts *a, const emb_table *t, const char *path)
+{
+    emb_h5_init();
+    emb_atomic at;
+    emb_status st = emb_atomic_begin(&at, path);
+    if (st)
+        return st;
+    hid_t f = H5Fcreate(at.tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        emb_atomic_abort(&at);
+        return emb_raise(EMB_EIO, "%s: cannot create HDF5 file", at.tmp_path);
+    }
+    st = write_all(f, path, a, t);
+    if (H5Fclose(f) < 0 && !st)
+        st = emb_raise(EMB_EIO, "%s: closing the HDF5 file failed (disk full?)", path);
+    if (!st)
+        st = emb_atomic_commit(&at);
+    emb_atomic_abort(&at);
+    return st;
+}

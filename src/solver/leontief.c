@@ -90,8 +90,35 @@ static double fd_total(const emb_table *t, size_t i)
 static emb_status negative_x(const emb_table *t, size_t i, double v)
 {
     return emb_raise(EMB_EINPUT, "%s: gross output x = Z 1 + Y 1 is negative (%.17g) at row %zu "
-                                 "(region %s, sector %s); output must be >= 0",
-                     tp(t), v, i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
+                                 "(region %s, sector %s) and the sector buys inputs; output must be "
+                                 ">= 0", tp(t), v, i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
+}
+
+/* Computed x_i < 0 happens in real data (WIOD 2009: LUX c5 and c8 have no
+ * inputs, no sales and an inventory change of -1 from rounding).  Such a
+ * sector buys nothing, so it produces nothing: it is treated as a zero-output
+ * sector (1/x := 0, as pymrio's A and S are zero there too) and counted.  A
+ * sector with negative x that does buy inputs is an input error.
+ * `colabs` = column sums of |T| (N), or NULL to scan the buffer `T` (ld N). */
+static emb_status screen_negative_x(const emb_table *t, double *x, const double *colabs,
+                                    const double *T, size_t *n_neg)
+{
+    size_t N = t->N;
+    *n_neg = 0;
+    for (size_t j = 0; j < N; j++) {
+        if (!(x[j] < 0))
+            continue;
+        double c = 0;
+        if (colabs)
+            c = colabs[j];
+        else
+            for (size_t i = 0; i < N; i++)
+                c += fabs(T[i * N + j]);
+        if (c != 0)
+            return negative_x(t, j, x[j]);
+        (*n_neg)++;
+    }
+    return EMB_OK;
 }
 
 /* Rows of T per streaming block: about 16 MiB, at least 1. */
@@ -186,9 +213,14 @@ emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
     if ((st = load_T(lf, t, !have_x && t->tech_kind == EMB_TECH_Z)))
         goto fail;
     int x_known = have_x || t->tech_kind == EMB_TECH_Z;
+    if (!have_x && x_known &&
+        (st = screen_negative_x(t, lf->x, NULL, lf->lu, &lf->st.n_negative_x)))
+        goto fail;
     for (size_t i = 0; i < N; i++) {
-        if (x_known && (lf->x[i] < 0 || !isfinite(lf->x[i]))) {
-            st = negative_x(t, i, lf->x[i]);
+        if (have_x && (lf->x[i] < 0 || !isfinite(lf->x[i]))) {
+            st = emb_raise(EMB_EINPUT, "%s: dataset /x: output %.17g at row %zu (region %s, sector "
+                                       "%s) must be finite and >= 0", tp(t), lf->x[i], i,
+                           t->regions[i / t->n_s], t->sectors[i % t->n_s]);
             goto fail;
         }
         lf->rinv[i] = x_known && lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
@@ -226,7 +258,9 @@ emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
             if (lf->x[i] < 0 && lf->x[i] > -1e-9 * lf->anorm_one)
                 lf->x[i] = 0; /* rounding of a zero-output sector */
             if (lf->x[i] < 0) {
-                st = negative_x(t, i, lf->x[i]);
+                st = emb_raise(EMB_EINPUT, "%s: gross output x = (I - A)^-1 (Y 1) is negative "
+                                           "(%.17g) at row %zu (region %s, sector %s)", tp(t),
+                               lf->x[i], i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
                 goto fail;
             }
             lf->rinv[i] = lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
@@ -366,11 +400,10 @@ emb_status emb_table_complete_x(emb_table *t)
         /* x = Z 1 + Y 1, streamed; no factorisation needed. */
         size_t N = t->N, nb = block_rows(N);
         double *W = emb_alloc(nb * N, sizeof(double), "row block");
-        if (!W)
+        double *colabs = emb_calloc(N, sizeof(double), "column sums");
+        if (!W || !colabs || (st = emb_table_alloc_x(t))) {
+            emb_free(W), emb_free(colabs);
             return EMB_ENOMEM;
-        if ((st = emb_table_alloc_x(t))) {
-            emb_free(W);
-            return st;
         }
         for (size_t r0 = 0; r0 < N && !st; r0 += nb) {
             size_t n = r0 + nb > N ? N - r0 : nb;
@@ -385,13 +418,16 @@ emb_status emb_table_complete_x(emb_table *t)
                     break;
                 }
                 t->x[r0 + i] = s + fd_total(t, r0 + i);
-                if (t->x[r0 + i] < 0) {
-                    st = negative_x(t, r0 + i, t->x[r0 + i]);
-                    break;
-                }
+                for (size_t j = 0; j < N; j++)
+                    colabs[j] += fabs(W[i * N + j]);
             }
         }
-        emb_free(W);
+        size_t n_neg = 0;
+        if (!st && (st = screen_negative_x(t, t->x, colabs, NULL, &n_neg)) == EMB_OK)
+            for (size_t i = 0; i < N; i++)
+                if (t->x[i] < 0)
+                    t->x[i] = 0; /* stored x: the sector produces nothing (see screen_negative_x) */
+        emb_free(W), emb_free(colabs);
         if (st) {
             emb_free(t->x);
             t->x = NULL;

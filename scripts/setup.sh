@@ -1,0 +1,40 @@
+#!/bin/sh
+# scripts/setup.sh — shared set-up of demo.sh and test.sh: install the Debian 12
+# packages the build needs (only those missing; needs root or sudo), then
+# configure and build with meson into build/ (or $EMB_BUILD_DIR).
+# Sourced, not run: sets EMB_BUILD_DIR.
+set -eu
+
+EMB_ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+EMB_BUILD_DIR=${EMB_BUILD_DIR:-$EMB_ROOT/build}
+
+# Packages: compiler and build system, BLAS/LAPACK (OpenBLAS + LAPACKE), HDF5,
+# libzip (zipped EXIOBASE/pymrio downloads), Check (tests).
+EMB_PACKAGES="gcc libc6-dev pkg-config meson ninja-build libopenblas-dev liblapacke-dev libhdf5-dev libzip-dev check"
+
+emb_missing_packages() {
+    missing=""
+    for p in $EMB_PACKAGES ${EMB_EXTRA_PACKAGES:-}; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+    echo "$missing"
+}
+
+emb_install_packages() {
+    missing=$(emb_missing_packages)
+    [ -z "$missing" ] && return 0
+    echo "setup: installing Debian packages:$missing" >&2
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "setup: need root (or sudo) to install:$missing" >&2; exit 1; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+}
+
+emb_build() {
+    if [ ! -f "$EMB_BUILD_DIR/build.ninja" ]; then
+        meson setup "$EMB_BUILD_DIR" "$EMB_ROOT" --buildtype=release >&2
+    fi
+    ninja -C "$EMB_BUILD_DIR" >&2
+}

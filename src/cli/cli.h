@@ -1,0 +1,58 @@
+/* src/cli/cli.h — shared pieces of the `embodied` command-line tool: exit
+ * codes, error reporting, loading the input table (or the demo), and the
+ * warnings every command prints about the data. */
+#ifndef EMB_CLI_H
+#define EMB_CLI_H
+
+#include <stdio.h>
+
+#include "embodied/embodied.h"
+
+/* Exit codes (README "Exit codes"). */
+enum {
+    EMB_EXIT_OK = 0,
+    EMB_EXIT_INTERNAL = 1,
+    EMB_EXIT_USAGE = 2,
+    EMB_EXIT_INPUT = 3,
+    EMB_EXIT_NUMERIC = 4,
+    EMB_EXIT_IO = 5,
+    EMB_EXIT_NOMEM = 6
+};
+
+/* Print "embodied: <message>" for status st and return its exit code. */
+int cli_fail(emb_status st);
+/* Print "embodied: <formatted>" and a hint to --help; return EMB_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+
+/* Load the table named by `path`, or the shipped demo table when path is NULL
+ * (saying so on stderr); add --group specs; on failure print and return the
+ * exit code (0 on success). */
+int cli_load_table(const char *path, int flags, const char *const *groups, size_t n_groups,
+                   emb_table **out);
+
+/* Path of the demo dataset (datasets/demo.h5) or NULL. */
+const char *cli_demo_path(void);
+
+/* Warnings about the data of a computed result (zero-output sectors that
+ * emit, negative final demand) on stderr. */
+void cli_warn_facts(const emb_table *t, const emb_accounts *a);
+
+/* Resolve --stressor names into indices; all stressors when n_names == 0.
+ * Returns 0 or an exit code (message printed). */
+int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_names,
+                         size_t *idx, size_t *n_idx);
+
+/* A growable list of option arguments (repeatable options). */
+typedef struct cli_list {
+    const char **v;
+    size_t n, cap;
+} cli_list;
+int cli_list_push(cli_list *l, const char *s);
+void cli_list_free(cli_list *l);
+
+int cmd_info(int argc, char **argv);
+int cmd_accounts(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+
+#endif

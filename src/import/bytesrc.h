@@ -1,0 +1,68 @@
+/* src/import/bytesrc.h — where importers get their bytes from (internal).
+ *
+ * An emb_archive is either a folder on disk or a .zip file (read with libzip);
+ * both are addressed by '/'-separated paths relative to their top ("Z.txt",
+ * "satellite/F.txt").  An emb_bytesrc is one file of an archive opened for
+ * sequential reading into caller buffers: zip members are decompressed as
+ * they are read, never loaded whole, so memory stays bounded by the caller's
+ * buffer whatever the member's size.
+ *
+ * Every file is known by a display name used in all messages:
+ * "<folder>/<rel>" for folders, "<zip>:<member>" for zips.
+ */
+#ifndef EMB_IMPORT_BYTESRC_H
+#define EMB_IMPORT_BYTESRC_H
+
+#include <stddef.h>
+
+#include "embodied/error.h"
+
+typedef struct emb_archive emb_archive;
+typedef struct emb_bytesrc emb_bytesrc;
+
+/* Open `path`, a folder or a zip file.  A missing path or a file that is not
+ * a zip archive is EMB_EIO naming it.  *out owned by the caller. */
+emb_status emb_archive_open(const char *path, emb_archive **out);
+
+/* Close; NULL is a no-op.  Sources opened from it must be closed first. */
+void emb_archive_close(emb_archive *a);
+
+/* The path given to emb_archive_open (folders without trailing '/'). */
+const char *emb_archive_path(const emb_archive *a);
+
+/* 1 for a zip archive, 0 for a folder. */
+int emb_archive_is_zip(const emb_archive *a);
+
+/* Display name of `rel` ("dir/rel" or "x.zip:rel"), newly allocated (emb_free);
+ * NULL with EMB_ENOMEM raised on allocation failure. */
+char *emb_archive_display(const emb_archive *a, const char *rel);
+
+/* 1 when `rel` names a regular file (folder) or a non-directory member (zip). */
+int emb_archive_has(const emb_archive *a, const char *rel);
+
+/* Names of the immediate sub-folders of folder `dir` ("" = the top, else
+ * ending in '/'), sorted by strcmp.  *names[*n] owned by the caller (free each
+ * with emb_free, then the array). */
+emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***names, size_t *n);
+
+/* Find where the archive's content starts: "" when `marker` (e.g.
+ * "file_parameters.json") is at the top, "<folder>/" when it is inside exactly
+ * one top-level folder (EXIOBASE zips hold IOT_2011_ixi/...).  Anything else
+ * is EMB_EINPUT naming the archive.  *prefix owned by the caller. */
+emb_status emb_archive_locate(const emb_archive *a, const char *marker, char **prefix);
+
+/* Open file `rel` of the archive for reading (EMB_EIO naming it when it does
+ * not exist or cannot be opened).  *out owned by the caller. */
+emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out);
+
+/* Read up to cap bytes into buf; *got = 0 means end of file.  A read or
+ * decompression (CRC) failure is EMB_EIO naming the file. */
+emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got);
+
+/* Display name of the open file (valid while it is open). */
+const char *emb_bytesrc_name(const emb_bytesrc *s);
+
+/* Close; NULL is a no-op. */
+void emb_bytesrc_close(emb_bytesrc *s);
+
+#endif

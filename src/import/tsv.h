@@ -1,0 +1,77 @@
+/* src/import/tsv.h — a streaming reader of tab-separated text (internal).
+ *
+ * Reads an emb_bytesrc through one fixed buffer and hands out the fields of
+ * one line at a time, so a 10 GB Z.txt needs no more memory than its longest
+ * line.  The buffer starts at `bufsize` bytes and grows (doubling) only for a
+ * line that does not fit, up to `maxline` bytes; a longer line is EMB_EINPUT
+ * naming the file and line.
+ *
+ * Lines end in "\n" or "\r\n"; the last line may lack its newline; a UTF-8
+ * byte-order mark at the start is skipped; a NUL byte is an error (binary
+ * data).  Fields are split at tabs; a field that starts with '"' is unquoted
+ * the way pandas/csv quote (QUOTE_MINIMAL: "" inside stands for ").
+ *
+ * Every message names "<file>: line L[, column C]: ..." with L and C 1-based
+ * (C counts fields, so it is the spreadsheet column).
+ */
+#ifndef EMB_IMPORT_TSV_H
+#define EMB_IMPORT_TSV_H
+
+#include <stddef.h>
+
+#include "core/error_impl.h"
+#include "embodied/error.h"
+#include "import/bytesrc.h"
+
+/* Defaults used by the importers: a 1 MiB buffer; lines up to 256 MiB (an
+ * EXIOBASE 3 pxp row is ~200 kB, so this only stops runaway binary input). */
+#define EMB_TSV_BUFSIZE ((size_t)1 << 20)
+#define EMB_TSV_MAXLINE ((size_t)256 << 20)
+
+/* Sentinel column for emb_tsv_fail: the message names the line only. */
+#define EMB_TSV_NOCOL ((size_t)-1)
+
+typedef struct emb_tsv emb_tsv;
+
+/* Start reading src (ownership passes to the reader, also on failure) with a
+ * buffer of bufsize bytes growing up to maxline (bufsize >= 1, maxline >=
+ * bufsize).  *out owned by the caller. */
+emb_status emb_tsv_open(emb_bytesrc *src, size_t bufsize, size_t maxline, emb_tsv **out);
+
+/* emb_bytesrc_open(a, rel) followed by emb_tsv_open with the defaults. */
+emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out);
+
+/* Advance to the next line: *have = 1 and the fields are available, or
+ * *have = 0 at end of file.  Fields stay valid until the next call. */
+emb_status emb_tsv_next(emb_tsv *r, int *have);
+
+/* Make the next emb_tsv_next() return the current line again (one line of
+ * look-ahead, for optional rows such as pandas' index-name row). */
+void emb_tsv_again(emb_tsv *r);
+
+/* Number of fields of the current line (an empty line has one empty field). */
+size_t emb_tsv_nfields(const emb_tsv *r);
+
+/* Field i (0-based) of the current line, NUL-terminated; "" when i is out of
+ * range. */
+const char *emb_tsv_field(const emb_tsv *r, size_t i);
+
+/* 1-based number of the current line (0 before the first). */
+size_t emb_tsv_lineno(const emb_tsv *r);
+
+/* Display name of the file ("x.zip:Z.txt"). */
+const char *emb_tsv_name(const emb_tsv *r);
+
+/* Parse field i as a finite double: the whole field must be a number; empty
+ * cells, text, NaN and Inf are EMB_EINPUT naming file, line and column. */
+emb_status emb_tsv_number(const emb_tsv *r, size_t i, double *out);
+
+/* Raise `s` with "<file>: line L, column i+1: <fmt...>" (no column when i is
+ * EMB_TSV_NOCOL); returns s. */
+emb_status emb_tsv_fail(const emb_tsv *r, emb_status s, size_t i, const char *fmt, ...)
+    EMB_PRINTF(4, 5);
+
+/* Close the reader and its source; NULL is a no-op. */
+void emb_tsv_close(emb_tsv *r);
+
+#endif
