@@ -1,5 +1,6 @@
 /* src/cli/cli_util.c — exit codes, messages, table loading and data warnings
  * shared by the subcommands. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli/cli.h"
 
 #include <math.h>
@@ -56,12 +57,13 @@ const char *cli_demo_path(void)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(buf, sizeof buf, "%s/../datasets/demo.h5", exe);
-            if (is_file(buf))
-                return buf;
-            snprintf(buf, sizeof buf, "%s/../share/embodied/demo.h5", exe);
-            if (is_file(buf))
-                return buf;
+            static const char *const rel[] = {"../datasets/demo.h5", "../share/embodied/demo.h5"};
+            for (size_t i = 0; i < 2; i++) {
+                char cand[8192];
+                snprintf(cand, sizeof cand, "%s/%s", exe, rel[i]);
+                if (is_file(cand) && realpath(cand, buf))
+                    return buf;
+            }
         }
     }
 #ifdef EMB_DEMO_PATH
