@@ -46,6 +46,7 @@ extern char *openblas_get_corename(void);
 /* Acceptance targets of the pipeline at N = 4900 (README, benchmarks). */
 #define TARGET_TIME_RATIO 2.0
 #define TARGET_RSS_RATIO 1.5
+#define TARGET_MIN_N 4900
 /* Rows per block when streaming T for the bare run. */
 #define ROW_BLOCK 64
 
@@ -484,10 +485,15 @@ int main(int argc, char **argv)
     line(&r, "pipeline", tot, gflops(r.N, tot), best_p.peak_mib, res);
 
     double tr = tot / best_d.t_dgetrf, mr = best_p.peak_mib / nn_mib;
+    /* The targets are set at N = 4900; below, fixed costs (process, HDF5,
+     * OpenBLAS buffers) weigh more and the ratios are for information. */
+    int judged = r.N >= TARGET_MIN_N;
     printf("# N = %zu: pipeline time / bare dgetrf = %.2f (target < %.1f): %s\n", r.N, tr,
-           TARGET_TIME_RATIO, tr < TARGET_TIME_RATIO ? "PASS" : "FAIL");
+           TARGET_TIME_RATIO, !judged ? "info (target set at N >= 4900)"
+                              : tr < TARGET_TIME_RATIO ? "PASS" : "FAIL");
     printf("# N = %zu: pipeline peak RSS / 8N^2 = %.2f (%.1f / %.1f MiB; target < %.1f): %s\n", r.N,
-           mr, best_p.peak_mib, nn_mib, TARGET_RSS_RATIO, mr < TARGET_RSS_RATIO ? "PASS" : "FAIL");
+           mr, best_p.peak_mib, nn_mib, TARGET_RSS_RATIO,
+           !judged ? "info (target set at N >= 4900)" : mr < TARGET_RSS_RATIO ? "PASS" : "FAIL");
     printf("# identities within %.1e; bare dgetrf peak RSS / 8N^2 = %.2f\n", best_p.identity,
            best_d.peak_mib / nn_mib);
     if (r.csv) {

@@ -1,0 +1,420 @@
+/* tests/test_cli.c — the `embodied` command on good and malformed inputs.
+ *
+ * A table of cases: each builds a broken input (HDF5 mutated with the HDF5
+ * API, or a pymrio text folder), runs the CLI and checks the documented exit
+ * code, that stderr is exactly one line naming the file (or the bad name) and
+ * the problem, and that no output file (or temporary) was left behind. */
+#include "embodied/embodied.h"
+#include "io/h5util.h"
+#include "testutil.h"
+
+#include <dirent.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *tmp;         /* per-test temporary directory */
+static char exe[4096];    /* the embodied binary */
+static char out_dir[4200];
+
+static void setup(void)
+{
+    tmp = emb_test_tmpdir();
+    ck_assert_ptr_nonnull(tmp);
+    const char *b = getenv("EMB_BUILD_ROOT");
+    snprintf(exe, sizeof exe, "%s/embodied", b ? b : "build");
+    snprintf(out_dir, sizeof out_dir, "%s/out", tmp);
+    ck_assert_int_eq(mkdir(out_dir, 0777), 0);
+}
+
+static void teardown(void)
+{
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+
+/* Run `embodied ARGS`; returns the exit status, stderr in *err (malloc'd). */
+static int run(const char *args, char **err)
+{
+    char cmd[32768], errf[4200];
+    snprintf(errf, sizeof errf, "%s/stderr.txt", tmp);
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/stdout.txt' 2>'%s'", exe, args, tmp, errf);
+    int rc = system(cmd);
+    FILE *fp = fopen(errf, "r");
+    ck_assert_ptr_nonnull(fp);
+    size_t cap = 1 << 16;
+    *err = calloc(cap, 1);
+    size_t n = fread(*err, 1, cap - 1, fp);
+    (*err)[n] = '\0';
+    fclose(fp);
+    ck_assert_msg(WIFEXITED(rc), "%s: killed by a signal (crash?)", cmd);
+    return WEXITSTATUS(rc);
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+/* The hand-solved 2 x 2 table of test_accounts.c, written to `path`. */
+static void write_good(const char *path)
+{
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_create(2, 2, 1, 1, EMB_TECH_Z, 1, &t), EMB_OK);
+    const char *r[] = {"R1", "R2"}, *s[] = {"s1", "s2"};
+    for (size_t i = 0; i < 2; i++) {
+        emb_table_set_label(t, EMB_LABEL_REGION, i, r[i]);
+        emb_table_set_label(t, EMB_LABEL_SECTOR, i, s[i]);
+    }
+    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "households");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
+    const double Z[16] = {0, 20, 0, 30, 0, 0, 0, 0, 0, 40, 0, 10, 0, 0, 0, 0};
+    const double Y[8] = {40, 10, 150, 50, 50, 300, -10, 110}, F[4] = {10, 40, 80, 5};
+    memcpy(t->T, Z, sizeof Z);
+    memcpy(t->Y, Y, sizeof Y);
+    memcpy(t->F, F, sizeof F);
+    t->F_Y[0] = 7, t->F_Y[1] = 3;
+    ck_assert_int_eq(emb_table_write_h5(t, path, NULL), EMB_OK);
+    emb_table_free(t);
+}
+
+/* Replace dataset `name` by a float64 array of the given shape and values. */
+static void replace_doubles(const char *path, const char *name, int rank, const size_t *dims,
+                            const double *v)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    if (H5Lexists(f, name, H5P_DEFAULT) > 0)
+        H5Ldelete(f, name, H5P_DEFAULT);
+    ck_assert_int_eq(emb_h5_write_doubles(f, path, name, rank, dims, v, 0), EMB_OK);
+    H5Fclose(f);
+}
+
+typedef void (*mutate_fn)(const char *path);
+
+static void m_missing_Y(const char *p)
+{
+    hid_t f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+    H5Ldelete(f, "Y", H5P_DEFAULT);
+    H5Fclose(f);
+}
+static void m_shape_F(const char *p)
+{
+    const size_t d[2] = {1, 3};
+    const double v[3] = {1, 2, 3};
+    replace_doubles(p, "F", 2, d, v);
+}
+static void m_nan_Y(const char *p)
+{
+    const size_t d[2] = {4, 2};
+    const double v[8] = {40, 10, 150, NAN, 50, 300, -10, 110};
+    replace_doubles(p, "Y", 2, d, v);
+}
+static void m_inf_Z(const char *p)
+{
+    const size_t d[2] = {4, 4};
+    double v[16] = {0, 20, 0, 30, 0, 0, 0, 0, 0, 40, 0, 10, 0, 0, 0, 0};
+    v[9] = INFINITY;
+    replace_doubles(p, "Z", 2, d, v);
+}
+static void m_negative_x(const char *p)
+{
+    const size_t d[1] = {4};
+    const double v[4] = {100, 200, -5, 100};
+    replace_doubles(p, "x", 1, d, v);
+}
+static void m_negative_x_computed(const char *p)
+{
+    /* x_1 = Z 1 + Y 1 = 0 + (-500 + 50) < 0 while sector 1 buys inputs (Z[0][1] = 20) */
+    const size_t d[2] = {4, 2};
+    const double v[8] = {40, 10, -500, 50, 50, 300, -10, 110};
+    replace_doubles(p, "Y", 2, d, v);
+}
+static void m_duplicate_region(const char *p)
+{
+    hid_t f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+    H5Ldelete(f, "regions", H5P_DEFAULT);
+    const char *r[2] = {"R1", "R1"};
+    ck_assert_int_eq(emb_h5_write_strings(f, p, "regions", 2, r), EMB_OK);
+    H5Fclose(f);
+}
+static void m_truncate(const char *p)
+{
+    struct stat sb;
+    ck_assert_int_eq(stat(p, &sb), 0);
+    ck_assert_int_eq(truncate(p, sb.st_size / 2), 0);
+}
+static void m_not_hdf5(const char *p)
+{
+    FILE *fp = fopen(p, "w");
+    fputs("region,sector\nthis is not HDF5\n", fp);
+    fclose(fp);
+}
+
+typedef struct {
+    const char *name;
+    mutate_fn mutate;
+    int exit_code;
+    const char *expect; /* substring of the message besides the file name */
+} h5case;
+
+static const h5case h5cases[] = {
+    {"missing dataset /Y", m_missing_Y, 3, "/Y"},
+    {"wrong shape of /F", m_shape_F, 3, "/F"},
+    {"NaN in /Y", m_nan_Y, 3, "NaN"},
+    {"Inf in /Z", m_inf_Z, 3, "infinite"},
+    {"negative /x", m_negative_x, 3, "negative"},
+    {"negative computed x", m_negative_x_computed, 3, "negative"},
+    {"duplicate region names", m_duplicate_region, 3, "duplicate"},
+    {"truncated file", m_truncate, 3, "truncated"},
+    {"not an HDF5 file", m_not_hdf5, 3, "HDF5"},
+};
+
+static void check_one_line(const char *err, const char *what)
+{
+    size_t nl = 0;
+    for (const char *c = err; *c; c++)
+        nl += *c == '\n';
+    ck_assert_msg(nl == 1, "%s: expected a one-line message, got:\n%s", what, err);
+    ck_assert_msg(strncmp(err, "embodied: ", 10) == 0, "%s: message lacks 'embodied: ': %s", what, err);
+}
+
+START_TEST(malformed_hdf5_inputs)
+{
+    size_t nc = sizeof h5cases / sizeof h5cases[0];
+    for (size_t i = 0; i < nc; i++) {
+        const h5case *c = &h5cases[i];
+        char path[4200], args[20000], *err;
+        snprintf(path, sizeof path, "%s/case%zu.h5", tmp, i);
+        write_good(path);
+        c->mutate(path);
+        /* accounts, with both kinds of output requested */
+        snprintf(args, sizeof args, "accounts '%s' -o '%s/r.h5' --csv '%s/csv'", path, out_dir, out_dir);
+        int rc = run(args, &err);
+        ck_assert_msg(rc == c->exit_code, "%s: exit %d, expected %d; stderr: %s", c->name, rc,
+                      c->exit_code, err);
+        check_one_line(err, c->name);
+        ck_assert_msg(strstr(err, path), "%s: message does not name the file: %s", c->name, err);
+        ck_assert_msg(strstr(err, c->expect), "%s: message lacks '%s': %s", c->name, c->expect, err);
+        ck_assert_msg(count_entries(out_dir) == 0, "%s: output left behind", c->name);
+        free(err);
+        /* flows and info fail the same way */
+        snprintf(args, sizeof args, "flows '%s' --from R1 --to R2 -o '%s/f.csv'", path, out_dir);
+        rc = run(args, &err);
+        ck_assert_msg(rc == c->exit_code, "flows %s: exit %d; %s", c->name, rc, err);
+        ck_assert_msg(count_entries(out_dir) == 0, "flows %s: output left behind", c->name);
+        free(err);
+    }
+}
+END_TEST
+
+START_TEST(missing_and_directory_inputs)
+{
+    char args[20000], *err;
+    snprintf(args, sizeof args, "accounts '%s' -o '%s/r.h5'", tmp, out_dir);
+    ck_assert_int_eq(run(args, &err), 5);
+    check_one_line(err, "directory");
+    ck_assert_msg(strstr(err, tmp) && strstr(err, "directory"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "info '%s/nope.h5'", tmp);
+    ck_assert_int_eq(run(args, &err), 5);
+    check_one_line(err, "missing file");
+    ck_assert_msg(strstr(err, "nope.h5"), "%s", err);
+    free(err);
+    ck_assert_uint_eq(count_entries(out_dir), 0);
+}
+END_TEST
+
+START_TEST(unknown_names_are_usage_errors)
+{
+    char good[4200], args[20000], *err;
+    snprintf(good, sizeof good, "%s/good.h5", tmp);
+    write_good(good);
+    const struct {
+        const char *args, *expect;
+    } cases[] = {
+        {"flows '%s' --from XX --to R1", "'XX'"},
+        {"flows '%s' --from R1 --to YY", "'YY'"},
+        {"flows '%s' --from R1", "pair"},
+        {"accounts '%s' --group G=R1,ZZ", "'ZZ'"},
+        {"accounts '%s' --group G", "NAME=REGION1"},
+        {"accounts '%s' --group R1=R2", "already a region"},
+        {"accounts '%s' --stressor CH4", "'CH4'"},
+        {"accounts '%s' --no-such-option", "invalid option"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char a[8000];
+        snprintf(a, sizeof a, cases[i].args, good);
+        snprintf(args, sizeof args, "%s -o '%s/r.h5'", a, out_dir);
+        int rc = run(args, &err);
+        ck_assert_msg(rc == 2, "%s: exit %d; %s", a, rc, err);
+        ck_assert_msg(strstr(err, cases[i].expect), "%s: message lacks %s: %s", a, cases[i].expect, err);
+        ck_assert_uint_eq(count_entries(out_dir), 0);
+        free(err);
+    }
+}
+END_TEST
+
+/* A tiny pymrio text layout (the same 2 x 2 system). */
+static void write_text(const char *dir, const char *z_cell)
+{
+    char p[4400];
+    mkdir(dir, 0777);
+    snprintf(p, sizeof p, "%s/file_parameters.json", dir);
+    FILE *fp = fopen(p, "w");
+    fputs("{\"files\": {\"Z\": {\"name\": \"Z.txt\", \"nr_index_col\": \"2\", \"nr_header\": \"2\"},"
+          " \"Y\": {\"name\": \"Y.txt\", \"nr_index_col\": \"2\", \"nr_header\": \"2\"},"
+          " \"unit\": {\"name\": \"unit.txt\", \"nr_index_col\": \"2\", \"nr_header\": \"1\"}},"
+          " \"systemtype\": \"IOSystem\"}\n", fp);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/Z.txt", dir);
+    fp = fopen(p, "w");
+    fprintf(fp, "region\t\tR1\tR1\tR2\tR2\nsector\t\ts1\ts2\ts1\ts2\nregion\tsector\t\t\t\t\n"
+                "R1\ts1\t0\t20\t0\t30\nR1\ts2\t0\t0\t0\t0\nR2\ts1\t0\t%s\t0\t10\nR2\ts2\t0\t0\t0\t0\n",
+            z_cell);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/Y.txt", dir);
+    fp = fopen(p, "w");
+    fputs("region\t\tR1\tR2\ncategory\t\thh\thh\nregion\tsector\t\t\n"
+          "R1\ts1\t40\t10\nR1\ts2\t150\t50\nR2\ts1\t50\t300\nR2\ts2\t-10\t110\n", fp);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/unit.txt", dir);
+    fp = fopen(p, "w");
+    fputs("region\tsector\tunit\nR1\ts1\tM.USD\nR1\ts2\tM.USD\nR2\ts1\tM.USD\nR2\ts2\tM.USD\n", fp);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/co2", dir);
+    mkdir(p, 0777);
+    snprintf(p, sizeof p, "%s/co2/file_parameters.json", dir);
+    fp = fopen(p, "w");
+    fputs("{\"files\": {\"F\": {\"name\": \"F.txt\", \"nr_index_col\": \"2\", \"nr_header\": \"2\"},"
+          " \"F_Y\": {\"name\": \"F_Y.txt\", \"nr_index_col\": \"2\", \"nr_header\": \"2\"},"
+          " \"unit\": {\"name\": \"unit.txt\", \"nr_index_col\": \"2\", \"nr_header\": \"1\"}},"
+          " \"systemtype\": \"Extension\", \"name\": \"CO2\"}\n", fp);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/co2/F.txt", dir);
+    fp = fopen(p, "w");
+    fputs("region\t\tR1\tR1\tR2\tR2\nsector\t\ts1\ts2\ts1\ts2\nstressor\tcompartment\t\t\t\t\n"
+          "CO2\tair\t10\t40\t80\t5\n", fp);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/co2/F_Y.txt", dir);
+    fp = fopen(p, "w");
+    fputs("region\t\tR1\tR2\ncategory\t\thh\thh\nstressor\tcompartment\t\t\nCO2\tair\t7\t3\n", fp);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/co2/unit.txt", dir);
+    fp = fopen(p, "w");
+    fputs("stressor\tcompartment\tunit\nCO2\tair\tkt\n", fp);
+    fclose(fp);
+}
+
+START_TEST(import_then_accounts_end_to_end)
+{
+    char dir[4200], h5[4300], args[20000], *err;
+    snprintf(dir, sizeof dir, "%s/text", tmp);
+    snprintf(h5, sizeof h5, "%s/t.h5", out_dir);
+    write_text(dir, "40");
+    snprintf(args, sizeof args, "import pymrio '%s' -o '%s'", dir, h5);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' --csv '%s/csv' -o '%s/r.h5' -q", h5, out_dir, out_dir);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    /* accounts.csv: R1 pba 57, cba 57.5 (hand-solved in test_accounts.c) */
+    char p[4400], line[512];
+    snprintf(p, sizeof p, "%s/csv/accounts.csv", out_dir);
+    FILE *fp = fopen(p, "r");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, fp));
+    ck_assert_str_eq(line, "stressor,unit,region,pba,cba,imports,exports,unallocated\n");
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, fp));
+    ck_assert_msg(strncmp(line, "co2/CO2/air,kt,R1,57,57.5", 25) == 0, "%s", line);
+    fclose(fp);
+    snprintf(args, sizeof args, "flows '%s' --from R2 --to R1 --csv", h5);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    snprintf(p, sizeof p, "%s/stdout.txt", tmp);
+    fp = fopen(p, "r");
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, fp));
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, fp));
+    ck_assert_msg(strncmp(line, "co2/CO2/air,kt,R2,R1,15.3", 25) == 0, "%s", line);
+    fclose(fp);
+}
+END_TEST
+
+START_TEST(malformed_text_inputs)
+{
+    const struct {
+        const char *cell;
+        const char *expect;
+    } cells[] = {{"abc", "abc"}, {"nan", "line 6"}, {"inf", "line 6"}, {"", "line 6"}};
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        char dir[4200], args[20000], *err;
+        snprintf(dir, sizeof dir, "%s/text%zu", tmp, i);
+        write_text(dir, cells[i].cell);
+        snprintf(args, sizeof args, "import pymrio '%s' -o '%s/t.h5'", dir, out_dir);
+        int rc = run(args, &err);
+        ck_assert_msg(rc == 3, "cell '%s': exit %d; %s", cells[i].cell, rc, err);
+        check_one_line(err, cells[i].cell);
+        ck_assert_msg(strstr(err, "Z.txt") && strstr(err, cells[i].expect), "%s", err);
+        ck_assert_uint_eq(count_entries(out_dir), 0);
+        free(err);
+    }
+    /* a missing Y.txt */
+    char dir[4200], p[4400], args[20000], *err;
+    snprintf(dir, sizeof dir, "%s/textY", tmp);
+    write_text(dir, "40");
+    snprintf(p, sizeof p, "%s/Y.txt", dir);
+    unlink(p);
+    snprintf(args, sizeof args, "import pymrio '%s' -o '%s/t.h5'", dir, out_dir);
+    ck_assert_int_ne(run(args, &err), 0);
+    check_one_line(err, "missing Y.txt");
+    ck_assert_msg(strstr(err, "Y.txt"), "%s", err);
+    ck_assert_uint_eq(count_entries(out_dir), 0);
+    free(err);
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+    const char *cmds[] = {"--help", "--version", "info --help", "accounts --help", "flows --help",
+                          "import --help", "import --list"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char *err;
+        ck_assert_msg(run(cmds[i], &err) == 0, "%s: %s", cmds[i], err);
+        free(err);
+    }
+    char *err;
+    ck_assert_int_eq(run("", &err), 2);
+    free(err);
+    ck_assert_int_eq(run("frobnicate", &err), 2);
+    free(err);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, malformed_hdf5_inputs);
+    tcase_add_test(tc, missing_and_directory_inputs);
+    tcase_add_test(tc, unknown_names_are_usage_errors);
+    tcase_add_test(tc, import_then_accounts_end_to_end);
+    tcase_add_test(tc, malformed_text_inputs);
+    tcase_add_test(tc, help_and_version);
+    suite_add_tcase(s, tc);
+    return emb_test_run(s);
+}
