@@ -179,12 +179,14 @@ emb_status emb_table_add_group(emb_table *t, const char *name, size_t n, const c
         return emb_raise(EMB_EUSAGE, "%s: group '%s' is defined twice", tpath(t), name);
     size_t *idx = emb_alloc(n, sizeof *idx, "group members");
     char *nm = emb_strdup(name);
+    /* realloc may have moved the array even if idx/nm failed: keep it. */
     emb_group *g = emb_realloc(t->groups, t->n_groups + 1, sizeof *g, "groups");
+    if (g)
+        t->groups = g;
     if (!idx || !nm || !g) {
         emb_free(idx), emb_free(nm);
         return EMB_ENOMEM;
     }
-    t->groups = g;
     for (size_t i = 0; i < n; i++) {
         long r = emb_table_region_index(t, members[i]);
         if (r < 0) {

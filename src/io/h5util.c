@@ -255,8 +255,12 @@ static emb_status read_strv(hid_t obj, int is_attr, hid_t ftype, hid_t space, co
         }
     }
 done:
-    if (reclaim)
+    if (reclaim) /* free the strings HDF5 allocated (renamed in 1.12) */
+#if H5_VERSION_GE(1, 12, 0)
+        H5Treclaim(mtype, space, H5P_DEFAULT, buf);
+#else
         H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, buf);
+#endif
     emb_free(buf);
     close_id(&mtype, H5Tclose);
     return st;
