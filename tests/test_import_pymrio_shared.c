@@ -285,7 +285,7 @@ END_TEST
 START_TEST(extension_filter)
 {
     const char *want[] = {"emissions"};
-    emb_import_opts o = {want, 1};
+    emb_import_opts o = {.extensions = want, .n_extensions = 1};
     emb_table *t = import_ok(pathf("%s/pymrio-test-mrio.zip", shared), &o);
     ck_assert_uint_eq(t->k, 2);
     ck_assert_str_eq(t->stressors[0], "emissions/emission_type1/air");
@@ -295,14 +295,14 @@ START_TEST(extension_filter)
 
     /* Order of the request does not matter: folder order is kept. */
     const char *both[] = {"factor_inputs", "emissions"};
-    emb_import_opts o2 = {both, 2};
+    emb_import_opts o2 = {.extensions = both, .n_extensions = 2};
     t = import_ok(pathf("%s/pymrio-test-mrio", shared), &o2);
     ck_assert_uint_eq(t->k, 3);
     ck_assert_str_eq(t->stressors[2], "factor_inputs/Value Added");
     emb_table_free(t);
 
     const char *bad[] = {"emissions", "water"};
-    emb_import_opts o3 = {bad, 2};
+    emb_import_opts o3 = {.extensions = bad, .n_extensions = 2};
     t = (emb_table *)1;
     ck_assert_int_eq(emb_import_pymrio(pathf("%s/pymrio-test-mrio", shared), &o3, &t), EMB_EUSAGE);
     ck_assert_ptr_null(t);

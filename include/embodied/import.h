@@ -7,17 +7,31 @@
 #include <stddef.h>
 
 #include "embodied/error.h"
+#include "embodied/progress.h"
 #include "embodied/table.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* Options shared by all importers; a zero-filled struct (or NULL) means the
+ * defaults.  Fields a format has no use for are ignored (documented per
+ * importer). */
 typedef struct emb_import_opts {
     /* Extensions (satellite-account folders) to keep, by folder name; NULL or
      * n_extensions == 0 keeps all. */
     const char *const *extensions;
     size_t n_extensions;
+    /* Stressors to keep: fnmatch(3) glob patterns matched against the full
+     * stressor name ("air_emissions/CO2/air"); a stressor is kept when any
+     * pattern matches; none given keeps all. */
+    const char *const *stressor_patterns;
+    size_t n_stressor_patterns;
+    /* Formats without emissions (OECD ICIO): a stressor table CSV. */
+    const char *stressors_csv;
+    /* Progress of reading input files (see embodied/progress.h); may be NULL. */
+    emb_progress_fn progress;
+    void *progress_ctx;
 } emb_import_opts;
 
 /* Import the pymrio / EXIOBASE-3 text layout from `path`, a folder or a .zip

@@ -42,6 +42,11 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a);
 int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_names,
                          size_t *idx, size_t *n_idx);
 
+/* emb_progress_fn drawing a bar on stderr when it is a terminal (files over
+ * 8 MiB); cli_progress_end() ends a bar left unfinished by an error. */
+void cli_progress(void *ctx, const char *what, unsigned long long done, unsigned long long total);
+void cli_progress_end(void);
+
 /* A growable list of option arguments (repeatable options). */
 typedef struct cli_list {
     const char **v;

@@ -176,3 +176,36 @@ void cli_list_free(cli_list *l)
     l->v = NULL;
     l->n = l->cap = 0;
 }
+
+/* Progress bar on stderr, only when stderr is a terminal and the file is
+ * large enough for waiting to be noticeable.  One line, redrawn in place. */
+#define PROGRESS_MIN_BYTES (8ull << 20)
+static int progress_drawn;
+
+void cli_progress(void *ctx, const char *what, unsigned long long done, unsigned long long total)
+{
+    (void)ctx;
+    static int tty = -1;
+    if (tty < 0)
+        tty = isatty(STDERR_FILENO);
+    if (!tty || total < PROGRESS_MIN_BYTES)
+        return;
+    int width = 30, fill = total ? (int)((double)done / (double)total * width) : 0;
+    if (fill > width)
+        fill = width;
+    const char *base = strrchr(what, '/');
+    fprintf(stderr, "\r  %-28.28s [%.*s%*s] %5.1f%% %8.1f MiB", base ? base + 1 : what, fill,
+            "##############################", width - fill, "",
+            total ? 100.0 * (double)done / (double)total : 0.0, (double)done / 1048576.0);
+    if (done >= total)
+        fputc('\n', stderr);
+    progress_drawn = done < total;
+    fflush(stderr);
+}
+
+void cli_progress_end(void)
+{
+    if (progress_drawn)
+        fputc('\n', stderr);
+    progress_drawn = 0;
+}

@@ -16,13 +16,28 @@
 struct emb_archive {
     char *path; /* as given, folders without trailing '/' */
     zip_t *zip; /* NULL for a folder */
+    emb_progress_fn progress;
+    void *progress_ctx;
 };
 
 struct emb_bytesrc {
     char *name;      /* display name */
     FILE *fp;        /* folder file, or NULL */
     zip_file_t *zf;  /* zip member, or NULL */
+    emb_progress_fn progress;
+    void *progress_ctx;
+    unsigned long long size, done, reported; /* bytes: file size, read, last reported */
 };
+
+/* Bytes between two progress calls: often enough for a smooth bar, rarely
+ * enough to cost nothing. */
+#define PROGRESS_STEP (4ull << 20)
+
+void emb_archive_set_progress(emb_archive *a, emb_progress_fn fn, void *ctx)
+{
+    a->progress = fn;
+    a->progress_ctx = ctx;
+}
 
 emb_status emb_archive_open(const char *path, emb_archive **out)
 {
@@ -258,6 +273,12 @@ emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
         else if (!(s->zf = zip_fopen(a->zip, rel, 0)))
             st = emb_raise(EMB_EIO, "%s: cannot open member: %s", s->name,
                            zip_error_strerror(zip_get_error(a->zip)));
+        else {
+            zip_stat_t zs;
+            zip_stat_init(&zs);
+            if (zip_stat(a->zip, rel, 0, &zs) == 0 && (zs.valid & ZIP_STAT_SIZE))
+                s->size = (unsigned long long)zs.size;
+        }
     } else {
         struct stat sb;
         const char *full = s->name; /* for folders the display name is the path */
@@ -267,13 +288,28 @@ emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
             st = emb_raise(EMB_EIO, "%s: not a regular file", full);
         else if (!(s->fp = fopen(full, "rb")))
             st = emb_raise(EMB_EIO, "%s: cannot open: %s", full, strerror(errno));
+        else
+            s->size = (unsigned long long)sb.st_size;
     }
+    s->progress = a->progress;
+    s->progress_ctx = a->progress_ctx;
     if (st != EMB_OK) {
         emb_bytesrc_close(s);
         return st;
     }
     *out = s;
     return EMB_OK;
+}
+
+static void report(emb_bytesrc *s, size_t got)
+{
+    s->done += got;
+    if (!s->progress)
+        return;
+    if (got == 0 || s->done - s->reported >= PROGRESS_STEP) {
+        s->reported = s->done;
+        s->progress(s->progress_ctx, s->name, s->done, got == 0 ? s->done : s->size);
+    }
 }
 
 emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got)
@@ -287,12 +323,14 @@ emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got)
             return emb_raise(EMB_EIO, "%s: cannot read member: %s", s->name,
                              zip_file_strerror(s->zf));
         *got = (size_t)r;
+        report(s, *got);
         return EMB_OK;
     }
     size_t r = fread(buf, 1, cap, s->fp);
     if (r == 0 && ferror(s->fp))
         return emb_raise(EMB_EIO, "%s: read error: %s", s->name, strerror(errno));
     *got = r;
+    report(s, *got);
     return EMB_OK;
 }
 

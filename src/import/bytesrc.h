@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "embodied/error.h"
+#include "embodied/progress.h"
 
 typedef struct emb_archive emb_archive;
 typedef struct emb_bytesrc emb_bytesrc;
@@ -50,6 +51,11 @@ emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***na
  * one top-level folder (EXIOBASE zips hold IOT_2011_ixi/...).  Anything else
  * is EMB_EINPUT naming the archive.  *prefix owned by the caller. */
 emb_status emb_archive_locate(const emb_archive *a, const char *marker, char **prefix);
+
+/* Report reading progress of every source opened from now on: fn(ctx,
+ * display name, bytes read, file size) every 4 MiB and once at end of file
+ * (uncompressed bytes for zip members).  fn NULL switches it off. */
+void emb_archive_set_progress(emb_archive *a, emb_progress_fn fn, void *ctx);
 
 /* Open file `rel` of the archive for reading (EMB_EIO naming it when it does
  * not exist or cannot be opened).  *out owned by the caller. */

@@ -1012,7 +1012,11 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
     memset(&j, 0, sizeof j);
     j.path = path;
     emb_status st;
-    if ((st = emb_archive_open(path, &j.ar)) || (st = emb_archive_locate(j.ar, PARAMS, &j.root)) ||
+    if ((st = emb_archive_open(path, &j.ar)))
+        goto done;
+    if (opts && opts->progress)
+        emb_archive_set_progress(j.ar, opts->progress, opts->progress_ctx);
+    if ((st = emb_archive_locate(j.ar, PARAMS, &j.root)) ||
         (st = read_core_params(&j)) || (st = read_metadata(&j)) ||
         (st = find_extensions(&j, opts)) || (st = read_core_headers(&j)))
         goto done;
