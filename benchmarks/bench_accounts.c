@@ -220,7 +220,7 @@ static void run_pipeline(const args *a, const char *table, const char *results, 
         fail(m, "emb_accounts_compute", st);
         goto done;
     }
-    m->t_factor = acc->seconds_factor;
+    m->t_factor = acc->seconds_build + acc->seconds_factor;
     m->t_solve = acc->seconds_solve;
     m->res_solve = acc->residual_solve;
     m->res_tsolve = acc->residual_tsolve;

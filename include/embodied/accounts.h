@@ -57,7 +57,9 @@ typedef struct emb_accounts {
     size_t n_zero_output_emitting; /* ... of which with non-zero F */
     size_t n_negative_Y;
     size_t n_negative_x;     /* sectors with x < 0 that buy nothing: treated as zero output */
-    double seconds_factor, seconds_solve, seconds_total;
+    /* wall-clock seconds: reading T and forming I - A; factorisation; all
+     * solves; residual checks; the whole computation */
+    double seconds_build, seconds_factor, seconds_solve, seconds_residual, seconds_total;
 } emb_accounts;
 
 /* Compute every account of table t.  Factorises once, solves n_r direct and

@@ -43,6 +43,7 @@ typedef struct emb_solver_stats {
     double seconds_build;  /* reading T and forming I - A */
     double seconds_factor; /* dgetrf */
     double seconds_solve;  /* all solves so far */
+    double seconds_residual; /* residual checks (streaming T again) */
     size_t n_solves;       /* right-hand sides solved so far */
     size_t n_negative_x;   /* sectors with x = Z 1 + Y 1 < 0 and no inputs, treated as zero output */
 } emb_solver_stats;
@@ -67,8 +68,9 @@ emb_status emb_leontief_tsolve(emb_leontief *lf, size_t nrhs, double *B, size_t 
  *   direct:     max_j ||b_j - (I - A) x_j||_inf / (||I - A||_inf ||x_j||_inf + ||b_j||_inf)
  *   transposed: the same for (I - A)^T.
  * X/B pairs are column-major with leading dimension N; pass nrhs 0 to skip a
- * set.  Results in *res_direct and *res_trans (0 when skipped). */
-emb_status emb_leontief_residuals(const emb_leontief *lf, const emb_table *t,
+ * set.  Results in *res_direct and *res_trans (0 when skipped); the time
+ * spent is added to the stats (seconds_residual). */
+emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t,
                                   size_t nrhs_d, const double *Xd, const double *Bd,
                                   size_t nrhs_t, const double *Xt, const double *Bt,
                                   double *res_direct, double *res_trans);

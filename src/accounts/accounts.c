@@ -349,8 +349,10 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
     emb_leontief_get_stats(lf, &ss);
     a->rcond = ss.rcond;
     a->n_negative_x = ss.n_negative_x;
-    a->seconds_factor = ss.seconds_build + ss.seconds_factor;
+    a->seconds_build = ss.seconds_build;
+    a->seconds_factor = ss.seconds_factor;
     a->seconds_solve = ss.seconds_solve;
+    a->seconds_residual = ss.seconds_residual;
     if ((st = check_identities(a, tol, &a->identity_error, tp(t))))
         goto fail;
     a->seconds_total = now() - t0;

@@ -10,6 +10,7 @@
  */
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/parallel.h"
 #include "embodied/solver.h"
 
 #include <cblas.h>
@@ -63,18 +64,32 @@ static emb_status check_size(const emb_table *t)
     return EMB_OK;
 }
 
-/* Locate the first non-finite entry of a row (called only when its sum was
- * not finite, so the common path pays one addition per entry). */
-static emb_status bad_row(const emb_table *t, size_t i, const double *row)
+/* Locate the first non-finite entry of row i of T (called only when a sum
+ * over the row was not finite, so the common path pays nothing; the row is
+ * read again because the working copy may already be scaled). */
+static emb_status bad_row(const emb_table *t, size_t i)
 {
-    size_t j = 0;
-    while (j < t->N && isfinite(row[j]))
-        j++;
-    return emb_raise(EMB_EINPUT, "%s: dataset %s: %s at row %zu (%s/%s), column %zu (%s/%s)",
-                     tp(t), t->tech_kind == EMB_TECH_Z ? "/Z" : "/A",
-                     j < t->N && isnan(row[j]) ? "NaN" : "infinite value", i,
-                     t->regions[i / t->n_s], t->sectors[i % t->n_s], j,
-                     t->regions[(j % t->N) / t->n_s], t->sectors[j % t->n_s]);
+    size_t N = t->N, j = 0;
+    const char *ds = t->tech_kind == EMB_TECH_Z ? "/Z" : "/A";
+    double *row = emb_alloc(N, sizeof *row, "row");
+    if (!row)
+        return EMB_ENOMEM;
+    emb_status st = emb_table_tech_rows(t, i, 1, row);
+    if (st == EMB_OK) {
+        while (j < N && isfinite(row[j]))
+            j++;
+        if (j == N)
+            st = emb_raise(EMB_EINPUT, "%s: dataset %s: the entries of row %zu (%s/%s) are finite "
+                                       "but their sum overflows (values near 1e308)",
+                           tp(t), ds, i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
+        else
+            st = emb_raise(EMB_EINPUT, "%s: dataset %s: %s at row %zu (%s/%s), column %zu (%s/%s)",
+                           tp(t), ds, isnan(row[j]) ? "NaN" : "infinite value", i,
+                           t->regions[i / t->n_s], t->sectors[i % t->n_s], j,
+                           t->regions[j / t->n_s], t->sectors[j % t->n_s]);
+    }
+    emb_free(row);
+    return st;
 }
 
 /* Y 1 for row i. */
@@ -128,8 +143,31 @@ static size_t block_rows(size_t N)
     return nb < 1 ? 1 : nb > N ? N : nb;
 }
 
-/* Fill lf->lu with T and, when x must be computed (Z tables without x),
- * lf->x = row sums + Y 1.  One streaming pass over the buffer. */
+/* Row sums of rows [begin, end) of the working buffer into sums[]; NaN/Inf
+ * rows give a non-finite sum, found by the caller. */
+typedef struct rowsum_job {
+    const double *T;
+    size_t N;
+    double *sums;
+} rowsum_job;
+
+static void rowsum_range(void *ctx, size_t begin, size_t end, unsigned tid)
+{
+    (void)tid;
+    const rowsum_job *j = ctx;
+    for (size_t i = begin; i < end; i++) {
+        const double *row = j->T + i * j->N;
+        double s = 0;
+        for (size_t c = 0; c < j->N; c++)
+            s += row[c];
+        j->sums[i] = s;
+    }
+}
+
+/* Fill lf->lu with T; when x must be computed (Z tables without x), also
+ * lf->x = T 1 + Y 1 and the finiteness check (otherwise form_I_minus_A
+ * checks).  The reads are sequential (HDF5); the row sums of each block run
+ * on all threads while the block is still in cache. */
 static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums)
 {
     size_t N = t->N, nb = block_rows(N);
@@ -138,50 +176,86 @@ static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums)
         emb_status st = emb_table_tech_rows(t, r0, n, lf->lu + r0 * N);
         if (st)
             return st;
+        if (!need_rowsums)
+            continue;
+        rowsum_job j = {lf->lu + r0 * N, N, lf->x + r0};
+        emb_parallel_for(n, 8, rowsum_range, &j);
         for (size_t i = r0; i < r0 + n; i++) {
-            const double *row = lf->lu + i * N;
-            double s = 0;
-            for (size_t j = 0; j < N; j++)
-                s += row[j];
-            if (!isfinite(s))
-                return bad_row(t, i, row);
-            if (need_rowsums)
-                lf->x[i] = s + fd_total(t, i);
+            if (!isfinite(lf->x[i]))
+                return bad_row(t, i);
+            lf->x[i] += fd_total(t, i);
         }
     }
     return EMB_OK;
 }
 
-/* In place: row-major T -> I - A, with A = Z diag(1/x) or A = T; computes
- * both norms of I - A on the way. */
-static void form_I_minus_A(emb_leontief *lf, double *colsum)
+/* In place, rows [begin, end): T -> I - A with A = Z diag(1/x) or A = T;
+ * the absolute row sums (inf-norm candidates, also the NaN/Inf check) and
+ * this thread's absolute column sums (1-norm). */
+typedef struct form_job {
+    double *lu;
+    const double *rinv; /* NULL for A tables */
+    size_t N;
+    double *rowabs;     /* [N] */
+    double *colabs;     /* [nthreads][N] */
+} form_job;
+
+static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
+{
+    const form_job *j = ctx;
+    size_t N = j->N;
+    double *cs = j->colabs + (size_t)tid * N;
+    memset(cs, 0, N * sizeof *cs);
+    for (size_t i = begin; i < end; i++) {
+        double *row = j->lu + i * N, rs = 0;
+        if (j->rinv)
+            for (size_t c = 0; c < N; c++)
+                row[c] = -row[c] * j->rinv[c];
+        else
+            for (size_t c = 0; c < N; c++)
+                row[c] = -row[c];
+        row[i] += 1.0;
+        for (size_t c = 0; c < N; c++) {
+            double a = fabs(row[c]);
+            rs += a;
+            cs[c] += a;
+        }
+        j->rowabs[i] = rs;
+    }
+}
+
+/* Form I - A on all threads; both norms; a row with NaN/Inf is an error. */
+static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *rowabs)
 {
     size_t N = lf->N;
-    double ninf = 0;
-    memset(colsum, 0, N * sizeof(double));
+    unsigned nt = emb_parallel_threads();
+    double *colabs = emb_alloc((size_t)nt * N, sizeof(double), "column norms");
+    if (!colabs)
+        return EMB_ENOMEM;
+    form_job j = {lf->lu, lf->kind == EMB_TECH_Z ? lf->rinv : NULL, N, rowabs, colabs};
+    /* Ranges of whole rows: at least 16 rows per thread. */
+    emb_parallel_for(N, 16, form_range, &j);
+    size_t used = N < 16 * (size_t)nt ? (N + 15) / 16 : nt;
+    double ninf = 0, n1 = 0;
     for (size_t i = 0; i < N; i++) {
-        double *row = lf->lu + i * N, rs = 0;
-        if (lf->kind == EMB_TECH_Z)
-            for (size_t j = 0; j < N; j++)
-                row[j] = -row[j] * lf->rinv[j];
-        else
-            for (size_t j = 0; j < N; j++)
-                row[j] = -row[j];
-        row[i] += 1.0;
-        for (size_t j = 0; j < N; j++) {
-            double a = fabs(row[j]);
-            rs += a;
-            colsum[j] += a;
+        if (!isfinite(rowabs[i])) {
+            emb_free(colabs);
+            return bad_row(t, i);
         }
-        if (rs > ninf)
-            ninf = rs;
+        if (rowabs[i] > ninf)
+            ninf = rowabs[i];
     }
-    double n1 = 0;
-    for (size_t j = 0; j < N; j++)
-        if (colsum[j] > n1)
-            n1 = colsum[j];
+    for (size_t c = 0; c < N; c++) {
+        double s = 0;
+        for (size_t u = 0; u < used && u < nt; u++)
+            s += colabs[u * N + c];
+        if (s > n1)
+            n1 = s;
+    }
+    emb_free(colabs);
     lf->anorm_inf = ninf;
     lf->anorm_one = n1;
+    return EMB_OK;
 }
 
 emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
@@ -198,12 +272,12 @@ emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
     lf->N = N;
     lf->kind = t->tech_kind;
     lf->st.N = N;
-    double *colsum = NULL;
+    double *colsum = NULL; /* [N] absolute row sums of I - A, then a work vector */
     if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
         !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")) ||
         !(lf->ipiv = emb_alloc(N, sizeof(lapack_int), "pivots")) ||
-        !(colsum = emb_alloc(N, sizeof(double), "column norms")) ||
-        !(lf->lu = emb_alloc(N * N, sizeof(double), "Leontief matrix I - A (N x N)"))) {
+        !(colsum = emb_alloc(N, sizeof(double), "row norms")) ||
+        !(lf->lu = emb_alloc_big(N * N, sizeof(double), "Leontief matrix I - A (N x N)"))) {
         st = EMB_ENOMEM;
         goto fail;
     }
@@ -225,11 +299,14 @@ emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
         }
         lf->rinv[i] = x_known && lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
     }
-    form_I_minus_A(lf, colsum);
+    if ((st = form_I_minus_A(lf, t, colsum)))
+        goto fail;
     lf->st.anorm1 = lf->anorm_one;
     double t1 = now();
-    lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)N, (lapack_int)N, lf->lu,
-                                     (lapack_int)N, lf->ipiv);
+    /* The _work entry points: LAPACKE's plain ones first scan the whole
+     * matrix for NaN (an O(N^2) pass we already made while forming it). */
+    lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, (lapack_int)N, (lapack_int)N,
+                                          lf->lu, (lapack_int)N, lf->ipiv);
     double t2 = now();
     if (info > 0) {
         size_t p = (size_t)info - 1;
@@ -243,8 +320,16 @@ emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
     }
     /* rcond of the stored (I - A)^T in the 1-norm = rcond of I - A in the inf-norm. */
     double rcond = 0;
-    info = LAPACKE_dgecon(LAPACK_COL_MAJOR, '1', (lapack_int)N, lf->lu, (lapack_int)N,
-                          lf->anorm_inf, &rcond);
+    double *work = emb_alloc(4 * N, sizeof(double), "dgecon workspace");
+    lapack_int *iwork = emb_alloc(N, sizeof(lapack_int), "dgecon workspace");
+    if (!work || !iwork) {
+        emb_free(work), emb_free(iwork);
+        st = EMB_ENOMEM;
+        goto fail;
+    }
+    info = LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', (lapack_int)N, lf->lu, (lapack_int)N,
+                               lf->anorm_inf, &rcond, work, iwork);
+    emb_free(work), emb_free(iwork);
     lf->st.rcond = info == 0 ? rcond : NAN;
     lf->st.seconds_build = t1 - t0;
     lf->st.seconds_factor = t2 - t1;
@@ -285,8 +370,9 @@ static emb_status solve(emb_leontief *lf, char trans, size_t nrhs, double *B, si
         return emb_raise(EMB_EUSAGE, "Leontief solve: %zu right-hand sides with leading dimension "
                                      "%zu (N = %zu)", nrhs, ldb, lf->N);
     double t0 = now();
-    lapack_int info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, trans, (lapack_int)lf->N, (lapack_int)nrhs,
-                                     lf->lu, (lapack_int)lf->N, lf->ipiv, B, (lapack_int)ldb);
+    lapack_int info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, trans, (lapack_int)lf->N,
+                                          (lapack_int)nrhs, lf->lu, (lapack_int)lf->N, lf->ipiv, B,
+                                          (lapack_int)ldb);
     lf->st.seconds_solve += now() - t0;
     lf->st.n_solves += nrhs;
     if (info != 0)
@@ -314,7 +400,11 @@ static double colmax(const double *v, size_t n)
     return m;
 }
 
-emb_status emb_leontief_residuals(const emb_leontief *lf, const emb_table *t,
+/* Residual pass context: A = T diag(rinv) is never formed; the scaling is
+ * folded into the right-hand sides instead (A X = T (diag(rinv) X),
+ * A^T m = diag(rinv) (T^T m)), so each block of T goes straight from the
+ * file into two dgemm calls. */
+emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t,
                                   size_t nrhs_d, const double *Xd, const double *Bd,
                                   size_t nrhs_t, const double *Xt, const double *Bt,
                                   double *res_direct, double *res_trans)
@@ -323,33 +413,40 @@ emb_status emb_leontief_residuals(const emb_leontief *lf, const emb_table *t,
     *res_direct = *res_trans = 0;
     if (nrhs_d == 0 && nrhs_t == 0)
         return EMB_OK;
+    double t0 = now();
+    int scaled = lf->kind == EMB_TECH_Z;
     emb_status st = EMB_ENOMEM;
     double *W = emb_alloc(nb * N, sizeof(double), "residual block");
     double *P = emb_alloc(nb * (nrhs_d ? nrhs_d : 1), sizeof(double), "residual products");
     double *Acc = emb_calloc(N * (nrhs_t ? nrhs_t : 1), sizeof(double), "residual A^T m");
     double *Rd = emb_alloc(N * (nrhs_d ? nrhs_d : 1), sizeof(double), "residual vectors");
-    if (!W || !P || !Acc || !Rd)
+    double *Xs = scaled ? emb_alloc(N * (nrhs_d ? nrhs_d : 1), sizeof(double), "scaled solutions")
+                        : NULL;
+    if (!W || !P || !Acc || !Rd || (scaled && !Xs))
         goto done;
+    const double *Xa = Xd; /* what T's blocks multiply */
+    if (scaled && nrhs_d) {
+        for (size_t c = 0; c < nrhs_d; c++)
+            for (size_t i = 0; i < N; i++)
+                Xs[c * N + i] = Xd[c * N + i] * lf->rinv[i];
+        Xa = Xs;
+    }
     for (size_t r0 = 0; r0 < N; r0 += nb) {
         size_t n = r0 + nb > N ? N - r0 : nb;
         if ((st = emb_table_tech_rows(t, r0, n, W)))
             goto done;
-        if (lf->kind == EMB_TECH_Z)
-            for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < N; j++)
-                    W[i * N + j] *= lf->rinv[j];
-        /* W (row-major n x N, A's rows r0..) is column-major N x n = A_blk^T. */
+        /* W (row-major n x N, T's rows r0..) is column-major N x n = T_blk^T. */
         if (nrhs_d) {
-            /* P = A_blk X  (n x nrhs_d, column-major, ld n) */
+            /* P = T_blk Xa = A_blk X  (n x nrhs_d, column-major, ld n) */
             cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)nrhs_d, (int)N, 1.0,
-                        W, (int)N, Xd, (int)N, 0.0, P, (int)n);
+                        W, (int)N, Xa, (int)N, 0.0, P, (int)n);
             for (size_t c = 0; c < nrhs_d; c++)
                 for (size_t i = 0; i < n; i++) {
                     size_t g = c * N + r0 + i;
                     Rd[g] = Bd[g] - (Xd[g] - P[c * n + i]);
                 }
         }
-        if (nrhs_t) /* Acc += A_blk^T m[r0..] */
+        if (nrhs_t) /* Acc += T_blk^T m[r0..] */
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)nrhs_t, (int)n, 1.0,
                         W, (int)N, Xt + r0, (int)N, 1.0, Acc, (int)N);
     }
@@ -364,7 +461,7 @@ emb_status emb_leontief_residuals(const emb_leontief *lf, const emb_table *t,
         double *a = Acc + c * N;
         const double *xc = Xt + c * N, *bc = Bt + c * N;
         for (size_t i = 0; i < N; i++)
-            a[i] = bc[i] - (xc[i] - a[i]);
+            a[i] = bc[i] - (xc[i] - (scaled ? a[i] * lf->rinv[i] : a[i]));
         /* ||(I - A)^T||_inf = ||I - A||_1 */
         double den = lf->anorm_one * colmax(xc, N) + colmax(bc, N);
         double r = colmax(a, N);
@@ -374,7 +471,8 @@ emb_status emb_leontief_residuals(const emb_leontief *lf, const emb_table *t,
     }
     st = EMB_OK;
 done:
-    emb_free(W), emb_free(P), emb_free(Acc), emb_free(Rd);
+    emb_free(W), emb_free(P), emb_free(Acc), emb_free(Rd), emb_free(Xs);
+    lf->st.seconds_residual += now() - t0;
     return st;
 }
 
@@ -414,7 +512,7 @@ emb_status emb_table_complete_x(emb_table *t)
                 for (size_t j = 0; j < N; j++)
                     s += W[i * N + j];
                 if (!isfinite(s)) {
-                    st = bad_row(t, r0 + i, W + i * N);
+                    st = bad_row(t, r0 + i);
                     break;
                 }
                 t->x[r0 + i] = s + fd_total(t, r0 + i);
