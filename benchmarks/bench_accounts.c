@@ -205,7 +205,7 @@ static void run_pipeline(const args *a, const char *table, const char *results, 
 {
     emb_table *t = NULL;
     emb_accounts *acc = NULL;
-    emb_accounts_opts ao = {a->per_sector, 0, 0};
+    emb_accounts_opts ao = {.per_sector = a->per_sector};
     double t0 = now();
     emb_status st = emb_table_read_h5(table, EMB_READ_DEFAULT, &t);
     m->t_read = now() - t0;

@@ -209,3 +209,56 @@ void cli_progress_end(void)
         fputc('\n', stderr);
     progress_drawn = 0;
 }
+
+/* --max-memory SIZE: bytes, with an optional K, M, G or T suffix (powers of
+ * 1024; "GiB", "GB" and "G" all mean 2^30). */
+static int parse_size(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0) || !isfinite(v))
+        return -1;
+    double m = 1;
+    switch (*end) {
+    case 'k': case 'K': m = 1024.0; end++; break;
+    case 'm': case 'M': m = 1048576.0; end++; break;
+    case 'g': case 'G': m = 1073741824.0; end++; break;
+    case 't': case 'T': m = 1099511627776.0; end++; break;
+    default: break;
+    }
+    if (m > 1 && *end == 'i')
+        end++;
+    if (*end == 'B')
+        end++;
+    if (*end)
+        return -1;
+    *out = v * m;
+    return 0;
+}
+
+int cli_solver_option(const char *cmd, int code, const char *arg, emb_solver_opts *so,
+                      int *explain)
+{
+    switch (code) {
+    case CLI_OPT_SOLVER: {
+        emb_status st = emb_solver_parse(arg, &so->kind);
+        return st ? cli_usage_error(cmd, "%s", emb_errmsg()) : 0;
+    }
+    case CLI_OPT_EXPLAIN: *explain = 1; return 0;
+    case CLI_OPT_MAX_MEMORY:
+        if (parse_size(arg, &so->max_memory))
+            return cli_usage_error(cmd, "--max-memory '%s': expected a size such as 8G or 512M",
+                                   arg);
+        return 0;
+    default: return -1;
+    }
+}
+
+void cli_report_solver(const emb_solver_stats *ss, int explain)
+{
+    if (explain || ss->fell_back)
+        fprintf(stderr, "embodied: solver %s\n", ss->explain);
+    if (explain && ss->kind == EMB_SOLVER_MIXED)
+        fprintf(stderr, "embodied: mixed precision: %zu refinement step(s) at most, %zu passes "
+                        "over the table\n", ss->refinement_steps, ss->n_passes);
+}

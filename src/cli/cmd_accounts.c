@@ -22,6 +22,7 @@ static void usage(FILE *fp)
           "      --sectors           also per-sector accounts (pymrio D_cba, D_pba, D_imp, D_exp)\n"
           "      --flows-by-sector   also flows by origin sector (k x N x regions)\n"
           "  -q, --quiet             no summary on stdout\n"
+          CLI_SOLVER_HELP
           "  -h, --help              this help\n",
           fp);
 }
@@ -55,11 +56,12 @@ int cmd_accounts(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"csv", required_argument, NULL, 'c'},
         {"group", required_argument, NULL, 'g'}, {"stressor", required_argument, NULL, 's'},
         {"sectors", no_argument, NULL, 'S'}, {"flows-by-sector", no_argument, NULL, 'B'},
-        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, CLI_SOLVER_LONGOPTS,
+        {NULL, 0, NULL, 0}};
     const char *out = NULL, *csv = NULL;
     cli_list groups = {0}, stressors = {0};
-    emb_accounts_opts ao = {0, 0, 0};
-    int quiet = 0, c, rc = EMB_EXIT_OK;
+    emb_accounts_opts ao = {.per_sector = 0};
+    int quiet = 0, explain = 0, c, rc = EMB_EXIT_OK;
     while ((c = getopt_long(argc, argv, "o:c:g:s:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
@@ -70,7 +72,12 @@ int cmd_accounts(int argc, char **argv)
         case 'B': ao.flows_by_sector = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); goto done;
-        default: rc = cli_usage_error("accounts", "invalid option"); goto done;
+        default:
+            if ((rc = cli_solver_option("accounts", c, optarg, &ao.solver, &explain)) == 0)
+                break;
+            if (rc < 0)
+                rc = cli_usage_error("accounts", "invalid option");
+            goto done;
         }
     }
     if (argc - optind > 1) {
@@ -95,6 +102,7 @@ int cmd_accounts(int argc, char **argv)
         goto free_sel;
     }
     cli_warn_facts(t, a);
+    cli_report_solver(&a->solver, explain);
     fprintf(stderr, "embodied: N = %zu, %zu stressors: read and formed I - A in %.3f s, factorised "
                     "in %.3f s, solved in %.3f s, checked in %.3f s (total %.3f s)\n"
                     "embodied: max relative residual %.2e (multipliers %.2e), rcond %.2e, "
