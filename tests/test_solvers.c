@@ -2,6 +2,7 @@
  * dense double, its fallback to dense when refinement stalls, auto's choice
  * and the memory bound, and the method names. */
 #include "embodied/embodied.h"
+#include "solver/prefetch.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -170,6 +171,46 @@ START_TEST(auto_choice_and_memory_bound)
 }
 END_TEST
 
+/* The prefetching reader hands out every row once, in order, with the
+ * table's content, whatever the block size. */
+START_TEST(prefetch_reads_every_row_in_order)
+{
+    emb_table *t = gen(3, 4, 5);
+    size_t N = t->N, sizes[] = {1, 3, 5, N, N + 7};
+    for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+        emb_prefetch *p = NULL;
+        ck_assert_int_eq(emb_prefetch_open(t, sizes[c], &p), EMB_OK);
+        size_t expect = 0;
+        for (;;) {
+            const double *rows;
+            size_t r0, n;
+            ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
+            if (n == 0)
+                break;
+            ck_assert_uint_eq(r0, expect);
+            ck_assert_msg(memcmp(rows, t->T + r0 * N, n * N * sizeof(double)) == 0,
+                          "block at row %zu differs", r0);
+            expect += n;
+        }
+        ck_assert_uint_eq(expect, N);
+        /* After the end it keeps saying so. */
+        const double *rows;
+        size_t r0, n;
+        ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
+        ck_assert_uint_eq(n, 0);
+        emb_prefetch_close(p);
+    }
+    /* Closing early (an error in the consumer) stops the reader cleanly. */
+    emb_prefetch *p = NULL;
+    ck_assert_int_eq(emb_prefetch_open(t, 2, &p), EMB_OK);
+    const double *rows;
+    size_t r0, n;
+    ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
+    emb_prefetch_close(p);
+    emb_table_free(t);
+}
+END_TEST
+
 START_TEST(names_parse)
 {
     emb_solver_kind k;
@@ -192,6 +233,7 @@ int main(void)
     tcase_add_test(tc, mixed_agrees_with_dense);
     tcase_add_test(tc, mixed_falls_back_when_refinement_stalls);
     tcase_add_test(tc, auto_choice_and_memory_bound);
+    tcase_add_test(tc, prefetch_reads_every_row_in_order);
     tcase_add_test(tc, names_parse);
     suite_add_tcase(s, tc);
     return emb_test_run(s);

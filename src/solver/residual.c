@@ -5,10 +5,12 @@
  *
  * A = T diag(rinv) is never formed: the scaling is folded into the right-hand
  * sides instead (A X = T (diag(rinv) X), A^T m = diag(rinv) (T^T m)), so each
- * block goes straight from the file into two dgemm calls. */
+ * block goes straight from the file into two dgemm calls.  Blocks are read
+ * one ahead on a second thread (prefetch.c), so reading overlaps the dgemm. */
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "solver/leontief_impl.h"
+#include "solver/prefetch.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -59,12 +61,12 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
     double t0 = emb_lf_now();
     int scaled = lf->tech == EMB_TECH_Z;
     emb_status st = EMB_ENOMEM;
-    double *W = emb_alloc(nb * N, sizeof(double), "residual block");
+    emb_prefetch *pf = NULL;
     double *P = emb_alloc(nb * (nd ? nd : 1), sizeof(double), "residual products");
     double *Acc = emb_calloc(N * (nt ? nt : 1), sizeof(double), "residual A^T m");
     double *Rdw = Rd ? NULL : emb_alloc(N * (nd ? nd : 1), sizeof(double), "residual vectors");
     double *Xs = scaled && nd ? emb_alloc(N * nd, sizeof(double), "scaled solutions") : NULL;
-    if (!W || !P || !Acc || (!Rd && !Rdw) || (scaled && nd && !Xs))
+    if (!P || !Acc || (!Rd && !Rdw) || (scaled && nd && !Xs))
         goto done;
     if (!Rd)
         Rd = Rdw;
@@ -75,10 +77,15 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
                 Xs[c * N + i] = Xd[c * N + i] * lf->rinv[i];
         Xa = Xs;
     }
-    for (size_t r0 = 0; r0 < N; r0 += nb) {
-        size_t n = r0 + nb > N ? N - r0 : nb;
-        if ((st = emb_table_tech_rows(t, r0, n, W)))
+    if ((st = emb_prefetch_open(t, nb, &pf)))
+        goto done;
+    for (;;) {
+        const double *W;
+        size_t r0, n;
+        if ((st = emb_prefetch_next(pf, &W, &r0, &n)))
             goto done;
+        if (n == 0)
+            break;
         /* W (row-major n x N, T's rows r0..) is column-major N x n = T_blk^T. */
         if (nd) {
             /* P = T_blk Xa = A_blk X  (n x nd, column-major, ld n) */
@@ -109,7 +116,8 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
     }
     st = EMB_OK;
 done:
-    emb_free(W), emb_free(P), emb_free(Acc), emb_free(Rdw), emb_free(Xs);
+    emb_prefetch_close(pf);
+    emb_free(P), emb_free(Acc), emb_free(Rdw), emb_free(Xs);
     lf->st.seconds_residual += emb_lf_now() - t0;
     lf->st.n_passes++;
     return st;
