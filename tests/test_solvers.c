@@ -211,6 +211,55 @@ START_TEST(prefetch_reads_every_row_in_order)
 }
 END_TEST
 
+/* A 1-region, 2-sector A table with x given and y = (I - A) x. */
+static emb_table *two_by_two(const double A[4], const double x[2])
+{
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_create(1, 2, 1, 1, EMB_TECH_A, 1, &t), EMB_OK);
+    emb_table_set_label(t, EMB_LABEL_REGION, 0, "R");
+    emb_table_set_label(t, EMB_LABEL_SECTOR, 0, "a");
+    emb_table_set_label(t, EMB_LABEL_SECTOR, 1, "b");
+    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "hh");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
+    ck_assert_int_eq(emb_table_alloc_x(t), EMB_OK);
+    memcpy(t->T, A, 4 * sizeof(double));
+    for (size_t i = 0; i < 2; i++) {
+        t->x[i] = x[i];
+        t->Y[i] = x[i] - A[2 * i] * x[0] - A[2 * i + 1] * x[1];
+        t->F[i] = 1.0;
+    }
+    return t;
+}
+
+START_TEST(productivity_guard)
+{
+    /* rho(A) = 1.2: not productive, whatever the solver; the message names
+     * the columns. */
+    const double bad[4] = {0.6, 0.6, 0.6, 0.6}, x[2] = {10, 20};
+    emb_table *t = two_by_two(bad, x);
+    for (int k = EMB_SOLVER_DENSE; k <= EMB_SOLVER_MIXED; k++) {
+        emb_accounts_opts ao = {.per_sector = 0};
+        ao.solver.kind = (emb_solver_kind)k;
+        emb_accounts *a = NULL;
+        ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENUMERIC);
+        ck_assert_msg(strstr(emb_errmsg(), "not productive") && strstr(emb_errmsg(), "R/a 1.2"),
+                      "%s", emb_errmsg());
+    }
+    emb_table_free(t);
+    /* Column b sums to 1.1 (its inputs cost more than its output) but
+     * rho(A) = 0.2: productive, computed, and the column is counted. */
+    const double odd[4] = {0.1, 0.9, 0.0, 0.2};
+    t = two_by_two(odd, x);
+    emb_accounts *a = run(t, EMB_SOLVER_DENSE, 0);
+    ck_assert_uint_eq(a->solver.n_colsum_ge1, 1);
+    ck_assert_uint_eq(a->solver.worst_column, 1);
+    EMB_ASSERT_CLOSE(a->solver.max_colsum_A, 1.1, 1e-15, 0);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
 START_TEST(names_parse)
 {
     emb_solver_kind k;
@@ -234,6 +283,7 @@ int main(void)
     tcase_add_test(tc, mixed_falls_back_when_refinement_stalls);
     tcase_add_test(tc, auto_choice_and_memory_bound);
     tcase_add_test(tc, prefetch_reads_every_row_in_order);
+    tcase_add_test(tc, productivity_guard);
     tcase_add_test(tc, names_parse);
     suite_add_tcase(s, tc);
     return emb_test_run(s);

@@ -77,6 +77,9 @@ typedef struct emb_solver_stats {
     size_t n_passes;       /* residual passes over T so far */
     size_t refinement_steps; /* mixed: most refinement steps any solve needed */
     size_t n_negative_x;   /* sectors with x = Z 1 + Y 1 < 0 and no inputs, treated as zero output */
+    double max_colsum_A;   /* largest column sum of A (>= 1: inputs exceed output there) */
+    size_t worst_column;   /* where it is */
+    size_t n_colsum_ge1;   /* columns with sum >= 1 (negative value added) */
 } emb_solver_stats;
 
 /* Plan and factorise I - A of table t with the method opts asks for (NULL:

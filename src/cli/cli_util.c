@@ -111,17 +111,37 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a)
                                 "of %s: reported as 'unallocated' (not in PBA/CBA; pymrio drops it)\n",
                         a->n_zero_output_emitting, u, t->stressor_units[s], t->stressors[s]);
         }
+        /* The first few, so that a large table does not flood the terminal;
+         * all of them are in the results ('unallocated', per region). */
+        size_t shown = 0, more = 0;
         for (size_t i = 0; i < a->N; i++) {
             if (a->x[i] > 0)
                 continue;
             for (size_t s = 0; s < a->k; s++)
                 if (t->F[s * a->N + i] != 0) {
+                    if (shown++ >= 10) {
+                        more++;
+                        continue;
+                    }
                     fprintf(stderr, "embodied:   %s/%s: x = 0, %s = %.6g %s\n",
                             t->regions[i / a->n_s], t->sectors[i % a->n_s], t->stressors[s],
                             t->F[s * a->N + i], t->stressor_units[s]);
                 }
         }
+        if (more)
+            fprintf(stderr, "embodied:   ... and %zu more (sector, stressor) pairs\n", more);
     }
+    if (a->solver.n_colsum_ge1) {
+        size_t w = a->solver.worst_column;
+        fprintf(stderr, "embodied: warning: %zu column(s) of A sum to >= 1 (inputs cost at least "
+                        "the output: negative value added), largest %s/%s %.6g; the economy is "
+                        "still productive\n", a->solver.n_colsum_ge1, t->regions[w / a->n_s],
+                t->sectors[w % a->n_s], a->solver.max_colsum_A);
+    }
+    if (a->rcond > 0 && a->rcond < 1e-8)
+        fprintf(stderr, "embodied: warning: I - A is ill-conditioned (reciprocal condition "
+                        "estimate %.2e): results may lose up to %.0f significant digits\n",
+                a->rcond, -log10(a->rcond));
     if (a->n_negative_x)
         fprintf(stderr, "embodied: note: %zu sector(s) have x = Z 1 + Y 1 < 0 but buy no inputs "
                         "(an inventory drawdown of a sector that does not produce): treated as zero "

@@ -31,6 +31,7 @@
 #define MIXED_DEFAULT_TOL 1e-12
 
 static double now(void) { return emb_lf_now(); }
+static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B, size_t ldb);
 
 static const char *tp(const emb_table *t) { return t->path && t->path[0] ? t->path : "(table)"; }
 
@@ -238,23 +239,23 @@ static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums,
 
 /* In place, rows [begin, end): T -> I - A with A = Z diag(1/x) or A = T;
  * the absolute row sums (inf-norm candidates, also the NaN/Inf check) and
- * this thread's absolute column sums (1-norm).  Double or float storage;
- * sums in double either way. */
+ * this thread's absolute column sums of I - A (1-norm) and column sums of A
+ * (productivity).  Double or float storage; sums in double either way. */
 typedef struct form_job {
     double *lu;
     float *lus;
     const double *rinv; /* NULL for A tables */
     size_t N;
     double *rowabs;     /* [N] */
-    double *colabs;     /* [nthreads][N] */
+    double *colabs;     /* [nthreads][2N]: |I - A| column sums, then A column sums */
 } form_job;
 
 static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
 {
     const form_job *j = ctx;
     size_t N = j->N;
-    double *cs = j->colabs + (size_t)tid * N;
-    memset(cs, 0, N * sizeof *cs);
+    double *cs = j->colabs + (size_t)tid * 2 * N, *ca = cs + N;
+    memset(cs, 0, 2 * N * sizeof *cs);
     for (size_t i = begin; i < end; i++) {
         double rs = 0;
         if (j->lu) {
@@ -270,7 +271,9 @@ static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
                 double a = fabs(row[c]);
                 rs += a;
                 cs[c] += a;
+                ca[c] -= row[c];
             }
+            ca[i] += 1.0;
         } else {
             float *row = j->lus + i * N;
             for (size_t c = 0; c < N; c++) {
@@ -281,7 +284,9 @@ static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
                 double a = fabs(v);
                 rs += a;
                 cs[c] += a;
+                ca[c] -= v;
             }
+            ca[i] += 1.0;
         }
         j->rowabs[i] = rs;
     }
@@ -292,7 +297,7 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
 {
     size_t N = lf->N;
     unsigned nt = emb_parallel_threads();
-    double *colabs = emb_alloc((size_t)nt * N, sizeof(double), "column norms");
+    double *colabs = emb_alloc((size_t)nt * 2 * N, sizeof(double), "column norms");
     if (!colabs)
         return EMB_ENOMEM;
     form_job j = {lf->lu, lf->lus, lf->tech == EMB_TECH_Z ? lf->rinv : NULL, N, rowabs, colabs};
@@ -308,17 +313,69 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
         if (rowabs[i] > ninf)
             ninf = rowabs[i];
     }
+    lf->st.max_colsum_A = 0;
+    lf->st.n_colsum_ge1 = 0;
     for (size_t c = 0; c < N; c++) {
-        double s = 0;
-        for (size_t u = 0; u < used; u++)
-            s += colabs[u * N + c];
+        double s = 0, a = 0;
+        for (size_t u = 0; u < used; u++) {
+            s += colabs[u * 2 * N + c];
+            a += colabs[u * 2 * N + N + c];
+        }
         if (s > n1)
             n1 = s;
+        lf->colA[c] = a;
+        if (c == 0 || a > lf->st.max_colsum_A)
+            lf->st.max_colsum_A = a, lf->st.worst_column = c;
+        lf->st.n_colsum_ge1 += a >= 1.0;
     }
     emb_free(colabs);
     lf->anorm_inf = ninf;
     lf->anorm_one = n1;
     return EMB_OK;
+}
+
+/* Some column of A sums to >= 1 (a sector whose inputs cost at least its
+ * output).  That alone does not make the economy unproductive; what does is
+ * spectral radius >= 1, i.e. (I - A)^-1 not non-negative.  One solve with a
+ * positive right-hand side tells: v = (I - A)^-1 1 must be >= 0.  If it is
+ * not, the error names the columns with the largest sums. */
+static emb_status check_productive(emb_leontief *lf)
+{
+    const emb_table *t = lf->t;
+    size_t N = lf->N;
+    double *v = emb_alloc(N, sizeof(double), "productivity check");
+    if (!v)
+        return EMB_ENOMEM;
+    for (size_t i = 0; i < N; i++)
+        v[i] = 1.0;
+    emb_status st = lu_solve(lf, 'T', 1, v, N);
+    double vmax = 0, vmin = 0;
+    for (size_t i = 0; i < N && st == EMB_OK; i++) {
+        vmax = fmax(vmax, fabs(v[i]));
+        vmin = isfinite(v[i]) ? fmin(vmin, v[i]) : -INFINITY;
+    }
+    emb_free(v);
+    if (st || vmin >= -1e-9 * vmax)
+        return st;
+    /* Up to three worst columns, for the message. */
+    size_t w[3] = {N, N, N};
+    for (size_t c = 0; c < N; c++)
+        for (int q = 0; q < 3; q++)
+            if (w[q] == N || lf->colA[c] > lf->colA[w[q]]) {
+                for (int r = 2; r > q; r--)
+                    w[r] = w[r - 1];
+                w[q] = c;
+                break;
+            }
+    char cols[512] = "";
+    size_t len = 0;
+    for (int q = 0; q < 3 && w[q] < N && len < sizeof cols; q++)
+        len += (size_t)snprintf(cols + len, sizeof cols - len, "%s%s/%s %.6g", q ? ", " : "",
+                                t->regions[w[q] / t->n_s], t->sectors[w[q] % t->n_s],
+                                lf->colA[w[q]]);
+    return emb_raise(EMB_ENUMERIC, "%s: the economy is not productive: (I - A)^-1 has negative "
+                                   "entries (spectral radius of A >= 1); %zu column(s) of A sum to "
+                                   ">= 1, the largest: %s", tp(t), lf->st.n_colsum_ge1, cols);
 }
 
 /* Build I - A in the working matrix of lf (lu or lus, already allocated) and
@@ -392,6 +449,8 @@ static emb_status build_and_factor(emb_leontief *lf)
     }
     lf->st.seconds_build += t1 - t0;
     lf->st.seconds_factor += t2 - t1;
+    if (lf->st.n_colsum_ge1 && (st = check_productive(lf)))
+        goto done;
     st = EMB_OK;
     if (!x_known) {
         /* A table without x: x = (I - A)^-1 (Y 1). */
@@ -505,7 +564,8 @@ emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, 
     st = EMB_ENOMEM;
     if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
         !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")) ||
-        !(lf->ipiv = emb_alloc(N, sizeof(lapack_int), "pivots")) || (st = alloc_work(lf)))
+        !(lf->ipiv = emb_alloc(N, sizeof(lapack_int), "pivots")) ||
+        !(lf->colA = emb_alloc(N, sizeof(double), "column sums of A")) || (st = alloc_work(lf)))
         goto fail;
     if ((st = build_and_factor(lf)))
         goto fail;
@@ -721,6 +781,7 @@ void emb_leontief_free(emb_leontief *lf)
     emb_free(lf->ipiv);
     emb_free(lf->x);
     emb_free(lf->rinv);
+    emb_free(lf->colA);
     emb_free(lf);
 }
 

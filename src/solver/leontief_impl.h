@@ -18,6 +18,7 @@ struct emb_leontief {
     lapack_int *ipiv;   /* [N] */
     double *x;          /* [N] gross output used */
     double *rinv;       /* [N] 1/x with 1/0 := 0 */
+    double *colA;       /* [N] column sums of A (1 - value-added share) */
     emb_tech_kind tech;
     double anorm_inf;   /* ||I - A||_inf */
     double anorm_one;   /* ||I - A||_1 */
