@@ -65,6 +65,10 @@ int cli_solver_option(const char *cmd, int code, const char *arg, emb_solver_opt
                       int *explain);
 void cli_report_solver(const emb_solver_stats *ss, int explain);
 
+/* Refuse to overwrite an existing output file unless force: prints the
+ * message and returns EMB_EXIT_USAGE, else 0.  Called before any work. */
+int cli_check_output(const char *cmd, const char *path, int force);
+
 /* A growable list of option arguments (repeatable options). */
 typedef struct cli_list {
     const char **v;

@@ -282,3 +282,15 @@ void cli_report_solver(const emb_solver_stats *ss, int explain)
         fprintf(stderr, "embodied: mixed precision: %zu refinement step(s) at most, %zu passes "
                         "over the table\n", ss->refinement_steps, ss->n_passes);
 }
+
+int cli_check_output(const char *cmd, const char *path, int force)
+{
+    struct stat sb;
+    if (!path || force || lstat(path, &sb) != 0)
+        return 0;
+    if (S_ISDIR(sb.st_mode))
+        return 0; /* the writer says it is a directory */
+    fprintf(stderr, "embodied: %s: output exists; not overwritten without --force\n", path);
+    fprintf(stderr, "Try 'embodied %s --help'.\n", cmd);
+    return EMB_EXIT_USAGE;
+}

@@ -24,6 +24,7 @@ static void usage(FILE *fp)
           "      --by-sector         split each flow by the origin's sectors\n"
           "      --csv               CSV on stdout instead of the aligned table\n"
           "  -o, --output FILE.csv   write CSV to FILE (atomically) instead of stdout\n"
+          "      --force             overwrite an existing output file\n"
           CLI_SOLVER_HELP
           "  -h, --help              this help\n",
           fp);
@@ -88,11 +89,11 @@ int cmd_flows(int argc, char **argv)
         {"group", required_argument, NULL, 'g'}, {"stressor", required_argument, NULL, 's'},
         {"by-sector", no_argument, NULL, 'b'}, {"csv", no_argument, NULL, 'C'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
+        {"force", no_argument, NULL, 'F'}, CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
     emb_accounts_opts ao = {.per_sector = 0};
     cli_list from = {0}, to = {0}, groups = {0}, stressors = {0};
     const char *out = NULL;
-    int by_sector = 0, csv = 0, explain = 0, c, rc = EMB_EXIT_OK;
+    int by_sector = 0, csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
     emb_table *t = NULL;
     emb_accounts *a = NULL;
     size_t *sel = NULL;
@@ -108,6 +109,7 @@ int cmd_flows(int argc, char **argv)
         case 'b': by_sector = 1; break;
         case 'C': csv = 1; break;
         case 'o': out = optarg; break;
+        case 'F': force = 1; break;
         case 'h': usage(stdout); goto done;
         default:
             if ((rc = cli_solver_option("flows", c, optarg, &ao.solver, &explain)) == 0)
@@ -125,6 +127,8 @@ int cmd_flows(int argc, char **argv)
         rc = cli_usage_error("flows", "expected at most one FILE");
         goto done;
     }
+    if ((rc = cli_check_output("flows", out, force)))
+        goto done;
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
                              groups.n, &t)))
         goto done;

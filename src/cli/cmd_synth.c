@@ -23,6 +23,7 @@ static void usage(FILE *fp)
           "      --seed N           random seed (default 1)\n"
           "  -z, --deflate LEVEL    gzip the matrices at LEVEL 1-9 (default 0: uncompressed)\n"
           "  -o, --output FILE      output HDF5 file (required; written atomically)\n"
+          "      --force            overwrite an existing output file\n"
           "  -h, --help             this help\n",
           fp);
 }
@@ -47,10 +48,11 @@ int cmd_synth(int argc, char **argv)
         {"density", required_argument, NULL, 'd'}, {"zero-output", required_argument, NULL, OPT_ZERO},
         {"seed", required_argument, NULL, OPT_SEED}, {"deflate", required_argument, NULL, 'z'},
         {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
+        {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0}};
     double r = 0, s = 0, f = 6, k = 3, dens = 0.3, zero = 0.02, seed = 1, defl = 0;
     const char *out = NULL;
-    int c, rc = 0;
+    int c, rc = 0, force = 0;
     while (!rc && (c = getopt_long(argc, argv, "r:s:f:k:d:z:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rc = num("--regions", optarg, 1, 1e6, &r); break;
@@ -62,6 +64,7 @@ int cmd_synth(int argc, char **argv)
         case OPT_SEED: rc = num("--seed", optarg, 0, 9007199254740992.0, &seed); break;
         case 'z': rc = num("--deflate", optarg, 0, 9, &defl); break;
         case 'o': out = optarg; break;
+        case 'F': force = 1; break;
         case 'h': usage(stdout); return EMB_EXIT_OK;
         default: return cli_usage_error("synth", "invalid option");
         }
@@ -76,6 +79,8 @@ int cmd_synth(int argc, char **argv)
         defl != (int)defl)
         return cli_usage_error("synth", "--regions, --sectors, --fd, --stressors, --seed and "
                                         "--deflate take whole numbers");
+    if ((rc = cli_check_output("synth", out, force)))
+        return rc;
     emb_synth_opts o = emb_synth_defaults((size_t)r, (size_t)s, (size_t)f, (size_t)k, (uint64_t)seed);
     o.foreign_density = dens;
     o.zero_output_frac = zero;
