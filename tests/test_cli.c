@@ -9,6 +9,9 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -38,12 +41,18 @@ static void teardown(void)
     free(tmp);
 }
 
-/* Run `embodied ARGS`; returns the exit status, stderr in *err (malloc'd). */
-static int run(const char *args, char **err)
+/* Run `PREFIX embodied ARGS` in sh (prefix: shell set-up such as ulimit, or
+ * ""); stdout to `out` ("" = a file in tmp).  Returns the exit status,
+ * stderr in *err (malloc'd). */
+static int run_in(const char *prefix, const char *args, const char *out, char **err)
 {
-    char cmd[32768], errf[4200];
+    char cmd[32768], errf[4200], outf[4300];
     snprintf(errf, sizeof errf, "%s/stderr.txt", tmp);
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/stdout.txt' 2>'%s'", exe, args, tmp, errf);
+    if (*out)
+        snprintf(outf, sizeof outf, "%s", out);
+    else
+        snprintf(outf, sizeof outf, "%s/stdout.txt", tmp);
+    snprintf(cmd, sizeof cmd, "%s '%s' %s >'%s' 2>'%s'", prefix, exe, args, outf, errf);
     int rc = system(cmd);
     FILE *fp = fopen(errf, "r");
     ck_assert_ptr_nonnull(fp);
@@ -53,8 +62,12 @@ static int run(const char *args, char **err)
     (*err)[n] = '\0';
     fclose(fp);
     ck_assert_msg(WIFEXITED(rc), "%s: killed by a signal (crash?)", cmd);
+    ck_assert_msg(WEXITSTATUS(rc) < 126, "%s: the shell says %d (killed? crash?): %s", cmd,
+                  WEXITSTATUS(rc), *err);
     return WEXITSTATUS(rc);
 }
+
+static int run(const char *args, char **err) { return run_in("", args, "", err); }
 
 static size_t count_entries(const char *dir)
 {
@@ -475,6 +488,76 @@ START_TEST(outputs_not_overwritten_without_force)
 }
 END_TEST
 
+/* A full disk, simulated by a file size limit (SIGXFSZ ignored, so writes
+ * fail with EFBIG as they would with ENOSPC), and a full stdout (/dev/full):
+ * exit status 5, a one-line message, no output and no temporary left. */
+START_TEST(full_disk_gives_io_error_and_no_output)
+{
+    char in[4300], args[16384], prefix[] = "ulimit -f 4; trap '' XFSZ;";
+    snprintf(in, sizeof in, "%s/big.h5", tmp);
+    snprintf(args, sizeof args, "synth -r 8 -s 20 -o '%s'", in); /* N = 160: Z is 200 kB */
+    char *err;
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    const char *outs[][2] = {
+        {"synth -r 8 -s 20 -o '%s/t.h5'", NULL},
+        {"accounts '%s' -q --sectors --flows-by-sector -o '%s/r.h5'", "in"},
+        {"accounts '%s' -q --sectors --flows-by-sector --csv '%s'", "in"},
+        {"flows '%s' --from R001 --to R002 --by-sector -o '%s/f.csv'", "in"},
+    };
+    for (size_t c = 0; c < sizeof outs / sizeof outs[0]; c++) {
+        if (outs[c][1])
+            snprintf(args, sizeof args, outs[c][0], in, out_dir);
+        else
+            snprintf(args, sizeof args, outs[c][0], out_dir);
+        int rc = run_in(prefix, args, "", &err);
+        ck_assert_msg(rc == 5, "%s: exit %d, %s", args, rc, err);
+        ck_assert_msg(strstr(err, out_dir), "%s: the message does not name the file: %s", args,
+                      err);
+        ck_assert_msg(count_entries(out_dir) == 0, "%s: left a file behind", args);
+        free(err);
+    }
+    snprintf(args, sizeof args, "flows '%s' --from R001 --to R002", in);
+    ck_assert_int_eq(run_in("", args, "/dev/full", &err), 5);
+    ck_assert_msg(strstr(err, "standard output: write error"), "%s", err);
+    free(err);
+}
+END_TEST
+
+/* SIGINT or SIGTERM while writing: no result and no temporary left. */
+START_TEST(interrupted_run_leaves_nothing)
+{
+    const int sigs[] = {SIGINT, SIGTERM};
+    const double delays[] = {0.05, 0.2, 0.5};
+    for (size_t si = 0; si < 2; si++)
+        for (size_t d = 0; d < 3; d++) {
+            char out[4300];
+            snprintf(out, sizeof out, "%s/t.h5", out_dir);
+            pid_t pid = fork();
+            ck_assert_int_ge(pid, 0);
+            if (pid == 0) {
+                int dn = open("/dev/null", O_WRONLY);
+                dup2(dn, 2);
+                execl(exe, exe, "synth", "-r", "40", "-s", "100", "-o", out, (char *)NULL);
+                _exit(127);
+            }
+            struct timespec ts = {0, (long)(delays[d] * 1e9)};
+            nanosleep(&ts, NULL);
+            kill(pid, sigs[si]);
+            int status;
+            waitpid(pid, &status, 0);
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                unlink(out); /* finished before the signal: nothing to check */
+                continue;
+            }
+            ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sigs[si],
+                          "status %d after signal %d", status, sigs[si]);
+            ck_assert_msg(count_entries(out_dir) == 0, "signal %d after %.2f s: a file is left",
+                          sigs[si], delays[d]);
+        }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -488,6 +571,8 @@ int main(void)
     tcase_add_test(tc, malformed_text_inputs);
     tcase_add_test(tc, help_and_version);
     tcase_add_test(tc, outputs_not_overwritten_without_force);
+    tcase_add_test(tc, full_disk_gives_io_error_and_no_output);
+    tcase_add_test(tc, interrupted_run_leaves_nothing);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }
