@@ -663,7 +663,8 @@ emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, s
     double *rel = emb_alloc(nc, sizeof(double), "relative residuals");
     if (!B || !rel || (lf->lus && !R))
         goto done;
-    memcpy(B, Xd, N * nd * sizeof(double));
+    if (nd)
+        memcpy(B, Xd, N * nd * sizeof(double));
     if (nt)
         memcpy(B + N * nd, Xt, N * nt * sizeof(double));
     double *Bd = B, *Bt = B + N * nd;
@@ -687,7 +688,8 @@ emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, s
         if (step >= MIXED_MAX_STEPS || !(worst * MIXED_MIN_GAIN <= prev)) {
             if ((st = fall_back_to_dense(lf, worst, step)))
                 goto done;
-            memcpy(Xd, Bd, N * nd * sizeof(double));
+            if (nd)
+                memcpy(Xd, Bd, N * nd * sizeof(double));
             if (nt)
                 memcpy(Xt, Bt, N * nt * sizeof(double));
             if ((st = lu_solve(lf, 'T', nd, Xd, N)) || (st = lu_solve(lf, 'N', nt, Xt, N)))
