@@ -44,6 +44,17 @@ typedef struct emb_import_opts {
  * opts may be NULL. *out is owned by the caller. */
 emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);
 
+/* Import an OECD ICIO table (2016-2023 releases) from `path`: the CSV, the
+ * release's zip holding one CSV, or "ZIP:MEMBER".  CN1/CN2 and MX1/MX2 are
+ * added into CHN and MEX; value-added rows are dropped; the output row is
+ * checked against Z 1 + Y 1 (findings in t->source) and x is not stored.
+ * Stressors come from opts->stressors_csv (wide: rows stressor[, unit],
+ * columns REGION_SECTOR codes; long: region, sector, stressor, value[, unit]),
+ * matched by code; a code that matches no industry or final-demand column is
+ * EMB_EINPUT.  Without it the table has k = 0 stressors.  opts->extensions is
+ * ignored.  *out owned by the caller. */
+emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, emb_table **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,26 @@ static const format formats[] = {
      "<extension>/<stressor>[/<compartment>].  A tables are kept as A (+ x); without\n"
      "x.txt, x = (I - A)^-1 (Y 1) is computed with the Leontief solver and said so.\n",
      emb_import_pymrio},
+    {"oecd-icio", "icio", "OECD ICIO CSV, releases 2016-2023 (.csv, .zip or ZIP:MEMBER)",
+     "PATH is an ICIO table as OECD ships it: ICIO2018_2010.CSV, the release's .zip\n"
+     "holding one CSV, or ZIP:MEMBER for a zip of several years.  Industries are\n"
+     "REGION_SECTOR columns and rows (labels kept as spelled, ISO3 region codes);\n"
+     "final demand is REGION_CATEGORY (2018+) or CATEGORY_REGION (2016) columns;\n"
+     "the 2016 DISC column becomes category DISC of the selling industry's region.\n"
+     "CN1/CN2 and MX1/MX2 are added into CHN and MEX (rows and columns), as OECD's\n"
+     "aggregates and pymrio do.  Value-added and tax rows are dropped.  Money:\n"
+     "million USD.\n"
+     "x is not stored: the OUTPUT/OUT row is compared with Z1+Y1 and with the\n"
+     "column sums (Z and value added), the largest differences are reported, and\n"
+     "the solver uses x = Z1+Y1, the only x for which world PBA = world CBA holds.\n"
+     "ICIO has no emissions: --stressors-csv FILE gives them, either wide (header\n"
+     "stressor[,unit],AUS_01T03,...; one row per stressor) or long (columns region,\n"
+     "sector,stressor,value[,unit]).  Codes REGION_CATEGORY (e.g. AUS_HFCE) go into\n"
+     "F_Y; CN1_.../MX1_... add into CHN/MEX.  A code matching no industry or\n"
+     "final-demand column is an error (its emissions would be lost); industries\n"
+     "with no value get 0 and are counted.  Without --stressors-csv the table has\n"
+     "no stressors (accounts then refuses it).  --extension is ignored.\n",
+     emb_import_oecd_icio},
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 
@@ -140,9 +160,12 @@ int cmd_import(int argc, char **argv)
     emb_write_opts wo = {deflate};
     if ((st = emb_table_write_h5(t, out, &wo)))
         rc = cli_fail(st);
-    else
+    else {
         fprintf(stderr, "embodied: wrote %s: %zu regions x %zu sectors (N = %zu), %zu final-demand "
                         "categories, %zu stressors\n", out, t->n_r, t->n_s, t->N, t->n_f, t->k);
+        if (t->source)
+            fprintf(stderr, "embodied: source: %s\n", t->source);
+    }
     emb_table_free(t);
 done:
     cli_list_free(&ext);
