@@ -55,6 +55,13 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
  * ignored.  *out owned by the caller. */
 emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, emb_table **out);
 
+/* Import plain CSV matrices described by a JSON manifest (datasets/README.md,
+ * "Plain CSV tables"): `path` is a folder or .zip holding manifest.json, or
+ * the manifest itself.  Z or A (+ x), Y, F with stressor and unit labels,
+ * optional F_Y and x; labels as spelled.  opts->extensions is ignored.
+ * *out owned by the caller. */
+emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_table **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,6 +44,17 @@ static const format formats[] = {
      "with no value get 0 and are counted.  Without --stressors-csv the table has\n"
      "no stressors (accounts then refuses it).  --extension is ignored.\n",
      emb_import_oecd_icio},
+    {"csv", NULL, "plain CSV matrices + manifest.json (folder, .zip or the .json)",
+     "PATH is a folder or .zip with manifest.json, or the manifest itself, e.g.\n"
+     "  {\"format\": \"embodied-csv\", \"version\": 1, \"monetary_unit\": \"M.EUR\",\n"
+     "   \"Z\": \"Z.csv\", \"Y\": \"Y.csv\", \"F\": \"F.csv\", \"F_Y\": \"F_Y.csv\"}\n"
+     "(\"A\" + \"x\" instead of \"Z\"; optional \"x\", \"name\", \"year\", \"delimiter\").\n"
+     "Matrices have two header rows (regions, then sectors or categories) after two\n"
+     "corner cells, and rows led by two labels: region, sector (Z, A, Y) or\n"
+     "stressor, unit (F, F_Y).  x.csv: a header row, then region, sector, value.\n"
+     "Labels are kept as spelled and must follow Z's order in every file.\n"
+     "Specification and a complete example: datasets/README.md, datasets/csv-example.\n",
+     emb_import_csv},
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 
