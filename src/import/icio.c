@@ -768,7 +768,7 @@ static emb_status read_stressors(icio *j)
         return EMB_OK;
     }
     if ((st = open_plain(o->stressors_csv, &ar, &rel)))
-        return st;
+        goto done; /* ar may be open */
     if (o->progress)
         emb_archive_set_progress(ar, o->progress, o->progress_ctx);
     if ((st = emb_csv_open_in(ar, rel, ',', &s.r)))
