@@ -480,6 +480,8 @@ START_TEST(stressors_broken)
          "s.csv: line 3, column 5: unit 'Mt' of stressor 'CO2' differs from 'kt'", NULL},
         {"region,sector,stressor,value\nAUS,01T03,CO2,\n", "s.csv: line 2, column 4: empty cell",
          NULL},
+        {"stressor,unit,AUS_01T03\nCO2,,1\n", "s.csv: line 2, column 2: empty unit of stressor 'CO2'",
+         NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         spits(o.stressors_csv, cases[i].text);

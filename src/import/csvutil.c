@@ -112,8 +112,3 @@ emb_status emb_csv_open_in(emb_archive *a, const char *rel, char delim, emb_tsv 
         emb_tsv_set_delim(*out, delim);
     return st;
 }
-
-int emb_tsv_blank(const emb_tsv *r)
-{
-    return emb_tsv_nfields(r) == 1 && !*emb_tsv_field(r, 0);
-}

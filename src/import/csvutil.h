@@ -52,7 +52,4 @@ emb_status emb_stressor_patterns_check(const emb_import_opts *opts, const unsign
 /* emb_tsv_open_in() switched to CSV with delimiter `delim`. */
 emb_status emb_csv_open_in(emb_archive *a, const char *rel, char delim, emb_tsv **out);
 
-/* Is the current line blank (one empty field)? */
-int emb_tsv_blank(const emb_tsv *r);
-
 #endif

@@ -99,8 +99,6 @@ typedef struct icio {
 
 /* ------------------------------------------------------------ helpers */
 
-static char *xstrndup(const char *s, size_t n) { return emb_strndup(s, n); }
-
 /* "CN1" -> "CHN", "MX2" -> "MEX", else NULL. */
 static const char *split_parent(const char *r)
 {
@@ -131,7 +129,7 @@ static const char *base_name(const char *p)
 static emb_status open_plain(const char *path, emb_archive **ar, char **rel)
 {
     const char *b = base_name(path);
-    char *dir = b == path ? emb_strdup(".") : xstrndup(path, (size_t)(b - path - 1));
+    char *dir = b == path ? emb_strdup(".") : emb_strndup(path, (size_t)(b - path - 1));
     emb_status st;
     if (!dir)
         return EMB_ENOMEM;
@@ -208,7 +206,7 @@ static emb_status open_input(icio *j)
         if (q - p > 4 && strncasecmp(q - 4, ".zip", 4) == 0)
             colon = q;
     if (colon && stat(p, &sb) != 0) {
-        char *zpath = xstrndup(p, (size_t)(colon - p));
+        char *zpath = emb_strndup(p, (size_t)(colon - p));
         if (!zpath)
             return EMB_ENOMEM;
         st = emb_archive_open(zpath, &j->ar);
@@ -271,7 +269,7 @@ static int split_code(const char *code, char **reg, const char **rest, emb_statu
     *st = EMB_OK;
     if (!us || us == code || !us[1])
         return 0;
-    if (!(*reg = xstrndup(code, (size_t)(us - code)))) {
+    if (!(*reg = emb_strndup(code, (size_t)(us - code)))) {
         *st = EMB_ENOMEM;
         return 0;
     }
@@ -506,7 +504,7 @@ static emb_status read_header(icio *j)
  * pair as spelled (duplicates).  0 when it matches nothing. */
 static int resolve(const icio *j, const char *reg, const char *what, int *fd, size_t *d, size_t *id)
 {
-    size_t nr = j->sreg.n + j->reg.n, w = j->n_s + j->n_f;
+    size_t w = j->n_s + j->n_f;
     long sr = emb_strlist_find(&j->sreg, reg), r;
     size_t rid;
     if (sr >= 0)
@@ -515,7 +513,6 @@ static int resolve(const icio *j, const char *reg, const char *what, int *fd, si
         rid = j->sreg.n + (size_t)r;
     else
         return 0;
-    (void)nr;
     long s = emb_strlist_find(&j->sec, what);
     if (s >= 0) {
         *fd = 0, *d = (size_t)r * j->n_s + (size_t)s, *id = rid * w + (size_t)s;
@@ -593,6 +590,8 @@ static emb_status stressor_row(icio *j, sread *s, const char *name, const char *
         *k = (size_t)f;
         return EMB_OK;
     }
+    if (!*unit)
+        return emb_tsv_fail(s->r, EMB_EINPUT, s->c_unit, "empty unit of stressor '%s'", name);
     if ((st = emb_strlist_push(&j->snames, name)) || (st = emb_strlist_push(&j->sunits, unit)) ||
         (st = emb_rows_append(&j->F, j->N, "stressors F", &row)) ||
         (st = emb_rows_append(&j->FY, j->n_y, "stressors F_Y", &row)))

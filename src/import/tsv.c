@@ -85,6 +85,7 @@ const char *emb_tsv_name(const emb_tsv *r) { return emb_bytesrc_name(r->src); }
 size_t emb_tsv_lineno(const emb_tsv *r) { return r->line; }
 size_t emb_tsv_nfields(const emb_tsv *r) { return r->nf; }
 const char *emb_tsv_field(const emb_tsv *r, size_t i) { return i < r->nf ? r->fields[i] : ""; }
+int emb_tsv_blank(const emb_tsv *r) { return r->nf == 1 && !r->fields[0][0]; }
 void emb_tsv_again(emb_tsv *r) { r->again = r->line > 0; }
 
 void emb_tsv_set_delim(emb_tsv *r, char delim)

@@ -64,6 +64,9 @@ void emb_tsv_again(emb_tsv *r);
 /* Number of fields of the current line (an empty line has one empty field). */
 size_t emb_tsv_nfields(const emb_tsv *r);
 
+/* Is the current line blank (one empty field)? */
+int emb_tsv_blank(const emb_tsv *r);
+
 /* Field i (0-based) of the current line, NUL-terminated; "" when i is out of
  * range. */
 const char *emb_tsv_field(const emb_tsv *r, size_t i);
