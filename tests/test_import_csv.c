@@ -464,6 +464,9 @@ START_TEST(stressor_selection)
     ck_assert_ptr_null(t);
     ck_assert_msg(strstr(emb_errmsg(), "F.csv: stressor pattern 'N2O' matches no stressor "
                                        "(available: CO2, CH4)"), "%s", emb_errmsg());
+    emb_import_opts o3 = {.stressors_csv = "co2.csv"};
+    ck_assert_int_eq(emb_import_csv(example(), &o3, &t), EMB_EUSAGE);
+    ck_assert_msg(strstr(emb_errmsg(), "plain CSV tables give theirs in F"), "%s", emb_errmsg());
 }
 END_TEST
 

@@ -58,7 +58,8 @@ emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, e
 /* Import plain CSV matrices described by a JSON manifest (datasets/README.md,
  * "Plain CSV tables"): `path` is a folder or .zip holding manifest.json, or
  * the manifest itself.  Z or A (+ x), Y, F with stressor and unit labels,
- * optional F_Y and x; labels as spelled.  opts->extensions is ignored.
+ * optional F_Y and x; labels as spelled.  opts->extensions is ignored;
+ * opts->stressors_csv is EMB_EUSAGE (stressors belong in F).
  * *out owned by the caller. */
 emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_table **out);
 

@@ -610,6 +610,11 @@ emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_tab
     memset(&j, 0, sizeof j);
     j.path = path, j.opts = opts;
     emb_status st;
+    if (opts && opts->stressors_csv) {
+        st = emb_raise(EMB_EUSAGE, "%s: a stressor table (--stressors-csv) is for formats without "
+                                   "emissions; plain CSV tables give theirs in F (and F_Y)", path);
+        goto done;
+    }
     if ((st = open_input(&j)))
         goto done;
     if (opts && opts->progress)
