@@ -283,6 +283,19 @@ END_TEST
 
 /* --------------------------------------------------------- 2018 release */
 
+typedef struct progress_log {
+    int calls;
+    unsigned long long done, total;
+    char what[4096];
+} progress_log;
+
+static void progress(void *ctx, const char *what, unsigned long long done, unsigned long long total)
+{
+    progress_log *p = ctx;
+    p->calls++, p->done = done, p->total = total;
+    snprintf(p->what, sizeof p->what, "%s", what);
+}
+
 static void check_2018(const emb_table *t)
 {
     ck_assert_uint_eq(t->n_r, 5); /* AUS BEL MEX BRA COL; MX1 added into MEX */
@@ -333,6 +346,14 @@ START_TEST(release_2018_csv_zip_member)
         emb_table_free(z);
     }
     emb_table_free(c);
+    /* Progress: the last call has done == total (the member's uncompressed size). */
+    progress_log pl = {0};
+    emb_import_opts po = {.progress = progress, .progress_ctx = &pl};
+    emb_table *z = import_ok(sample("ICIO2018_2010.zip"), &po);
+    ck_assert_int_ge(pl.calls, 1);
+    ck_assert_msg(pl.done == 36243 && pl.total == 36243, "%llu / %llu", pl.done, pl.total);
+    ck_assert_str_eq(pl.what, pathf("%s:ICIO2018_2010.CSV", sample("ICIO2018_2010.zip")));
+    emb_table_free(z);
     fails_with(sample("ICIO2018_2010.zip:ICIO2018_2011.CSV"), NULL, EMB_EIO,
                "ICIO2018_2010.zip:ICIO2018_2011.CSV: no member 'ICIO2018_2011.CSV'", NULL);
     /* A zip of several years needs ZIP:MEMBER. */
