@@ -389,7 +389,7 @@ END_TEST
 START_TEST(help_and_version)
 {
     const char *cmds[] = {"--help", "--version", "info --help", "accounts --help", "flows --help",
-                          "import --help", "import --list"};
+                          "import --help", "import --list", "synth --help"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char *err;
         ck_assert_msg(run(cmds[i], &err) == 0, "%s: %s", cmds[i], err);
@@ -399,6 +399,78 @@ START_TEST(help_and_version)
     ck_assert_int_eq(run("", &err), 2);
     free(err);
     ck_assert_int_eq(run("frobnicate", &err), 2);
+    free(err);
+}
+END_TEST
+
+/* Read a whole small file (malloc'd). */
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    char *b = calloc(1 << 20, 1);
+    size_t n = fread(b, 1, (1 << 20) - 1, fp);
+    b[n] = '\0';
+    fclose(fp);
+    return b;
+}
+
+/* An existing output is never overwritten without --force; with it, it is
+ * replaced atomically.  The solver options are accepted and reported. */
+START_TEST(outputs_not_overwritten_without_force)
+{
+    char in[4300], args[16384], res[4300], csvd[4300], keep[4400];
+    snprintf(in, sizeof in, "%s/good.h5", tmp);
+    write_good(in);
+    snprintf(res, sizeof res, "%s/results.h5", out_dir);
+    snprintf(csvd, sizeof csvd, "%s/csv", out_dir);
+    ck_assert_int_eq(mkdir(csvd, 0777), 0);
+    snprintf(keep, sizeof keep, "%s/flows.csv", csvd);
+    FILE *fp = fopen(keep, "w");
+    fputs("precious\n", fp);
+    fclose(fp);
+    fp = fopen(res, "w");
+    fputs("precious\n", fp);
+    fclose(fp);
+    char *err;
+    snprintf(args, sizeof args, "accounts '%s' -o '%s' -q", in, res);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "output exists") && strstr(err, "--force"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' --csv '%s' -q", in, csvd);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "flows.csv"), "%s", err);
+    free(err);
+    char *b = slurp(res), *c = slurp(keep);
+    ck_assert_str_eq(b, "precious\n");
+    ck_assert_str_eq(c, "precious\n");
+    free(b), free(c);
+    snprintf(args, sizeof args, "flows '%s' --from R1 --to R2 -o '%s'", in, keep);
+    ck_assert_int_eq(run(args, &err), 2);
+    free(err);
+    snprintf(args, sizeof args, "synth -r 2 -s 2 -o '%s'", res);
+    ck_assert_int_eq(run(args, &err), 2);
+    free(err);
+    /* --force replaces, and the solver can be chosen and explained. */
+    snprintf(args, sizeof args,
+             "accounts '%s' -o '%s' --csv '%s' -q --force --solver mixed --explain", in, res, csvd);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "solver mixed: requested"), "%s", err);
+    free(err);
+    c = slurp(keep);
+    ck_assert_msg(strncmp(c, "stressor,unit,origin,destination,value", 38) == 0, "%s", c);
+    free(c);
+    ck_assert_uint_eq(count_entries(out_dir), 2); /* results.h5, csv/: no temporaries */
+    snprintf(args, sizeof args, "accounts '%s' -q --solver lu", in);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "dense, mixed, sparse or auto"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' -q --max-memory 12X", in);
+    ck_assert_int_eq(run(args, &err), 2);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' -q --max-memory 10", in);
+    ck_assert_int_eq(run(args, &err), 6);
+    ck_assert_msg(strstr(err, "allowed"), "%s", err);
     free(err);
 }
 END_TEST
@@ -415,6 +487,7 @@ int main(void)
     tcase_add_test(tc, import_then_accounts_end_to_end);
     tcase_add_test(tc, malformed_text_inputs);
     tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, outputs_not_overwritten_without_force);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

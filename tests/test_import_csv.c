@@ -358,7 +358,7 @@ START_TEST(example_imports)
     }
     /* Accounts: CO2 is the hand-solved system of test_accounts.c. */
     emb_accounts *a = NULL;
-    emb_accounts_opts ao = {0, 0, 1e-10};
+    emb_accounts_opts ao = {.identity_tol = 1e-10};
     ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_OK);
     EMB_ASSERT_CLOSE(a->pba[0], 57, 1e-12, 0);
     EMB_ASSERT_CLOSE(a->pba[1], 88, 1e-12, 0);

@@ -402,7 +402,7 @@ START_TEST(stressors_wide_long_identities)
     ck_assert_msg(!strstr(t->source, "without a value"), "%s", t->source);
     /* The account identities on the imported table. */
     emb_accounts *a = NULL;
-    emb_accounts_opts ao = {0, 0, 1e-10};
+    emb_accounts_opts ao = {.identity_tol = 1e-10};
     emb_status st = emb_accounts_compute(t, &ao, &a);
     ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
     double worst = 1;

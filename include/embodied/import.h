@@ -44,6 +44,18 @@ typedef struct emb_import_opts {
  * opts may be NULL. *out is owned by the caller. */
 emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);
 
+/* Import Eora26 from `path`, a folder or a .zip holding Eora26_YYYY_bp_{T,FD,
+ * Q,QY}.txt and labels_{T,FD,Q}.txt (at the top or inside one top-level
+ * folder; labels missing from a zip are looked for in an indices.zip beside
+ * it).  Basic prices only; the year comes from the file names.  Regions are
+ * the ISO3 codes of labels_T.txt; the Rest-of-World region ("ROW") is dropped
+ * as pymrio does and the sums dropped are written into t->source.  Stressors
+ * are labels_Q.txt's cells joined by '/', their unit the "(...)" ending the
+ * first cell ("unknown" without); opts->stressor_patterns selects among them
+ * (a pattern matching none is EMB_EUSAGE); other options are ignored.  Money
+ * is in 1000 USD.  VA.txt is not read.  opts may be NULL. */
+emb_status emb_import_eora26(const char *path, const emb_import_opts *opts, emb_table **out);
+
 /* Import an OECD ICIO table (2016-2023 releases) from `path`: the CSV, the
  * release's zip holding one CSV, or "ZIP:MEMBER".  CN1/CN2 and MX1/MX2 are
  * added into CHN and MEX; value-added rows are dropped; the output row is

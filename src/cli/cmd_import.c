@@ -24,6 +24,17 @@ static const format formats[] = {
      "<extension>/<stressor>[/<compartment>].  A tables are kept as A (+ x); without\n"
      "x.txt, x = (I - A)^-1 (Y 1) is computed with the Leontief solver and said so.\n",
      emb_import_pymrio},
+    {"eora26", NULL, "Eora26 text files, basic prices (folder or .zip)",
+     "PATH is a folder or a .zip with Eora26_YYYY_bp_{T,FD,Q,QY}.txt and\n"
+     "labels_{T,FD,Q}.txt (labels missing from a zip are read from indices.zip beside\n"
+     "it).  Basic prices ('bp') only; the year comes from the file names.  Regions are\n"
+     "Eora's ISO3 codes (--from MNG --to CHN), sectors and categories as spelt in the\n"
+     "labels; money in 1000 USD.  The Rest of World ('ROW', one 'TOTAL' sector) is\n"
+     "dropped as pymrio does; the sums dropped are kept in the table's source (see\n"
+     "`embodied info`).  Stressors are labels_Q.txt's cells joined by '/', e.g.\n"
+     "'I-GHG-CO2 emissions (Gg)/Total', the unit taken from the parentheses.\n"
+     "VA.txt is not read; --extension is ignored.\n",
+     emb_import_eora26},
     {"oecd-icio", "icio", "OECD ICIO CSV, releases 2016-2023 (.csv, .zip or ZIP:MEMBER)",
      "PATH is an ICIO table as OECD ships it: ICIO2018_2010.CSV, the release's .zip\n"
      "holding one CSV, or ZIP:MEMBER for a zip of several years.  Industries are\n"

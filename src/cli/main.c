@@ -24,6 +24,8 @@ static void usage(FILE *fp)
           "                             emissions released in O for final demand in D\n"
           "  import   FORMAT PATH -o OUT.h5\n"
           "                             convert a database download (formats: embodied import --list)\n"
+          "  synth    --regions R --sectors S -o OUT.h5\n"
+          "                             generate a realistic table (tests, benchmarks)\n"
           "\n"
           "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
         return cmd_flows(sub_argc, sub_argv);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(sub_argc, sub_argv);
+    if (strcmp(cmd, "synth") == 0)
+        return cmd_synth(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;
