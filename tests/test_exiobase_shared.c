@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 static const char *shared; /* ../shared/testdata */
 
@@ -293,6 +295,84 @@ START_TEST(exiobase3_sample_h5_round_trip)
 }
 END_TEST
 
+/* Run the embodied binary with `args` (shell words); returns its exit code,
+ * stderr in err[cap]. */
+static int run_cli(const char *tmp, const char *args, char *err, size_t cap)
+{
+    const char *b = getenv("EMB_BUILD_ROOT");
+    char cmd[8192], errf[4200];
+    snprintf(errf, sizeof errf, "%s/stderr.txt", tmp);
+    snprintf(cmd, sizeof cmd, "'%s/embodied' %s >/dev/null 2>'%s'", b ? b : "build", args, errf);
+    int rc = system(cmd);
+    FILE *fp = fopen(errf, "r");
+    ck_assert_ptr_nonnull(fp);
+    size_t n = fread(err, 1, cap - 1, fp);
+    err[n] = '\0';
+    fclose(fp);
+    ck_assert_msg(WIFEXITED(rc), "%s: killed by a signal", cmd);
+    return WEXITSTATUS(rc);
+}
+
+START_TEST(cli_import_characterize)
+{
+    /* embodied import exiobase3 SAMPLE -o OUT --characterize CSV: the impact
+     * row is written after the stressors; errors exit 2 / 3 / 5 with one
+     * line and leave no output. */
+    char *tmp = emb_test_tmpdir();
+    char err[8192], args[8192], path[4200];
+    const char *sample = pathf("%s/format-samples/exiobase3", shared);
+    snprintf(path, sizeof path, "%s/gwp.csv", tmp);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("# test factors\nstressor,impact,factor,unit,stressor_unit\n"
+          "satellite/emission_type1,total,1,kg eq,kg\n"
+          "satellite/emission_type2,total,0.5,kg eq,kg\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "import exiobase3 '%s' -o '%s/out.h5' --characterize '%s'", sample,
+             tmp, path);
+    ck_assert_msg(run_cli(tmp, args, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "gwp.csv: impact 'total' [kg eq]"), "%s", err);
+    emb_table *r = NULL, *t = import_ok(sample, NULL);
+    ck_assert_int_eq(emb_table_read_h5(pathf("%s/out.h5", tmp), EMB_READ_DEFAULT, &r), EMB_OK);
+    ck_assert_uint_eq(r->k, 3);
+    ck_assert_str_eq(r->stressors[2], "total");
+    ck_assert_str_eq(r->stressor_units[2], "kg eq");
+    for (size_t c = 0; c < t->N; c++)
+        ck_assert(r->F[2 * t->N + c] == t->F[c] + 0.5 * t->F[t->N + c]);
+    for (size_t c = 0; c < t->n_y; c++)
+        ck_assert(r->F_Y[2 * t->n_y + c] == t->F_Y[c] + 0.5 * t->F_Y[t->n_y + c]);
+    emb_table_free(r);
+    emb_table_free(t);
+    remove(pathf("%s/out.h5", tmp));
+
+    /* --stressors dropped a stressor the file needs: exit 2, no output. */
+    snprintf(args, sizeof args, "import pymrio '%s' -o '%s/out.h5' -s '*1' --characterize '%s'",
+             sample, tmp, path);
+    ck_assert_int_eq(run_cli(tmp, args, err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "gwp.csv: line 4, column 1 (stressor): 'satellite/emission_type2' "
+                              "matches no stressor"), "%s", err);
+    ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1, "not one line: %s", err);
+    struct stat sb;
+    ck_assert_int_ne(stat(pathf("%s/out.h5", tmp), &sb), 0);
+    /* A missing file: exit 5 before importing. */
+    snprintf(args, sizeof args, "import pymrio '%s' -o '%s/out.h5' --characterize '%s/no.csv'",
+             sample, tmp, tmp);
+    ck_assert_int_eq(run_cli(tmp, args, err, sizeof err), 5);
+    ck_assert_msg(strstr(err, "no.csv: cannot open the characterisation file"), "%s", err);
+    /* A bad factor: exit 3. */
+    f = fopen(path, "w");
+    fputs("stressor,impact,factor\nsatellite/*,total,one\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "import pymrio '%s' -o '%s/out.h5' --characterize '%s'", sample,
+             tmp, path);
+    ck_assert_int_eq(run_cli(tmp, args, err, sizeof err), 3);
+    ck_assert_msg(strstr(err, "line 2, column 3 (factor): 'one' is not a finite number"), "%s", err);
+    ck_assert_int_ne(stat(pathf("%s/out.h5", tmp), &sb), 0);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 int main(void)
 {
     shared = emb_test_require_shared("exiobase_shared");
@@ -304,6 +384,7 @@ int main(void)
     tcase_add_test(tc, select_alloc_failure_loop);
     tcase_add_test(tc, exiobase3_sample_in_detail);
     tcase_add_test(tc, exiobase3_sample_h5_round_trip);
+    tcase_add_test(tc, cli_import_characterize);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -36,6 +36,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/names.h"
 #include "embodied/solver.h"
 #include "import/bytesrc.h"
 #include "import/json.h"
@@ -808,58 +809,33 @@ done:
 }
 
 /* Every --stressors pattern must have matched a stressor: name the first
- * that did not, with the (up to 5) stressor names that share the longest
- * prefix with it, so that a typo shows its neighbours. */
+ * that did not, with the stressor names closest to it (sharing the longest
+ * prefix), so that a typo shows its neighbours. */
 static emb_status check_patterns(job *j)
 {
-    size_t p = 0;
+    size_t p = 0, total = 0;
     while (p < j->n_pats && j->pat_hit[p])
         p++;
     if (p == j->n_pats)
         return EMB_OK;
-    const char *pat = j->pats[p];
-    size_t lit = strcspn(pat, "*?[\\"); /* the literal prefix of the glob */
-    enum { NBEST = 5 };
-    char *best[NBEST] = {NULL};
-    size_t score[NBEST] = {0}, nbest = 0, total = 0;
-    emb_status st = EMB_OK;
-    for (size_t e = 0; e < j->n_ext && !st; e++)
-        for (size_t s = 0; s < j->ext[e].all.n && !st; s++) {
-            char *name = stressor_name(j->ext[e].dir, j->ext[e].all.v[s]);
-            if (!name) {
+    for (size_t e = 0; e < j->n_ext; e++)
+        total += j->ext[e].all.n;
+    char **names = emb_calloc(total, sizeof *names, "stressor names");
+    emb_status st = names ? EMB_OK : EMB_ENOMEM;
+    for (size_t e = 0, i = 0; e < j->n_ext && !st; e++)
+        for (size_t s = 0; s < j->ext[e].all.n && !st; s++)
+            if (!(names[i++] = stressor_name(j->ext[e].dir, j->ext[e].all.v[s])))
                 st = EMB_ENOMEM;
-                break;
-            }
-            total++;
-            size_t c = 0;
-            while (c < lit && name[c] == pat[c])
-                c++;
-            /* Insert by score, keeping file order among equals. */
-            size_t at_b = nbest;
-            while (at_b > 0 && score[at_b - 1] < c)
-                at_b--;
-            if (at_b == NBEST) {
-                emb_free(name);
-                continue;
-            }
-            if (nbest == NBEST)
-                emb_free(best[--nbest]);
-            memmove(best + at_b + 1, best + at_b, (nbest - at_b) * sizeof *best);
-            memmove(score + at_b + 1, score + at_b, (nbest - at_b) * sizeof *score);
-            best[at_b] = name, score[at_b] = c, nbest++;
-        }
     if (!st) {
-        char avail[640] = "";
-        for (size_t b = 0; b < nbest; b++) {
-            size_t l = strlen(avail);
-            snprintf(avail + l, sizeof avail - l, "%s'%s'", b ? ", " : "", best[b]);
-        }
+        char near[640];
+        emb_nearest_names(j->pats[p], (const char *const *)names, total, 5, near, sizeof near);
         st = emb_raise(EMB_EUSAGE, "%s: --stressors pattern '%s' matches none of the %zu stressors "
-                       "(names are <extension>/<stressor>[/<compartment>]; e.g. %s)", j->path, pat,
-                       total, nbest ? avail : "none");
+                       "(names are <extension>/<stressor>[/<compartment>]; e.g. %s)", j->path,
+                       j->pats[p], total, total ? near : "none");
     }
-    for (size_t b = 0; b < nbest; b++)
-        emb_free(best[b]);
+    for (size_t i = 0; names && i < total; i++)
+        emb_free(names[i]);
+    emb_free(names);
     return st;
 }
 
