@@ -637,9 +637,8 @@ static emb_status read_rs_rows(job *j, emb_tsv *r, size_t nic, size_t nf, double
             return emb_tsv_fail(r, EMB_EINPUT, 1, "expected sector '%s' (rows must follow the "
                                 "(region, sector) order of the columns of %s), found '%s'", sec,
                                 j->tech.disp, emb_tsv_field(r, 1));
-        for (size_t c = nic; c < nf; c++)
-            if ((st = emb_tsv_number(r, c, &dst[i * ld + (c - nic)])))
-                return st;
+        if ((st = emb_tsv_numbers(r, nic, nf - nic, dst + i * ld)))
+            return st;
     }
     return expect_end(r, rows);
 }
@@ -790,8 +789,8 @@ static emb_status read_F(job *j, extension *e, double *dst)
         else
             keep = e->keep[row];
         emb_free(key);
-        for (size_t c = h.nic; keep && !st && c < h.nf; c++)
-            st = emb_tsv_number(r, c, &dst[i * j->t->N + (c - h.nic)]);
+        if (keep && !st)
+            st = emb_tsv_numbers(r, h.nic, h.nf - h.nic, dst + i * j->t->N);
         if (st)
             break;
         i += (size_t)keep;
@@ -964,8 +963,7 @@ static emb_status read_FY(job *j, extension *e)
             break;
         seen[s] = 1;
         double *dst = j->t->F_Y + (e->off + (size_t)s) * j->t->n_y;
-        for (size_t c = h.nic; !st && c < h.nf; c++)
-            st = emb_tsv_number(r, c, &dst[c - h.nic]);
+        st = emb_tsv_numbers(r, h.nic, h.nf - h.nic, dst);
         if (st)
             break;
         row++;
