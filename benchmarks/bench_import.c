@@ -52,7 +52,7 @@ typedef struct args {
     size_t regions, sectors, n_f, k;
     uint64_t seed;
     int repeat, with_x, keep;
-    const char *csv, *tmpdir;
+    const char *csv, *tmpdir, *input;
 } args;
 
 typedef struct meas {
@@ -458,10 +458,12 @@ static void usage(FILE *fp)
 {
     fputs("Usage: bench_import [--regions R] [--sectors S] [--fd N_F] [--stressors K]\n"
           "                    [--repeat N] [--no-x] [--seed SEED] [--tmpdir DIR] [--keep]\n"
-          "                    [--csv FILE]\n"
+          "                    [--csv FILE] [--input DIR]\n"
           "Generates an EXIOBASE-like pymrio text folder (default 49 x 200: A.txt ~ 1 GB)\n"
           "and times emb_import_pymrio + emb_table_write_h5 on it, each run in its own\n"
-          "process (peak RSS per child).  Needs ~2.5x the text size of disk in TMPDIR.\n",
+          "process (peak RSS per child).  Needs ~2.5x the text size of disk in TMPDIR.\n"
+          "--input DIR reuses a folder made with --keep (R, S, --fd, --stressors and\n"
+          "--no-x must match it; it is not removed).\n",
           fp);
 }
 
@@ -492,7 +494,7 @@ static void rm_dir(const char *dir)
 
 int main(int argc, char **argv)
 {
-    args a = {49, 200, 7, 4, 2024, 1, 1, 0, NULL, NULL};
+    args a = {49, 200, 7, 4, 2024, 1, 1, 0, NULL, NULL, NULL};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         size_t n;
@@ -517,6 +519,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(o, "--tmpdir")) {
             a.tmpdir = v;
+            continue;
+        }
+        if (!strcmp(o, "--input")) {
+            a.input = v;
             continue;
         }
         if (parse_size(v, &n)) {
@@ -544,7 +550,10 @@ int main(int argc, char **argv)
     const char *base = a.tmpdir ? a.tmpdir : getenv("TMPDIR");
     char dir[4096], out[4200];
     snprintf(dir, sizeof dir, "%s/embodied-bench-import-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
+    if (a.input) {
+        snprintf(dir, sizeof dir, "%s", a.input);
+        a.keep = 1;
+    } else if (!mkdtemp(dir)) {
         fprintf(stderr, "bench_import: mkdtemp %s: %s\n", dir, strerror(errno));
         return 1;
     }
@@ -562,13 +571,24 @@ int main(int argc, char **argv)
     printf("# folder %s; CPUs online %ld\n", dir, sysconf(_SC_NPROCESSORS_ONLN));
     int rc = 0;
     meas m;
-    if (in_child(JOB_GENERATE, &a, dir, out, &m)) {
-        fprintf(stderr, "bench_import: generating: %s\n", m.err);
-        rc = 1;
-        goto done;
+    if (a.input) {
+        struct stat sb;
+        for (size_t i = 0; i < N_INPUT; i++) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s/%s", dir, input_files[i]);
+            if (stat(p, &sb) == 0)
+                r.input_mb += (double)sb.st_size / 1e6;
+        }
+        printf("# input %.1f MB of text in %s\n", r.input_mb, dir);
+    } else {
+        if (in_child(JOB_GENERATE, &a, dir, out, &m)) {
+            fprintf(stderr, "bench_import: generating: %s\n", m.err);
+            rc = 1;
+            goto done;
+        }
+        r.input_mb = m.bytes / 1e6;
+        printf("# generated %.1f MB of text in %.1f s\n", r.input_mb, m.t_gen);
     }
-    r.input_mb = m.bytes / 1e6;
-    printf("# generated %.1f MB of text in %.1f s\n", r.input_mb, m.t_gen);
     if (a.csv && !(r.csv = fopen(a.csv, "a"))) {
         fprintf(stderr, "bench_import: %s: %s\n", a.csv, strerror(errno));
         rc = 1;
@@ -607,7 +627,9 @@ done:
         fclose(r.csv);
     if (!a.keep)
         rm_dir(dir);
-    else
+    else if (!a.input)
         printf("# kept %s\n", dir);
+    else
+        remove(out);
     return rc;
 }

@@ -73,7 +73,7 @@ static int eisel_lemire(uint64_t man, int exp10, int neg, double *out)
 
 #define DIGIT(c) ((unsigned)((c) - '0') < 10u)
 
-int emb_parse_double(const char *s, double *out)
+const char *emb_parse_decimal(const char *s, double *out)
 {
     const char *p = s;
     int neg = 0;
@@ -87,7 +87,7 @@ int emb_parse_double(const char *s, double *out)
         p++, any = 1;
     for (; DIGIT(*p); p++, any = 1) {
         if (nd == 19)
-            return 0; /* more digits than a uint64_t holds: strtod */
+            return NULL; /* more digits than a uint64_t holds: strtod */
         w = 10 * w + (uint64_t)(*p - '0'), nd++;
     }
     if (*p == '.') {
@@ -97,29 +97,27 @@ int emb_parse_double(const char *s, double *out)
                 exp10--, any = 1;
         for (; DIGIT(*p); p++, any = 1) {
             if (nd == 19)
-                return 0;
+                return NULL;
             w = 10 * w + (uint64_t)(*p - '0'), nd++, exp10--;
         }
     }
     if (!any)
-        return 0;
+        return NULL;
     if (*p == 'e' || *p == 'E') {
         p++;
         int eneg = 0, e = 0;
         if (*p == '-' || *p == '+')
             eneg = *p++ == '-';
         if (!DIGIT(*p))
-            return 0;
+            return NULL; /* "1e": strtod would stop before the 'e' */
         for (; DIGIT(*p); p++)
             if (e < 100000)
                 e = 10 * e + (*p - '0');
         exp10 += eneg ? -e : e;
     }
-    if (*p != '\0')
-        return 0;
     if (w == 0) {
         *out = neg ? -0.0 : 0.0;
-        return 1;
+        return p;
     }
 #if FLT_EVAL_METHOD == 0
     /* Clinger: w and 10^|exp10| are exact doubles; one IEEE operation rounds once. */
@@ -127,10 +125,20 @@ int emb_parse_double(const char *s, double *out)
         double d = (double)w;
         d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
         *out = neg ? -d : d;
-        return 1;
+        return p;
     }
 #endif
-    return eisel_lemire(w, exp10, neg, out);
+    return eisel_lemire(w, exp10, neg, out) ? p : NULL;
+}
+
+int emb_parse_double(const char *s, double *out)
+{
+    double v;
+    const char *e = emb_parse_decimal(s, &v);
+    if (!e || *e != '\0')
+        return 0;
+    *out = v;
+    return 1;
 }
 
 int emb_parse_double_or_strtod(const char *s, double *out)

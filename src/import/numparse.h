@@ -22,6 +22,15 @@
  * and return 1; else return 0 and leave *out alone. */
 int emb_parse_double(const char *s, double *out);
 
+/* The scanner behind emb_parse_double, for callers that know what may
+ * follow a number (the TSV reader: a tab or the end of the line): parses
+ * the longest prefix of s in the grammar above and returns the pointer
+ * past it with *out set, or NULL (*out untouched) when s does not start
+ * with such a number or the fast paths cannot decide it.  A number followed
+ * by anything but the caller's terminator must go to strtod too ("0x1p3",
+ * "1e5x"): only the caller knows. */
+const char *emb_parse_decimal(const char *s, double *out);
+
 /* The same with strtod as the fallback: returns 1 and the value when s is
  * entirely a number by strtod's rules (any value, including inf/nan and
  * hexadecimal), 0 when strtod would stop before the end (or parse nothing). */

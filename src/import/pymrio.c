@@ -623,8 +623,8 @@ static emb_status read_rs_rows(job *j, emb_tsv *r, size_t nic, size_t nf, double
     char rows[96];
     snprintf(rows, sizeof rows, "%zu (region, sector) rows", N);
     for (size_t i = 0; i < N; i++) {
-        int have;
-        emb_status st = emb_tsv_next(r, &have);
+        int have, parsed;
+        emb_status st = emb_tsv_next_numbers(r, nic, nf - nic, dst + i * ld, &have, &parsed);
         if (st)
             return st;
         if (!have)
@@ -641,7 +641,7 @@ static emb_status read_rs_rows(job *j, emb_tsv *r, size_t nic, size_t nf, double
             return emb_tsv_fail(r, EMB_EINPUT, 1, "expected sector '%s' (rows must follow the "
                                 "(region, sector) order of the columns of %s), found '%s'", sec,
                                 j->tech.disp, emb_tsv_field(r, 1));
-        if ((st = emb_tsv_numbers(r, nic, nf - nic, dst + i * ld)))
+        if (!parsed && (st = emb_tsv_numbers(r, nic, nf - nic, dst + i * ld)))
             return st;
     }
     return expect_end(r, rows);

@@ -185,13 +185,11 @@ static emb_status split(emb_tsv *r, char *p, size_t len)
     }
 }
 
-emb_status emb_tsv_next(emb_tsv *r, int *have)
+/* Advance to the next line and return it in [*p, *p + *len): the newline
+ * (and a CR before it) and a first line's byte-order mark removed, NUL
+ * bytes refused.  (*p)[*len] is writable.  *have = 0 at end of file. */
+static emb_status take_line(emb_tsv *r, char **p, size_t *len, int *have)
 {
-    if (r->again) {
-        r->again = 0;
-        *have = 1;
-        return EMB_OK;
-    }
     size_t ls = 0, le = 0;
     r->nf = 0;
     emb_status st = find_line(r, &ls, &le, have);
@@ -205,7 +203,72 @@ emb_status emb_tsv_next(emb_tsv *r, int *have)
     if (memchr(r->buf + ls, '\0', le - ls))
         return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL,
                             "NUL byte in the text (binary data, not a tab-separated file?)");
-    return split(r, r->buf + ls, le - ls);
+    *p = r->buf + ls, *len = le - ls;
+    return EMB_OK;
+}
+
+emb_status emb_tsv_next(emb_tsv *r, int *have)
+{
+    if (r->again) {
+        r->again = 0;
+        *have = 1;
+        return EMB_OK;
+    }
+    char *p;
+    size_t len;
+    emb_status st = take_line(r, &p, &len, have);
+    if (st != EMB_OK || !*have)
+        return st;
+    return split(r, p, len);
+}
+
+/* The fast path of emb_tsv_next_numbers: line p[0, len) is nlead unquoted
+ * cells and n numbers that emb_parse_decimal decides, tab-separated.  Then
+ * the fields are set exactly as split() sets them and the numbers are in
+ * out; else 0 and nothing was changed (not even the line). */
+static int fast_row(emb_tsv *r, char *p, size_t len, size_t nlead, size_t n, double *out)
+{
+    char *end = p + len, **f = r->fields, *q = p;
+    size_t nf = nlead + n;
+    if (n == 0 || nf > r->fcap)
+        return 0; /* the header rows' split() has grown fcap by the data rows */
+    *end = '\0';
+    for (size_t i = 0; i < nlead; i++) {
+        char *tab = memchr(q, '\t', (size_t)(end - q));
+        if (*q == '"' || !tab)
+            return 0;
+        f[i] = q;
+        q = tab + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *e = emb_parse_decimal(q, &out[i]);
+        if (!e || (*e != '\t' && e != end) || (*e == '\t') != (i + 1 < n))
+            return 0; /* text, a quote, a hard number, too few or too many cells */
+        f[nlead + i] = q;
+        q = (char *)e + 1;
+    }
+    for (size_t i = 1; i < nf; i++) /* commit: terminate every field */
+        f[i][-1] = '\0';
+    r->nf = nf;
+    return 1;
+}
+
+emb_status emb_tsv_next_numbers(emb_tsv *r, size_t nlead, size_t n, double *out, int *have,
+                                int *parsed)
+{
+    *parsed = 0;
+    if (r->again)
+        return emb_tsv_next(r, have);
+    char *p;
+    size_t len;
+    emb_status st = take_line(r, &p, &len, have);
+    if (st != EMB_OK || !*have)
+        return st;
+    if (fast_row(r, p, len, nlead, n, out)) {
+        *parsed = 1;
+        return EMB_OK;
+    }
+    return split(r, p, len);
 }
 
 /* Field i as a finite double, or the error naming it.  The fast parser

@@ -45,6 +45,15 @@ emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out);
  * *have = 0 at end of file.  Fields stay valid until the next call. */
 emb_status emb_tsv_next(emb_tsv *r, int *have);
 
+/* emb_tsv_next() for a line expected to hold nlead label cells and then n
+ * numbers (a row of Z, A, Y): when it does, and every number is a plain
+ * decimal the fast parser decides, the numbers are parsed while the line is
+ * split, into out[0, n), and *parsed = 1.  Otherwise *parsed = 0 and the
+ * line is available as after emb_tsv_next() (the caller checks it and calls
+ * emb_tsv_numbers(), which gives the same values and the precise errors). */
+emb_status emb_tsv_next_numbers(emb_tsv *r, size_t nlead, size_t n, double *out, int *have,
+                                int *parsed);
+
 /* Make the next emb_tsv_next() return the current line again (one line of
  * look-ahead, for optional rows such as pandas' index-name row). */
 void emb_tsv_again(emb_tsv *r);
