@@ -7,8 +7,14 @@
  * double), and random digit strings with random exponents.  Also checks
  * that the fast path does decide the numbers data files hold (so that a
  * silent fall back to strtod everywhere cannot pass).
+ * The TSV reader's fused row parser (emb_tsv_next_numbers) is checked
+ * against its generic path (emb_tsv_next + emb_tsv_numbers) on random lines
+ * mixing plain numbers with everything that must fall back: same fields,
+ * same values, same errors.
  * EMB_NUMPARSE_N sets the number of random strings per class (default 10^6). */
+#include "import/bytesrc.h"
 #include "import/numparse.h"
+#include "import/tsv.h"
 #include "testutil.h"
 
 #include <float.h>
@@ -208,6 +214,115 @@ START_TEST(random_digit_strings)
 }
 END_TEST
 
+/* ---------------------------------------- the TSV reader's fused rows */
+
+static const char *tokens[] = {
+    "0.0", "0.0", "0.0", "1.2345678901234567e-05", "58180.65", "-12.5", "7", "+3.",
+    ".25", "1e22", "0.30000000000000004", /* plain so far */ "9007199254740993",
+    "2.2250738585072011e-308",
+    "4e-320", "1e400", "-1e-400", "12345678901234567890123", "0x1p3", "inf", "nan", "",
+    " 1", "1 ", "abc", "1e", "\"1.5\"", "\"2\"\"\"", "1,5", "--1",
+};
+#define N_TOKENS (sizeof tokens / sizeof tokens[0])
+
+/* One reader's view of a line: fields, then the numbers or the error. */
+typedef struct view {
+    size_t nf;
+    char fields[16][64];
+    emb_status st;
+    char msg[512];
+    double v[16];
+} view;
+
+static long n_parsed; /* lines the fused path parsed */
+
+static void take_view(emb_tsv *r, int fused, size_t nlead, size_t n, view *w, int *have)
+{
+    int parsed = 0;
+    memset(w, 0, sizeof *w);
+    emb_errclear();
+    emb_status st = fused ? emb_tsv_next_numbers(r, nlead, n, w->v, have, &parsed)
+                          : emb_tsv_next(r, have);
+    ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+    if (!*have)
+        return;
+    n_parsed += parsed;
+    w->nf = emb_tsv_nfields(r);
+    for (size_t i = 0; i < w->nf && i < 16; i++)
+        snprintf(w->fields[i], sizeof w->fields[i], "%s", emb_tsv_field(r, i));
+    if (!parsed && w->nf == nlead + n) {
+        w->st = emb_tsv_numbers(r, nlead, n, w->v);
+        snprintf(w->msg, sizeof w->msg, "%s", w->st ? emb_errmsg() : "");
+    }
+}
+
+START_TEST(tsv_fused_rows_equal_generic)
+{
+    char *tmp = emb_test_tmpdir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/t.txt", tmp);
+    long lines = n_random() / 50 + 1000;
+    const size_t nlead = 2, n = 6;
+    for (int round = 0; round < 2; round++) {
+        FILE *f = fopen(path, "wb");
+        ck_assert_ptr_nonnull(f);
+        for (long l = 0; l < lines; l++) {
+            uint64_t r = rnd();
+            int plain = (r & 3) != 0; /* most lines: plain numbers only */
+            fputs(r & 4 ? "\"R1\"" : "R1", f);
+            fputs("\tsector", f);
+            size_t cells = (r >> 3) % 16 == 0 ? n + 1 : (r >> 3) % 16 == 1 ? n - 1 : n;
+            for (size_t c = 0; c < cells; c++) {
+                size_t t = plain ? rnd() % 11 : rnd() % N_TOKENS;
+                fprintf(f, "\t%s", tokens[t]);
+            }
+            fputs((r >> 8) & 1 ? "\r\n" : "\n", f);
+        }
+        if (round == 1)
+            fputs("R9\tlast\t1\t2\t3\t4\t5\t6", f); /* no final newline */
+        fclose(f);
+        emb_archive *a = NULL;
+        ck_assert_int_eq(emb_archive_open(tmp, &a), EMB_OK);
+        emb_tsv *rg = NULL, *rf = NULL;
+        emb_bytesrc *s1 = NULL, *s2 = NULL;
+        ck_assert_int_eq(emb_bytesrc_open(a, "t.txt", &s1), EMB_OK);
+        ck_assert_int_eq(emb_bytesrc_open(a, "t.txt", &s2), EMB_OK);
+        /* Small, different buffers: lines straddle refills and growth. */
+        ck_assert_int_eq(emb_tsv_open(s1, round ? 37 : 4096, 1 << 20, &rg), EMB_OK);
+        ck_assert_int_eq(emb_tsv_open(s2, round ? 64 : 100, 1 << 20, &rf), EMB_OK);
+        view *g = malloc(sizeof *g), *v = malloc(sizeof *v);
+        long n_lines = 0;
+        for (;;) {
+            int hg, hf;
+            take_view(rg, 0, nlead, n, g, &hg);
+            take_view(rf, 1, nlead, n, v, &hf);
+            ck_assert_int_eq(hg, hf);
+            if (!hg)
+                break;
+            n_lines++;
+            if (g->nf != v->nf || memcmp(g->fields, v->fields, sizeof g->fields) != 0 ||
+                g->st != v->st || strcmp(g->msg, v->msg) != 0 ||
+                (!g->st && g->nf == nlead + n && memcmp(g->v, v->v, n * sizeof(double)) != 0))
+                ck_abort_msg("line %ld differs: %zu vs %zu fields, status %d vs %d, '%s' vs '%s', "
+                             "first cell '%s' vs '%s'", n_lines, g->nf, v->nf, g->st, v->st,
+                             g->msg, v->msg, g->fields[nlead], v->fields[nlead]);
+        }
+        ck_assert_int_eq(n_lines, lines + round);
+        /* 3/4 of the lines are plain, half of those have an unquoted first
+         * cell, 7/8 of those the right count: 33% must take the fast path. */
+        ck_assert_msg(n_parsed > lines * 3 / 10, "fused path parsed only %ld of %ld lines", n_parsed,
+                      lines);
+        n_parsed = 0;
+        free(g), free(v);
+        emb_tsv_close(rg);
+        emb_tsv_close(rf);
+        emb_archive_close(a);
+    }
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("numparse");
@@ -217,6 +332,7 @@ int main(void)
     tcase_add_test(tc, random_printed_doubles);
     tcase_add_test(tc, random_halfway_points);
     tcase_add_test(tc, random_digit_strings);
+    tcase_add_test(tc, tsv_fused_rows_equal_generic);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }
