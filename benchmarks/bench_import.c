@@ -612,6 +612,7 @@ int main(int argc, char **argv)
             goto done;
         }
         double sec = m.t_import + m.t_write;
+        line(&r, "  import", m.t_import, r.input_mb, -1);
         line(&r, "  write_h5", m.t_write, r.input_mb, -1);
         line(&r, "import+write", sec, r.input_mb, m.peak_mib);
         if (best == 0 || sec < best)
