@@ -1092,7 +1092,7 @@ static void prefault_start(prefault *pf, void *p, size_t bytes)
     memset(pf, 0, sizeof *pf);
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
     long pg = sysconf(_SC_PAGESIZE);
-    if (pg <= 0 || bytes < ((size_t)64 << 20))
+    if (pg <= 0 || bytes < ((size_t)16 << 20))
         return;
     uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
     uintptr_t e = ((uintptr_t)p + bytes) & ~((uintptr_t)pg - 1);
