@@ -3,7 +3,9 @@
 #include "cli/cli.h"
 #include "io/atomic.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <hdf5.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,8 @@ static void usage(FILE *fp)
           "                             emissions released in O for final demand in D\n"
           "  import   FORMAT PATH -o OUT.h5\n"
           "                             convert a database download (formats: embodied import --list)\n"
+          "  synth    --regions R --sectors S -o OUT.h5\n"
+          "                             generate a realistic table (tests, benchmarks)\n"
           "\n"
           "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
@@ -41,15 +45,9 @@ static void on_signal(int sig)
     raise(sig);
 }
 
-int main(int argc, char **argv)
+/* Parse the global options and run the subcommand; its exit code. */
+static int dispatch(int argc, char **argv)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     int c;
@@ -78,6 +76,8 @@ int main(int argc, char **argv)
         return cmd_flows(sub_argc, sub_argv);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(sub_argc, sub_argv);
+    if (strcmp(cmd, "synth") == 0)
+        return cmd_synth(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;
@@ -85,4 +85,33 @@ int main(int argc, char **argv)
     fprintf(stderr, "embodied: unknown command '%s'\n", cmd);
     usage(stderr);
     return EMB_EXIT_USAGE;
+}
+
+/* Results printed on stdout count as output: a write error there (a full
+ * disk, /dev/full, a closed pipe) must not end in exit status 0. */
+static int finish_stdout(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        fprintf(stderr, "embodied: standard output: write error: %s\n", strerror(errno));
+        if (rc == EMB_EXIT_OK)
+            rc = EMB_EXIT_IO;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* HDF5 1.10 closes whatever is still open at exit, and crashes on a file
+     * whose flush failed (a full disk, a file size limit): by then the
+     * library has reported the error and removed the temporary, so there is
+     * nothing left for that handler to do. */
+    H5dont_atexit();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    return finish_stdout(dispatch(argc, argv));
 }

@@ -1,10 +1,12 @@
 /* src/core/alloc.c — overflow-checked allocation with fault injection. */
+#define _DEFAULT_SOURCE /* madvise flags beyond POSIX */
 #include "core/alloc.h"
 #include "core/error_impl.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Thread_local long fail_countdown = -1; /* < 0: no injection */
 static _Thread_local long alloc_count = 0;
@@ -65,6 +67,29 @@ void *emb_calloc(size_t nmemb, size_t size, const char *what)
         return fail(nmemb, size, what, 0);
     void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
     return p ? p : fail(nmemb, size, what, 0);
+}
+
+#define HUGE_ALIGN ((size_t)2 << 20)
+#define HUGE_MIN ((size_t)32 << 20)
+
+void *emb_alloc_big(size_t nmemb, size_t size, const char *what)
+{
+    size_t bytes;
+    if (emb_mul_overflows(nmemb, size, &bytes))
+        return fail(nmemb, size, what, 1);
+    if (injected())
+        return fail(nmemb, size, what, 0);
+    if (bytes < HUGE_MIN) {
+        void *p = malloc(bytes ? bytes : 1);
+        return p ? p : fail(nmemb, size, what, 0);
+    }
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_ALIGN, bytes) != 0)
+        return fail(nmemb, size, what, 0);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: failure costs speed, not results */
+#endif
+    return p;
 }
 
 void *emb_realloc(void *old, size_t nmemb, size_t size, const char *what)

@@ -19,6 +19,11 @@ void *emb_alloc(size_t nmemb, size_t size, const char *what);
 void *emb_calloc(size_t nmemb, size_t size, const char *what);
 /* Resize; on failure the old block stays valid and NULL is returned. */
 void *emb_realloc(void *p, size_t nmemb, size_t size, const char *what);
+/* For the N x N working matrices: like emb_alloc, but aligned to 2 MiB and
+ * advised for transparent huge pages (Linux MADV_HUGEPAGE) when at least
+ * 32 MiB, which cuts first-touch page faults ~500-fold and TLB misses in
+ * dgetrf.  Freed with emb_free. */
+void *emb_alloc_big(size_t nmemb, size_t size, const char *what);
 char *emb_strdup(const char *s);
 char *emb_strndup(const char *s, size_t n);
 void emb_free(void *p);

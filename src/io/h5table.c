@@ -26,9 +26,6 @@
 
 #define NO_ID H5I_INVALID_HID
 
-/* Chunks of about 1 MiB of doubles, made of whole rows where a row fits: the
- * same rule as emb_h5_write_doubles, so row-block reads touch whole chunks. */
-#define CHUNK_ELEMS ((size_t)1 << 17)
 /* Bound on the writer's row-block buffer (the only O(N) x rows allocation). */
 #define WRITE_BLOCK_BYTES ((size_t)8 << 20)
 /* Bound on the chunk cache a streamed, chunked technology matrix gets. */
@@ -494,10 +491,9 @@ static emb_status write_tech(hid_t file, const char *path, const emb_table *t, c
         goto done;
     }
     if (deflate > 0) {
-        size_t ccols = N < CHUNK_ELEMS ? N : CHUNK_ELEMS, crows = CHUNK_ELEMS / ccols;
-        if (crows > N)
-            crows = N;
-        hsize_t chunk[2] = {(hsize_t)crows, (hsize_t)ccols};
+        hsize_t chunk[2];
+        emb_h5_chunk_dims(2, dims, chunk); /* the rule every dataset follows */
+        size_t crows = (size_t)chunk[0];
         /* Blocks of whole chunk rows: each chunk is written once, complete,
          * and HDF5 never has to read one back to update it. */
         rows = rows < crows ? crows : rows / crows * crows;

@@ -101,7 +101,7 @@ static const char *shape_str(char *buf, size_t len, int rank, const size_t *dims
 
 /* Chunk dims of about EMB_H5_CHUNK_ELEMS elements made of whole trailing
  * dimensions where possible, so a block of rows maps onto whole chunks. */
-static void chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
+void emb_h5_chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
 {
     size_t budget = EMB_H5_CHUNK_ELEMS;
     for (int d = rank - 1; d >= 0; d--) {
@@ -134,7 +134,7 @@ emb_status emb_h5_write_doubles(hid_t loc, const char *file, const char *name, i
     /* Chunked layouts cannot have a zero extent with fixed dims: an empty
      * dataset (no stressors) stays contiguous. */
     if (deflate > 0 && total > 0) {
-        chunk_dims(rank, hd, chunk);
+        emb_h5_chunk_dims(rank, hd, chunk);
         if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_deflate(dcpl, (unsigned)deflate) < 0) {
             st = emb_raise(EMB_EIO, "%s: dataset %s: cannot set chunking/deflate", file, name);
             goto done;

@@ -16,6 +16,11 @@ void emb_h5_init(void);
 /* Does link `name` exist under loc (intermediate groups checked)? */
 int emb_h5_exists(hid_t loc, const char *name);
 
+/* Chunk shape for a dataset of `rank` dims: about EMB_H5_CHUNK_ELEMS
+ * elements, whole trailing dimensions first (whole rows of a matrix where a
+ * row fits), so row-block reads touch whole chunks. */
+void emb_h5_chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk);
+
 /* Write a float64 dataset of rank 1..3 with dims[] from data (row-major).
  * deflate 0: contiguous; 1..9: chunked + gzip. */
 emb_status emb_h5_write_doubles(hid_t loc, const char *file, const char *name, int rank,
