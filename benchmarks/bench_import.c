@@ -22,7 +22,7 @@
  *   what N input_MB seconds MB/s peakRSS_MiB arrays_MiB rss/arrays
  * MB/s is input text (10^6 bytes) per second; arrays_MiB the doubles the
  * table holds and the HDF5 file receives: 8 (N^2 + N n_y + k N + k n_y + N).
- * Targets (README "Benchmarks"): import+write >= 150 MB/s, peak RSS <= 1.2 x
+ * Targets (README "Performance"): import+write >= 150 MB/s, peak RSS <= 1.2 x
  * arrays.  Without x.txt, x = (I - A)^-1 Y 1 needs an N x N LU: the peak
  * then doubles by design (reported, not a target).  The folder is removed
  * at exit unless --keep.
@@ -449,7 +449,8 @@ static void line(const report *r, const char *what, double sec, double mb, doubl
     printf("%-14s %6zu %9.1f %9.3f %8.1f %11s %11.1f %10s\n", what, r->N, mb, sec, mbs, m,
            r->arrays_mib, q);
     if (r->csv)
-        fprintf(r->csv, "%s,%zu,%zu,%zu,%.1f,%.4f,%.1f,%s,%.1f,%s\n", what, r->a->regions,
+        fprintf(r->csv, "%s,%zu,%zu,%zu,%.1f,%.4f,%.1f,%s,%.1f,%s\n", what + strspn(what, " "),
+                r->a->regions,
                 r->a->sectors, r->N, mb, sec, mbs, rss >= 0 ? m : "", r->arrays_mib,
                 rss >= 0 ? q : "");
 }
