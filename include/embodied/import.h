@@ -27,7 +27,8 @@ typedef struct emb_import_opts {
      * ("air_emissions/CO2/air"); a stressor is kept when any pattern
      * matches, the others are skipped while reading, never stored; none
      * given keeps all.  A pattern that matches no stressor (of the kept
-     * extensions) is EMB_EUSAGE naming it and the closest names. */
+     * extensions) is an error naming it (pymrio: EMB_EUSAGE, with the
+     * closest names). */
     const char *const *stressor_patterns;
     size_t n_stressor_patterns;
     /* Formats without emissions (OECD ICIO): a stressor table CSV. */
