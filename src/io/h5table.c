@@ -591,7 +591,7 @@ emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_wr
     if (deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
         return emb_raise(EMB_EUSAGE, "%s: this HDF5 library has no deflate (gzip) filter; "
                                      "write uncompressed (deflate 0)", path);
-    if (!t->T && !t->stream)
+    if (!t->T && !t->csr && !t->stream)
         return emb_raise(EMB_EINTERNAL, "%s: table has no technology matrix to write", path);
     /* Refuse to write what the reader would reject. */
     if ((st = emb_table_validate(t, NULL)))
