@@ -137,7 +137,7 @@ int cmd_import(int argc, char **argv)
         rc = cli_fail(st);
         goto done;
     }
-    emb_write_opts wo = {deflate};
+    emb_write_opts wo = {.deflate = deflate};
     if ((st = emb_table_write_h5(t, out, &wo)))
         rc = cli_fail(st);
     else

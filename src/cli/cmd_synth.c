@@ -83,7 +83,7 @@ int cmd_synth(int argc, char **argv)
     emb_status st = emb_synth_table(&o, &t);
     if (st)
         return cli_fail(st);
-    emb_write_opts wo = {(int)defl};
+    emb_write_opts wo = {.deflate = (int)defl};
     if ((st = emb_table_write_h5(t, out, &wo)))
         rc = cli_fail(st);
     else
