@@ -137,6 +137,15 @@ void emb_sparse_free(emb_sparse *s)
 #endif
 #define EMB_INLINE static inline __attribute__((always_inline))
 
+/* The kernels may fuse a * b + c (the project builds with ISO C's
+ * -ffp-contract=off, which doubles the floating-point instructions of a
+ * product).  Results then differ from unfused ones in the last bits, which
+ * no test or caller relies on: convergence is judged on the true residual. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
 /* acc[0..CH) = sum_p a[p] Z[ix[p]][c .. c+CH) (sparse row) or
  * sum_k m[k] Z[k][c .. c+CH) (dense row, ix NULL); then
  * out[c..] = (add ? out[c..] : 0) + sign acc.  CH is a compile-time
@@ -239,6 +248,10 @@ static void spmm_range(void *ctx, size_t r0, size_t r1, unsigned tid)
                     j->V ? j->V + i * w : NULL, j->sign);
     }
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 /* W = V + sign A_O Z (trans: A_O^T), timed. */
 static void spmm(emb_sparse *s, int trans, const double *V, const double *Z, double *W, size_t w,
@@ -762,11 +775,13 @@ static emb_status ensure_ws(emb_sparse *s, size_t w, size_t m)
     if (emb_mul_overflows(N, w, &Nw))
         return emb_raise(EMB_ENOMEM, "sparse solver: %zu x %zu workspace overflows", N, w);
     size_t ndots = (size_t)nt * (m + 2) * w;
-    if (!(s->X = emb_alloc(Nw, sizeof(double), "sparse solver: solutions")) ||
-        !(s->Bp = emb_alloc(Nw, sizeof(double), "sparse solver: right-hand sides")) ||
-        !(s->R = emb_alloc(Nw, sizeof(double), "sparse solver: residuals")) ||
-        !(s->Z = emb_alloc(Nw, sizeof(double), "sparse solver: work")) ||
-        !(s->W = emb_alloc(Nw, sizeof(double), "sparse solver: work")) ||
+    /* N x w arrays on huge pages: the products gather rows of Z (and the
+     * basis) at random, and with 4 KiB pages every gather is a TLB miss. */
+    if (!(s->X = emb_alloc_big(Nw, sizeof(double), "sparse solver: solutions")) ||
+        !(s->Bp = emb_alloc_big(Nw, sizeof(double), "sparse solver: right-hand sides")) ||
+        !(s->R = emb_alloc_big(Nw, sizeof(double), "sparse solver: residuals")) ||
+        !(s->Z = emb_alloc_big(Nw, sizeof(double), "sparse solver: work")) ||
+        !(s->W = emb_alloc_big(Nw, sizeof(double), "sparse solver: work")) ||
         !(s->V = emb_alloc_big(m + 1, Nw * sizeof(double), "sparse solver: Krylov basis")) ||
         !(s->H = emb_alloc(w * (m + 1) * m, sizeof(double), "sparse solver: Hessenberg")) ||
         !(s->cs = emb_alloc(w * m, sizeof(double), "sparse solver: rotations")) ||
