@@ -330,6 +330,20 @@ START_TEST(h5_roundtrip_dense_csr_dense)
     roundtrip(t, tpath("c.h5"), 0, 1, 1);  /* dense table, written as CSR */
     roundtrip(t, tpath("cz.h5"), 5, 1, 1); /* compressed */
     roundtrip(t, tpath("d.h5"), 0, 0, 0);  /* dense stays dense by default */
+    /* The CSR of a streamed table (rows read from the file) is the CSR of
+     * the table in memory. */
+    emb_table *st = NULL;
+    ck_assert_int_eq(emb_table_read_h5(tpath("d.h5"), EMB_READ_DEFAULT, &st), EMB_OK);
+    ck_assert_ptr_nonnull(st->stream);
+    emb_csr *ca = NULL, *cb = NULL;
+    ck_assert_int_eq(emb_table_tech_csr(st, &ca), EMB_OK);
+    ck_assert_int_eq(emb_table_tech_csr(t, &cb), EMB_OK);
+    ck_assert_uint_eq(ca->nnz, cb->nnz);
+    ck_assert(memcmp(ca->indptr, cb->indptr, (t->N + 1) * sizeof(size_t)) == 0);
+    ck_assert(memcmp(ca->indices, cb->indices, ca->nnz * sizeof(uint32_t)) == 0);
+    assert_bits_eq(ca->data, cb->data, ca->nnz, "streamed CSR");
+    emb_csr_free(ca), emb_csr_free(cb);
+    emb_table_free(st);
     emb_table *c = NULL;
     ck_assert_int_eq(emb_table_read_h5(tpath("c.h5"), 0, &c), EMB_OK);
     roundtrip(c, tpath("c2.h5"), 0, 0, 1);  /* a CSR table stays CSR by default */
