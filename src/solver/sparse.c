@@ -38,9 +38,11 @@
  * the residual by at least 1 / AUTO_Q (then it needs <= ~10 steps for 1e-10
  * and GMRES's orthogonalisation would not pay). */
 #define AUTO_Q 0.1
-/* A GMRES cycle that does not halve the worst residual STALL_CYCLES times in
- * a row means I - A is (nearly) singular: give up. */
+/* GMRES cycles that reduce the worst residual by less than STALL_FACTOR,
+ * STALL_CYCLES times in a row, mean I - A is (nearly) singular: give up.
+ * (A productive table's cycle of 40 steps gains many orders of magnitude.) */
 #define STALL_CYCLES 3
+#define STALL_FACTOR 0.9
 /* A rotated Hessenberg diagonal of I - K below this times 1 + ||K v_j|| (the
  * scale of (I - K) v_j) marks the projected operator as singular (cond >
  * ~1e12; productive MRIOs have cond(I - A) of 1e1 - 1e3). */
@@ -1072,7 +1074,7 @@ static emb_status gmres(batch *b, int first_from_zero)
         for (size_t c = 0; c < w; c++)
             if (s->state[c] != ST_DONE && !(rel[c] <= worst))
                 worst = rel[c];
-        stall = !(worst <= 0.5 * worst_prev) ? stall + 1 : 0;
+        stall = !(worst <= STALL_FACTOR * worst_prev) ? stall + 1 : 0;
         worst_prev = worst < worst_prev ? worst : worst_prev;
         if (stall >= STALL_CYCLES || b->passes >= s->o.max_iter || !isfinite(worst))
             return EMB_ENUMERIC;

@@ -105,7 +105,9 @@ emb_status emb_sparse_create(const emb_table *t, const emb_sparse_opts *o, emb_s
 /* B := (I - A)^-1 B (trans = 0) or (I - A)^-T B (trans = 1); B column-major
  * N x nrhs, ldb >= N.  Iterates until every column's relative residual is
  * <= tol; otherwise EMB_ENUMERIC naming the column and the residual reached
- * (B then holds the last iterates).  rep may be NULL. */
+ * (B then holds the last iterates).  rep may be NULL.  One call at a time
+ * per solver (the workspace lives in s); solvers of different tables are
+ * independent. */
 emb_status emb_sparse_solve(emb_sparse *s, int trans, size_t nrhs, double *B, size_t ldb,
                             emb_sparse_report *rep);
 
