@@ -295,8 +295,9 @@ emb_status emb_csr_create(size_t n_rows, size_t n_cols, size_t nnz, emb_csr **ou
         return EMB_ENOMEM;
     m->n_rows = n_rows, m->n_cols = n_cols, m->nnz = nnz;
     if (!(m->indptr = emb_calloc(n_rows + 1, sizeof *m->indptr, "sparse matrix row pointers")) ||
-        !(m->indices = emb_alloc(nnz, sizeof *m->indices, "sparse matrix column indices")) ||
-        !(m->data = emb_alloc(nnz, sizeof *m->data, "sparse matrix values"))) {
+        /* huge pages when large: first-touch faults cost ~500x fewer */
+        !(m->indices = emb_alloc_big(nnz, sizeof *m->indices, "sparse matrix column indices")) ||
+        !(m->data = emb_alloc_big(nnz, sizeof *m->data, "sparse matrix values"))) {
         emb_csr_free(m);
         return EMB_ENOMEM;
     }

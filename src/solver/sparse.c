@@ -114,8 +114,7 @@ void emb_sparse_free(emb_sparse *s)
     free_ws(s);
     emb_free(s->x), emb_free(s->rinv);
     emb_csr_free(s->AO), emb_csr_free(s->AOt);
-    emb_free(s->bstart), emb_free(s->boff), emb_free(s->Bd), emb_free(s->Binv);
-    emb_free(s->BdT), emb_free(s->BinvT);
+    emb_free(s->bstart), emb_free(s->boff), emb_free(s->Bd); /* Binv, BdT, BinvT live in Bd */
     emb_free(s);
 }
 
@@ -469,11 +468,13 @@ static emb_status build_blocks(emb_sparse *s, const emb_table *t, const emb_csr 
     s->bstart[s->nblk] = N;
     s->info.n_blocks = s->nblk;
     s->info.block_max = big;
-    if (!(s->Bd = emb_calloc(total, sizeof(double), "preconditioner blocks I - A_D")) ||
-        !(s->Binv = emb_alloc(total, sizeof(double), "preconditioner inverses")) ||
-        !(s->BdT = emb_alloc(total, sizeof(double), "preconditioner blocks I - A_D")) ||
-        !(s->BinvT = emb_alloc(total, sizeof(double), "preconditioner inverses")))
-        return EMB_ENOMEM;
+    /* One allocation for the four arrays (huge pages when large). */
+    size_t four;
+    if (emb_mul_overflows(total, 4, &four) ||
+        !(s->Bd = emb_alloc_big(four, sizeof(double), "preconditioner blocks (I - A_D, inverses)")))
+        return emb_raise(EMB_ENOMEM, "sparse solver: %zu block entries do not fit in memory", total);
+    s->Binv = s->Bd + total, s->BdT = s->Bd + 2 * total, s->BinvT = s->Bd + 3 * total;
+    memset(s->Bd, 0, total * sizeof(double));
     lapack_int *ipiv = emb_alloc(big, sizeof *ipiv, "block pivots");
     double *work = emb_alloc(big * 64, sizeof *work, "block inverse workspace");
     if (!ipiv || !work) {
