@@ -14,8 +14,8 @@
  * remaining operator A_O M^-1 has a spectral radius of about the import
  * share of a column (~0.1-0.6 even at rho(A) = 0.95), and its spectrum is a
  * single dominant real eigenvalue over a small cloud, which GMRES removes in
- * a few steps.  Each step costs one block solve (dgemm on n_s x n_s blocks)
- * and one pass over A_O, which holds only the trade entries (about 2/3 of A's
+ * a few steps.  Each step costs one block solve (n_s x n_s blocks, explicit
+ * inverses) and one pass over A_O, which holds only the trade entries (about 2/3 of A's
  * non-zeros in the generated tables).
  */
 #include "solver/sparse.h"
@@ -123,12 +123,17 @@ void emb_sparse_free(emb_sparse *s)
 /* W = V + sign * A Z on rows [r0, r1) (V NULL: 0), all row-major with w
  * columns, w a multiple of 8 (batches are padded).  W may be V.
  *
- * Columns go in chunks of 32, 16 and 8 whose accumulators stay in registers
- * while the row's entries stream by; each entry gathers a contiguous piece of
- * one row of Z (1-4 cache lines), prefetched PF entries ahead because the
- * gathers miss the caches (Z is N w 8 bytes: 8.6 MB at N = 19,680, w = 56).
- * Compiled for AVX-512, AVX2+FMA and baseline x86-64, picked at run time
- * (the build has no -march): measured 2.0 GFLOP/s baseline (SSE2) vs ... */
+ * All w <= 64 columns of a row in one pass over its entries, the
+ * accumulators in registers; each entry gathers one row of Z (w / 8 cache
+ * lines), every line of it prefetched PF entries ahead: the gathers miss L2
+ * (Z is N w 8 bytes, 8.8 MB at N = 19,680, w = 56) and their latency, not
+ * the arithmetic, bounds the kernel.  Compiled for AVX-512, AVX2+FMA and
+ * baseline x86-64, picked at run time (the build has no -march).
+ * Measured single-threaded on this kernel's shape (N = 19,680, 188 random
+ * entries per row, w = 56, Zen 5): baseline SSE2 without prefetch 43.5 ns
+ * per entry (2.6 GFLOP/s); AVX-512 + FMA without prefetch 35.3 ns; with the
+ * prefetch 6.2 ns (18 GFLOP/s; AVX2 6.8 ns; SSE2 17 ns); with Z made to fit
+ * in L2 3.5 ns, the bound a cache-blocked kernel could approach. */
 #define PF 16
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
@@ -250,9 +255,6 @@ static void spmm_range(void *ctx, size_t r0, size_t r1, unsigned tid)
     }
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC pop_options
-#endif
 
 /* W = V + sign A_O Z (trans: A_O^T), timed. */
 static void spmm(emb_sparse *s, int trans, const double *V, const double *Z, double *W, size_t w,
@@ -265,9 +267,11 @@ static void spmm(emb_sparse *s, int trans, const double *V, const double *Z, dou
 }
 
 /* W = V + sign * D Z, D block-diagonal with blocks `mats` (Binv, BinvT, Bd or
- * BdT), timed.  Our kernel rather than dgemm per block: the blocks are small
- * (n_s x n_s times n_s x w), and OpenBLAS's own threads would then spin
- * against ours between calls (measured: 5-10 % of the run in sched_yield). */
+ * BdT), timed.  Our kernel rather than dgemm per block: on these shapes
+ * (120 x 120 times 120 x 56) it runs at 22 GFLOP/s single-threaded against
+ * OpenBLAS's 28, but it parallelises over all rows with our threads, while
+ * OpenBLAS's threads spun against ours between the 164 small calls (2-5 %
+ * of the run in sched_yield). */
 static void blockmul(emb_sparse *s, const double *mats, const double *V, const double *Z, double *W,
                      size_t w, double sign)
 {
@@ -291,61 +295,77 @@ static void residual(emb_sparse *s, int trans, const double *X, const double *B,
     spmm(s, trans, R, X, R, w, 1.0);
 }
 
-/* Per-column reductions over rows, partial sums per thread. */
+/* Per-column passes over rows (row-major N x w), partial sums per thread:
+ *   op 0: part[c] = max |A[r][c]| (NaN as Inf)      op 1: part[c] = sum A[r][c]^2
+ *   op 2: part[i][c] = sum_r V_i[r][c] W[r][c] for i < nv, and row nv: W.W
+ *   op 3: W[r][c] -= sum_i h[i][c] V_i[r][c]        op 4: W[r][c] = sum_i h[i][c] V_i[r][c]
+ * Rows outermost, so a row of W stays in L1 while the basis rows stream by
+ * (one pass over W, not nv). */
 typedef struct red_job {
-    const double *A, *Bv; /* Bv NULL: inf-norm of A (op 0) or squared 2-norm (op 1) */
-    const double *V;      /* CGS: basis, nv vectors of N x w */
+    const double *A;
+    const double *V; /* basis, nv vectors of N x w */
     double *W;
     size_t w, nv, N;
-    double *part;         /* [nthreads][nv or 1][w] */
-    const double *h;      /* CGS update coefficients [nv][w] */
+    double *part;    /* [nthreads][nv + 1][w] */
+    const double *h; /* coefficients [nv][w] */
     int op;
 } red_job;
 
+EMB_MULTIVERSION
 static void red_range(void *ctx, size_t r0, size_t r1, unsigned tid)
 {
     const red_job *j = ctx;
-    size_t w = j->w;
-    if (j->op == 2) { /* dots: part[tid][i][c] = sum_r V_i[r][c] W[r][c], row nv: W.W */
-        double *pt = j->part + (size_t)tid * (j->nv + 1) * w;
-        memset(pt, 0, (j->nv + 1) * w * sizeof *pt);
-        for (size_t i = 0; i <= j->nv; i++) {
-            const double *Vi = i < j->nv ? j->V + i * j->N * w : j->W;
-            double *d = pt + i * w;
-            for (size_t r = r0; r < r1; r++)
+    size_t w = j->w, nv = j->nv, Nw = j->N * w;
+    double *pt = j->part ? j->part + (size_t)tid * (nv + 1) * w : NULL;
+    if (pt)
+        memset(pt, 0, (j->op == 2 ? nv + 1 : 1) * w * sizeof *pt);
+    for (size_t r = r0; r < r1; r++) {
+        size_t o = r * w;
+        if (j->op == 2) {
+            const double *Wr = j->W + o;
+            for (size_t i = 0; i < nv; i++) {
+                const double *Vr = j->V + i * Nw + o;
+                double *d = pt + i * w;
                 for (size_t c = 0; c < w; c++)
-                    d[c] += Vi[r * w + c] * j->W[r * w + c];
-        }
-    } else if (j->op == 3) { /* W -= sum_i h[i] V_i */
-        for (size_t i = 0; i < j->nv; i++) {
-            const double *Vi = j->V + i * j->N * w, *hi = j->h + i * w;
-            for (size_t r = r0; r < r1; r++)
-                for (size_t c = 0; c < w; c++)
-                    j->W[r * w + c] -= hi[c] * Vi[r * w + c];
-        }
-    } else if (j->op == 1) { /* squared 2-norms */
-        double *pt = j->part + (size_t)tid * w;
-        memset(pt, 0, w * sizeof *pt);
-        for (size_t r = r0; r < r1; r++)
+                    d[c] += Vr[c] * Wr[c];
+            }
+            double *d = pt + nv * w;
             for (size_t c = 0; c < w; c++)
-                pt[c] += j->A[r * w + c] * j->A[r * w + c];
-    } else { /* inf-norms (NaN propagates as Inf) */
-        double *pt = j->part + (size_t)tid * w;
-        memset(pt, 0, w * sizeof *pt);
-        for (size_t r = r0; r < r1; r++)
+                d[c] += Wr[c] * Wr[c];
+        } else if (j->op == 3 || j->op == 4) {
+            double *Wr = j->W + o;
+            if (j->op == 4)
+                memset(Wr, 0, w * sizeof *Wr);
+            double sg = j->op == 3 ? -1.0 : 1.0;
+            for (size_t i = 0; i < nv; i++) {
+                const double *Vr = j->V + i * Nw + o, *hi = j->h + i * w;
+                for (size_t c = 0; c < w; c++)
+                    Wr[c] += sg * hi[c] * Vr[c];
+            }
+        } else if (j->op == 1) {
+            const double *Ar = j->A + o;
+            for (size_t c = 0; c < w; c++)
+                pt[c] += Ar[c] * Ar[c];
+        } else {
+            const double *Ar = j->A + o;
             for (size_t c = 0; c < w; c++) {
-                double v = fabs(j->A[r * w + c]);
+                double v = fabs(Ar[c]);
                 if (!(v <= pt[c]))
                     pt[c] = isnan(v) ? INFINITY : v;
             }
+        }
     }
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 /* out[c] = ||A_c||_inf (op 0) or ||A_c||_2 (op 1). */
 static void colnorms(emb_sparse *s, const double *A, size_t w, int op, double *out)
 {
     unsigned nt = emb_parallel_threads();
-    red_job j = {A, NULL, NULL, NULL, w, 1, s->N, s->dots, NULL, op};
+    red_job j = {A, NULL, NULL, w, 0, s->N, s->dots, NULL, op};
     memset(s->dots, 0, (size_t)nt * w * sizeof(double));
     emb_parallel_for(s->N, 256, red_range, &j);
     for (size_t c = 0; c < w; c++) {
@@ -371,7 +391,7 @@ static void orthogonalise(emb_sparse *s, double *W, size_t w, size_t nv, double 
     double *hh = s->col + 8 * w; /* scratch [nv + 1][w] after the 8 w column scalars */
     for (int pass = 0; pass < 2; pass++) {
         /* dots with V_0..V_{nv-1}, and W.W (row nv) */
-        red_job j = {NULL, NULL, s->V, W, w, nv, s->N, s->dots, NULL, 2};
+        red_job j = {NULL, s->V, W, w, nv, s->N, s->dots, NULL, 2};
         /* emb_parallel_for may use fewer than nt threads: unused partials are 0 */
         memset(s->dots, 0, (size_t)nt * (nv + 1) * w * sizeof(double));
         emb_parallel_for(s->N, 256, red_range, &j);
@@ -383,16 +403,14 @@ static void orthogonalise(emb_sparse *s, double *W, size_t w, size_t nv, double 
             if (i < nv * w)
                 h[i] += v;
         }
-        red_job u = {NULL, NULL, s->V, W, w, nv, s->N, NULL, hh, 3};
+        red_job u = {NULL, s->V, W, w, nv, s->N, NULL, hh, 3};
         emb_parallel_for(s->N, 256, red_range, &u);
-        /* ||W||^2 after = before - sum h^2 (exact arithmetic); recomputed below */
         colnorms(s, W, w, 1, nrm);
         int again = 0;
         for (size_t c = 0; c < w; c++) {
             double before = sqrt(hh[nv * w + c]);
             if (before > 0 && nrm[c] < 0.5 * before)
                 again = 1;
-
         }
         if (!again)
             break;
@@ -1058,13 +1076,8 @@ static emb_status gmres(batch *b, int first_from_zero)
                 Y[i * w + c] = H[i * m + i] != 0 ? v / H[i * m + i] : 0.0;
             }
         }
-        memset(s->W, 0, Nw * sizeof *s->W);
-        for (size_t i = 0; i < kmax; i++) {
-            const double *Vi = s->V + i * Nw, *yi = Y + i * w;
-            for (size_t r = 0; r < N; r++)
-                for (size_t c = 0; c < w; c++)
-                    s->W[r * w + c] += yi[c] * Vi[r * w + c];
-        }
+        red_job u = {NULL, s->V, s->W, w, kmax, N, NULL, Y, 4}; /* W = sum_i y_i V_i */
+        emb_parallel_for(N, 256, red_range, &u);
         precond(s, b->trans, s->W, s->Z, w);
         for (size_t i = 0; i < Nw; i++)
             s->X[i] += s->Z[i];
