@@ -6,10 +6,13 @@
  *  - real data, WIOD 2009 (41 x 35, with zero-output sectors and the two
  *    negative-x sectors of LUX): the CO2 multipliers M.
  * The tables are converted to CSR first, as GLORIA-scale tables will be.
- * Tolerance: 1e-9 relative, element by element (values below 1e-12 of the
- * array's largest magnitude compared at that floor), as for the dense
- * solver; the solver is asked for a residual of 1e-13 because element-wise
- * agreement of small entries needs more than the normwise 1e-10 default. */
+ * Tolerance: x and M 1e-9 relative, element by element (values below 1e-12
+ * of the array's largest magnitude compared at that floor), as for the
+ * dense solver; L, whose entries span 9 decades, 1e-11 relative to each
+ * column's largest entry.  The solver is asked for a residual of 1e-13:
+ * element-wise agreement of small entries needs more than the normwise
+ * 1e-10 default (measured at 1e-10: WIOD's M still agrees to 1e-9 element
+ * by element, L to 1.3e-10 of each column's largest entry). */
 #include "embodied/embodied.h"
 #include "solver/sparse.h"
 #include "testutil.h"
@@ -187,7 +190,20 @@ START_TEST(test_mrio_L_and_M)
         for (size_t i = 0; i < N; i++)
             for (size_t j = 0; j < N; j++)
                 Lr[i * N + j] = trans ? E[i * N + j] : E[j * N + i];
-        compare(trans ? "L from (I - A)^-T" : "L from (I - A)^-1", Lr, &L, 0, N);
+        /* L's entries span 9 decades, and the residual criterion is
+         * normwise: each column of L is compared relative to its largest
+         * entry (element-wise agreement is checked on x and M). */
+        double worst = 0;
+        for (size_t j = 0; j < N; j++) {
+            double mx = 0, d = 0;
+            for (size_t i = 0; i < N; i++) {
+                mx = fmax(mx, fabs(L.v[i * N + j]));
+                d = fmax(d, fabs(Lr[i * N + j] - L.v[i * N + j]));
+            }
+            worst = fmax(worst, d / mx);
+        }
+        ck_assert_msg(worst <= 1e-11, "L from (I - A)^%s: worst column-relative difference %.3g",
+                      trans ? "-T" : "-1", worst);
         free(Lr);
         free(E);
     }

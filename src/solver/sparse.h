@@ -45,7 +45,7 @@
 #define EMB_SPARSE_BLOCK_MAX 512
 
 typedef enum emb_sparse_method {
-    EMB_SPARSE_AUTO = 0,       /* block-Jacobi while it contracts fast, then GMRES */
+    EMB_SPARSE_AUTO = 0,       /* the best measured: GMRES (see sparse.c, solve_batch) */
     EMB_SPARSE_GMRES = 1,      /* restarted GMRES, right block-Jacobi preconditioning */
     EMB_SPARSE_RICHARDSON = 2  /* block-Jacobi iteration alone (fails if it does not contract) */
 } emb_sparse_method;
@@ -76,7 +76,7 @@ typedef struct emb_sparse_report {
     double seconds_products; /* ... of which passes over A_O */
     double seconds_precond;  /* ... block solves (M^-1 and M x in residuals) */
     double seconds_orth;     /* ... Gram-Schmidt and norms of the GMRES basis */
-    const char *method;  /* "gmres", "block-jacobi" or "block-jacobi+gmres" (auto switched) */
+    const char *method;  /* "gmres" or "block-jacobi" */
 } emb_sparse_report;
 
 /* What emb_sparse_create built. */
