@@ -1,10 +1,15 @@
 #!/bin/sh
-# benchmarks/run.sh — run bench_accounts at the acceptance sizes, N = 1960
-# (49 x 40) and N = 4900 (49 x 100), and write benchmarks/results/latest.csv.
+# benchmarks/run.sh — the solver benchmark at the sizes of the README table:
+# N = 1960 (49 x 40), 4900 (49 x 100), 9800 (49 x 200), each with the
+# OpenBLAS kernel as the environment sets it and, when OPENBLAS_CORETYPE is
+# set, once more without it (OpenBLAS then picks the kernel for the CPU).
+# Writes benchmarks/results/latest.csv and, when gnuplot is installed,
+# benchmarks/results/latest.svg (scripts: benchmarks/plot.gp).
 #
 # Usage: benchmarks/run.sh [BENCH_ACCOUNTS | BUILD_DIR]   (default: build/)
 # Environment: OPENBLAS_NUM_THREADS (default: all online CPUs, fixed so that
-# runs compare), REPEAT (default 3), SIZES (default "49x40 49x100").
+# runs compare), REPEAT (default 3), SIZES (default "49x40 49x100 49x200"),
+# SOLVERS (default "dense,mixed"), BOTH_KERNELS (default 1).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 arg=${1:-$here/../build}
@@ -14,15 +19,27 @@ if [ -d "$arg" ]; then bench=$arg/benchmarks/bench_accounts; else bench=$arg; fi
 : "${OPENBLAS_NUM_THREADS:=$(getconf _NPROCESSORS_ONLN)}"
 export OPENBLAS_NUM_THREADS
 repeat=${REPEAT:-3}
-sizes=${SIZES:-"49x40 49x100"}
+sizes=${SIZES:-"49x40 49x100 49x200"}
+solvers=${SOLVERS:-dense,mixed}
 
 mkdir -p "$here/results"
 out=$here/results/latest.csv
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
 for s in $sizes; do
-    "$bench" --regions "${s%x*}" --sectors "${s#*x}" --repeat "$repeat" --csv "$tmp"
+    "$bench" --regions "${s%x*}" --sectors "${s#*x}" --repeat "$repeat" --solvers "$solvers" --csv "$tmp"
     echo
+    if [ -n "${OPENBLAS_CORETYPE:-}" ] && [ "${BOTH_KERNELS:-1}" = 1 ]; then
+        echo "# the same without the OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE pin:"
+        env -u OPENBLAS_CORETYPE "$bench" --regions "${s%x*}" --sectors "${s#*x}" \
+            --repeat "$repeat" --solvers "$solvers" --csv "$tmp"
+        echo
+    fi
 done
 mv "$tmp" "$out"
 echo "run.sh: wrote $out"
+if command -v gnuplot >/dev/null 2>&1; then
+    (cd "$here/results" && gnuplot "$here/plot.gp") && echo "run.sh: wrote $here/results/latest.svg"
+else
+    echo "run.sh: gnuplot not installed (apt-get install gnuplot-nox) - no plot"
+fi

@@ -15,7 +15,7 @@ echo "== embodied info (demo table: illustrative numbers, not for citation) =="
 "$E" info "$DEMO"
 echo
 echo "== embodied accounts: production- vs consumption-based CO2 per region =="
-"$E" accounts "$DEMO" -o "$OUT.h5" --csv "$OUT"
+"$E" accounts "$DEMO" -o "$OUT.h5" --csv "$OUT" --force
 echo "== embodied flows: CO2 released in the origin for final demand in the destination =="
 "$E" flows "$DEMO" --from MN --to CN --from CN --to EU27 --from EU27 --to CN
 echo

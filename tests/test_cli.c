@@ -9,6 +9,9 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -38,12 +41,18 @@ static void teardown(void)
     free(tmp);
 }
 
-/* Run `embodied ARGS`; returns the exit status, stderr in *err (malloc'd). */
-static int run(const char *args, char **err)
+/* Run `PREFIX embodied ARGS` in sh (prefix: shell set-up such as ulimit, or
+ * ""); stdout to `out` ("" = a file in tmp).  Returns the exit status,
+ * stderr in *err (malloc'd). */
+static int run_in(const char *prefix, const char *args, const char *out, char **err)
 {
-    char cmd[32768], errf[4200];
+    char cmd[32768], errf[4200], outf[4300];
     snprintf(errf, sizeof errf, "%s/stderr.txt", tmp);
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/stdout.txt' 2>'%s'", exe, args, tmp, errf);
+    if (*out)
+        snprintf(outf, sizeof outf, "%s", out);
+    else
+        snprintf(outf, sizeof outf, "%s/stdout.txt", tmp);
+    snprintf(cmd, sizeof cmd, "%s '%s' %s >'%s' 2>'%s'", prefix, exe, args, outf, errf);
     int rc = system(cmd);
     FILE *fp = fopen(errf, "r");
     ck_assert_ptr_nonnull(fp);
@@ -53,8 +62,12 @@ static int run(const char *args, char **err)
     (*err)[n] = '\0';
     fclose(fp);
     ck_assert_msg(WIFEXITED(rc), "%s: killed by a signal (crash?)", cmd);
+    ck_assert_msg(WEXITSTATUS(rc) < 126, "%s: the shell says %d (killed? crash?): %s", cmd,
+                  WEXITSTATUS(rc), *err);
     return WEXITSTATUS(rc);
 }
+
+static int run(const char *args, char **err) { return run_in("", args, "", err); }
 
 static size_t count_entries(const char *dir)
 {
@@ -465,6 +478,148 @@ START_TEST(help_and_version)
 }
 END_TEST
 
+/* Read a whole small file (malloc'd). */
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    char *b = calloc(1 << 20, 1);
+    size_t n = fread(b, 1, (1 << 20) - 1, fp);
+    b[n] = '\0';
+    fclose(fp);
+    return b;
+}
+
+/* An existing output is never overwritten without --force; with it, it is
+ * replaced atomically.  The solver options are accepted and reported. */
+START_TEST(outputs_not_overwritten_without_force)
+{
+    char in[4300], args[16384], res[4300], csvd[4300], keep[4400];
+    snprintf(in, sizeof in, "%s/good.h5", tmp);
+    write_good(in);
+    snprintf(res, sizeof res, "%s/results.h5", out_dir);
+    snprintf(csvd, sizeof csvd, "%s/csv", out_dir);
+    ck_assert_int_eq(mkdir(csvd, 0777), 0);
+    snprintf(keep, sizeof keep, "%s/flows.csv", csvd);
+    FILE *fp = fopen(keep, "w");
+    fputs("precious\n", fp);
+    fclose(fp);
+    fp = fopen(res, "w");
+    fputs("precious\n", fp);
+    fclose(fp);
+    char *err;
+    snprintf(args, sizeof args, "accounts '%s' -o '%s' -q", in, res);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "output exists") && strstr(err, "--force"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' --csv '%s' -q", in, csvd);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "flows.csv"), "%s", err);
+    free(err);
+    char *b = slurp(res), *c = slurp(keep);
+    ck_assert_str_eq(b, "precious\n");
+    ck_assert_str_eq(c, "precious\n");
+    free(b), free(c);
+    snprintf(args, sizeof args, "flows '%s' --from R1 --to R2 -o '%s'", in, keep);
+    ck_assert_int_eq(run(args, &err), 2);
+    free(err);
+    snprintf(args, sizeof args, "synth -r 2 -s 2 -o '%s'", res);
+    ck_assert_int_eq(run(args, &err), 2);
+    free(err);
+    /* --force replaces, and the solver can be chosen and explained. */
+    snprintf(args, sizeof args,
+             "accounts '%s' -o '%s' --csv '%s' -q --force --solver mixed --explain", in, res, csvd);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "solver mixed: requested"), "%s", err);
+    free(err);
+    c = slurp(keep);
+    ck_assert_msg(strncmp(c, "stressor,unit,origin,destination,value", 38) == 0, "%s", c);
+    free(c);
+    ck_assert_uint_eq(count_entries(out_dir), 2); /* results.h5, csv/: no temporaries */
+    snprintf(args, sizeof args, "accounts '%s' -q --solver lu", in);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "dense, mixed, sparse or auto"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' -q --max-memory 12X", in);
+    ck_assert_int_eq(run(args, &err), 2);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' -q --max-memory 10", in);
+    ck_assert_int_eq(run(args, &err), 6);
+    ck_assert_msg(strstr(err, "allowed"), "%s", err);
+    free(err);
+}
+END_TEST
+
+/* A full disk, simulated by a file size limit (SIGXFSZ ignored, so writes
+ * fail with EFBIG as they would with ENOSPC), and a full stdout (/dev/full):
+ * exit status 5, a one-line message, no output and no temporary left. */
+START_TEST(full_disk_gives_io_error_and_no_output)
+{
+    char in[4300], args[16384], prefix[] = "ulimit -f 4; trap '' XFSZ;";
+    snprintf(in, sizeof in, "%s/big.h5", tmp);
+    snprintf(args, sizeof args, "synth -r 8 -s 20 -o '%s'", in); /* N = 160: Z is 200 kB */
+    char *err;
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    const char *outs[][2] = {
+        {"synth -r 8 -s 20 -o '%s/t.h5'", NULL},
+        {"accounts '%s' -q --sectors --flows-by-sector -o '%s/r.h5'", "in"},
+        {"accounts '%s' -q --sectors --flows-by-sector --csv '%s'", "in"},
+        {"flows '%s' --from R001 --to R002 --by-sector -o '%s/f.csv'", "in"},
+    };
+    for (size_t c = 0; c < sizeof outs / sizeof outs[0]; c++) {
+        if (outs[c][1])
+            snprintf(args, sizeof args, outs[c][0], in, out_dir);
+        else
+            snprintf(args, sizeof args, outs[c][0], out_dir);
+        int rc = run_in(prefix, args, "", &err);
+        ck_assert_msg(rc == 5, "%s: exit %d, %s", args, rc, err);
+        ck_assert_msg(strstr(err, out_dir), "%s: the message does not name the file: %s", args,
+                      err);
+        ck_assert_msg(count_entries(out_dir) == 0, "%s: left a file behind", args);
+        free(err);
+    }
+    snprintf(args, sizeof args, "flows '%s' --from R001 --to R002", in);
+    ck_assert_int_eq(run_in("", args, "/dev/full", &err), 5);
+    ck_assert_msg(strstr(err, "standard output: write error"), "%s", err);
+    free(err);
+}
+END_TEST
+
+/* SIGINT or SIGTERM while writing: no result and no temporary left. */
+START_TEST(interrupted_run_leaves_nothing)
+{
+    const int sigs[] = {SIGINT, SIGTERM};
+    const double delays[] = {0.05, 0.2, 0.5};
+    for (size_t si = 0; si < 2; si++)
+        for (size_t d = 0; d < 3; d++) {
+            char out[4300];
+            snprintf(out, sizeof out, "%s/t.h5", out_dir);
+            pid_t pid = fork();
+            ck_assert_int_ge(pid, 0);
+            if (pid == 0) {
+                int dn = open("/dev/null", O_WRONLY);
+                dup2(dn, 2);
+                execl(exe, exe, "synth", "-r", "40", "-s", "100", "-o", out, (char *)NULL);
+                _exit(127);
+            }
+            struct timespec ts = {0, (long)(delays[d] * 1e9)};
+            nanosleep(&ts, NULL);
+            kill(pid, sigs[si]);
+            int status;
+            waitpid(pid, &status, 0);
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                unlink(out); /* finished before the signal: nothing to check */
+                continue;
+            }
+            ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sigs[si],
+                          "status %d after signal %d", status, sigs[si]);
+            ck_assert_msg(count_entries(out_dir) == 0, "signal %d after %.2f s: a file is left",
+                          sigs[si], delays[d]);
+        }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -477,6 +632,9 @@ int main(void)
     tcase_add_test(tc, import_then_accounts_end_to_end);
     tcase_add_test(tc, malformed_text_inputs);
     tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, outputs_not_overwritten_without_force);
+    tcase_add_test(tc, full_disk_gives_io_error_and_no_output);
+    tcase_add_test(tc, interrupted_run_leaves_nothing);
     tcase_add_test(tc, synth_csr_then_accounts);
     suite_add_tcase(s, tc);
     return emb_test_run(s);

@@ -1,9 +1,10 @@
 /* tests/test_csr.c — the technology matrix held as CSR (embodied/table.h):
  * emb_csr invariants and their errors, dense rows of a CSR table, CSR copies
- * of dense and CSR tables (bit-identical both ways), the dense solver and
- * the accounts on a CSR table, allocation-failure loops; and the CSR group of
- * the HDF5 format: round trips dense <-> CSR bit-identical, files as h5py /
- * scipy write them (any integer types), every malformed group. */
+ * of dense and CSR tables (bit-identical both ways), the dense and mixed
+ * solvers and the accounts on a CSR table, allocation-failure loops; and
+ * the CSR group of the HDF5 format: round trips dense <-> CSR bit-identical,
+ * files as h5py / scipy write them (any integer types), every malformed
+ * group. */
 #include "core/alloc.h"
 #include "embodied/embodied.h"
 #include "testutil.h"
@@ -193,20 +194,27 @@ START_TEST(set_tech_csr_checks_and_takes_ownership)
 }
 END_TEST
 
-/* The dense solver reads a CSR table through emb_table_tech_rows: the
- * accounts are bit-identical to those of the dense table. */
+/* The dense and mixed-precision solvers read a CSR table through
+ * emb_table_tech_rows (the mixed one's residual passes from a second
+ * thread): the accounts are bit-identical to those of the dense table. */
 START_TEST(dense_solver_runs_on_csr_table)
 {
     emb_table *d = gen(5, 6, 21), *s = gen(5, 6, 21);
     make_csr(s);
-    emb_accounts *ad = NULL, *as = NULL;
-    ck_assert_msg(emb_accounts_compute(d, NULL, &ad) == EMB_OK, "%s", emb_errmsg());
-    ck_assert_msg(emb_accounts_compute(s, NULL, &as) == EMB_OK, "%s", emb_errmsg());
-    assert_bits_eq(ad->M, as->M, d->k * d->N, "M");
-    assert_bits_eq(ad->flows, as->flows, d->k * d->n_r * d->n_r, "flows");
-    assert_bits_eq(ad->x, as->x, d->N, "x");
-    emb_accounts_free(ad);
-    emb_accounts_free(as);
+    static const emb_solver_kind kinds[] = {EMB_SOLVER_DENSE, EMB_SOLVER_MIXED};
+    for (size_t q = 0; q < 2; q++) {
+        emb_accounts_opts o;
+        memset(&o, 0, sizeof o);
+        o.solver.kind = kinds[q];
+        emb_accounts *ad = NULL, *as = NULL;
+        ck_assert_msg(emb_accounts_compute(d, &o, &ad) == EMB_OK, "%s", emb_errmsg());
+        ck_assert_msg(emb_accounts_compute(s, &o, &as) == EMB_OK, "%s", emb_errmsg());
+        assert_bits_eq(ad->M, as->M, d->k * d->N, "M");
+        assert_bits_eq(ad->flows, as->flows, d->k * d->n_r * d->n_r, "flows");
+        assert_bits_eq(ad->x, as->x, d->N, "x");
+        emb_accounts_free(ad);
+        emb_accounts_free(as);
+    }
     emb_table_free(d);
     emb_table_free(s);
 }

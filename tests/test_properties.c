@@ -261,7 +261,7 @@ static void run_case(size_t n_r, size_t n_s, size_t n_f, size_t k, uint64_t seed
     o.zero_output_frac = zfrac;
     o.with_F_Y = with_F_Y;
     emb_table *t = gen(&o);
-    emb_accounts_opts ao = {1, 1, 0};
+    emb_accounts_opts ao = {.per_sector = 1, .flows_by_sector = 1};
     emb_accounts *a = compute(t, &ao);
     check_accounts(t, a, &ao);
     /* The quirks are really exercised where the size allows them. */
@@ -355,7 +355,7 @@ START_TEST(hdf5_round_trip_streamed)
         ck_assert_uint_eq(u->N, t->N);
         ck_assert_uint_eq(u->k, t->k);
 
-        emb_accounts_opts ao = {1, 1, 0};
+        emb_accounts_opts ao = {.per_sector = 1, .flows_by_sector = 1};
         emb_accounts *a = compute(t, &ao), *b = compute(u, &ao);
         size_t k = t->k, R = t->n_r, N = t->N;
         same_array("x", a->x, b->x, N);

@@ -126,14 +126,20 @@ static emb_table *import_test_mrio(const char *name)
     return t;
 }
 
-static void check_test_mrio(const char *name)
+/* Every solver must reproduce the references (loop tests over these). */
+static const emb_solver_kind KINDS[] = {EMB_SOLVER_DENSE, EMB_SOLVER_MIXED};
+#define N_KINDS ((int)(sizeof KINDS / sizeof KINDS[0]))
+
+static void check_test_mrio(const char *name, emb_solver_kind kind)
 {
     emb_table *t = import_test_mrio(name);
     ck_assert_uint_eq(t->n_r, 6);
     ck_assert_uint_eq(t->n_s, 8);
     emb_accounts_opts o = {.per_sector = 1, .identity_tol = 1e-10};
+    o.solver.kind = kind;
     emb_accounts *a = NULL;
     ck_assert_msg(emb_accounts_compute(t, &o, &a) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_int_eq(a->solver.kind, kind);
     size_t N = t->N, R = t->n_r;
     const char *R_ = "pymrio-test-mrio.reference/";
     char rel[256];
@@ -194,10 +200,10 @@ static void check_test_mrio(const char *name)
     emb_table_free(t);
 }
 
-START_TEST(test_mrio_folder) { check_test_mrio("pymrio-test-mrio"); }
+START_TEST(test_mrio_folder) { check_test_mrio("pymrio-test-mrio", KINDS[_i]); }
 END_TEST
 
-START_TEST(test_mrio_zip) { check_test_mrio("pymrio-test-mrio.zip"); }
+START_TEST(test_mrio_zip) { check_test_mrio("pymrio-test-mrio.zip", KINDS[_i]); }
 END_TEST
 
 static const char *EU27[] = {"AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST",
@@ -227,8 +233,10 @@ START_TEST(wiod_2009_real_data)
     ck_assert_int_eq(emb_table_add_group(t, "Other_WIOD", no, other), EMB_OK);
 
     emb_accounts_opts o = {.identity_tol = 1e-10};
+    o.solver.kind = KINDS[_i];
     emb_accounts *a = NULL;
     ck_assert_msg(emb_accounts_compute(t, &o, &a) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_int_eq(a->solver.kind, KINDS[_i]);
     size_t R = t->n_r;
     const char *W = "wiod2013-2009-co2.reference/";
     char rel[256];
@@ -325,9 +333,9 @@ int main(void)
     Suite *s = suite_create("reference_shared");
     TCase *tc = tcase_create("pymrio");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_mrio_folder);
-    tcase_add_test(tc, test_mrio_zip);
-    tcase_add_test(tc, wiod_2009_real_data);
+    tcase_add_loop_test(tc, test_mrio_folder, 0, N_KINDS);
+    tcase_add_loop_test(tc, test_mrio_zip, 0, N_KINDS);
+    tcase_add_loop_test(tc, wiod_2009_real_data, 0, N_KINDS);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "embodied/error.h"
+#include "embodied/solver.h"
 #include "embodied/table.h"
 
 #ifdef __cplusplus
@@ -35,6 +36,7 @@ typedef struct emb_accounts_opts {
     int per_sector;       /* compute D_cba, D_pba, D_imp, D_exp [k][N] */
     int flows_by_sector;  /* compute flows_by_sector [k][N][n_r] */
     double identity_tol;  /* relative tolerance of the identity checks; 0 = default 1e-9 */
+    emb_solver_opts solver; /* method, tolerance, memory bound (zero-filled: auto) */
 } emb_accounts_opts;
 
 typedef struct emb_accounts {
@@ -60,6 +62,8 @@ typedef struct emb_accounts {
     /* wall-clock seconds: reading T and forming I - A; factorisation; all
      * solves; residual checks; the whole computation */
     double seconds_build, seconds_factor, seconds_solve, seconds_residual, seconds_total;
+    emb_solver_stats solver; /* the solver's own report: method used and why, refinement,
+                              * fallback, passes over T */
 } emb_accounts;
 
 /* Compute every account of table t.  Factorises once, solves n_r direct and

@@ -44,6 +44,37 @@ typedef struct emb_import_opts {
  * opts may be NULL. *out is owned by the caller. */
 emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);
 
+/* Import Eora26 from `path`, a folder or a .zip holding Eora26_YYYY_bp_{T,FD,
+ * Q,QY}.txt and labels_{T,FD,Q}.txt (at the top or inside one top-level
+ * folder; labels missing from a zip are looked for in an indices.zip beside
+ * it).  Basic prices only; the year comes from the file names.  Regions are
+ * the ISO3 codes of labels_T.txt; the Rest-of-World region ("ROW") is dropped
+ * as pymrio does and the sums dropped are written into t->source.  Stressors
+ * are labels_Q.txt's cells joined by '/', their unit the "(...)" ending the
+ * first cell ("unknown" without); opts->stressor_patterns selects among them
+ * (a pattern matching none is EMB_EUSAGE); other options are ignored.  Money
+ * is in 1000 USD.  VA.txt is not read.  opts may be NULL. */
+emb_status emb_import_eora26(const char *path, const emb_import_opts *opts, emb_table **out);
+
+/* Import an OECD ICIO table (2016-2023 releases) from `path`: the CSV, the
+ * release's zip holding one CSV, or "ZIP:MEMBER".  CN1/CN2 and MX1/MX2 are
+ * added into CHN and MEX; value-added rows are dropped; the output row is
+ * checked against Z 1 + Y 1 (findings in t->source) and x is not stored.
+ * Stressors come from opts->stressors_csv (wide: rows stressor[, unit],
+ * columns REGION_SECTOR codes; long: region, sector, stressor, value[, unit]),
+ * matched by code; a code that matches no industry or final-demand column is
+ * EMB_EINPUT.  Without it the table has k = 0 stressors.  opts->extensions is
+ * ignored.  *out owned by the caller. */
+emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, emb_table **out);
+
+/* Import plain CSV matrices described by a JSON manifest (datasets/README.md,
+ * "Plain CSV tables"): `path` is a folder or .zip holding manifest.json, or
+ * the manifest itself.  Z or A (+ x), Y, F with stressor and unit labels,
+ * optional F_Y and x; labels as spelled.  opts->extensions is ignored;
+ * opts->stressors_csv is EMB_EUSAGE (stressors belong in F).
+ * *out owned by the caller. */
+emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_table **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,9 +18,15 @@
  * sectors with an inventory change of -1): it is treated as zero output and
  * counted in emb_solver_stats.n_negative_x; otherwise it is an input error.
  *
- * Memory: 8 N^2 bytes for the factor plus O(N) vectors.  Sizes above what
- * LAPACK's 32-bit integers can index, or a factor larger than physical
- * memory, are refused with EMB_ENOMEM before allocating.
+ * Methods (emb_solver_kind): dense double LU; mixed = the same LU in single
+ * precision (sgetrf, twice as fast, half the memory) refined in double with
+ * residuals computed by streaming T from the table, until every right-hand
+ * side reaches tol, with fallback to dense if refinement stalls; sparse (CSR).
+ *
+ * Memory: 8 N^2 bytes (dense) or 4 N^2 (mixed) for the factor plus O(N)
+ * vectors and a 16 MiB row block.  Sizes above what LAPACK's 32-bit integers
+ * can index, or a factor larger than max_memory, are refused with EMB_ENOMEM
+ * before allocating.
  */
 #ifndef EMBODIED_SOLVER_H
 #define EMBODIED_SOLVER_H
@@ -36,28 +42,72 @@ extern "C" {
 
 typedef struct emb_leontief emb_leontief;
 
+/* How the Leontief system is solved (--solver). */
+typedef enum emb_solver_kind {
+    EMB_SOLVER_AUTO = 0, /* choose from N, the storage and the memory available */
+    EMB_SOLVER_DENSE,    /* double LU in place (dgetrf) */
+    EMB_SOLVER_MIXED,    /* float LU (sgetrf) + iterative refinement in double; falls back to dense */
+    EMB_SOLVER_SPARSE    /* CSR + preconditioned iteration */
+} emb_solver_kind;
+
+/* "auto", "dense", "mixed", "sparse". */
+const char *emb_solver_name(emb_solver_kind k);
+/* Parse a --solver argument; EMB_EUSAGE naming the choices otherwise. */
+emb_status emb_solver_parse(const char *s, emb_solver_kind *k);
+
+typedef struct emb_solver_opts {
+    emb_solver_kind kind; /* EMB_SOLVER_AUTO (0) by default */
+    double tol;           /* mixed: relative residual every right-hand side must reach; 0 = 1e-12 */
+    double max_memory;    /* bytes the solver may plan for; 0 = the machine's physical memory */
+} emb_solver_opts;
+
 typedef struct emb_solver_stats {
     size_t N;
+    emb_solver_kind requested; /* as asked (may be auto) */
+    emb_solver_kind kind;      /* as used, after any fallback */
+    int fell_back;             /* mixed refinement stalled and dense double took over */
+    char explain[384];         /* why this method (auto's reasoning, or "requested"), and any fallback */
     double anorm1;         /* ||(I - A)||_1 before factorisation */
-    double rcond;          /* LAPACK dgecon estimate of 1/cond_inf(I - A) */
+    double rcond;          /* LAPACK estimate of 1/cond_inf(I - A) (sgecon for mixed) */
     double seconds_build;  /* reading T and forming I - A */
-    double seconds_factor; /* dgetrf */
-    double seconds_solve;  /* all solves so far */
-    double seconds_residual; /* residual checks (streaming T again) */
+    double seconds_factor; /* dgetrf / sgetrf */
+    double seconds_solve;  /* all triangular solves so far */
+    double seconds_residual; /* residual passes (streaming T again) */
     size_t n_solves;       /* right-hand sides solved so far */
+    size_t n_passes;       /* residual passes over T so far */
+    size_t refinement_steps; /* mixed: most refinement steps any solve needed */
     size_t n_negative_x;   /* sectors with x = Z 1 + Y 1 < 0 and no inputs, treated as zero output */
+    double max_colsum_A;   /* largest column sum of A (>= 1: inputs exceed output there) */
+    size_t worst_column;   /* where it is */
+    size_t n_colsum_ge1;   /* columns with sum >= 1 (negative value added) */
 } emb_solver_stats;
 
-/* Factorise I - A of table t.  Fails with EMB_EINPUT on negative or
- * non-finite data (naming the row and column), EMB_ENUMERIC when I - A is
- * singular (naming the pivot's industry).  *out owned by the caller. */
+/* Plan and factorise I - A of table t with the method opts asks for (NULL:
+ * auto).  The table must outlive the solver (T is streamed from it again for
+ * residuals).  Fails with EMB_EINPUT on negative or non-finite data (naming
+ * the row and column), EMB_ENUMERIC when I - A is singular (naming the
+ * pivot's industry), EMB_ENOMEM when the plan does not fit max_memory.
+ * *out owned by the caller. */
+emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out);
+
+/* Solve both sets and check them: Xd (N x nd) := (I - A)^-1 Xd and Xt (N x nt)
+ * := (I - A)^-T Xt, column-major with leading dimension N, then the max
+ * relative residuals of each set against the original system (see
+ * emb_leontief_residuals) in *res_d, *res_t.  Mixed precision refines every
+ * column until its residual is <= tol, falling back to dense double (and
+ * saying so in the stats) if refinement stalls. */
+emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt,
+                                      double *Xt, double *res_d, double *res_t);
+
+/* emb_leontief_create with the dense double solver. */
 emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out);
 
 /* Gross output used by the factorisation ([N], owned by lf). */
 const double *emb_leontief_x(const emb_leontief *lf);
 
 /* B := (I - A)^-1 B.  B is N x nrhs column-major with leading dimension
- * ldb >= N (each right-hand side contiguous). */
+ * ldb >= N (each right-hand side contiguous).  Dense: triangular solves only;
+ * mixed: refined to tol (one residual pass per step, see solve_checked). */
 emb_status emb_leontief_solve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb);
 
 /* B := (I - A)^-T B, same layout. */

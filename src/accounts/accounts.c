@@ -117,12 +117,12 @@ static emb_status domestic_part(emb_leontief *lf, const emb_table *t, const doub
     size_t total = by_multiplier ? k * R : N;
     size_t batch = total < EMB_RHS_BATCH ? total : EMB_RHS_BATCH;
     double *X = emb_alloc(N * batch, sizeof(double), "per-sector right-hand sides");
-    double *B = emb_alloc(N * batch, sizeof(double), "per-sector right-hand sides (copy)");
     emb_status st = EMB_ENOMEM;
-    if (!X || !B)
+    if (!X)
         goto done;
     for (size_t c0 = 0; c0 < total; c0 += batch) {
         size_t nc = c0 + batch > total ? total - c0 : batch;
+        double *B = X; /* right-hand sides, solved in place */
         memset(B, 0, N * nc * sizeof(double));
         for (size_t c = 0; c < nc; c++) {
             size_t id = c0 + c;
@@ -136,12 +136,9 @@ static emb_status domestic_part(emb_leontief *lf, const emb_table *t, const doub
                     b[r * ns + j] = Yreg[d * N + r * ns + j];
             }
         }
-        memcpy(X, B, N * nc * sizeof(double));
-        if ((st = by_multiplier ? emb_leontief_tsolve(lf, nc, X, N) : emb_leontief_solve(lf, nc, X, N)))
-            goto done;
         double rd = 0, rt = 0;
-        if ((st = by_multiplier ? emb_leontief_residuals(lf, t, 0, NULL, NULL, nc, X, B, &rd, &rt)
-                                : emb_leontief_residuals(lf, t, nc, X, B, 0, NULL, NULL, &rd, &rt)))
+        if ((st = by_multiplier ? emb_leontief_solve_checked(lf, 0, NULL, nc, X, &rd, &rt)
+                                : emb_leontief_solve_checked(lf, nc, X, 0, NULL, &rd, &rt)))
             goto done;
         if (rd > *res)
             *res = rd;
@@ -171,7 +168,7 @@ static emb_status domestic_part(emb_leontief *lf, const emb_table *t, const doub
     }
     st = EMB_OK;
 done:
-    emb_free(X), emb_free(B);
+    emb_free(X);
     return st;
 }
 
@@ -179,7 +176,8 @@ static double *zalloc(size_t n, const char *what) { return emb_calloc(n ? n : 1,
 
 emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opts, emb_accounts **out)
 {
-    emb_accounts_opts opt = {0, 0, 0};
+    emb_accounts_opts opt;
+    memset(&opt, 0, sizeof opt);
     if (opts)
         opt = *opts;
     double tol = opt.identity_tol > 0 ? opt.identity_tol : EMB_IDENTITY_TOL_DEFAULT;
@@ -191,7 +189,7 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
                                      "account for", tp(t));
     emb_status st = EMB_ENOMEM;
     emb_leontief *lf = NULL;
-    double *S = NULL, *Yreg = NULL, *X = NULL, *Sdup = NULL;
+    double *S = NULL, *Yreg = NULL, *X = NULL;
     emb_accounts *a = emb_calloc(1, sizeof *a, "accounts");
     if (!a)
         return EMB_ENOMEM;
@@ -206,7 +204,7 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
         !(a->g_imports = zalloc(k * G, "group imports")) ||
         !(a->g_exports = zalloc(k * G, "group exports")) ||
         !(a->g_unallocated = zalloc(k * G, "group unallocated")) ||
-        !(S = zalloc(k * N, "S")) || !(Sdup = zalloc(k * N, "S copy")) ||
+        !(S = zalloc(k * N, "S")) ||
         !(Yreg = emb_calloc(N, R * sizeof(double), "final demand by region")) ||
         !(X = emb_alloc(N, R * sizeof(double), "L Y by region")))
         goto fail;
@@ -216,7 +214,7 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
     if (opt.flows_by_sector && !(a->flows_by_sector = emb_calloc(k * N, R * sizeof(double), "flows by sector")))
         goto fail;
 
-    if ((st = emb_leontief_factor(t, &lf)))
+    if ((st = emb_leontief_create(t, &opt.solver, &lf)))
         goto fail;
     const double *x = emb_leontief_x(lf);
     memcpy(a->x, x, N * sizeof(double));
@@ -257,11 +255,8 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
     /* X = (I - A)^-1 Y_reg;  M^T = (I - A)^-T S^T (S row-major k x N is S^T column-major). */
     memcpy(X, Yreg, N * R * sizeof(double));
     memcpy(a->M, S, k * N * sizeof(double));
-    memcpy(Sdup, S, k * N * sizeof(double));
-    if ((st = emb_leontief_solve(lf, R, X, N)) || (st = emb_leontief_tsolve(lf, k, a->M, N)))
-        goto fail;
-    if ((st = emb_leontief_residuals(lf, t, R, X, Yreg, k, a->M, Sdup, &a->residual_solve,
-                                     &a->residual_tsolve)))
+    if ((st = emb_leontief_solve_checked(lf, R, X, k, a->M, &a->residual_solve,
+                                         &a->residual_tsolve)))
         goto fail;
     if (!(a->residual_solve <= EMB_RESIDUAL_LIMIT) || !(a->residual_tsolve <= EMB_RESIDUAL_LIMIT)) {
         st = emb_raise(EMB_ENUMERIC, "%s: Leontief solve residual %.3g (multipliers %.3g) exceeds "
@@ -353,16 +348,17 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
     a->seconds_factor = ss.seconds_factor;
     a->seconds_solve = ss.seconds_solve;
     a->seconds_residual = ss.seconds_residual;
+    a->solver = ss;
     if ((st = check_identities(a, tol, &a->identity_error, tp(t))))
         goto fail;
     a->seconds_total = now() - t0;
     emb_leontief_free(lf);
-    emb_free(S), emb_free(Sdup), emb_free(Yreg), emb_free(X);
+    emb_free(S), emb_free(Yreg), emb_free(X);
     *out = a;
     return EMB_OK;
 fail:
     emb_leontief_free(lf);
-    emb_free(S), emb_free(Sdup), emb_free(Yreg), emb_free(X);
+    emb_free(S), emb_free(Yreg), emb_free(X);
     emb_accounts_free(a);
     return st;
 }

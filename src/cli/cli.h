@@ -47,6 +47,28 @@ int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_
 void cli_progress(void *ctx, const char *what, unsigned long long done, unsigned long long total);
 void cli_progress_end(void);
 
+/* The solver options shared by accounts and flows: add CLI_SOLVER_LONGOPTS to
+ * the getopt_long table, pass unknown codes to cli_solver_option (0: handled,
+ * -1: not a solver option, else an exit code, message printed), and report
+ * with cli_report_solver after the computation. */
+enum { CLI_OPT_SOLVER = 400, CLI_OPT_EXPLAIN, CLI_OPT_MAX_MEMORY };
+#define CLI_SOLVER_LONGOPTS                                                                        \
+    {"solver", required_argument, NULL, CLI_OPT_SOLVER},                                          \
+        {"explain", no_argument, NULL, CLI_OPT_EXPLAIN},                                          \
+        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY}
+#define CLI_SOLVER_HELP                                                                            \
+    "      --solver METHOD     dense, mixed (float LU + refinement in double), sparse or\n"       \
+    "                          auto (default: picks from N, storage and memory)\n"                \
+    "      --explain           say which solver ran and why, refinement steps, fallbacks\n"       \
+    "      --max-memory SIZE   bound for the solver's plan, e.g. 8G (default: machine memory)\n"
+int cli_solver_option(const char *cmd, int code, const char *arg, emb_solver_opts *so,
+                      int *explain);
+void cli_report_solver(const emb_solver_stats *ss, int explain);
+
+/* Refuse to overwrite an existing output file unless force: prints the
+ * message and returns EMB_EXIT_USAGE, else 0.  Called before any work. */
+int cli_check_output(const char *cmd, const char *path, int force);
+
 /* A growable list of option arguments (repeatable options). */
 typedef struct cli_list {
     const char **v;

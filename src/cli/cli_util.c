@@ -111,17 +111,37 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a)
                                 "of %s: reported as 'unallocated' (not in PBA/CBA; pymrio drops it)\n",
                         a->n_zero_output_emitting, u, t->stressor_units[s], t->stressors[s]);
         }
+        /* The first few, so that a large table does not flood the terminal;
+         * all of them are in the results ('unallocated', per region). */
+        size_t shown = 0, more = 0;
         for (size_t i = 0; i < a->N; i++) {
             if (a->x[i] > 0)
                 continue;
             for (size_t s = 0; s < a->k; s++)
                 if (t->F[s * a->N + i] != 0) {
+                    if (shown++ >= 10) {
+                        more++;
+                        continue;
+                    }
                     fprintf(stderr, "embodied:   %s/%s: x = 0, %s = %.6g %s\n",
                             t->regions[i / a->n_s], t->sectors[i % a->n_s], t->stressors[s],
                             t->F[s * a->N + i], t->stressor_units[s]);
                 }
         }
+        if (more)
+            fprintf(stderr, "embodied:   ... and %zu more (sector, stressor) pairs\n", more);
     }
+    if (a->solver.n_colsum_ge1) {
+        size_t w = a->solver.worst_column;
+        fprintf(stderr, "embodied: warning: %zu column(s) of A sum to >= 1 (inputs cost at least "
+                        "the output: negative value added), largest %s/%s %.6g; the economy is "
+                        "still productive\n", a->solver.n_colsum_ge1, t->regions[w / a->n_s],
+                t->sectors[w % a->n_s], a->solver.max_colsum_A);
+    }
+    if (a->rcond > 0 && a->rcond < 1e-8)
+        fprintf(stderr, "embodied: warning: I - A is ill-conditioned (reciprocal condition "
+                        "estimate %.2e): results may lose up to %.0f significant digits\n",
+                a->rcond, -log10(a->rcond));
     if (a->n_negative_x)
         fprintf(stderr, "embodied: note: %zu sector(s) have x = Z 1 + Y 1 < 0 but buy no inputs "
                         "(an inventory drawdown of a sector that does not produce): treated as zero "
@@ -208,4 +228,69 @@ void cli_progress_end(void)
     if (progress_drawn)
         fputc('\n', stderr);
     progress_drawn = 0;
+}
+
+/* --max-memory SIZE: bytes, with an optional K, M, G or T suffix (powers of
+ * 1024; "GiB", "GB" and "G" all mean 2^30). */
+static int parse_size(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0) || !isfinite(v))
+        return -1;
+    double m = 1;
+    switch (*end) {
+    case 'k': case 'K': m = 1024.0; end++; break;
+    case 'm': case 'M': m = 1048576.0; end++; break;
+    case 'g': case 'G': m = 1073741824.0; end++; break;
+    case 't': case 'T': m = 1099511627776.0; end++; break;
+    default: break;
+    }
+    if (m > 1 && *end == 'i')
+        end++;
+    if (*end == 'B')
+        end++;
+    if (*end)
+        return -1;
+    *out = v * m;
+    return 0;
+}
+
+int cli_solver_option(const char *cmd, int code, const char *arg, emb_solver_opts *so,
+                      int *explain)
+{
+    switch (code) {
+    case CLI_OPT_SOLVER: {
+        emb_status st = emb_solver_parse(arg, &so->kind);
+        return st ? cli_usage_error(cmd, "%s", emb_errmsg()) : 0;
+    }
+    case CLI_OPT_EXPLAIN: *explain = 1; return 0;
+    case CLI_OPT_MAX_MEMORY:
+        if (parse_size(arg, &so->max_memory))
+            return cli_usage_error(cmd, "--max-memory '%s': expected a size such as 8G or 512M",
+                                   arg);
+        return 0;
+    default: return -1;
+    }
+}
+
+void cli_report_solver(const emb_solver_stats *ss, int explain)
+{
+    if (explain || ss->fell_back)
+        fprintf(stderr, "embodied: solver %s\n", ss->explain);
+    if (explain && ss->kind == EMB_SOLVER_MIXED)
+        fprintf(stderr, "embodied: mixed precision: %zu refinement step(s) at most, %zu passes "
+                        "over the table\n", ss->refinement_steps, ss->n_passes);
+}
+
+int cli_check_output(const char *cmd, const char *path, int force)
+{
+    struct stat sb;
+    if (!path || force || lstat(path, &sb) != 0)
+        return 0;
+    if (S_ISDIR(sb.st_mode))
+        return 0; /* the writer says it is a directory */
+    fprintf(stderr, "embodied: %s: output exists; not overwritten without --force\n", path);
+    fprintf(stderr, "Try 'embodied %s --help'.\n", cmd);
+    return EMB_EXIT_USAGE;
 }

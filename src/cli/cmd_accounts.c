@@ -22,6 +22,8 @@ static void usage(FILE *fp)
           "      --sectors           also per-sector accounts (pymrio D_cba, D_pba, D_imp, D_exp)\n"
           "      --flows-by-sector   also flows by origin sector (k x N x regions)\n"
           "  -q, --quiet             no summary on stdout\n"
+          "  -f, --force             overwrite existing output files\n"
+          CLI_SOLVER_HELP
           "  -h, --help              this help\n",
           fp);
 }
@@ -55,12 +57,14 @@ int cmd_accounts(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"csv", required_argument, NULL, 'c'},
         {"group", required_argument, NULL, 'g'}, {"stressor", required_argument, NULL, 's'},
         {"sectors", no_argument, NULL, 'S'}, {"flows-by-sector", no_argument, NULL, 'B'},
-        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+        {"force", no_argument, NULL, 'f'}, CLI_SOLVER_LONGOPTS,
+        {NULL, 0, NULL, 0}};
     const char *out = NULL, *csv = NULL;
     cli_list groups = {0}, stressors = {0};
-    emb_accounts_opts ao = {0, 0, 0};
-    int quiet = 0, c, rc = EMB_EXIT_OK;
-    while ((c = getopt_long(argc, argv, "o:c:g:s:qh", opts, NULL)) != -1) {
+    emb_accounts_opts ao = {.per_sector = 0};
+    int quiet = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
+    while ((c = getopt_long(argc, argv, "o:c:g:s:qfh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'c': csv = optarg; break;
@@ -69,13 +73,32 @@ int cmd_accounts(int argc, char **argv)
         case 'S': ao.per_sector = 1; break;
         case 'B': ao.flows_by_sector = 1; break;
         case 'q': quiet = 1; break;
+        case 'f': force = 1; break;
         case 'h': usage(stdout); goto done;
-        default: rc = cli_usage_error("accounts", "invalid option"); goto done;
+        default:
+            if ((rc = cli_solver_option("accounts", c, optarg, &ao.solver, &explain)) == 0)
+                break;
+            if (rc < 0)
+                rc = cli_usage_error("accounts", "invalid option");
+            goto done;
         }
     }
     if (argc - optind > 1) {
         rc = cli_usage_error("accounts", "expected at most one FILE");
         goto done;
+    }
+    if ((rc = cli_check_output("accounts", out, force)))
+        goto done;
+    if (csv) {
+        static const char *names[] = {"accounts.csv", "flows.csv", "sectors.csv",
+                                      "flows_by_sector.csv"};
+        for (size_t i = 0; i < 4 && !rc; i++) {
+            char p[4096];
+            snprintf(p, sizeof p, "%s/%s", csv, names[i]);
+            rc = cli_check_output("accounts", p, force);
+        }
+        if (rc)
+            goto done;
     }
     emb_table *t = NULL;
     emb_accounts *a = NULL;
@@ -95,6 +118,7 @@ int cmd_accounts(int argc, char **argv)
         goto free_sel;
     }
     cli_warn_facts(t, a);
+    cli_report_solver(&a->solver, explain);
     fprintf(stderr, "embodied: N = %zu, %zu stressors: read and formed I - A in %.3f s, factorised "
                     "in %.3f s, solved in %.3f s, checked in %.3f s (total %.3f s)\n"
                     "embodied: max relative residual %.2e (multipliers %.2e), rcond %.2e, "

@@ -24,6 +24,8 @@ static void usage(FILE *fp)
           "      --by-sector         split each flow by the origin's sectors\n"
           "      --csv               CSV on stdout instead of the aligned table\n"
           "  -o, --output FILE.csv   write CSV to FILE (atomically) instead of stdout\n"
+          "      --force             overwrite an existing output file\n"
+          CLI_SOLVER_HELP
           "  -h, --help              this help\n",
           fp);
 }
@@ -87,10 +89,11 @@ int cmd_flows(int argc, char **argv)
         {"group", required_argument, NULL, 'g'}, {"stressor", required_argument, NULL, 's'},
         {"by-sector", no_argument, NULL, 'b'}, {"csv", no_argument, NULL, 'C'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"force", no_argument, NULL, 'F'}, CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
+    emb_accounts_opts ao = {.per_sector = 0};
     cli_list from = {0}, to = {0}, groups = {0}, stressors = {0};
     const char *out = NULL;
-    int by_sector = 0, csv = 0, c, rc = EMB_EXIT_OK;
+    int by_sector = 0, csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
     emb_table *t = NULL;
     emb_accounts *a = NULL;
     size_t *sel = NULL;
@@ -106,8 +109,14 @@ int cmd_flows(int argc, char **argv)
         case 'b': by_sector = 1; break;
         case 'C': csv = 1; break;
         case 'o': out = optarg; break;
+        case 'F': force = 1; break;
         case 'h': usage(stdout); goto done;
-        default: rc = cli_usage_error("flows", "invalid option"); goto done;
+        default:
+            if ((rc = cli_solver_option("flows", c, optarg, &ao.solver, &explain)) == 0)
+                break;
+            if (rc < 0)
+                rc = cli_usage_error("flows", "invalid option");
+            goto done;
         }
     }
     if (from.n != to.n) {
@@ -118,6 +127,8 @@ int cmd_flows(int argc, char **argv)
         rc = cli_usage_error("flows", "expected at most one FILE");
         goto done;
     }
+    if ((rc = cli_check_output("flows", out, force)))
+        goto done;
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
                              groups.n, &t)))
         goto done;
@@ -139,13 +150,14 @@ int cmd_flows(int argc, char **argv)
     }
     if ((rc = cli_select_stressors(t, stressors.v, stressors.n, sel, &nsel)))
         goto done;
-    emb_accounts_opts ao = {0, by_sector, 0};
+    ao.flows_by_sector = by_sector;
     emb_status st = emb_accounts_compute(t, &ao, &a);
     if (st) {
         rc = cli_fail(st);
         goto done;
     }
     cli_warn_facts(t, a);
+    cli_report_solver(&a->solver, explain);
     sink o = {stdout, csv || out};
     if (out) {
         if ((st = emb_atomic_begin(&at, out)) || (at_open = 1, st = emb_atomic_fopen(&at))) {

@@ -24,6 +24,48 @@ static const format formats[] = {
      "<extension>/<stressor>[/<compartment>].  A tables are kept as A (+ x); without\n"
      "x.txt, x = (I - A)^-1 (Y 1) is computed with the Leontief solver and said so.\n",
      emb_import_pymrio},
+    {"eora26", NULL, "Eora26 text files, basic prices (folder or .zip)",
+     "PATH is a folder or a .zip with Eora26_YYYY_bp_{T,FD,Q,QY}.txt and\n"
+     "labels_{T,FD,Q}.txt (labels missing from a zip are read from indices.zip beside\n"
+     "it).  Basic prices ('bp') only; the year comes from the file names.  Regions are\n"
+     "Eora's ISO3 codes (--from MNG --to CHN), sectors and categories as spelt in the\n"
+     "labels; money in 1000 USD.  The Rest of World ('ROW', one 'TOTAL' sector) is\n"
+     "dropped as pymrio does; the sums dropped are kept in the table's source (see\n"
+     "`embodied info`).  Stressors are labels_Q.txt's cells joined by '/', e.g.\n"
+     "'I-GHG-CO2 emissions (Gg)/Total', the unit taken from the parentheses.\n"
+     "VA.txt is not read; --extension is ignored.\n",
+     emb_import_eora26},
+    {"oecd-icio", "icio", "OECD ICIO CSV, releases 2016-2023 (.csv, .zip or ZIP:MEMBER)",
+     "PATH is an ICIO table as OECD ships it: ICIO2018_2010.CSV, the release's .zip\n"
+     "holding one CSV, or ZIP:MEMBER for a zip of several years.  Industries are\n"
+     "REGION_SECTOR columns and rows (labels kept as spelled, ISO3 region codes);\n"
+     "final demand is REGION_CATEGORY (2018+) or CATEGORY_REGION (2016) columns;\n"
+     "the 2016 DISC column becomes category DISC of the selling industry's region.\n"
+     "CN1/CN2 and MX1/MX2 are added into CHN and MEX (rows and columns), as OECD's\n"
+     "aggregates and pymrio do.  Value-added and tax rows are dropped.  Money:\n"
+     "million USD.\n"
+     "x is not stored: the OUTPUT/OUT row is compared with Z1+Y1 and with the\n"
+     "column sums (Z and value added), the largest differences are reported, and\n"
+     "the solver uses x = Z1+Y1, the only x for which world PBA = world CBA holds.\n"
+     "ICIO has no emissions: --stressors-csv FILE gives them, either wide (header\n"
+     "stressor[,unit],AUS_01T03,...; one row per stressor) or long (columns region,\n"
+     "sector,stressor,value[,unit]).  Codes REGION_CATEGORY (e.g. AUS_HFCE) go into\n"
+     "F_Y; CN1_.../MX1_... add into CHN/MEX.  A code matching no industry or\n"
+     "final-demand column is an error (its emissions would be lost); industries\n"
+     "with no value get 0 and are counted.  Without --stressors-csv the table has\n"
+     "no stressors (accounts then refuses it).  --extension is ignored.\n",
+     emb_import_oecd_icio},
+    {"csv", NULL, "plain CSV matrices + manifest.json (folder, .zip or the .json)",
+     "PATH is a folder or .zip with manifest.json, or the manifest itself, e.g.\n"
+     "  {\"format\": \"embodied-csv\", \"version\": 1, \"monetary_unit\": \"M.EUR\",\n"
+     "   \"Z\": \"Z.csv\", \"Y\": \"Y.csv\", \"F\": \"F.csv\", \"F_Y\": \"F_Y.csv\"}\n"
+     "(\"A\" + \"x\" instead of \"Z\"; optional \"x\", \"name\", \"year\", \"delimiter\").\n"
+     "Matrices have two header rows (regions, then sectors or categories) after two\n"
+     "corner cells, and rows led by two labels: region, sector (Z, A, Y) or\n"
+     "stressor, unit (F, F_Y).  x.csv: a header row, then region, sector, value.\n"
+     "Labels are kept as spelled and must follow Z's order in every file.\n"
+     "Specification and a complete example: datasets/README.md, datasets/csv-example.\n",
+     emb_import_csv},
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 
@@ -140,9 +182,12 @@ int cmd_import(int argc, char **argv)
     emb_write_opts wo = {.deflate = deflate};
     if ((st = emb_table_write_h5(t, out, &wo)))
         rc = cli_fail(st);
-    else
+    else {
         fprintf(stderr, "embodied: wrote %s: %zu regions x %zu sectors (N = %zu), %zu final-demand "
                         "categories, %zu stressors\n", out, t->n_r, t->n_s, t->N, t->n_f, t->k);
+        if (t->source)
+            fprintf(stderr, "embodied: source: %s\n", t->source);
+    }
     emb_table_free(t);
 done:
     cli_list_free(&ext);

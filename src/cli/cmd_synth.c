@@ -32,6 +32,7 @@ static void usage(FILE *fp)
           "                         generator then never holds an N x N array\n"
           "  -z, --deflate LEVEL    gzip the matrices at LEVEL 1-9 (default 0: uncompressed)\n"
           "  -o, --output FILE      output HDF5 file (required; written atomically)\n"
+          "      --force            overwrite an existing output file\n"
           "  -h, --help             this help\n",
           fp);
 }
@@ -58,11 +59,12 @@ int cmd_synth(int argc, char **argv)
         {"colsum", required_argument, NULL, OPT_COLSUM},
         {"spectral-radius", required_argument, NULL, OPT_RHO}, {"csr", no_argument, NULL, OPT_CSR},
         {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
+        {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0}};
     double r = 0, s = 0, f = 6, k = 3, dens = 0.3, zero = 0.02, seed = 1, defl = 0;
     double lo = -1, hi = -1;
     const char *out = NULL;
-    int c, rc = 0, csr = 0;
+    int c, rc = 0, csr = 0, force = 0;
     char *comma;
     while (!rc && (c = getopt_long(argc, argv, "r:s:f:k:d:z:o:h", opts, NULL)) != -1) {
         switch (c) {
@@ -86,6 +88,7 @@ int cmd_synth(int argc, char **argv)
             break;
         case OPT_CSR: csr = 1; break;
         case 'o': out = optarg; break;
+        case 'F': force = 1; break;
         case 'h': usage(stdout); return EMB_EXIT_OK;
         default: return cli_usage_error("synth", "invalid option");
         }
@@ -100,16 +103,16 @@ int cmd_synth(int argc, char **argv)
         defl != (int)defl)
         return cli_usage_error("synth", "--regions, --sectors, --fd, --stressors, --seed and "
                                         "--deflate take whole numbers");
+    if (lo >= 0 && !(lo > 0 && lo <= hi && hi < 1))
+        return cli_usage_error("synth", "column sums of A [%g, %g]: need 0 < LO <= HI < 1", lo, hi);
+    if ((rc = cli_check_output("synth", out, force)))
+        return rc;
     emb_synth_opts o = emb_synth_defaults((size_t)r, (size_t)s, (size_t)f, (size_t)k, (uint64_t)seed);
     o.foreign_density = dens;
     o.zero_output_frac = zero;
     o.csr = csr;
-    if (lo >= 0) {
-        if (!(lo > 0 && lo <= hi && hi < 1))
-            return cli_usage_error("synth", "column sums of A [%g, %g]: need 0 < LO <= HI < 1", lo,
-                                   hi);
+    if (lo >= 0)
         o.colsum_lo = lo, o.colsum_hi = hi;
-    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     emb_table *t = NULL;

@@ -3,7 +3,9 @@
 #include "cli/cli.h"
 #include "io/atomic.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <hdf5.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,15 +45,9 @@ static void on_signal(int sig)
     raise(sig);
 }
 
-int main(int argc, char **argv)
+/* Parse the global options and run the subcommand; its exit code. */
+static int dispatch(int argc, char **argv)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     int c;
@@ -89,4 +85,33 @@ int main(int argc, char **argv)
     fprintf(stderr, "embodied: unknown command '%s'\n", cmd);
     usage(stderr);
     return EMB_EXIT_USAGE;
+}
+
+/* Results printed on stdout count as output: a write error there (a full
+ * disk, /dev/full, a closed pipe) must not end in exit status 0. */
+static int finish_stdout(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        fprintf(stderr, "embodied: standard output: write error: %s\n", strerror(errno));
+        if (rc == EMB_EXIT_OK)
+            rc = EMB_EXIT_IO;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* HDF5 1.10 closes whatever is still open at exit, and crashes on a file
+     * whose flush failed (a full disk, a file size limit): by then the
+     * library has reported the error and removed the temporary, so there is
+     * nothing left for that handler to do. */
+    H5dont_atexit();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    return finish_stdout(dispatch(argc, argv));
 }

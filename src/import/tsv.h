@@ -1,4 +1,5 @@
-/* src/import/tsv.h — a streaming reader of tab-separated text (internal).
+/* src/import/tsv.h — a streaming reader of delimited text: tab-separated
+ * (pandas' to_csv(sep='\t')) or comma-separated (RFC 4180) (internal).
  *
  * Reads an emb_bytesrc through one fixed buffer and hands out the fields of
  * one line at a time, so a 10 GB Z.txt needs no more memory than its longest
@@ -10,6 +11,12 @@
  * byte-order mark at the start is skipped; a NUL byte is an error (binary
  * data).  Fields are split at tabs; a field that starts with '"' is unquoted
  * the way pandas/csv quote (QUOTE_MINIMAL: "" inside stands for ").
+ *
+ * emb_tsv_set_delim(r, ',') switches to RFC 4180 CSV: fields are split at
+ * the delimiter, a quoted field may hold the delimiter, doubled quotes ("")
+ * and line breaks (the record then spans several lines of the file), and a
+ * quote inside an unquoted field is an error.  Line numbers in messages are
+ * those of the file (a record's first line).
  *
  * Every message names "<file>: line L[, column C]: ..." with L and C 1-based
  * (C counts fields, so it is the spreadsheet column).
@@ -38,6 +45,11 @@ typedef struct emb_tsv emb_tsv;
  * bufsize).  *out owned by the caller. */
 emb_status emb_tsv_open(emb_bytesrc *src, size_t bufsize, size_t maxline, emb_tsv **out);
 
+/* Split fields at `delim` instead of tabs; any delimiter other than '\t'
+ * also selects the RFC 4180 quoting rules above.  Call before the first
+ * emb_tsv_next(). */
+void emb_tsv_set_delim(emb_tsv *r, char delim);
+
 /* emb_bytesrc_open(a, rel) followed by emb_tsv_open with the defaults. */
 emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out);
 
@@ -52,11 +64,15 @@ void emb_tsv_again(emb_tsv *r);
 /* Number of fields of the current line (an empty line has one empty field). */
 size_t emb_tsv_nfields(const emb_tsv *r);
 
+/* Is the current line blank (one empty field)? */
+int emb_tsv_blank(const emb_tsv *r);
+
 /* Field i (0-based) of the current line, NUL-terminated; "" when i is out of
  * range. */
 const char *emb_tsv_field(const emb_tsv *r, size_t i);
 
-/* 1-based number of the current line (0 before the first). */
+/* 1-based number of the current line (0 before the first); for a CSV record
+ * that spans several lines, the first of them. */
 size_t emb_tsv_lineno(const emb_tsv *r);
 
 /* Display name of the file ("x.zip:Z.txt"). */

@@ -115,30 +115,27 @@ static void fbs_body(FILE *fp, const emb_accounts *a, const emb_table *t)
             }
 }
 
-static emb_status write_one(const char *dir, const char *name, csv_body body, const emb_accounts *a,
-                            const emb_table *t)
+/* Write one file's temporary (not yet renamed into place). */
+static emb_status stage_one(const char *dir, const char *name, csv_body body, const emb_accounts *a,
+                            const emb_table *t, emb_atomic *at)
 {
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
         return emb_raise(EMB_EUSAGE, "%s: output path too long", dir);
-    emb_atomic at;
-    emb_status st = emb_atomic_begin(&at, path);
+    emb_status st = emb_atomic_begin(at, path);
     if (st)
         return st;
-    if ((st = emb_atomic_fopen(&at))) {
-        emb_atomic_abort(&at);
+    if ((st = emb_atomic_fopen(at)))
         return st;
-    }
-    body(at.fp, a, t);
-    if (ferror(at.fp)) {
-        emb_atomic_abort(&at);
+    body(at->fp, a, t);
+    if (fflush(at->fp) != 0 || ferror(at->fp))
         return emb_raise(EMB_EIO, "%s: write failed: %s", path, strerror(errno));
-    }
-    st = emb_atomic_commit(&at);
-    emb_atomic_abort(&at);
-    return st;
+    return EMB_OK;
 }
 
+/* All files are written to temporaries first and renamed into place only
+ * when every one is complete, so a failure (a full disk) leaves none of this
+ * run's files, not a partial set. */
 emb_status emb_results_write_csv(const emb_accounts *a, const emb_table *t, const char *dir)
 {
     struct stat sb;
@@ -148,13 +145,27 @@ emb_status emb_results_write_csv(const emb_accounts *a, const emb_table *t, cons
     } else if (!S_ISDIR(sb.st_mode)) {
         return emb_raise(EMB_EIO, "%s: exists and is not a directory (--csv expects a directory)", dir);
     }
-    emb_status st;
-    if ((st = write_one(dir, "accounts.csv", accounts_body, a, t)) ||
-        (st = write_one(dir, "flows.csv", flows_body, a, t)))
-        return st;
-    if (a->D_cba && (st = write_one(dir, "sectors.csv", sectors_body, a, t)))
-        return st;
-    if (a->flows_by_sector && (st = write_one(dir, "flows_by_sector.csv", fbs_body, a, t)))
-        return st;
-    return EMB_OK;
+    struct {
+        const char *name;
+        csv_body body;
+        int wanted;
+    } files[] = {{"accounts.csv", accounts_body, 1},
+                 {"flows.csv", flows_body, 1},
+                 {"sectors.csv", sectors_body, a->D_cba != NULL},
+                 {"flows_by_sector.csv", fbs_body, a->flows_by_sector != NULL}};
+    enum { NF = sizeof files / sizeof files[0] };
+    emb_atomic at[NF];
+    memset(at, 0, sizeof at);
+    for (size_t f = 0; f < NF; f++)
+        at[f].slot = -1;
+    emb_status st = EMB_OK;
+    for (size_t f = 0; f < NF && !st; f++)
+        if (files[f].wanted)
+            st = stage_one(dir, files[f].name, files[f].body, a, t, &at[f]);
+    for (size_t f = 0; f < NF && !st; f++)
+        if (files[f].wanted)
+            st = emb_atomic_commit(&at[f]);
+    for (size_t f = 0; f < NF; f++)
+        emb_atomic_abort(&at[f]); /* removes what was not committed */
+    return st;
 }

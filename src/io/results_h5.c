@@ -77,7 +77,13 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
         (st = emb_h5_attr_write_long(f, fn, "input_size_bytes", size)) ||
         (st = emb_h5_attr_write_string(f, fn, "embodied_version", emb_version())) ||
         (st = emb_h5_attr_write_string(f, fn, "blas", emb_blas_info())) ||
-        (st = emb_h5_attr_write_string(f, fn, "solver", "dense LU, LAPACK dgetrf on (I - A)^T, dgetrs")) ||
+        (st = emb_h5_attr_write_string(f, fn, "solver", emb_solver_name(a->solver.kind))) ||
+        (st = emb_h5_attr_write_string(f, fn, "solver_requested",
+                                       emb_solver_name(a->solver.requested))) ||
+        (st = emb_h5_attr_write_string(f, fn, "solver_explain", a->solver.explain)) ||
+        (st = emb_h5_attr_write_long(f, fn, "solver_fell_back", a->solver.fell_back)) ||
+        (st = emb_h5_attr_write_long(f, fn, "refinement_steps", (long)a->solver.refinement_steps)) ||
+        (st = emb_h5_attr_write_long(f, fn, "passes_over_table", (long)a->solver.n_passes)) ||
         (st = emb_h5_attr_write_double(f, fn, "max_residual_solve", a->residual_solve)) ||
         (st = emb_h5_attr_write_double(f, fn, "max_residual_multipliers", a->residual_tsolve)) ||
         (st = emb_h5_attr_write_double(f, fn, "rcond_inf", a->rcond)) ||

@@ -11,56 +11,55 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/parallel.h"
-#include "embodied/solver.h"
+#include "solver/leontief_impl.h"
 
 #include <cblas.h>
-#include <lapacke.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-struct emb_leontief {
-    size_t N;
-    double *lu;         /* [N][N]: I - A row-major, then its LU factors */
-    lapack_int *ipiv;   /* [N] */
-    double *x;          /* [N] gross output used */
-    double *rinv;       /* [N] 1/x with 1/0 := 0 */
-    emb_tech_kind kind;
-    double anorm_inf;   /* ||I - A||_inf */
-    double anorm_one;   /* ||I - A||_1 */
-    emb_solver_stats st;
-};
+/* Tables at least this large go to mixed precision under auto: below it the
+ * factorisation is so cheap that the refinement passes do not pay. */
+#define MIXED_MIN_N 3000
+/* Mixed: refinement steps before giving up, and the factor by which each
+ * step must shrink the worst residual (else it has stalled). */
+#define MIXED_MAX_STEPS 10
+#define MIXED_MIN_GAIN 4.0
+#define MIXED_DEFAULT_TOL 1e-12
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now(void) { return emb_lf_now(); }
+static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B, size_t ldb);
 
 static const char *tp(const emb_table *t) { return t->path && t->path[0] ? t->path : "(table)"; }
 
 /* Refuse sizes LAPACK cannot index or the machine cannot hold, before
  * allocating (N*N*8 overflow and out-of-memory are user errors). */
-static emb_status check_size(const emb_table *t)
+static double physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    return pages > 0 && psize > 0 ? (double)pages * (double)psize : 0.0;
+}
+
+/* Refuse sizes LAPACK cannot index or the address space cannot hold, before
+ * allocating (N*N*8 overflow and out-of-memory are user errors). */
+static emb_status check_size(const emb_table *t, size_t elem, double max_memory)
 {
     size_t N = t->N, NN, bytes;
     if (N > (size_t)INT_MAX)
         return emb_raise(EMB_ENOMEM, "%s: N = %zu industries exceeds LAPACK's 32-bit index limit "
                                      "(%d)", tp(t), N, INT_MAX);
-    if (emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, sizeof(double), &bytes))
+    if (emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, elem, &bytes))
         return emb_raise(EMB_ENOMEM, "%s: N = %zu: an N x N matrix overflows the address space",
                          tp(t), N);
-    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && psize > 0) {
-        double phys = (double)pages * (double)psize;
-        if ((double)bytes > phys)
-            return emb_raise(EMB_ENOMEM, "%s: the Leontief factor needs %.2f GiB (N = %zu), more "
-                                         "than this machine's %.2f GiB of memory",
-                             tp(t), (double)bytes / 1073741824.0, N, phys / 1073741824.0);
-    }
+    if (max_memory > 0 && (double)bytes > max_memory)
+        return emb_raise(EMB_ENOMEM, "%s: the Leontief factor needs %.2f GiB (N = %zu, %s), more "
+                                     "than the %.2f GiB allowed (machine memory or --max-memory)",
+                         tp(t), (double)bytes / 1073741824.0, N,
+                         elem == sizeof(double) ? "double" : "single precision",
+                         max_memory / 1073741824.0);
     return EMB_OK;
 }
 
@@ -114,76 +113,125 @@ static emb_status negative_x(const emb_table *t, size_t i, double v)
  * sector buys nothing, so it produces nothing: it is treated as a zero-output
  * sector (1/x := 0, as pymrio's A and S are zero there too) and counted.  A
  * sector with negative x that does buy inputs is an input error.
- * `colabs` = column sums of |T| (N), or NULL to scan the buffer `T` (ld N). */
+ * `colabs` = column sums of |T| (N), or NULL to compute them by streaming T
+ * (only when some x < 0, which is rare). */
 static emb_status screen_negative_x(const emb_table *t, double *x, const double *colabs,
-                                    const double *T, size_t *n_neg)
+                                    size_t *n_neg)
 {
     size_t N = t->N;
     *n_neg = 0;
-    for (size_t j = 0; j < N; j++) {
+    size_t first = N;
+    for (size_t j = 0; j < N && first == N; j++)
+        if (x[j] < 0)
+            first = j;
+    if (first == N)
+        return EMB_OK;
+    double *own = NULL, *W = NULL;
+    emb_status st = EMB_OK;
+    if (!colabs) {
+        size_t nb = emb_lf_block_rows(N);
+        own = emb_calloc(N, sizeof(double), "column sums");
+        W = emb_alloc(nb * N, sizeof(double), "row block");
+        if (!own || !W) {
+            st = EMB_ENOMEM;
+            goto done;
+        }
+        for (size_t r0 = 0; r0 < N; r0 += nb) {
+            size_t n = r0 + nb > N ? N - r0 : nb;
+            if ((st = emb_table_tech_rows(t, r0, n, W)))
+                goto done;
+            for (size_t i = 0; i < n; i++)
+                for (size_t c = 0; c < N; c++)
+                    own[c] += fabs(W[i * N + c]);
+        }
+        colabs = own;
+    }
+    for (size_t j = first; j < N; j++) {
         if (!(x[j] < 0))
             continue;
-        double c = 0;
-        if (colabs)
-            c = colabs[j];
-        else
-            for (size_t i = 0; i < N; i++)
-                c += fabs(T[i * N + j]);
-        if (c != 0)
-            return negative_x(t, j, x[j]);
+        if (colabs[j] != 0) {
+            st = negative_x(t, j, x[j]);
+            goto done;
+        }
         (*n_neg)++;
     }
-    return EMB_OK;
+done:
+    emb_free(own), emb_free(W);
+    return st;
 }
 
-/* Rows of T per streaming block: about 16 MiB, at least 1. */
-static size_t block_rows(size_t N)
-{
-    size_t nb = (16u << 20) / (N * sizeof(double) + 1);
-    return nb < 1 ? 1 : nb > N ? N : nb;
-}
+/* ---- building I - A --------------------------------------------------- */
 
-/* Row sums of rows [begin, end) of the working buffer into sums[]; NaN/Inf
- * rows give a non-finite sum, found by the caller. */
-typedef struct rowsum_job {
-    const double *T;
+/* Rows [begin, end) of a block just read (double, row-major, ld N): row sums
+ * into sums[] (when wanted) and, for mixed precision, the conversion into the
+ * float working matrix.  A NaN/Inf gives a non-finite sum, found by the
+ * caller; so does a value beyond float range in mixed mode (flagged by
+ * making the sum NaN). */
+typedef struct load_job {
+    const double *W;  /* block rows */
     size_t N;
-    double *sums;
-} rowsum_job;
+    double *sums;     /* [n] or NULL */
+    float *dst;       /* mixed: float rows of the block, else NULL */
+} load_job;
 
-static void rowsum_range(void *ctx, size_t begin, size_t end, unsigned tid)
+static void load_range(void *ctx, size_t begin, size_t end, unsigned tid)
 {
     (void)tid;
-    const rowsum_job *j = ctx;
+    const load_job *j = ctx;
+    size_t N = j->N;
     for (size_t i = begin; i < end; i++) {
-        const double *row = j->T + i * j->N;
+        const double *row = j->W + i * N;
         double s = 0;
-        for (size_t c = 0; c < j->N; c++)
+        for (size_t c = 0; c < N; c++)
             s += row[c];
-        j->sums[i] = s;
+        if (j->dst) {
+            float *f = j->dst + i * N;
+            double big = 0;
+            for (size_t c = 0; c < N; c++) {
+                f[c] = (float)row[c];
+                big = fabs(row[c]) > big ? fabs(row[c]) : big;
+            }
+            if (big > FLT_MAX)
+                s = NAN;
+        }
+        if (j->sums)
+            j->sums[i] = s;
     }
 }
 
-/* Fill lf->lu with T; when x must be computed (Z tables without x), also
- * lf->x = T 1 + Y 1 and the finiteness check (otherwise form_I_minus_A
- * checks).  The reads are sequential (HDF5); the row sums of each block run
- * on all threads while the block is still in cache. */
-static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums)
+/* Fill the working matrix (lf->lu or lf->lus) with T; when x must be
+ * computed (Z tables without x), also lf->x = T 1 + Y 1.  The reads are
+ * sequential (HDF5); the per-row work of each block runs on all threads
+ * while the block is still in cache.  W: a block buffer for mixed mode. */
+static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums, double *W,
+                         double *sums)
 {
-    size_t N = t->N, nb = block_rows(N);
+    size_t N = t->N, nb = emb_lf_block_rows(N);
     for (size_t r0 = 0; r0 < N; r0 += nb) {
         size_t n = r0 + nb > N ? N - r0 : nb;
-        emb_status st = emb_table_tech_rows(t, r0, n, lf->lu + r0 * N);
+        double *blk = lf->lu ? lf->lu + r0 * N : W;
+        emb_status st = emb_table_tech_rows(t, r0, n, blk);
         if (st)
             return st;
-        if (!need_rowsums)
-            continue;
-        rowsum_job j = {lf->lu + r0 * N, N, lf->x + r0};
-        emb_parallel_for(n, 8, rowsum_range, &j);
+        if (!need_rowsums && lf->lu)
+            continue; /* finiteness is checked while forming I - A */
+        load_job j = {blk, N, sums + r0, lf->lus ? lf->lus + r0 * N : NULL};
+        emb_parallel_for(n, 8, load_range, &j);
         for (size_t i = r0; i < r0 + n; i++) {
-            if (!isfinite(lf->x[i]))
+            if (!isfinite(sums[i])) {
+                const double *row = blk + (i - r0) * N;
+                size_t c = 0;
+                while (c < N && isfinite(row[c]) && !(lf->lus && fabs(row[c]) > FLT_MAX))
+                    c++;
+                if (c < N && isfinite(row[c])) /* finite, beyond float */
+                    return emb_raise(EMB_ENUMERIC, "%s: value %.17g at row %zu (%s/%s), column "
+                                                   "%zu is beyond single-precision range: use "
+                                                   "--solver dense", tp(t), row[c], i,
+                                     t->regions[i / t->n_s], t->sectors[i % t->n_s], c);
                 return bad_row(t, i);
-            lf->x[i] += fd_total(t, i);
+            }
+            if (need_rowsums)
+                lf->x[i] = sums[i] + fd_total(t, i);
         }
     }
     return EMB_OK;
@@ -191,34 +239,54 @@ static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums)
 
 /* In place, rows [begin, end): T -> I - A with A = Z diag(1/x) or A = T;
  * the absolute row sums (inf-norm candidates, also the NaN/Inf check) and
- * this thread's absolute column sums (1-norm). */
+ * this thread's absolute column sums of I - A (1-norm) and column sums of A
+ * (productivity).  Double or float storage; sums in double either way. */
 typedef struct form_job {
     double *lu;
+    float *lus;
     const double *rinv; /* NULL for A tables */
     size_t N;
     double *rowabs;     /* [N] */
-    double *colabs;     /* [nthreads][N] */
+    double *colabs;     /* [nthreads][2N]: |I - A| column sums, then A column sums */
 } form_job;
 
 static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
 {
     const form_job *j = ctx;
     size_t N = j->N;
-    double *cs = j->colabs + (size_t)tid * N;
-    memset(cs, 0, N * sizeof *cs);
+    double *cs = j->colabs + (size_t)tid * 2 * N, *ca = cs + N;
+    memset(cs, 0, 2 * N * sizeof *cs);
     for (size_t i = begin; i < end; i++) {
-        double *row = j->lu + i * N, rs = 0;
-        if (j->rinv)
-            for (size_t c = 0; c < N; c++)
-                row[c] = -row[c] * j->rinv[c];
-        else
-            for (size_t c = 0; c < N; c++)
-                row[c] = -row[c];
-        row[i] += 1.0;
-        for (size_t c = 0; c < N; c++) {
-            double a = fabs(row[c]);
-            rs += a;
-            cs[c] += a;
+        double rs = 0;
+        if (j->lu) {
+            double *row = j->lu + i * N;
+            if (j->rinv)
+                for (size_t c = 0; c < N; c++)
+                    row[c] = -row[c] * j->rinv[c];
+            else
+                for (size_t c = 0; c < N; c++)
+                    row[c] = -row[c];
+            row[i] += 1.0;
+            for (size_t c = 0; c < N; c++) {
+                double a = fabs(row[c]);
+                rs += a;
+                cs[c] += a;
+                ca[c] -= row[c];
+            }
+            ca[i] += 1.0;
+        } else {
+            float *row = j->lus + i * N;
+            for (size_t c = 0; c < N; c++) {
+                double v = j->rinv ? -(double)row[c] * j->rinv[c] : -(double)row[c];
+                if (c == i)
+                    v += 1.0;
+                row[c] = (float)v;
+                double a = fabs(v);
+                rs += a;
+                cs[c] += a;
+                ca[c] -= v;
+            }
+            ca[i] += 1.0;
         }
         j->rowabs[i] = rs;
     }
@@ -229,13 +297,13 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
 {
     size_t N = lf->N;
     unsigned nt = emb_parallel_threads();
-    double *colabs = emb_alloc((size_t)nt * N, sizeof(double), "column norms");
+    double *colabs = emb_alloc((size_t)nt * 2 * N, sizeof(double), "column norms");
     if (!colabs)
         return EMB_ENOMEM;
-    form_job j = {lf->lu, lf->kind == EMB_TECH_Z ? lf->rinv : NULL, N, rowabs, colabs};
+    form_job j = {lf->lu, lf->lus, lf->tech == EMB_TECH_Z ? lf->rinv : NULL, N, rowabs, colabs};
     /* Ranges of whole rows: at least 16 rows per thread. */
     emb_parallel_for(N, 16, form_range, &j);
-    size_t used = N < 16 * (size_t)nt ? (N + 15) / 16 : nt;
+    size_t used = (N + 15) / 16 < nt ? (N + 15) / 16 : nt;
     double ninf = 0, n1 = 0;
     for (size_t i = 0; i < N; i++) {
         if (!isfinite(rowabs[i])) {
@@ -245,12 +313,20 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
         if (rowabs[i] > ninf)
             ninf = rowabs[i];
     }
+    lf->st.max_colsum_A = 0;
+    lf->st.n_colsum_ge1 = 0;
     for (size_t c = 0; c < N; c++) {
-        double s = 0;
-        for (size_t u = 0; u < used && u < nt; u++)
-            s += colabs[u * N + c];
+        double s = 0, a = 0;
+        for (size_t u = 0; u < used; u++) {
+            s += colabs[u * 2 * N + c];
+            a += colabs[u * 2 * N + N + c];
+        }
         if (s > n1)
             n1 = s;
+        lf->colA[c] = a;
+        if (c == 0 || a > lf->st.max_colsum_A)
+            lf->st.max_colsum_A = a, lf->st.worst_column = c;
+        lf->st.n_colsum_ge1 += a >= 1.0;
     }
     emb_free(colabs);
     lf->anorm_inf = ninf;
@@ -258,87 +334,131 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
     return EMB_OK;
 }
 
-emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
+/* Some column of A sums to >= 1 (a sector whose inputs cost at least its
+ * output).  That alone does not make the economy unproductive; what does is
+ * spectral radius >= 1, i.e. (I - A)^-1 not non-negative.  One solve with a
+ * positive right-hand side tells: v = (I - A)^-1 1 must be >= 0.  If it is
+ * not, the error names the columns with the largest sums. */
+static emb_status check_productive(emb_leontief *lf)
 {
-    *out = NULL;
-    emb_status st = check_size(t);
-    if (st)
-        return st;
-    size_t N = t->N;
-    double t0 = now();
-    emb_leontief *lf = emb_calloc(1, sizeof *lf, "Leontief solver");
-    if (!lf)
+    const emb_table *t = lf->t;
+    size_t N = lf->N;
+    double *v = emb_alloc(N, sizeof(double), "productivity check");
+    if (!v)
         return EMB_ENOMEM;
-    lf->N = N;
-    lf->kind = t->tech_kind;
-    lf->st.N = N;
-    double *colsum = NULL; /* [N] absolute row sums of I - A, then a work vector */
-    if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
-        !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")) ||
-        !(lf->ipiv = emb_alloc(N, sizeof(lapack_int), "pivots")) ||
-        !(colsum = emb_alloc(N, sizeof(double), "row norms")) ||
-        !(lf->lu = emb_alloc_big(N * N, sizeof(double), "Leontief matrix I - A (N x N)"))) {
-        st = EMB_ENOMEM;
-        goto fail;
+    for (size_t i = 0; i < N; i++)
+        v[i] = 1.0;
+    emb_status st = lu_solve(lf, 'T', 1, v, N);
+    double vmax = 0, vmin = 0;
+    for (size_t i = 0; i < N && st == EMB_OK; i++) {
+        vmax = fmax(vmax, fabs(v[i]));
+        vmin = isfinite(v[i]) ? fmin(vmin, v[i]) : -INFINITY;
     }
+    emb_free(v);
+    if (st || vmin >= -1e-9 * vmax)
+        return st;
+    /* Up to three worst columns, for the message. */
+    size_t w[3] = {N, N, N};
+    for (size_t c = 0; c < N; c++)
+        for (int q = 0; q < 3; q++)
+            if (w[q] == N || lf->colA[c] > lf->colA[w[q]]) {
+                for (int r = 2; r > q; r--)
+                    w[r] = w[r - 1];
+                w[q] = c;
+                break;
+            }
+    char cols[512] = "";
+    size_t len = 0;
+    for (int q = 0; q < 3 && w[q] < N && len < sizeof cols; q++)
+        len += (size_t)snprintf(cols + len, sizeof cols - len, "%s%s/%s %.6g", q ? ", " : "",
+                                t->regions[w[q] / t->n_s], t->sectors[w[q] % t->n_s],
+                                lf->colA[w[q]]);
+    return emb_raise(EMB_ENUMERIC, "%s: the economy is not productive: (I - A)^-1 has negative "
+                                   "entries (spectral radius of A >= 1); %zu column(s) of A sum to "
+                                   ">= 1, the largest: %s", tp(t), lf->st.n_colsum_ge1, cols);
+}
+
+/* Build I - A in the working matrix of lf (lu or lus, already allocated) and
+ * LU-factorise it; lf->x and lf->rinv are set (x computed for Z tables
+ * without x).  For an A table without x, x = (I - A)^-1 (Y 1) after the
+ * factorisation. */
+static emb_status build_and_factor(emb_leontief *lf)
+{
+    const emb_table *t = lf->t;
+    size_t N = lf->N;
+    double t0 = now();
+    emb_status st = EMB_ENOMEM;
+    double *rowabs = emb_alloc(N, sizeof(double), "row norms");
+    double *W = lf->lus ? emb_alloc(emb_lf_block_rows(N) * N, sizeof(double), "row block") : NULL;
+    double *work = emb_alloc(4 * N, sizeof(double), "condition estimate workspace");
+    float *swork = lf->lus ? emb_alloc(4 * N, sizeof(float), "condition estimate workspace") : NULL;
+    lapack_int *iwork = emb_alloc(N, sizeof(lapack_int), "condition estimate workspace");
+    if (!rowabs || (lf->lus && (!W || !swork)) || !work || !iwork)
+        goto done;
     int have_x = t->x != NULL;
     if (have_x)
         memcpy(lf->x, t->x, N * sizeof(double));
-    if ((st = load_T(lf, t, !have_x && t->tech_kind == EMB_TECH_Z)))
-        goto fail;
+    int need_rowsums = !have_x && t->tech_kind == EMB_TECH_Z;
+    if ((st = load_T(lf, t, need_rowsums, W, rowabs)))
+        goto done;
     int x_known = have_x || t->tech_kind == EMB_TECH_Z;
-    if (!have_x && x_known &&
-        (st = screen_negative_x(t, lf->x, NULL, lf->lu, &lf->st.n_negative_x)))
-        goto fail;
+    if (need_rowsums && (st = screen_negative_x(t, lf->x, NULL, &lf->st.n_negative_x)))
+        goto done;
     for (size_t i = 0; i < N; i++) {
         if (have_x && (lf->x[i] < 0 || !isfinite(lf->x[i]))) {
             st = emb_raise(EMB_EINPUT, "%s: dataset /x: output %.17g at row %zu (region %s, sector "
                                        "%s) must be finite and >= 0", tp(t), lf->x[i], i,
                            t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-            goto fail;
+            goto done;
         }
         lf->rinv[i] = x_known && lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
     }
-    if ((st = form_I_minus_A(lf, t, colsum)))
-        goto fail;
+    if ((st = form_I_minus_A(lf, t, rowabs)))
+        goto done;
     lf->st.anorm1 = lf->anorm_one;
     double t1 = now();
     /* The _work entry points: LAPACKE's plain ones first scan the whole
-     * matrix for NaN (an O(N^2) pass we already made while forming it). */
-    lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, (lapack_int)N, (lapack_int)N,
-                                          lf->lu, (lapack_int)N, lf->ipiv);
+     * matrix for NaN (an O(N^2) pass already made while forming it). */
+    lapack_int n = (lapack_int)N, info;
+    if (lf->lu)
+        info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, lf->lu, n, lf->ipiv);
+    else
+        info = LAPACKE_sgetrf_work(LAPACK_COL_MAJOR, n, n, lf->lus, n, lf->ipiv);
     double t2 = now();
     if (info > 0) {
         size_t p = (size_t)info - 1;
         st = emb_raise(EMB_ENUMERIC, "%s: I - A is singular (zero pivot %zu, near region %s, sector "
                                      "%s): the economy is not productive (some column sums of A "
                                      "reach 1)", tp(t), p, t->regions[p / t->n_s], t->sectors[p % t->n_s]);
-        goto fail;
+        goto done;
     } else if (info < 0) {
-        st = emb_raise(EMB_EINTERNAL, "dgetrf: argument %d invalid", (int)-info);
-        goto fail;
+        st = emb_raise(EMB_EINTERNAL, "getrf: argument %d invalid", (int)-info);
+        goto done;
     }
     /* rcond of the stored (I - A)^T in the 1-norm = rcond of I - A in the inf-norm. */
-    double rcond = 0;
-    double *work = emb_alloc(4 * N, sizeof(double), "dgecon workspace");
-    lapack_int *iwork = emb_alloc(N, sizeof(lapack_int), "dgecon workspace");
-    if (!work || !iwork) {
-        emb_free(work), emb_free(iwork);
-        st = EMB_ENOMEM;
-        goto fail;
+    if (lf->lu) {
+        double rcond = 0;
+        info = LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', n, lf->lu, n, lf->anorm_inf, &rcond,
+                                   work, iwork);
+        lf->st.rcond = info == 0 ? rcond : NAN;
+    } else {
+        float rcond = 0;
+        info = LAPACKE_sgecon_work(LAPACK_COL_MAJOR, '1', n, lf->lus, n, (float)lf->anorm_inf,
+                                   &rcond, swork, iwork);
+        lf->st.rcond = info == 0 ? rcond : NAN;
     }
-    info = LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', (lapack_int)N, lf->lu, (lapack_int)N,
-                               lf->anorm_inf, &rcond, work, iwork);
-    emb_free(work), emb_free(iwork);
-    lf->st.rcond = info == 0 ? rcond : NAN;
-    lf->st.seconds_build = t1 - t0;
-    lf->st.seconds_factor = t2 - t1;
+    lf->st.seconds_build += t1 - t0;
+    lf->st.seconds_factor += t2 - t1;
+    if (lf->st.n_colsum_ge1 && (st = check_productive(lf)))
+        goto done;
+    st = EMB_OK;
     if (!x_known) {
         /* A table without x: x = (I - A)^-1 (Y 1). */
         for (size_t i = 0; i < N; i++)
             lf->x[i] = fd_total(t, i);
-        if ((st = emb_leontief_solve(lf, 1, lf->x, N)))
-            goto fail;
+        double res_d, res_t;
+        if ((st = emb_leontief_solve_checked(lf, 1, lf->x, 0, NULL, &res_d, &res_t)))
+            goto done;
         for (size_t i = 0; i < N; i++) {
             if (lf->x[i] < 0 && lf->x[i] > -1e-9 * lf->anorm_one)
                 lf->x[i] = 0; /* rounding of a zero-output sector */
@@ -346,133 +466,309 @@ emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
                 st = emb_raise(EMB_EINPUT, "%s: gross output x = (I - A)^-1 (Y 1) is negative "
                                            "(%.17g) at row %zu (region %s, sector %s)", tp(t),
                                lf->x[i], i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-                goto fail;
+                goto done;
             }
             lf->rinv[i] = lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
         }
     }
-    emb_free(colsum);
+done:
+    emb_free(rowabs), emb_free(W), emb_free(work), emb_free(swork), emb_free(iwork);
+    return st;
+}
+
+/* ---- choosing the method ---------------------------------------------- */
+
+const char *emb_solver_name(emb_solver_kind k)
+{
+    switch (k) {
+    case EMB_SOLVER_AUTO: return "auto";
+    case EMB_SOLVER_DENSE: return "dense";
+    case EMB_SOLVER_MIXED: return "mixed";
+    case EMB_SOLVER_SPARSE: return "sparse";
+    }
+    return "?";
+}
+
+emb_status emb_solver_parse(const char *s, emb_solver_kind *k)
+{
+    for (int i = EMB_SOLVER_AUTO; i <= EMB_SOLVER_SPARSE; i++)
+        if (!strcmp(s, emb_solver_name((emb_solver_kind)i))) {
+            *k = (emb_solver_kind)i;
+            return EMB_OK;
+        }
+    return emb_raise(EMB_EUSAGE, "--solver '%s': expected dense, mixed, sparse or auto", s);
+}
+
+/* Decide the method for auto (and check memory for any), with the reason
+ * in lf->st.explain. */
+static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
+{
+    const emb_table *t = lf->t;
+    size_t N = lf->N;
+    double mem = o && o->max_memory > 0 ? o->max_memory : physical_memory();
+    double dense_bytes = 8.0 * (double)N * (double)N, mixed_bytes = dense_bytes / 2;
+    emb_solver_kind k = o ? o->kind : EMB_SOLVER_AUTO;
+    char *ex = lf->st.explain;
+    size_t exn = sizeof lf->st.explain;
+    if (k == EMB_SOLVER_SPARSE)
+        return emb_raise(EMB_EUSAGE, "%s: --solver sparse is not available in this build", tp(t));
+    if (k != EMB_SOLVER_AUTO) {
+        snprintf(ex, exn, "%s: requested", emb_solver_name(k));
+    } else if (mem > 0 && dense_bytes > mem && mixed_bytes <= mem) {
+        k = EMB_SOLVER_MIXED;
+        snprintf(ex, exn, "mixed: the dense factor (%.2f GiB) exceeds the memory allowed (%.2f "
+                          "GiB), the single-precision one (%.2f GiB) fits",
+                 dense_bytes / 1073741824.0, mem / 1073741824.0, mixed_bytes / 1073741824.0);
+    } else if (N >= MIXED_MIN_N) {
+        k = EMB_SOLVER_MIXED;
+        snprintf(ex, exn, "mixed: N = %zu >= %d, where single-precision LU (about twice as fast "
+                          "as double) plus refinement in double beats dense double; %.2f GiB",
+                 N, MIXED_MIN_N, mixed_bytes / 1073741824.0);
+    } else {
+        k = EMB_SOLVER_DENSE;
+        snprintf(ex, exn, "dense: N = %zu < %d, small enough that double LU costs less than "
+                          "refinement passes; %.2f GiB", N, MIXED_MIN_N, dense_bytes / 1073741824.0);
+    }
+    lf->kind = k;
+    lf->st.kind = k;
+    return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem);
+}
+
+/* Allocate the working matrix of the chosen precision. */
+static emb_status alloc_work(emb_leontief *lf)
+{
+    size_t N = lf->N;
+    if (lf->kind == EMB_SOLVER_MIXED)
+        lf->lus = emb_alloc_big(N * N, sizeof(float), "Leontief matrix I - A (N x N, single)");
+    else
+        lf->lu = emb_alloc_big(N * N, sizeof(double), "Leontief matrix I - A (N x N)");
+    return lf->lu || lf->lus ? EMB_OK : EMB_ENOMEM;
+}
+
+emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out)
+{
+    *out = NULL;
+    size_t N = t->N;
+    emb_leontief *lf = emb_calloc(1, sizeof *lf, "Leontief solver");
+    if (!lf)
+        return EMB_ENOMEM;
+    lf->t = t;
+    lf->N = N;
+    lf->tech = t->tech_kind;
+    lf->st.N = N;
+    lf->st.requested = opts ? opts->kind : EMB_SOLVER_AUTO;
+    lf->tol = opts && opts->tol > 0 ? opts->tol : MIXED_DEFAULT_TOL;
+    emb_status st;
+    if ((st = choose(lf, opts)))
+        goto fail;
+    st = EMB_ENOMEM;
+    if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
+        !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")) ||
+        !(lf->ipiv = emb_alloc(N, sizeof(lapack_int), "pivots")) ||
+        !(lf->colA = emb_alloc(N, sizeof(double), "column sums of A")) || (st = alloc_work(lf)))
+        goto fail;
+    if ((st = build_and_factor(lf)))
+        goto fail;
     *out = lf;
     return EMB_OK;
 fail:
-    emb_free(colsum);
     emb_leontief_free(lf);
     return st;
 }
 
+emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
+{
+    emb_solver_opts o = {EMB_SOLVER_DENSE, 0, 0};
+    return emb_leontief_create(t, &o, out);
+}
+
 const double *emb_leontief_x(const emb_leontief *lf) { return lf->x; }
 
-static emb_status solve(emb_leontief *lf, char trans, size_t nrhs, double *B, size_t ldb)
+/* ---- solving ------------------------------------------------------------ */
+
+/* Triangular solves with the current factor: B := op(I - A)^-1 B, where the
+ * stored matrix is (I - A)^T: trans 'T' solves with I - A, 'N' with its
+ * transpose.  Mixed: through a float copy of B. */
+static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B, size_t ldb)
 {
     if (nrhs == 0)
         return EMB_OK;
-    if (ldb < lf->N || nrhs > (size_t)INT_MAX || ldb > (size_t)INT_MAX)
+    size_t N = lf->N;
+    if (ldb < N || nrhs > (size_t)INT_MAX || ldb > (size_t)INT_MAX)
         return emb_raise(EMB_EUSAGE, "Leontief solve: %zu right-hand sides with leading dimension "
-                                     "%zu (N = %zu)", nrhs, ldb, lf->N);
+                                     "%zu (N = %zu)", nrhs, ldb, N);
     double t0 = now();
-    lapack_int info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, trans, (lapack_int)lf->N,
-                                          (lapack_int)nrhs, lf->lu, (lapack_int)lf->N, lf->ipiv, B,
-                                          (lapack_int)ldb);
+    lapack_int n = (lapack_int)N, info;
+    if (lf->lu) {
+        info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, trans, n, (lapack_int)nrhs, lf->lu, n,
+                                   lf->ipiv, B, (lapack_int)ldb);
+    } else {
+        float *Bs = emb_alloc(N * nrhs, sizeof(float), "single-precision right-hand sides");
+        if (!Bs)
+            return EMB_ENOMEM;
+        for (size_t c = 0; c < nrhs; c++)
+            for (size_t i = 0; i < N; i++)
+                Bs[c * N + i] = (float)B[c * ldb + i];
+        info = LAPACKE_sgetrs_work(LAPACK_COL_MAJOR, trans, n, (lapack_int)nrhs, lf->lus, n,
+                                   lf->ipiv, Bs, n);
+        for (size_t c = 0; c < nrhs; c++)
+            for (size_t i = 0; i < N; i++)
+                B[c * ldb + i] = Bs[c * N + i];
+        emb_free(Bs);
+    }
     lf->st.seconds_solve += now() - t0;
     lf->st.n_solves += nrhs;
     if (info != 0)
-        return emb_raise(EMB_EINTERNAL, "dgetrs: argument %d invalid", (int)-info);
+        return emb_raise(EMB_EINTERNAL, "getrs: argument %d invalid", (int)-info);
     return EMB_OK;
 }
 
-/* (I - A) = stored^T: trans 'T'.  (I - A)^T = stored: 'N'. */
+static double vecmax(const double *v, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = v[i] > m || isnan(v[i]) ? (isnan(v[i]) ? INFINITY : v[i]) : m;
+    return m;
+}
+
+/* Replace the single-precision factor by the dense double one (after a
+ * stalled refinement): the float matrix is freed first, so peak memory
+ * stays that of dense. */
+static emb_status fall_back_to_dense(emb_leontief *lf, double worst, size_t step)
+{
+    size_t len = strlen(lf->st.explain);
+    snprintf(lf->st.explain + len, sizeof lf->st.explain - len,
+             "; refinement stalled at relative residual %.2e after %zu step(s): fell back to dense",
+             worst, step);
+    emb_free(lf->lus);
+    lf->lus = NULL;
+    lf->kind = lf->st.kind = EMB_SOLVER_DENSE;
+    lf->st.fell_back = 1;
+    if (!(lf->lu = emb_alloc_big(lf->N * lf->N, sizeof(double), "Leontief matrix I - A (N x N)")))
+        return EMB_ENOMEM;
+    return build_and_factor(lf);
+}
+
+emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt,
+                                      double *Xt, double *res_d, double *res_t)
+{
+    size_t N = lf->N, nc = nd + nt;
+    *res_d = *res_t = 0;
+    if (nc == 0)
+        return EMB_OK;
+    emb_status st = EMB_ENOMEM;
+    /* B: the right-hand sides (kept); R: residuals, then corrections. */
+    double *B = emb_alloc(N * nc, sizeof(double), "right-hand sides (copy)");
+    double *R = lf->lus ? emb_alloc(N * nc, sizeof(double), "refinement residuals") : NULL;
+    double *rel = emb_alloc(nc, sizeof(double), "relative residuals");
+    if (!B || !rel || (lf->lus && !R))
+        goto done;
+    if (nd)
+        memcpy(B, Xd, N * nd * sizeof(double));
+    if (nt)
+        memcpy(B + N * nd, Xt, N * nt * sizeof(double));
+    double *Bd = B, *Bt = B + N * nd;
+    if ((st = lu_solve(lf, 'T', nd, Xd, N)) || (st = lu_solve(lf, 'N', nt, Xt, N)))
+        goto done;
+    if (!lf->lus) { /* dense: one check */
+        st = emb_lf_residual_pass(lf, nd, Xd, Bd, NULL, rel, nt, Xt, Bt, NULL, rel + nd);
+        goto done;
+    }
+    /* Mixed: x += (LU_s)^-1 (b - (I - A) x), residuals in double from T. */
+    double prev = INFINITY;
+    for (size_t step = 0;; step++) {
+        double *Rd = R, *Rt = R + N * nd;
+        if ((st = emb_lf_residual_pass(lf, nd, Xd, Bd, Rd, rel, nt, Xt, Bt, Rt, rel + nd)))
+            goto done;
+        double worst = vecmax(rel, nc);
+        if (step > lf->st.refinement_steps)
+            lf->st.refinement_steps = step;
+        if (worst <= lf->tol)
+            break;
+        if (step >= MIXED_MAX_STEPS || !(worst * MIXED_MIN_GAIN <= prev)) {
+            if ((st = fall_back_to_dense(lf, worst, step)))
+                goto done;
+            if (nd)
+                memcpy(Xd, Bd, N * nd * sizeof(double));
+            if (nt)
+                memcpy(Xt, Bt, N * nt * sizeof(double));
+            if ((st = lu_solve(lf, 'T', nd, Xd, N)) || (st = lu_solve(lf, 'N', nt, Xt, N)))
+                goto done;
+            st = emb_lf_residual_pass(lf, nd, Xd, Bd, NULL, rel, nt, Xt, Bt, NULL, rel + nd);
+            goto done;
+        }
+        prev = worst;
+        if ((st = lu_solve(lf, 'T', nd, Rd, N)) || (st = lu_solve(lf, 'N', nt, Rt, N)))
+            goto done;
+        for (size_t i = 0; i < N * nd; i++)
+            Xd[i] += Rd[i];
+        for (size_t i = 0; i < N * nt; i++)
+            Xt[i] += Rt[i];
+    }
+done:
+    if (st == EMB_OK) {
+        *res_d = vecmax(rel, nd);
+        *res_t = vecmax(rel + nd, nt);
+    }
+    emb_free(B), emb_free(R), emb_free(rel);
+    return st;
+}
+
+/* Dense: triangular solves only.  Mixed: refined (solve_checked), since an
+ * unrefined single-precision answer is never what a caller wants. */
+static emb_status solve_one_set(emb_leontief *lf, int trans, size_t nrhs, double *B, size_t ldb)
+{
+    if (lf->lu)
+        return lu_solve(lf, trans ? 'N' : 'T', nrhs, B, ldb);
+    size_t N = lf->N;
+    double *X = B, rd, rt;
+    if (ldb != N && !(X = emb_alloc(N * nrhs, sizeof(double), "right-hand sides")))
+        return EMB_ENOMEM;
+    if (X != B)
+        for (size_t c = 0; c < nrhs; c++)
+            memcpy(X + c * N, B + c * ldb, N * sizeof(double));
+    emb_status st = trans ? emb_leontief_solve_checked(lf, 0, NULL, nrhs, X, &rd, &rt)
+                          : emb_leontief_solve_checked(lf, nrhs, X, 0, NULL, &rd, &rt);
+    if (X != B) {
+        for (size_t c = 0; c < nrhs && st == EMB_OK; c++)
+            memcpy(B + c * ldb, X + c * N, N * sizeof(double));
+        emb_free(X);
+    }
+    return st;
+}
+
 emb_status emb_leontief_solve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb)
 {
-    return solve(lf, 'T', nrhs, B, ldb);
+    return solve_one_set(lf, 0, nrhs, B, ldb);
 }
 
 emb_status emb_leontief_tsolve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb)
 {
-    return solve(lf, 'N', nrhs, B, ldb);
+    return solve_one_set(lf, 1, nrhs, B, ldb);
 }
 
-static double colmax(const double *v, size_t n)
+emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t, size_t nrhs_d,
+                                  const double *Xd, const double *Bd, size_t nrhs_t,
+                                  const double *Xt, const double *Bt, double *res_direct,
+                                  double *res_trans)
 {
-    double m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(v[i]) > m || isnan(v[i]))
-            m = isnan(v[i]) ? INFINITY : fabs(v[i]);
-    return m;
-}
-
-/* Residual pass context: A = T diag(rinv) is never formed; the scaling is
- * folded into the right-hand sides instead (A X = T (diag(rinv) X),
- * A^T m = diag(rinv) (T^T m)), so each block of T goes straight from the
- * file into two dgemm calls. */
-emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t,
-                                  size_t nrhs_d, const double *Xd, const double *Bd,
-                                  size_t nrhs_t, const double *Xt, const double *Bt,
-                                  double *res_direct, double *res_trans)
-{
-    size_t N = lf->N, nb = block_rows(N);
     *res_direct = *res_trans = 0;
-    if (nrhs_d == 0 && nrhs_t == 0)
+    if (t != lf->t)
+        return emb_raise(EMB_EUSAGE, "emb_leontief_residuals: not the table the solver was made "
+                                     "from");
+    size_t nc = nrhs_d + nrhs_t;
+    if (nc == 0)
         return EMB_OK;
-    double t0 = now();
-    int scaled = lf->kind == EMB_TECH_Z;
-    emb_status st = EMB_ENOMEM;
-    double *W = emb_alloc(nb * N, sizeof(double), "residual block");
-    double *P = emb_alloc(nb * (nrhs_d ? nrhs_d : 1), sizeof(double), "residual products");
-    double *Acc = emb_calloc(N * (nrhs_t ? nrhs_t : 1), sizeof(double), "residual A^T m");
-    double *Rd = emb_alloc(N * (nrhs_d ? nrhs_d : 1), sizeof(double), "residual vectors");
-    double *Xs = scaled ? emb_alloc(N * (nrhs_d ? nrhs_d : 1), sizeof(double), "scaled solutions")
-                        : NULL;
-    if (!W || !P || !Acc || !Rd || (scaled && !Xs))
-        goto done;
-    const double *Xa = Xd; /* what T's blocks multiply */
-    if (scaled && nrhs_d) {
-        for (size_t c = 0; c < nrhs_d; c++)
-            for (size_t i = 0; i < N; i++)
-                Xs[c * N + i] = Xd[c * N + i] * lf->rinv[i];
-        Xa = Xs;
+    double *rel = emb_alloc(nc, sizeof(double), "relative residuals");
+    if (!rel)
+        return EMB_ENOMEM;
+    emb_status st = emb_lf_residual_pass(lf, nrhs_d, Xd, Bd, NULL, rel, nrhs_t, Xt, Bt, NULL,
+                                         rel + nrhs_d);
+    if (st == EMB_OK) {
+        *res_direct = vecmax(rel, nrhs_d);
+        *res_trans = vecmax(rel + nrhs_d, nrhs_t);
     }
-    for (size_t r0 = 0; r0 < N; r0 += nb) {
-        size_t n = r0 + nb > N ? N - r0 : nb;
-        if ((st = emb_table_tech_rows(t, r0, n, W)))
-            goto done;
-        /* W (row-major n x N, T's rows r0..) is column-major N x n = T_blk^T. */
-        if (nrhs_d) {
-            /* P = T_blk Xa = A_blk X  (n x nrhs_d, column-major, ld n) */
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)nrhs_d, (int)N, 1.0,
-                        W, (int)N, Xa, (int)N, 0.0, P, (int)n);
-            for (size_t c = 0; c < nrhs_d; c++)
-                for (size_t i = 0; i < n; i++) {
-                    size_t g = c * N + r0 + i;
-                    Rd[g] = Bd[g] - (Xd[g] - P[c * n + i]);
-                }
-        }
-        if (nrhs_t) /* Acc += T_blk^T m[r0..] */
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)nrhs_t, (int)n, 1.0,
-                        W, (int)N, Xt + r0, (int)N, 1.0, Acc, (int)N);
-    }
-    for (size_t c = 0; c < nrhs_d; c++) {
-        double den = lf->anorm_inf * colmax(Xd + c * N, N) + colmax(Bd + c * N, N);
-        double r = colmax(Rd + c * N, N);
-        double rel = den > 0 ? r / den : r;
-        if (!(rel <= *res_direct))
-            *res_direct = isnan(rel) ? INFINITY : rel;
-    }
-    for (size_t c = 0; c < nrhs_t; c++) {
-        double *a = Acc + c * N;
-        const double *xc = Xt + c * N, *bc = Bt + c * N;
-        for (size_t i = 0; i < N; i++)
-            a[i] = bc[i] - (xc[i] - (scaled ? a[i] * lf->rinv[i] : a[i]));
-        /* ||(I - A)^T||_inf = ||I - A||_1 */
-        double den = lf->anorm_one * colmax(xc, N) + colmax(bc, N);
-        double r = colmax(a, N);
-        double rel = den > 0 ? r / den : r;
-        if (!(rel <= *res_trans))
-            *res_trans = isnan(rel) ? INFINITY : rel;
-    }
-    st = EMB_OK;
-done:
-    emb_free(W), emb_free(P), emb_free(Acc), emb_free(Rd), emb_free(Xs);
-    lf->st.seconds_residual += now() - t0;
+    emb_free(rel);
     return st;
 }
 
@@ -483,9 +779,11 @@ void emb_leontief_free(emb_leontief *lf)
     if (!lf)
         return;
     emb_free(lf->lu);
+    emb_free(lf->lus);
     emb_free(lf->ipiv);
     emb_free(lf->x);
     emb_free(lf->rinv);
+    emb_free(lf->colA);
     emb_free(lf);
 }
 
@@ -496,7 +794,7 @@ emb_status emb_table_complete_x(emb_table *t)
     emb_status st;
     if (t->tech_kind == EMB_TECH_Z) {
         /* x = Z 1 + Y 1, streamed; no factorisation needed. */
-        size_t N = t->N, nb = block_rows(N);
+        size_t N = t->N, nb = emb_lf_block_rows(N);
         double *W = emb_alloc(nb * N, sizeof(double), "row block");
         double *colabs = emb_calloc(N, sizeof(double), "column sums");
         if (!W || !colabs || (st = emb_table_alloc_x(t))) {
@@ -521,7 +819,7 @@ emb_status emb_table_complete_x(emb_table *t)
             }
         }
         size_t n_neg = 0;
-        if (!st && (st = screen_negative_x(t, t->x, colabs, NULL, &n_neg)) == EMB_OK)
+        if (!st && (st = screen_negative_x(t, t->x, colabs, &n_neg)) == EMB_OK)
             for (size_t i = 0; i < N; i++)
                 if (t->x[i] < 0)
                     t->x[i] = 0; /* stored x: the sector produces nothing (see screen_negative_x) */

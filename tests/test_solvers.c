@@ -1,0 +1,290 @@
+/* tests/test_solvers.c — the solver family: mixed precision agrees with
+ * dense double, its fallback to dense when refinement stalls, auto's choice
+ * and the memory bound, and the method names. */
+#include "embodied/embodied.h"
+#include "solver/prefetch.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <string.h>
+
+static emb_table *gen(size_t n_r, size_t n_s, uint64_t seed)
+{
+    emb_synth_opts o = emb_synth_defaults(n_r, n_s, 3, 2, seed);
+    emb_table *t = NULL;
+    ck_assert_msg(emb_synth_table(&o, &t) == EMB_OK, "%s", emb_errmsg());
+    return t;
+}
+
+static emb_accounts *run_tol(const emb_table *t, emb_solver_kind kind, double max_memory,
+                             double identity_tol)
+{
+    emb_accounts_opts ao = {.per_sector = 1, .flows_by_sector = 1, .identity_tol = identity_tol};
+    ao.solver.kind = kind;
+    ao.solver.max_memory = max_memory;
+    emb_accounts *a = NULL;
+    emb_status st = emb_accounts_compute(t, &ao, &a);
+    ck_assert_msg(st == EMB_OK, "%s: %s", emb_solver_name(kind), emb_errmsg());
+    return a;
+}
+
+static emb_accounts *run(const emb_table *t, emb_solver_kind kind, double max_memory)
+{
+    return run_tol(t, kind, max_memory, 0);
+}
+
+/* Every entry of b within rtol of a, with an absolute floor of 1e-12 times
+ * the largest magnitude of `ref` (entries that are differences of larger
+ * quantities, such as D_imp = D_cba - domestic, are judged on that scale). */
+static void assert_arrays_close_ref(const double *a, const double *b, size_t n, double rtol,
+                                    const double *ref, size_t nref, const char *what)
+{
+    double scale = 0;
+    for (size_t i = 0; i < nref; i++)
+        scale = fabs(ref[i]) > scale ? fabs(ref[i]) : scale;
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(fabs(a[i] - b[i]) <= rtol * fabs(a[i]) + 1e-12 * scale,
+                      "%s[%zu]: %.17g vs %.17g", what, i, a[i], b[i]);
+}
+
+static void assert_arrays_close(const double *a, const double *b, size_t n, double rtol,
+                                const char *what)
+{
+    assert_arrays_close_ref(a, b, n, rtol, a, n, what);
+}
+
+static void assert_accounts_close(const emb_accounts *d, const emb_accounts *m, double rtol)
+{
+    size_t kR = d->k * d->n_r, kN = d->k * d->N;
+    assert_arrays_close(d->x, m->x, d->N, rtol, "x");
+    assert_arrays_close(d->M, m->M, kN, rtol, "M");
+    assert_arrays_close(d->pba, m->pba, kR, rtol, "pba");
+    assert_arrays_close(d->cba, m->cba, kR, rtol, "cba");
+    assert_arrays_close(d->imports, m->imports, kR, rtol, "imports");
+    assert_arrays_close(d->exports, m->exports, kR, rtol, "exports");
+    assert_arrays_close_ref(d->unallocated, m->unallocated, kR, rtol, d->pba, kR, "unallocated");
+    assert_arrays_close(d->flows, m->flows, kR * d->n_r, rtol, "flows");
+    assert_arrays_close(d->D_cba, m->D_cba, kN, rtol, "D_cba");
+    assert_arrays_close_ref(d->D_imp, m->D_imp, kN, rtol, d->D_cba, kN, "D_imp");
+    assert_arrays_close_ref(d->D_exp, m->D_exp, kN, rtol, d->D_cba, kN, "D_exp");
+    assert_arrays_close(d->flows_by_sector, m->flows_by_sector, kN * d->n_r, rtol,
+                        "flows_by_sector");
+}
+
+START_TEST(mixed_agrees_with_dense)
+{
+    static const size_t sz[][2] = {{1, 1}, {2, 3}, {5, 8}, {12, 20}, {20, 40}};
+    for (size_t c = 0; c < sizeof sz / sizeof sz[0]; c++) {
+        emb_table *t = gen(sz[c][0], sz[c][1], 100 + c);
+        emb_accounts *d = run(t, EMB_SOLVER_DENSE, 0), *m = run(t, EMB_SOLVER_MIXED, 0);
+        ck_assert_int_eq(d->solver.kind, EMB_SOLVER_DENSE);
+        ck_assert_int_eq(m->solver.kind, EMB_SOLVER_MIXED);
+        ck_assert_int_eq(m->solver.fell_back, 0);
+        ck_assert_msg(m->residual_solve <= 1e-12 && m->residual_tsolve <= 1e-12,
+                      "mixed residuals %g %g", m->residual_solve, m->residual_tsolve);
+        ck_assert_msg(m->solver.refinement_steps >= 1 && m->solver.refinement_steps <= 4,
+                      "refinement steps %zu", m->solver.refinement_steps);
+        assert_accounts_close(d, m, 1e-10);
+        emb_accounts_free(d), emb_accounts_free(m);
+        emb_table_free(t);
+    }
+}
+END_TEST
+
+/* A nearly non-productive economy: every column of A sums to 1 - 1e-8, so
+ * cond(I - A) ~ 1e8 and single precision carries no digit: refinement
+ * cannot converge and dense double must take over, saying so.  (Double
+ * keeps about 8 digits here, so the identities are checked at 1e-6.) */
+START_TEST(mixed_falls_back_when_refinement_stalls)
+{
+    emb_table *t = NULL;
+    size_t n = 3, N = n * 2;
+    ck_assert_int_eq(emb_table_create(2, n, 1, 1, EMB_TECH_A, 1, &t), EMB_OK);
+    const char *reg[] = {"R1", "R2"}, *sec[] = {"a", "b", "c"};
+    for (size_t i = 0; i < 2; i++)
+        emb_table_set_label(t, EMB_LABEL_REGION, i, reg[i]);
+    for (size_t i = 0; i < n; i++)
+        emb_table_set_label(t, EMB_LABEL_SECTOR, i, sec[i]);
+    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "hh");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
+    /* A: a cyclic pattern with unequal weights, columns summing to 1 - 1e-8. */
+    double w[6] = {0.4, 0.25, 0.15, 0.1, 0.06, 0.04};
+    for (size_t j = 0; j < N; j++)
+        for (size_t i = 0; i < N; i++)
+            t->T[i * N + j] = w[(i + N - j) % N] * (1 - 1e-8);
+    ck_assert_int_eq(emb_table_alloc_x(t), EMB_OK);
+    for (size_t i = 0; i < N; i++) {
+        t->x[i] = 1e3 * (double)(i + 1);
+        t->F[i] = (double)(i + 1);
+    }
+    for (size_t i = 0; i < N; i++) { /* y = (I - A) x: final demand consistent with x */
+        double y = t->x[i];
+        for (size_t j = 0; j < N; j++)
+            y -= t->T[i * N + j] * t->x[j];
+        t->Y[i * 2 + i / n] = y;
+    }
+    emb_accounts *d = run_tol(t, EMB_SOLVER_DENSE, 0, 1e-6),
+                 *m = run_tol(t, EMB_SOLVER_MIXED, 0, 1e-6);
+    ck_assert_msg(d->rcond < 1e-6, "rcond %g: the test table is not ill-conditioned", d->rcond);
+    ck_assert_int_eq(m->solver.fell_back, 1);
+    ck_assert_int_eq(m->solver.kind, EMB_SOLVER_DENSE);
+    ck_assert_int_eq(m->solver.requested, EMB_SOLVER_MIXED);
+    ck_assert_msg(strstr(m->solver.explain, "fell back to dense"), "explain: %s", m->solver.explain);
+    assert_accounts_close(d, m, 1e-12);
+    emb_accounts_free(d), emb_accounts_free(m);
+    emb_table_free(t);
+}
+END_TEST
+
+START_TEST(auto_choice_and_memory_bound)
+{
+    /* Small: dense. */
+    emb_table *t = gen(4, 5, 7);
+    emb_accounts *a = run(t, EMB_SOLVER_AUTO, 0);
+    ck_assert_int_eq(a->solver.kind, EMB_SOLVER_DENSE);
+    ck_assert_int_eq(a->solver.requested, EMB_SOLVER_AUTO);
+    ck_assert_msg(strstr(a->solver.explain, "dense: N = 20"), "%s", a->solver.explain);
+    emb_accounts_free(a);
+    /* Room for the float factor only: mixed, and why. */
+    double N2 = 20.0 * 20.0;
+    a = run(t, EMB_SOLVER_AUTO, 6 * N2);
+    ck_assert_int_eq(a->solver.kind, EMB_SOLVER_MIXED);
+    ck_assert_msg(strstr(a->solver.explain, "exceeds the memory allowed"), "%s", a->solver.explain);
+    emb_accounts_free(a);
+    /* Room for neither, or dense asked beyond the bound: EMB_ENOMEM before any work. */
+    emb_accounts_opts ao = {.per_sector = 0};
+    ao.solver.max_memory = 3 * N2;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENOMEM);
+    ck_assert_msg(strstr(emb_errmsg(), "GiB allowed"), "%s", emb_errmsg());
+    ao.solver.kind = EMB_SOLVER_DENSE;
+    ao.solver.max_memory = 6 * N2;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENOMEM);
+    emb_table_free(t);
+    /* Large: mixed. */
+    t = gen(30, 100, 9);
+    a = run(t, EMB_SOLVER_AUTO, 0);
+    ck_assert_int_eq(a->solver.kind, EMB_SOLVER_MIXED);
+    ck_assert_msg(a->residual_solve <= 1e-12, "%g", a->residual_solve);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
+/* The prefetching reader hands out every row once, in order, with the
+ * table's content, whatever the block size. */
+START_TEST(prefetch_reads_every_row_in_order)
+{
+    emb_table *t = gen(3, 4, 5);
+    size_t N = t->N, sizes[] = {1, 3, 5, N, N + 7};
+    for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+        emb_prefetch *p = NULL;
+        ck_assert_int_eq(emb_prefetch_open(t, sizes[c], &p), EMB_OK);
+        size_t expect = 0;
+        for (;;) {
+            const double *rows;
+            size_t r0, n;
+            ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
+            if (n == 0)
+                break;
+            ck_assert_uint_eq(r0, expect);
+            ck_assert_msg(memcmp(rows, t->T + r0 * N, n * N * sizeof(double)) == 0,
+                          "block at row %zu differs", r0);
+            expect += n;
+        }
+        ck_assert_uint_eq(expect, N);
+        /* After the end it keeps saying so. */
+        const double *rows;
+        size_t r0, n;
+        ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
+        ck_assert_uint_eq(n, 0);
+        emb_prefetch_close(p);
+    }
+    /* Closing early (an error in the consumer) stops the reader cleanly. */
+    emb_prefetch *p = NULL;
+    ck_assert_int_eq(emb_prefetch_open(t, 2, &p), EMB_OK);
+    const double *rows;
+    size_t r0, n;
+    ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
+    emb_prefetch_close(p);
+    emb_table_free(t);
+}
+END_TEST
+
+/* A 1-region, 2-sector A table with x given and y = (I - A) x. */
+static emb_table *two_by_two(const double A[4], const double x[2])
+{
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_create(1, 2, 1, 1, EMB_TECH_A, 1, &t), EMB_OK);
+    emb_table_set_label(t, EMB_LABEL_REGION, 0, "R");
+    emb_table_set_label(t, EMB_LABEL_SECTOR, 0, "a");
+    emb_table_set_label(t, EMB_LABEL_SECTOR, 1, "b");
+    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "hh");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
+    ck_assert_int_eq(emb_table_alloc_x(t), EMB_OK);
+    memcpy(t->T, A, 4 * sizeof(double));
+    for (size_t i = 0; i < 2; i++) {
+        t->x[i] = x[i];
+        t->Y[i] = x[i] - A[2 * i] * x[0] - A[2 * i + 1] * x[1];
+        t->F[i] = 1.0;
+    }
+    return t;
+}
+
+START_TEST(productivity_guard)
+{
+    /* rho(A) = 1.2: not productive, whatever the solver; the message names
+     * the columns. */
+    const double bad[4] = {0.6, 0.6, 0.6, 0.6}, x[2] = {10, 20};
+    emb_table *t = two_by_two(bad, x);
+    for (int k = EMB_SOLVER_DENSE; k <= EMB_SOLVER_MIXED; k++) {
+        emb_accounts_opts ao = {.per_sector = 0};
+        ao.solver.kind = (emb_solver_kind)k;
+        emb_accounts *a = NULL;
+        ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENUMERIC);
+        ck_assert_msg(strstr(emb_errmsg(), "not productive") && strstr(emb_errmsg(), "R/a 1.2"),
+                      "%s", emb_errmsg());
+    }
+    emb_table_free(t);
+    /* Column b sums to 1.1 (its inputs cost more than its output) but
+     * rho(A) = 0.2: productive, computed, and the column is counted. */
+    const double odd[4] = {0.1, 0.9, 0.0, 0.2};
+    t = two_by_two(odd, x);
+    emb_accounts *a = run(t, EMB_SOLVER_DENSE, 0);
+    ck_assert_uint_eq(a->solver.n_colsum_ge1, 1);
+    ck_assert_uint_eq(a->solver.worst_column, 1);
+    EMB_ASSERT_CLOSE(a->solver.max_colsum_A, 1.1, 1e-15, 0);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
+START_TEST(names_parse)
+{
+    emb_solver_kind k;
+    const char *names[] = {"auto", "dense", "mixed", "sparse"};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(emb_solver_parse(names[i], &k), EMB_OK);
+        ck_assert_int_eq((int)k, i);
+        ck_assert_str_eq(emb_solver_name(k), names[i]);
+    }
+    ck_assert_int_eq(emb_solver_parse("lu", &k), EMB_EUSAGE);
+    ck_assert_msg(strstr(emb_errmsg(), "dense, mixed, sparse or auto"), "%s", emb_errmsg());
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("solvers");
+    TCase *tc = tcase_create("solvers");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, mixed_agrees_with_dense);
+    tcase_add_test(tc, mixed_falls_back_when_refinement_stalls);
+    tcase_add_test(tc, auto_choice_and_memory_bound);
+    tcase_add_test(tc, prefetch_reads_every_row_in_order);
+    tcase_add_test(tc, productivity_guard);
+    tcase_add_test(tc, names_parse);
+    suite_add_tcase(s, tc);
+    return emb_test_run(s);
+}
