@@ -106,6 +106,7 @@ static void usage(FILE *fp, const format *f)
           "                            stressor_unit]] (globs allowed; repeatable; see\n"
           "                            datasets/README.md; datasets/characterization/)\n"
           "  -z, --deflate LEVEL       gzip the matrices at LEVEL 1-9 (default 0: uncompressed)\n"
+          "      --force               overwrite an existing output file\n"
           "      --list                list the supported formats\n"
           "  -h, --help                this help (after FORMAT: that format's help)\n"
           "A progress bar is drawn on stderr when it is a terminal.\n",
@@ -114,7 +115,7 @@ static void usage(FILE *fp, const format *f)
 
 int cmd_import(int argc, char **argv)
 {
-    enum { OPT_LIST = 256, OPT_STRESSORS_CSV, OPT_CHARACTERIZE };
+    enum { OPT_LIST = 256, OPT_STRESSORS_CSV, OPT_CHARACTERIZE, OPT_FORCE };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"extension", required_argument, NULL, 'e'},
@@ -123,11 +124,12 @@ int cmd_import(int argc, char **argv)
         {"characterize", required_argument, NULL, OPT_CHARACTERIZE},
         {"deflate", required_argument, NULL, 'z'},
         {"list", no_argument, NULL, OPT_LIST},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *out = NULL, *stressors_csv = NULL;
     cli_list ext = {0}, pat = {0}, chr = {0};
-    int deflate = 0, c, rc = EMB_EXIT_OK, help = 0;
+    int deflate = 0, c, rc = EMB_EXIT_OK, help = 0, force = 0;
     while ((c = getopt_long(argc, argv, "o:e:s:z:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
@@ -135,6 +137,7 @@ int cmd_import(int argc, char **argv)
         case 's': cli_list_push(&pat, optarg); break;
         case OPT_STRESSORS_CSV: stressors_csv = optarg; break;
         case OPT_CHARACTERIZE: cli_list_push(&chr, optarg); break;
+        case OPT_FORCE: force = 1; break;
         case 'z': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -172,6 +175,8 @@ int cmd_import(int argc, char **argv)
         rc = cli_usage_error("import", "missing -o OUT.h5");
         goto done;
     }
+    if ((rc = cli_check_output("import", out, force)))
+        goto done;
     /* A characterisation file that cannot be read would only fail after the
      * (long) import: check it can be opened first. */
     for (size_t i = 0; i < chr.n; i++) {
