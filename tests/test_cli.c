@@ -399,6 +399,68 @@ START_TEST(malformed_text_inputs)
 }
 END_TEST
 
+/* `synth --csr`: a CSR file that `info` reports and `accounts` solves with
+ * the same results as the dense file of the same seed; bad options exit 2. */
+START_TEST(synth_csr_then_accounts)
+{
+    char args[20000], p[4400], *err;
+    snprintf(args, sizeof args, "synth -r 4 -s 5 -k 2 --seed 9 --spectral-radius 0.9 --csr -o '%s/c.h5'",
+             out_dir);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "CSR with"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "synth -r 4 -s 5 -k 2 --seed 9 --colsum 0.9,0.9 -o '%s/d.h5'", out_dir);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    snprintf(p, sizeof p, "%s/c.h5", out_dir);
+    emb_table *c = NULL, *d = NULL;
+    ck_assert_int_eq(emb_table_read_h5(p, 0, &c), EMB_OK);
+    ck_assert_ptr_nonnull(c->csr);
+    snprintf(p, sizeof p, "%s/d.h5", out_dir);
+    ck_assert_int_eq(emb_table_read_h5(p, 0, &d), EMB_OK);
+    ck_assert_ptr_null(d->csr);
+    ck_assert_str_eq(c->source, d->source);
+    emb_table_free(c);
+    emb_table_free(d);
+    snprintf(args, sizeof args, "info '%s/c.h5'", out_dir);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    char line[1024];
+    int found = 0;
+    snprintf(p, sizeof p, "%s/stdout.txt", tmp);
+    FILE *fp = fopen(p, "r");
+    ck_assert_ptr_nonnull(fp);
+    while (fgets(line, sizeof line, fp))
+        found |= strstr(line, "CSR,") != NULL;
+    fclose(fp);
+    ck_assert(found);
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args, "accounts '%s/%s.h5' --csv '%s/csv%d' -q", out_dir,
+                 i ? "d" : "c", out_dir, i);
+        ck_assert_msg(run(args, &err) == 0, "%s", err);
+        free(err);
+    }
+    char a[4400], b[4400];
+    snprintf(a, sizeof a, "%s/csv0/accounts.csv", out_dir);
+    snprintf(b, sizeof b, "%s/csv1/accounts.csv", out_dir);
+    FILE *fa = fopen(a, "r"), *fb = fopen(b, "r");
+    ck_assert(fa && fb);
+    char la[1024], lb[1024];
+    while (fgets(la, sizeof la, fa)) {
+        ck_assert_ptr_nonnull(fgets(lb, sizeof lb, fb));
+        ck_assert_str_eq(la, lb);
+    }
+    fclose(fa), fclose(fb);
+    const char *bad[] = {"--colsum 0.5", "--colsum 0.6,0.5", "--spectral-radius 1", "--colsum 0,0.5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(args, sizeof args, "synth -r 2 -s 2 %s -o '%s/x.h5'", bad[i], out_dir);
+        ck_assert_int_eq(run(args, &err), 2);
+        ck_assert_msg(strncmp(err, "embodied: ", 10) == 0 && strstr(err, "--help"), "%s", err);
+        free(err);
+    }
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     const char *cmds[] = {"--help", "--version", "info --help", "accounts --help", "flows --help",
@@ -573,6 +635,7 @@ int main(void)
     tcase_add_test(tc, outputs_not_overwritten_without_force);
     tcase_add_test(tc, full_disk_gives_io_error_and_no_output);
     tcase_add_test(tc, interrupted_run_leaves_nothing);
+    tcase_add_test(tc, synth_csr_then_accounts);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -179,7 +179,7 @@ static void assert_tables_equal(const emb_table *a, const emb_table *b)
  * leaves no HDF5 object open. */
 static void roundtrip(const emb_table *t, const char *path, int deflate)
 {
-    emb_write_opts o = {deflate};
+    emb_write_opts o = {.deflate = deflate};
     ck_assert_msg(emb_table_write_h5(t, path, &o) == EMB_OK, "%s", emb_errmsg());
     assert_no_open_h5();
     for (int in_mem = 0; in_mem <= 1; in_mem++) {
@@ -274,7 +274,7 @@ START_TEST(streamed_table_rewrites_itself_and_opens_twice)
     ck_assert_int_eq(emb_table_read_h5(p, EMB_READ_DEFAULT, &s), EMB_OK);
     ck_assert_int_eq(emb_table_read_h5(p, EMB_READ_DEFAULT, &s2), EMB_OK); /* same file twice */
     /* A streamed table is written through its stream ... */
-    emb_write_opts o = {4};
+    emb_write_opts o = {.deflate = 4};
     ck_assert_int_eq(emb_table_write_h5(s, q, &o), EMB_OK);
     /* ... even over the very file it streams from (the old inode stays open). */
     ck_assert_msg(emb_table_write_h5(s, p, &o) == EMB_OK, "%s", emb_errmsg());
@@ -781,7 +781,7 @@ START_TEST(write_into_missing_directory_or_over_directory)
     ck_assert_msg(strstr(emb_errmsg(), "no/such/dir"), "%s", emb_errmsg());
     ck_assert_int_eq(emb_table_write_h5(t, tmpdir, NULL), EMB_EIO);
     ck_assert_msg(strstr(emb_errmsg(), "directory"), "%s", emb_errmsg());
-    emb_write_opts bad = {10};
+    emb_write_opts bad = {.deflate = 10};
     ck_assert_int_eq(emb_table_write_h5(t, tpath("x.h5"), &bad), EMB_EUSAGE);
     /* Invalid tables are refused before anything is created. */
     t->Y[2] = NAN;
@@ -803,7 +803,7 @@ START_TEST(write_allocation_failures_keep_old_file)
     char *orig = slurp(p, &n);
     long k;
     for (k = 0; k < 200; k++) {
-        emb_write_opts o = {(int)(k % 2) * 3};
+        emb_write_opts o = {.deflate = (int)(k % 2) * 3};
         emb_alloc_fail_after(k);
         emb_status st = emb_table_write_h5(t, p, &o);
         emb_alloc_fail_after(-1);

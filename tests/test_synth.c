@@ -311,6 +311,124 @@ START_TEST(alloc_failure_loop)
 }
 END_TEST
 
+
+/* CSR output: the same numbers as dense output, bit for bit, and a valid CSR
+ * holding exactly the non-zeros. */
+START_TEST(csr_output_equals_dense)
+{
+    static const size_t sz[][2] = {{1, 1}, {3, 4}, {12, 20}, {7, 1}};
+    for (size_t s = 0; s < sizeof sz / sizeof sz[0]; s++)
+        for (int v = 0; v < 3; v++) {
+            emb_synth_opts o = emb_synth_defaults(sz[s][0], sz[s][1], 2, 2, 40 + s);
+            o.foreign_density = v == 0 ? 0.3 : v == 1 ? 0.02 : 1.0;
+            o.zero_output_frac = v == 1 ? 0.1 : 0.02;
+            if (v == 2)
+                o.colsum_lo = o.colsum_hi = 0.9;
+            emb_table *d = gen(&o);
+            o.csr = 1;
+            emb_table *c = gen(&o);
+            size_t N = d->N, nnz = 0;
+            ck_assert_ptr_null(c->T);
+            ck_assert_ptr_nonnull(c->csr);
+            ck_assert_int_eq(emb_csr_check(c->csr, "", "/Z"), EMB_OK);
+            for (size_t i = 0; i < N * N; i++)
+                nnz += d->T[i] != 0;
+            ck_assert_uint_eq(c->csr->nnz, nnz);
+            double *rows = malloc(N * N * sizeof *rows);
+            ck_assert_ptr_nonnull(rows);
+            ck_assert_int_eq(emb_table_tech_rows(c, 0, N, rows), EMB_OK);
+            ck_assert(same_doubles(rows, d->T, N * N));
+            ck_assert(same_doubles(c->Y, d->Y, N * d->n_y));
+            ck_assert(same_doubles(c->F, d->F, d->k * N));
+            ck_assert(same_doubles(c->F_Y, d->F_Y, d->k * d->n_y));
+            ck_assert_str_eq(c->source, d->source);
+            free(rows);
+            emb_table_free(d);
+            emb_table_free(c);
+        }
+}
+END_TEST
+
+/* colsum_lo = colsum_hi = c: every producing column of A sums to c (so the
+ * spectral radius is c), final demand stays positive in every row even at
+ * c = 0.95 and 0.99, and the provenance records the range. */
+START_TEST(column_sums_set_the_spectral_radius)
+{
+    static const double cs[] = {0.6, 0.8, 0.95, 0.99};
+    for (size_t q = 0; q < sizeof cs / sizeof cs[0]; q++) {
+        emb_synth_opts o = emb_synth_defaults(8, 15, 3, 1, 7 + q);
+        o.colsum_lo = o.colsum_hi = cs[q];
+        o.foreign_density = 0.05;
+        o.csr = 1;
+        emb_table *t = gen(&o);
+        ck_assert_int_eq(emb_table_validate(t, NULL), EMB_OK);
+        size_t N = t->N;
+        const emb_csr *m = t->csr;
+        double *col = calloc(N, sizeof *col), *x = calloc(N, sizeof *x);
+        ck_assert(col && x);
+        for (size_t i = 0; i < N; i++) {
+            double z = 0, y = 0;
+            for (size_t p = m->indptr[i]; p < m->indptr[i + 1]; p++) {
+                z += m->data[p];
+                col[m->indices[p]] += m->data[p];
+            }
+            for (size_t c = 0; c < t->n_y; c++)
+                y += t->Y[i * t->n_y + c];
+            x[i] = z + y;
+            REQUIRE(x[i] == 0 || y > 0, "c = %g: row %zu has final demand %g <= 0", cs[q], i, y);
+        }
+        for (size_t j = 0; j < N; j++)
+            if (x[j] > 0)
+                REQUIRE(fabs(col[j] / x[j] - cs[q]) <= 1e-12, "c = %g: column %zu sums to %.17g",
+                        cs[q], j, col[j] / x[j]);
+        ck_assert_msg(strstr(t->source, "colsum=["), "%s", t->source);
+        free(col);
+        free(x);
+        emb_table_free(t);
+    }
+    /* A range: every column sum inside it. */
+    emb_synth_opts o = emb_synth_defaults(5, 6, 2, 1, 3);
+    o.colsum_lo = 0.4, o.colsum_hi = 0.5;
+    check_structure(&o);
+}
+END_TEST
+
+START_TEST(bad_column_sums_are_usage_errors)
+{
+    emb_table *t = (emb_table *)1;
+    static const double bad[][2] = {{0, 0.5}, {0.6, 0.5}, {0.5, 1.0}, {-0.1, 0.5}, {NAN, 0.5}};
+    for (size_t q = 0; q < sizeof bad / sizeof bad[0]; q++) {
+        emb_synth_opts o = emb_synth_defaults(2, 2, 1, 1, 1);
+        o.colsum_lo = bad[q][0], o.colsum_hi = bad[q][1];
+        ck_assert_int_eq(emb_synth_table(&o, &t), EMB_EUSAGE);
+        ck_assert_ptr_null(t);
+        ck_assert_msg(strstr(emb_errmsg(), "column sums"), "%s", emb_errmsg());
+    }
+}
+END_TEST
+
+START_TEST(alloc_failure_loop_csr)
+{
+    emb_synth_opts o = emb_synth_defaults(2, 3, 2, 2, 4);
+    o.csr = 1;
+    int done = 0;
+    for (long k = 0; k < 400 && !done; k++) {
+        emb_table *t = (emb_table *)1;
+        emb_alloc_fail_after(k);
+        emb_status st = emb_synth_table(&o, &t);
+        emb_alloc_fail_after(-1);
+        if (st == EMB_OK) {
+            emb_table_free(t);
+            done = 1;
+        } else {
+            ck_assert_int_eq(st, EMB_ENOMEM);
+            ck_assert_ptr_null(t);
+        }
+    }
+    ck_assert(done);
+}
+END_TEST
+
 /* The brief's scale target: N = 1960 in well under a second or two. */
 START_TEST(scales_to_thousands)
 {
@@ -336,6 +454,10 @@ int main(void)
     tcase_add_test(tc, bad_options_are_usage_errors);
     tcase_add_test(tc, alloc_failure_loop);
     tcase_add_test(tc, scales_to_thousands);
+    tcase_add_test(tc, csr_output_equals_dense);
+    tcase_add_test(tc, column_sums_set_the_spectral_radius);
+    tcase_add_test(tc, bad_column_sums_are_usage_errors);
+    tcase_add_test(tc, alloc_failure_loop_csr);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -27,11 +27,17 @@ typedef enum emb_read_flags {
 /* Read the table in `path`.  Checks the format attributes, every dataset's
  * presence, type class (floating point / string) and shape against the label
  * counts before allocating, then runs emb_table_validate().  With the default
- * flags the file stays open until emb_table_free(). */
+ * flags the file stays open until emb_table_free().  A technology matrix
+ * stored as a CSR group is always loaded (t->csr, O(nnz) bytes), whatever
+ * the flags, after its indptr and indices have been validated. */
 emb_status emb_table_read_h5(const char *path, int flags, emb_table **out);
 
 typedef struct emb_write_opts {
     int deflate; /* 0: contiguous, uncompressed; 1..9: chunked with gzip at that level */
+    int csr;     /* technology matrix as  0: the table holds it (CSR tables as a CSR group,
+                    dense and streamed ones as an N x N dataset);  1: a CSR group (data,
+                    indices, indptr, attribute shape; datasets/README.md);  -1: an N x N
+                    dataset */
 } emb_write_opts;
 
 /* Write `t` (T from memory or streamed) atomically to `path`.  opts may be NULL. */

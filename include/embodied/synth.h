@@ -24,16 +24,23 @@ typedef struct emb_synth_opts {
     int zero_output_emits;     /* give some zero-output sectors non-zero F (the WIOD quirk) */
     int negative_inventory;    /* one FD category per region gets some negative entries */
     int with_F_Y;              /* household direct emissions */
+    double colsum_lo, colsum_hi; /* column sums of A of producing industries are drawn uniformly
+                                    from [lo, hi] (0 < lo <= hi < 1; default 0.25, 0.75).
+                                    lo = hi = c makes every one exactly c, and so the spectral
+                                    radius of A exactly c (1^T A = c 1^T, A >= 0). */
+    int csr;                   /* hold Z as CSR (t->csr) instead of a dense t->T; the values
+                                  are the same either way, bit for bit */
 } emb_synth_opts;
 
 /* Sensible defaults for the given sizes (density 0.3, 2 % zero-output sectors,
- * negative inventories and F_Y on). */
+ * negative inventories and F_Y on, column sums of A in [0.25, 0.75], dense). */
 emb_synth_opts emb_synth_defaults(size_t n_r, size_t n_s, size_t n_f, size_t k, uint64_t seed);
 
-/* Generate a Z table (T in memory, x NULL) with column sums of A between 0.2
- * and 0.8, dense-ish domestic blocks, sparse foreign blocks, emissions
- * concentrated in a few sectors.  Labels R001.., S001.., FD1.., E1.. .
- * *out owned by the caller. */
+/* Generate a Z table (T or csr in memory, x NULL) with column sums of A in
+ * [colsum_lo, colsum_hi], dense-ish domestic blocks, sparse foreign blocks,
+ * emissions concentrated in a few sectors, final demand positive in every
+ * row's total.  Labels R001.., S001.., FD1.., E1.. .  Memory: 12 bytes per
+ * non-zero of Z, plus 8 N^2 for dense output.  *out owned by the caller. */
 emb_status emb_synth_table(const emb_synth_opts *o, emb_table **out);
 
 #ifdef __cplusplus

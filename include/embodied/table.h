@@ -6,11 +6,16 @@
  * All matrices are row-major C arrays of double.
  *
  * The technology matrix (Z, inter-industry flows, or A, coefficients) is the
- * only O(N^2) object.  It is either held in memory (T != NULL: tables made by
- * an importer, the generator or a test) or streamed by row blocks from the file
- * it was read from (T == NULL, stream != NULL), so that the solver can own the
- * one N x N working matrix of the process.  Read it only through
- * emb_table_tech_rows().
+ * only O(N^2) object.  It is held in exactly one of three ways:
+ *   - dense in memory (T != NULL: tables made by an importer, the generator
+ *     or a test);
+ *   - sparse in memory (csr != NULL: a CSR group in the file, or the
+ *     generator asked for CSR), O(nnz) bytes;
+ *   - streamed by row blocks from the file it was read from (stream != NULL),
+ *     so that the dense solver can own the one N x N working matrix of the
+ *     process.
+ * Read it only through emb_table_tech_rows() (dense rows, whatever the
+ * storage) or emb_table_tech_csr() (a CSR copy, whatever the storage).
  *
  * Ownership: the table owns every array and string it points to;
  * emb_table_free() releases them (and closes a stream).
@@ -19,6 +24,7 @@
 #define EMBODIED_TABLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "embodied/error.h"
 
@@ -46,6 +52,43 @@ typedef struct emb_group {
     size_t *members;
 } emb_group;
 
+/* A sparse matrix in compressed sparse row form, scipy.sparse.csr_matrix's
+ * layout: the entries of row i are data[indptr[i] .. indptr[i+1]) in columns
+ * indices[indptr[i] .. indptr[i+1]), strictly increasing within a row (sorted,
+ * no duplicates); indptr[0] = 0, indptr non-decreasing, indptr[n_rows] = nnz.
+ *
+ * Column indices are 32-bit, so n_cols <= EMB_CSR_MAX_DIM = 2^31 - 1: a
+ * non-zero then costs 12 bytes rather than 16, a third less memory and
+ * memory traffic in the sparse products, which are bandwidth-bound.  No MRIO
+ * comes near the limit (GLORIA has N = 19,680, EXIOBASE 9,800; the dense
+ * solver's LAPACK is limited to 32-bit sizes anyway), and 2^31 - 1 rather
+ * than 2^32 - 1 keeps every index representable in scipy's default int32
+ * and in the signed int32 the HDF5 writer stores.  indptr is size_t: nnz may
+ * exceed 2^32.
+ * Ownership: an emb_csr owns its three arrays; free it with emb_csr_free(). */
+#define EMB_CSR_MAX_DIM ((size_t)INT32_MAX)
+
+typedef struct emb_csr {
+    size_t n_rows, n_cols;
+    size_t nnz;        /* == indptr[n_rows] */
+    size_t *indptr;    /* [n_rows + 1] */
+    uint32_t *indices; /* [nnz] column of each entry */
+    double *data;      /* [nnz] value of each entry */
+} emb_csr;
+
+/* Allocate an n_rows x n_cols CSR with room for nnz entries: indptr zeroed,
+ * indices and data uninitialised, m->nnz = nnz.  Dimensions above
+ * EMB_CSR_MAX_DIM are refused (EMB_ENOMEM).  *out owned by the caller. */
+emb_status emb_csr_create(size_t n_rows, size_t n_cols, size_t nnz, emb_csr **out);
+
+/* Free; NULL is a no-op. */
+void emb_csr_free(emb_csr *m);
+
+/* Check the CSR invariants above and that every value is finite; the first
+ * violation is raised as EMB_EINPUT naming `file`, dataset `ds` (e.g. "/Z")
+ * and the row and column or position. */
+emb_status emb_csr_check(const emb_csr *m, const char *file, const char *ds);
+
 struct emb_tech_stream; /* private: row-block reader of a file-backed T */
 
 typedef struct emb_table {
@@ -57,7 +100,8 @@ typedef struct emb_table {
     char **stressors;        /* [k] */
     char **stressor_units;   /* [k] */
     emb_tech_kind tech_kind;
-    double *T;   /* [N][N] Z or A when in memory, else NULL (see stream) */
+    double *T;   /* [N][N] Z or A when in memory as a dense array, else NULL */
+    emb_csr *csr; /* Z or A when in memory as CSR (N x N), else NULL */
     double *Y;   /* [N][n_y] final demand */
     double *F;   /* [k][N] industry stressors */
     double *F_Y; /* [k][n_y] stressors of final demand (household direct emissions); zeros when absent */
@@ -113,8 +157,20 @@ emb_status emb_table_resolve_unit(const emb_table *t, const char *name, const si
                                   size_t *n, size_t *one);
 
 /* Copy rows [r0, r0+nrows) of the technology matrix into dst (row-major,
- * leading dimension N), from memory or from the file. */
+ * leading dimension N), from memory (dense or CSR, expanded) or from the
+ * file. */
 emb_status emb_table_tech_rows(const emb_table *t, size_t r0, size_t nrows, double *dst);
+
+/* Make m (N x N, checked with emb_csr_check) the table's technology matrix,
+ * replacing a dense T.  Takes ownership of m, also on failure. */
+emb_status emb_table_set_tech_csr(emb_table *t, emb_csr *m);
+
+/* *out = a new CSR copy of the technology matrix, whatever its storage, owned
+ * by the caller (emb_csr_free).  Every entry that is not +0.0 is kept (-0.0
+ * too, so that dense -> CSR -> dense is bit-identical).  Dense and streamed
+ * tables are read in row blocks of at most 16 MiB: memory is O(nnz) plus
+ * that block. */
+emb_status emb_table_tech_csr(const emb_table *t, emb_csr **out);
 
 /* Facts about the data that are not errors but must be reported. */
 typedef struct emb_table_facts {
@@ -125,7 +181,8 @@ typedef struct emb_table_facts {
 
 /* Check structure and values: every label set and non-empty, regions,
  * sectors, FD categories, stressors and groups unique; Y, F, F_Y, x (and T
- * when in memory) finite; x >= 0; A tables have x.  The first violation is
+ * when in memory; a CSR also structurally, emb_csr_check) finite; x >= 0;
+ * A tables have x.  The first violation is
  * raised as EMB_EINPUT naming the file, dataset and row/column.  facts may be
  * NULL. */
 emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts);

@@ -212,7 +212,7 @@ int cmd_import(int argc, char **argv)
             fprintf(stderr, "embodied: %s: impact '%s' [%s]\n", chr.v[i], t->stressors[s],
                     t->stressor_units[s]);
     }
-    emb_write_opts wo = {deflate};
+    emb_write_opts wo = {.deflate = deflate};
     if (st)
         rc = cli_fail(st);
     else if ((st = emb_table_write_h5(t, out, &wo)))

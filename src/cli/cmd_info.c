@@ -62,6 +62,9 @@ int cmd_info(int argc, char **argv)
     printf("%-24s %s\n", "monetary unit", t->monetary_unit ? t->monetary_unit : "(not given)");
     printf("%-24s %zu x %zu (%s), N = %zu\n", "technology matrix", t->N, t->N,
            t->tech_kind == EMB_TECH_Z ? "Z, flows" : "A, coefficients", t->N);
+    if (t->csr)
+        printf("%-24s CSR, %zu non-zeros (%.3g %% of N^2)\n", "  stored as", t->csr->nnz,
+               100.0 * (double)t->csr->nnz / ((double)t->N * (double)t->N));
     print_labels("regions", t->regions, t->n_r);
     print_labels("sectors", t->sectors, t->n_s);
     print_labels("final-demand categories", t->fd_categories, t->n_f);

@@ -1,8 +1,9 @@
 /* src/io/h5table.c — the embodied-mrio HDF5 format, version 1
  * (datasets/README.md): emb_table_read_h5, which loads labels, Y, F, F_Y, x
  * and either loads the technology matrix or leaves it in the file behind an
- * emb_tech_stream that reads row hyperslabs; and emb_table_write_h5, which
- * writes a table atomically, the technology matrix in bounded row blocks.
+ * emb_tech_stream that reads row hyperslabs (a CSR group, O(nnz), is always
+ * loaded); and emb_table_write_h5, which writes a table atomically, the
+ * technology matrix in bounded row blocks or as a CSR group.
  *
  * Files are opened with HDF5's default (weak) close degree on purpose: a
  * stronger degree would make any other H5Fopen of the same path in this
@@ -352,6 +353,296 @@ static emb_status read_meta(hid_t file, const char *path, emb_table *t)
     return EMB_OK;
 }
 
+/* ---- the technology matrix as a CSR group ------------------------------ */
+
+/* Entries read per block when converting /Z/indices (any integer type) to
+ * 32-bit: the only temporary of the CSR reader, 8 MiB. */
+#define CSR_READ_BLOCK ((size_t)1 << 20)
+
+/* Is the object at name a group (rather than a dataset)? */
+static int is_group(hid_t file, const char *name)
+{
+    hid_t o = H5Oopen(file, name, H5P_DEFAULT);
+    if (o < 0)
+        return 0;
+    int g = H5Iget_type(o) == H5I_GROUP;
+    H5Oclose(o);
+    return g;
+}
+
+static const char *class_str(H5T_class_t c)
+{
+    switch (c) {
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "floating point";
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND: return "compound";
+    default: return "other (not numeric)";
+    }
+}
+
+/* Member `name` of CSR group g: a 1-D dataset of type class want; *len its
+ * length. */
+static emb_status csr_member(hid_t file, const char *path, const char *g, const char *name,
+                             H5T_class_t want, size_t *len)
+{
+    char full[64];
+    snprintf(full, sizeof full, "%s/%s", g, name);
+    emb_status st = EMB_OK;
+    hid_t dset = NO_ID, type = NO_ID, space = NO_ID;
+    hsize_t dim = 0;
+    if (!emb_h5_exists(file, full))
+        return emb_raise(EMB_EINPUT, "%s: dataset %s is missing (a CSR group %s needs datasets "
+                                     "data, indices, indptr and attribute shape)", path, full, g);
+    if ((dset = H5Dopen2(file, full, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EINPUT, "%s: %s is not a dataset", path, full);
+        goto done;
+    }
+    if ((type = H5Dget_type(dset)) < 0 || (space = H5Dget_space(dset)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot read its type or shape", path, full);
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(type);
+    if (cls != want) {
+        st = emb_raise(EMB_EINPUT, "%s: dataset %s has type class %s, expected %s", path, full,
+                       class_str(cls), want == H5T_FLOAT ? "floating point (float64 or float32)"
+                                                         : "integer (any width, signed or not)");
+        goto done;
+    }
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (rank != 1 || H5Sget_simple_extent_dims(space, &dim, NULL) != 1) {
+        st = emb_raise(EMB_EINPUT, "%s: dataset %s has rank %d, expected 1", path, full, rank);
+        goto done;
+    }
+    *len = (size_t)dim;
+done:
+    close_id(&space, H5Sclose);
+    close_id(&type, H5Tclose);
+    close_id(&dset, H5Dclose);
+    return st;
+}
+
+/* Optional string attribute `name` of g, which when present must be one of
+ * the two accepted values (anndata's encoding-type, h5sparse's format): a
+ * CSC group has the same three datasets and must not be read transposed. */
+static emb_status csr_kind_attr(hid_t grp, const char *path, const char *g, const char *name,
+                                const char *ok)
+{
+    char *v = NULL;
+    int present = 0;
+    char where[4200];
+    snprintf(where, sizeof where, "%s: group %s", path, g); /* names the group in messages */
+    emb_status st = emb_h5_attr_read_string(grp, where, name, &v, &present);
+    if (st)
+        return st;
+    if (present && strcmp(v, ok) != 0)
+        st = emb_raise(EMB_EINPUT, "%s: attribute %s is '%s', expected '%s' (only CSR, "
+                                   "row-compressed, groups are read)", where, name, v, ok);
+    emb_free(v);
+    return st;
+}
+
+/* Check CSR group g (N x N) before anything is allocated: attribute shape
+ * = [N, N], datasets data (float), indices and indptr (integer), 1-D, of
+ * lengths nnz, nnz and N + 1 with nnz <= N^2.  *nnz = the stored entries. */
+static emb_status csr_probe(hid_t file, const char *path, const char *g, size_t N, size_t *nnz)
+{
+    emb_status st = EMB_OK;
+    hid_t grp = NO_ID, attr = NO_ID, type = NO_ID, space = NO_ID;
+    size_t n_data, n_ind, n_ptr;
+    if ((grp = H5Gopen2(file, g, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot open group %s", path, g);
+        goto done;
+    }
+    if ((st = csr_kind_attr(grp, path, g, "format", "csr")) ||
+        (st = csr_kind_attr(grp, path, g, "encoding-type", "csr_matrix")))
+        goto done;
+    htri_t e = H5Aexists(grp, "shape");
+    if (e <= 0) {
+        st = emb_raise(EMB_EINPUT, "%s: group %s has no attribute shape (expected [%zu, %zu], "
+                                   "the N x N of a CSR technology matrix)", path, g, N, N);
+        goto done;
+    }
+    if ((attr = H5Aopen(grp, "shape", H5P_DEFAULT)) < 0 || (type = H5Aget_type(attr)) < 0 ||
+        (space = H5Aget_space(attr)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot open attribute shape of group %s", path, g);
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(type);
+    if (cls != H5T_INTEGER || H5Sget_simple_extent_npoints(space) != 2) {
+        st = emb_raise(EMB_EINPUT, "%s: attribute shape of group %s must be two integers [%zu, "
+                                   "%zu]; found %lld value(s) of type class %s", path, g, N, N,
+                       (long long)H5Sget_simple_extent_npoints(space), class_str(cls));
+        goto done;
+    }
+    long long shp[2];
+    if (H5Aread(attr, H5T_NATIVE_LLONG, shp) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot read attribute shape of group %s", path, g);
+        goto done;
+    }
+    if (shp[0] < 0 || shp[1] < 0 || (unsigned long long)shp[0] != N ||
+        (unsigned long long)shp[1] != N) {
+        st = emb_raise(EMB_EINPUT, "%s: attribute shape of group %s is [%lld, %lld], expected "
+                                   "[%zu, %zu] (N x N from the labels)", path, g, shp[0], shp[1],
+                       N, N);
+        goto done;
+    }
+    if ((st = csr_member(file, path, g, "data", H5T_FLOAT, &n_data)) ||
+        (st = csr_member(file, path, g, "indices", H5T_INTEGER, &n_ind)) ||
+        (st = csr_member(file, path, g, "indptr", H5T_INTEGER, &n_ptr)))
+        goto done;
+    if (n_ptr != N + 1) {
+        st = emb_raise(EMB_EINPUT, "%s: dataset %s/indptr has %zu entries, expected N + 1 = %zu",
+                       path, g, n_ptr, N + 1);
+        goto done;
+    }
+    if (n_ind != n_data) {
+        st = emb_raise(EMB_EINPUT, "%s: datasets %s/data and %s/indices have %zu and %zu entries; "
+                                   "they must have one per stored entry (nnz)", path, g, g, n_data,
+                       n_ind);
+        goto done;
+    }
+    size_t NN;
+    if (!emb_mul_overflows(N, N, &NN) && n_data > NN) {
+        st = emb_raise(EMB_EINPUT, "%s: group %s stores %zu entries, more than N x N = %zu", path,
+                       g, n_data, NN);
+        goto done;
+    }
+    *nnz = n_data;
+done:
+    close_id(&space, H5Sclose);
+    close_id(&type, H5Tclose);
+    close_id(&attr, H5Aclose);
+    close_id(&grp, H5Gclose);
+    return st;
+}
+
+/* Read elements [off, off + n) of 1-D dataset dset as mtype into buf. */
+static emb_status read_1d(hid_t dset, hid_t mtype, size_t off, size_t n, void *buf,
+                          const char *path, const char *name)
+{
+    emb_status st = EMB_OK;
+    hid_t fspace = NO_ID, mspace = NO_ID;
+    hsize_t start = (hsize_t)off, count = (hsize_t)n;
+    if (n == 0)
+        return EMB_OK;
+    if ((fspace = H5Dget_space(dset)) < 0 ||
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
+        (mspace = H5Screate_simple(1, &count, NULL)) < 0 ||
+        H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, buf) < 0)
+        st = emb_raise(EMB_EIO, "%s: cannot read entries %zu..%zu of dataset %s (corrupt or "
+                                "truncated file?)", path, off, off + n, name);
+    close_id(&mspace, H5Sclose);
+    close_id(&fspace, H5Sclose);
+    return st;
+}
+
+/* The row that stored entry p belongs to (indptr valid). */
+static size_t row_of(const size_t *indptr, size_t N, size_t p)
+{
+    size_t lo = 0, hi = N; /* indptr[lo] <= p < indptr[hi] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (indptr[mid] <= p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Read CSR group g (checked by csr_probe: N x N, nnz entries) into *out,
+ * validating indptr, then indices (range) block by block as they are
+ * converted to 32-bit; order within rows and finite values are checked by
+ * emb_table_set_tech_csr. */
+static emb_status csr_read(hid_t file, const char *path, const char *g, size_t N, size_t nnz,
+                           emb_csr **out)
+{
+    emb_status st;
+    hid_t dset = NO_ID;
+    long long *buf = NULL;
+    emb_csr *m = NULL;
+    char name[64];
+    *out = NULL;
+    if ((st = emb_csr_create(N, N, nnz, &m)))
+        return st;
+    size_t nbuf = nnz < CSR_READ_BLOCK ? nnz : CSR_READ_BLOCK;
+    if (nbuf < N + 1)
+        nbuf = N + 1;
+    if (!(buf = emb_alloc(nbuf, sizeof *buf, "CSR index block"))) {
+        st = EMB_ENOMEM;
+        goto done;
+    }
+    /* indptr, converted by HDF5 from any integer type (out-of-range values
+     * saturate, and are then refused below). */
+    snprintf(name, sizeof name, "%s/indptr", g);
+    if ((dset = H5Dopen2(file, name, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot open dataset %s", path, name);
+        goto done;
+    }
+    if ((st = read_1d(dset, H5T_NATIVE_LLONG, 0, N + 1, buf, path, name)))
+        goto done;
+    close_id(&dset, H5Dclose);
+    if (buf[0] != 0) {
+        st = emb_raise(EMB_EINPUT, "%s: dataset %s: entry 0 is %lld, expected 0", path, name,
+                       buf[0]);
+        goto done;
+    }
+    for (size_t i = 1; i <= N; i++) {
+        if (buf[i] < buf[i - 1]) {
+            st = emb_raise(EMB_EINPUT, "%s: dataset %s: entry %zu (%lld) is less than entry %zu "
+                                       "(%lld); indptr must be non-decreasing", path, name, i,
+                           buf[i], i - 1, buf[i - 1]);
+            goto done;
+        }
+        m->indptr[i] = (size_t)buf[i];
+    }
+    if (m->indptr[N] != nnz) {
+        st = emb_raise(EMB_EINPUT, "%s: dataset %s: last entry is %lld, expected the number of "
+                                   "stored entries (length of %s/data), %zu", path, name, buf[N],
+                       g, nnz);
+        goto done;
+    }
+    /* data: converted to native double by HDF5 (float32, big-endian). */
+    snprintf(name, sizeof name, "%s/data", g);
+    if ((dset = H5Dopen2(file, name, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot open dataset %s", path, name);
+        goto done;
+    }
+    if ((st = read_1d(dset, H5T_NATIVE_DOUBLE, 0, nnz, m->data, path, name)))
+        goto done;
+    close_id(&dset, H5Dclose);
+    /* indices, block by block. */
+    snprintf(name, sizeof name, "%s/indices", g);
+    if ((dset = H5Dopen2(file, name, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot open dataset %s", path, name);
+        goto done;
+    }
+    for (size_t p0 = 0; p0 < nnz; p0 += nbuf) {
+        size_t n = nnz - p0 < nbuf ? nnz - p0 : nbuf;
+        if ((st = read_1d(dset, H5T_NATIVE_LLONG, p0, n, buf, path, name)))
+            goto done;
+        for (size_t q = 0; q < n; q++) {
+            long long j = buf[q];
+            if (j < 0 || (unsigned long long)j >= N) {
+                size_t p = p0 + q;
+                st = emb_raise(EMB_EINPUT, "%s: dataset %s: entry %zu (row %zu) is column %lld, "
+                                           "outside 0..%zu", path, name, p, row_of(m->indptr, N, p),
+                               j, N - 1);
+                goto done;
+            }
+            m->indices[p0 + q] = (uint32_t)j;
+        }
+    }
+    *out = m;
+    m = NULL;
+done:
+    close_id(&dset, H5Dclose);
+    emb_free(buf);
+    emb_csr_free(m);
+    return st;
+}
+
 enum { L_REG, L_SEC, L_FD, L_STR, L_UNIT, L_COUNT };
 static const char *const label_ds[L_COUNT] = {"/regions", "/sectors", "/fd_categories",
                                               "/stressors", "/stressor_units"};
@@ -416,12 +707,20 @@ emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
         goto done;
     }
     const char *tname = has_Z ? "/Z" : "/A";
+    int tech_csr = is_group(file, tname);
+    size_t nnz = 0;
 
     /* Every shape is checked before the first large allocation. */
     char cN[128], cY[128], ctx[320];
     snprintf(cN, sizeof cN, "N = %zu regions x %zu sectors", n_r, n_s);
     snprintf(cY, sizeof cY, "%zu regions x %zu final-demand categories", n_r, n_f);
-    if ((st = check_shape(file, path, tname, N, N, 0, cN)))
+    if (tech_csr && N > EMB_CSR_MAX_DIM) {
+        st = emb_raise(EMB_ENOMEM, "%s: group %s: N = %zu exceeds the sparse reader's limit %zu",
+                       path, tname, N, EMB_CSR_MAX_DIM);
+        goto done;
+    }
+    if ((st = tech_csr ? csr_probe(file, path, tname, N, &nnz)
+                       : check_shape(file, path, tname, N, N, 0, cN)))
         goto done;
     snprintf(ctx, sizeof ctx, "%s, %s", cN, cY);
     if ((st = check_shape(file, path, "/Y", N, n_y, 0, ctx)))
@@ -435,7 +734,8 @@ emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
     if (has_x && (st = check_shape(file, path, "/x", N, 0, 1, cN)))
         goto done;
 
-    if ((st = emb_table_create(n_r, n_s, n_f, k, has_Z ? EMB_TECH_Z : EMB_TECH_A, in_mem, &t)) ||
+    if ((st = emb_table_create(n_r, n_s, n_f, k, has_Z ? EMB_TECH_Z : EMB_TECH_A,
+                               in_mem && !tech_csr, &t)) ||
         (st = emb_table_set_path(t, path)))
         goto done;
     /* Hand the labels over to the table (its slots are all NULL). */
@@ -450,10 +750,15 @@ emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
         (st = read_matrix(file, path, "/F", k, N, t->F)) ||
         (has_FY && (st = read_matrix(file, path, "/F_Y", k, n_y, t->F_Y))) ||
         (has_x && ((st = emb_table_alloc_x(t)) || (st = read_matrix(file, path, "/x", N, 0, t->x)))) ||
-        (in_mem && (st = read_matrix(file, path, tname, N, N, t->T))) ||
+        (in_mem && !tech_csr && (st = read_matrix(file, path, tname, N, N, t->T))) ||
         (st = read_meta(file, path, t)) || (st = read_groups(file, path, t)))
         goto done;
-    if (!in_mem) {
+    if (tech_csr) {
+        emb_csr *m = NULL;
+        if ((st = csr_read(file, path, tname, N, nnz, &m)) ||
+            (st = emb_table_set_tech_csr(t, m))) /* takes m, checks rows and values */
+            goto done;
+    } else if (!in_mem) {
         if ((st = stream_open(file, path, tname, N, &stream)))
             goto done;
         t->stream = &stream->base; /* the stream (closed by emb_table_free) now owns file */
@@ -535,6 +840,88 @@ done:
     return st;
 }
 
+/* 1-D dataset name of file type ftype from n elements of mtype at buf;
+ * chunked + gzip when deflate > 0 (an empty one stays contiguous). */
+static emb_status write_1d(hid_t loc, const char *path, const char *name, hid_t ftype,
+                           hid_t mtype, size_t n, const void *buf, int deflate)
+{
+    emb_status st = EMB_OK;
+    hid_t space = NO_ID, dcpl = NO_ID, dset = NO_ID;
+    hsize_t dim = (hsize_t)n, chunk;
+    if ((space = H5Screate_simple(1, &dim, NULL)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot create dataspace", path, name);
+        goto done;
+    }
+    if (deflate > 0 && n > 0) {
+        emb_h5_chunk_dims(1, &dim, &chunk);
+        if (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_deflate(dcpl, (unsigned)deflate) < 0) {
+            st = emb_raise(EMB_EIO, "%s: dataset %s: cannot set chunking/deflate", path, name);
+            goto done;
+        }
+    }
+    if ((dset = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0 ||
+        (n > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)) {
+        st = emb_raise(EMB_EIO, "%s: cannot write dataset %s", path, name);
+        goto done;
+    }
+done:
+    close_id(&dset, H5Dclose);
+    close_id(&dcpl, H5Pclose);
+    close_id(&space, H5Sclose);
+    return st;
+}
+
+/* The technology matrix as CSR group name (datasets data float64, indices
+ * int32, indptr int64; attributes shape int64 [N, N] and format "csr"), from
+ * t->csr or from a CSR copy built by streaming rows (O(nnz) memory). */
+static emb_status write_tech_csr(hid_t file, const char *path, const emb_table *t,
+                                 const char *name, int deflate)
+{
+    emb_status st = EMB_OK;
+    hid_t grp = NO_ID, space = NO_ID, attr = NO_ID;
+    emb_csr *own = NULL;
+    const emb_csr *m = t->csr;
+    char ds[64];
+    if (!m) {
+        if ((st = emb_table_tech_csr(t, &own)))
+            return st;
+        m = own;
+    }
+    if ((grp = H5Gcreate2(file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot create group %s", path, name);
+        goto done;
+    }
+    long long shape[2] = {(long long)t->N, (long long)t->N};
+    hsize_t two = 2;
+    if ((space = H5Screate_simple(1, &two, NULL)) < 0 ||
+        (attr = H5Acreate2(grp, "shape", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+        H5Awrite(attr, H5T_NATIVE_LLONG, shape) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot write attribute shape of group %s", path, name);
+        goto done;
+    }
+    if ((st = emb_h5_attr_write_string(grp, path, "format", "csr")))
+        goto done;
+    /* size_t in memory: the native unsigned type of its width. */
+    hid_t size_type = sizeof(size_t) == sizeof(unsigned long long) ? H5T_NATIVE_ULLONG
+                                                                    : H5T_NATIVE_ULONG;
+    snprintf(ds, sizeof ds, "%s/data", name);
+    if ((st = write_1d(file, path, ds, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->nnz, m->data, deflate)))
+        goto done;
+    snprintf(ds, sizeof ds, "%s/indices", name); /* < 2^31 (EMB_CSR_MAX_DIM): int32 */
+    if ((st = write_1d(file, path, ds, H5T_STD_I32LE, H5T_NATIVE_UINT32, m->nnz, m->indices,
+                       deflate)))
+        goto done;
+    snprintf(ds, sizeof ds, "%s/indptr", name);
+    if ((st = write_1d(file, path, ds, H5T_STD_I64LE, size_type, t->N + 1, m->indptr, deflate)))
+        goto done;
+done:
+    close_id(&attr, H5Aclose);
+    close_id(&space, H5Sclose);
+    close_id(&grp, H5Gclose);
+    emb_csr_free(own);
+    return st;
+}
+
 /* /groups/<NAME> for every group, in table order (creation order tracked). */
 static emb_status write_groups(hid_t file, const char *path, const emb_table *t)
 {
@@ -583,6 +970,7 @@ emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_wr
     int began = 0;
     hid_t file = NO_ID;
     int deflate = opts ? opts->deflate : 0;
+    int csr = opts ? opts->csr : 0;
     emb_h5_init();
     if (!path || !*path)
         return emb_raise(EMB_EUSAGE, "output path is empty");
@@ -591,7 +979,13 @@ emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_wr
     if (deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
         return emb_raise(EMB_EUSAGE, "%s: this HDF5 library has no deflate (gzip) filter; "
                                      "write uncompressed (deflate 0)", path);
-    if (!t->T && !t->stream)
+    if (csr < -1 || csr > 1)
+        return emb_raise(EMB_EUSAGE, "%s: csr option %d not in -1..1", path, csr);
+    int as_csr = csr == 1 || (csr == 0 && t->csr);
+    if (as_csr && t->N > EMB_CSR_MAX_DIM)
+        return emb_raise(EMB_EUSAGE, "%s: N = %zu is too large for a CSR group (at most %zu)",
+                         path, t->N, EMB_CSR_MAX_DIM);
+    if (!t->T && !t->csr && !t->stream)
         return emb_raise(EMB_EINTERNAL, "%s: table has no technology matrix to write", path);
     /* Refuse to write what the reader would reject. */
     if ((st = emb_table_validate(t, NULL)))
@@ -626,7 +1020,9 @@ emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_wr
         (st = emb_h5_write_strings(file, path, "/stressor_units", t->k,
                                    (const char *const *)t->stressor_units)))
         goto done;
-    if ((st = write_tech(file, path, t, t->tech_kind == EMB_TECH_A ? "/A" : "/Z", deflate)))
+    const char *tname = t->tech_kind == EMB_TECH_A ? "/A" : "/Z";
+    if ((st = as_csr ? write_tech_csr(file, path, t, tname, deflate)
+                     : write_tech(file, path, t, tname, deflate)))
         goto done;
     dims[0] = t->N, dims[1] = t->n_y;
     if ((st = emb_h5_write_doubles(file, path, "/Y", 2, dims, t->Y, deflate)))

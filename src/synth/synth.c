@@ -13,22 +13,31 @@
  *      (at least 1 when frac > 0, at most N - 1 so that something produces);
  *   2. gross output x, chosen first: region size x sector size x noise, each a
  *      product of uniforms — a skewed, lognormal-like spread of 3-4 decades;
- *   3. A, in place in T: supplier weights x_i v_ij (domestic block ~70 %
+ *   3. A, held as CSR: supplier weights x_i v_ij (domestic block ~70 %
  *      dense with the diagonal always present, foreign blocks of density
  *      foreign_density), each column normalised to a target sum c_j in
- *      [0.25, 0.75] split into a domestic and an import share;
- *   4. balancing: rows whose intermediate sales exceed 0.85 x_i are scaled
- *      down (to 0.8 x_i) and columns rescaled to c_j, alternately, until no
- *      row needs it (two or three passes) — so that final demand x - Z 1
- *      stays positive;
+ *      [colsum_lo, colsum_hi] (default [0.25, 0.75]) split into a domestic
+ *      and an import share;
+ *   4. balancing: rows whose intermediate sales exceed row_max x_i (0.85 by
+ *      default) are scaled down (to row_target x_i, 0.8) and columns
+ *      rescaled to c_j, alternately, until no row needs it (two or three
+ *      passes) — so that final demand x - Z 1 stays positive.  For column
+ *      targets above 0.75 the bound moves up with them (row_max = hi +
+ *      0.4 (1 - hi)): the x-weighted mean of the row ratios equals that of
+ *      the c_j, so a fixed 0.85 could not be met at c = 0.95;
  *   5. Z = A diag(x); y_i = x_i - (Z 1)_i, spread over destination regions and
  *      FD categories (mostly domestic households), with small negative
  *      inventory changes in the last category of some regions; so that
  *      Z 1 + Y 1 reproduces x up to rounding;
  *   6. F: intensities x output, 80 % of each stressor in 3 "dirty" sectors;
  *      some zero-output sectors emit; F_Y on households.
- * Memory: T (8 N^2 bytes) plus O(N + n_y) work vectors; every N^2 pass runs
- * row by row over the row-major T, so a row stays in cache.
+ * Memory: the CSR of Z (12 bytes per non-zero) plus O(N + n_y) work
+ * vectors, and for dense output T (8 N^2 bytes), filled from the CSR at the
+ * end.  Every entry still costs one draw (so the sequence, and the table, do
+ * not depend on the storage), but the passes after step 3 touch only the
+ * non-zeros: skipping a zero changes no sum (x + 0.0 == x for the non-negative
+ * sums here) and no product, so dense and CSR output are the same numbers,
+ * bit for bit.  N = 19,680 at 1 % foreign density: ~70 MB of CSR.
  */
 #include "embodied/synth.h"
 
@@ -37,17 +46,22 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-/* Row ratios (Z 1)_i / x_i above this are scaled down during balancing. */
+/* Row ratios (Z 1)_i / x_i above this are scaled down during balancing
+ * (column targets up to 0.75; see row_bounds for higher ones). */
 #define ROW_MAX 0.85
 /* ... and brought down to this one, below the bound, so that the column
  * corrections that follow do not push them straight back over it. */
 #define ROW_TARGET 0.8
+/* Default range of the column sums of A. */
+#define COLSUM_LO 0.25
+#define COLSUM_HI 0.75
 /* Balancing passes before giving up on the (soft) row bound; columns are
  * always exact.  Typical tables need 1-4. */
 #define MAX_PASSES 40
@@ -63,6 +77,8 @@ emb_synth_opts emb_synth_defaults(size_t n_r, size_t n_s, size_t n_f, size_t k, 
     o.n_r = n_r, o.n_s = n_s, o.n_f = n_f, o.k = k, o.seed = seed;
     o.foreign_density = 0.3;
     o.zero_output_frac = 0.02;
+    o.colsum_lo = COLSUM_LO;
+    o.colsum_hi = COLSUM_HI;
     /* On by default: the unallocated account exists because real tables
      * (WIOD) have emitting zero-output sectors, so tests should meet them. */
     o.zero_output_emits = 1;
@@ -132,6 +148,9 @@ typedef struct gen {
     size_t *perm;        /* [N] sampling; perm[0..n_zero) = zero-output industries */
     size_t *sperm;       /* [n_s] sampling of dirty sectors */
     unsigned char *dirty; /* [n_s] */
+    emb_csr *Z;          /* A, then Z, as CSR; indices/data hold `cap` entries */
+    size_t cap;
+    double row_max, row_target; /* balancing bounds */
 } gen;
 
 static void gen_free(gen *g)
@@ -148,6 +167,7 @@ static void gen_free(gen *g)
     emb_free(g->perm);
     emb_free(g->sperm);
     emb_free(g->dirty);
+    emb_csr_free(g->Z);
 }
 
 static emb_status gen_alloc(gen *g)
@@ -167,7 +187,13 @@ static emb_status gen_alloc(gen *g)
         !(g->sperm = emb_alloc(t->n_s, sizeof(size_t), "synth: permutation")) ||
         !(g->dirty = emb_alloc(t->n_s, 1, "synth: dirty sectors")))
         return EMB_ENOMEM;
-    return EMB_OK;
+    /* Room for the expected non-zeros (+ 1/8 and a margin: the counts are
+     * binomial) and one row of slack (see weights); grown if needed. */
+    double fdens = g->o->foreign_density, n_s = (double)t->n_s;
+    double expect = (double)N * (DOMESTIC_DENSITY * n_s + 1.0 + fdens * ((double)N - n_s));
+    double want = expect * 1.125 + (double)N + 4096.0, lim = (double)N * (double)N + (double)N;
+    g->cap = (size_t)(want < lim ? want : lim);
+    return emb_csr_create(N, N, g->cap, &g->Z);
 }
 
 /* Draw m distinct indices of [0, n) into perm[0..m) (partial Fisher-Yates). */
@@ -232,45 +258,87 @@ static void gross_output(gen *g)
  * whether the entry exists (u < density) and, rescaled (u / density, again
  * uniform on [0, 1)), its size — one draw per entry, and no branch on it
  * (a random branch mispredicts half the time; this loop is the generator's
- * cost).  Columns of zero-output industries get weights here too: their
- * factor 0 wipes them in the first balancing pass. */
-static void weights(rng *r, double xi, double dens, double *row, double *wsum, size_t n)
+ * cost): every entry is stored at position p and p advances only when it
+ * exists (the caller guarantees room for a whole row).  Columns of
+ * zero-output industries get weights here too: their factor 0 wipes them in
+ * the first balancing pass.  Columns j0..j1-1; returns the new p. */
+static size_t weights(rng *r, double xi, double dens, size_t j0, size_t j1, double *wsum,
+                      uint32_t *idx, double *val, size_t p)
 {
     double inv = dens > 0 ? 1.0 / dens : 0.0;
-    for (size_t j = 0; j < n; j++) {
+    for (size_t j = j0; j < j1; j++) {
         double u = unif(r), m = u * inv;
-        double w = u < dens ? xi * (0.01 + m * m) : 0.0;
-        row[j] = w;
+        int present = u < dens;
+        double w = present ? xi * (0.01 + m * m) : 0.0;
         wsum[j] += w;
+        idx[p] = (uint32_t)j;
+        val[p] = w;
+        p += (size_t)present;
     }
+    return p;
 }
 
-static void build_A(gen *g)
+/* Make room for one more row of up to N entries after position p. */
+static emb_status reserve_row(gen *g, size_t p)
+{
+    size_t N = g->t->N;
+    if (g->cap - p >= N)
+        return EMB_OK;
+    emb_csr *m = g->Z;
+    size_t nc = g->cap + g->cap / 2 + N;
+    uint32_t *ni = emb_realloc(m->indices, nc, sizeof *ni, "synth: column indices");
+    if (!ni)
+        return EMB_ENOMEM;
+    m->indices = ni;
+    double *nd = emb_realloc(m->data, nc, sizeof *nd, "synth: values");
+    if (!nd)
+        return EMB_ENOMEM;
+    m->data = nd;
+    g->cap = nc;
+    return EMB_OK;
+}
+
+static emb_status build_A(gen *g)
 {
     emb_table *t = g->t;
     size_t N = t->N, n_s = t->n_s;
     double fdens = g->o->foreign_density;
+    double lo = g->o->colsum_lo, span = g->o->colsum_hi - g->o->colsum_lo;
     double *wdom = g->fd, *wfor = g->ff; /* column sums of the weights */
     double *imp = g->colsum;             /* import share of each column */
+    emb_csr *m = g->Z;
 
     for (size_t j = 0; j < N; j++) {
         wdom[j] = wfor[j] = 0.0;
-        g->c[j] = g->zero[j] ? 0.0 : 0.25 + 0.5 * unif(&g->r);
+        g->c[j] = g->zero[j] ? 0.0 : lo + span * unif(&g->r);
         imp[j] = 0.05 + 0.35 * unif(&g->r);
     }
+    size_t p = 0;
     for (size_t i = 0; i < N; i++) {
-        if (g->zero[i])
-            continue; /* row stays zero (T is zero-filled) */
-        double *row = t->T + i * N, xi = g->x[i];
+        if (g->zero[i]) {
+            m->indptr[i + 1] = p; /* empty row */
+            continue;
+        }
+        emb_status st = reserve_row(g, p);
+        if (st)
+            return st;
+        uint32_t *idx = m->indices;
+        double *val = m->data, xi = g->x[i];
         size_t d0 = (i / n_s) * n_s, d1 = d0 + n_s;
-        weights(&g->r, xi, fdens, row, wfor, d0);
-        weights(&g->r, xi, DOMESTIC_DENSITY, row + d0, wdom + d0, n_s);
-        weights(&g->r, xi, fdens, row + d1, wfor + d1, N - d1);
+        p = weights(&g->r, xi, fdens, 0, d0, wfor, idx, val, p);
+        p = weights(&g->r, xi, DOMESTIC_DENSITY, d0, i, wdom, idx, val, p);
+        /* The diagonal's draw like any other, but the entry always kept. */
+        size_t pd = p;
+        weights(&g->r, xi, DOMESTIC_DENSITY, i, i + 1, wdom, idx, val, p);
+        p = weights(&g->r, xi, DOMESTIC_DENSITY, i + 1, d1, wdom, idx, val, p + 1);
+        p = weights(&g->r, xi, fdens, d1, N, wfor, idx, val, p);
         /* Own-sector input: always there, and large. */
-        wdom[i] -= row[i];
-        row[i] = xi * (0.5 + unif(&g->r));
-        wdom[i] += row[i];
+        wdom[i] -= val[pd];
+        val[pd] = xi * (0.5 + unif(&g->r));
+        wdom[i] += val[pd];
+        m->indptr[i + 1] = p;
     }
+    m->nnz = p;
     /* Column factors: domestic rows share c_j (1 - imp_j), foreign rows
      * c_j imp_j; a column without foreign suppliers is all domestic.  wdom_j
      * > 0 for every producing column (its diagonal). */
@@ -288,6 +356,7 @@ static void build_A(gen *g)
             g->ff[j] = 0.0;
         }
     }
+    return EMB_OK;
 }
 
 /* Step 4, one pass: apply the column factors, scale down each row whose
@@ -296,29 +365,33 @@ static void build_A(gen *g)
 static size_t balance_pass(gen *g)
 {
     emb_table *t = g->t;
+    const emb_csr *m = g->Z;
     size_t N = t->N, n_s = t->n_s, scaled = 0;
     for (size_t j = 0; j < N; j++)
         g->colsum[j] = 0.0;
     for (size_t i = 0; i < N; i++) {
         if (g->zero[i])
             continue;
-        double *row = t->T + i * N;
+        size_t p0 = m->indptr[i], p1 = m->indptr[i + 1];
+        double *row = m->data;
+        const uint32_t *col = m->indices;
         size_t d0 = (i / n_s) * n_s, d1 = d0 + n_s;
         double z = 0.0;
-        for (size_t j = 0; j < N; j++) {
-            double a = row[j] * ((j >= d0 && j < d1) ? g->fd[j] : g->ff[j]);
-            row[j] = a;
+        for (size_t p = p0; p < p1; p++) {
+            size_t j = col[p];
+            double a = row[p] * ((j >= d0 && j < d1) ? g->fd[j] : g->ff[j]);
+            row[p] = a;
             z += a * g->x[j];
         }
         double ratio = z / g->x[i];
-        if (ratio > ROW_MAX) {
-            double f = ROW_TARGET / ratio;
-            for (size_t j = 0; j < N; j++)
-                row[j] *= f;
+        if (ratio > g->row_max) {
+            double f = g->row_target / ratio;
+            for (size_t p = p0; p < p1; p++)
+                row[p] *= f;
             scaled++;
         }
-        for (size_t j = 0; j < N; j++)
-            g->colsum[j] += row[j];
+        for (size_t p = p0; p < p1; p++)
+            g->colsum[col[p]] += row[p];
     }
     /* Next factors restore the target column sums exactly. */
     for (size_t j = 0; j < N; j++) {
@@ -335,17 +408,32 @@ static void finish_Z(gen *g)
     size_t N = t->N;
     for (size_t j = 0; j < N; j++)
         g->fd[j] *= g->x[j]; /* fd_j = g_j x_j */
+    emb_csr *m = g->Z;
     for (size_t i = 0; i < N; i++) {
         g->y[i] = 0.0;
         if (g->zero[i])
             continue;
-        double *row = t->T + i * N, z = 0.0;
-        for (size_t j = 0; j < N; j++) {
-            row[j] *= g->fd[j];
-            z += row[j];
+        double z = 0.0;
+        for (size_t p = m->indptr[i]; p < m->indptr[i + 1]; p++) {
+            m->data[p] *= g->fd[m->indices[p]];
+            z += m->data[p];
         }
         g->y[i] = g->x[i] - z;
     }
+    /* Drop the entries wiped to zero (columns of zero-output industries),
+     * in place: the CSR is then exactly the non-zeros of Z. */
+    size_t q = 0, p0 = 0;
+    for (size_t i = 0; i < N; i++) {
+        size_t p1 = m->indptr[i + 1];
+        for (size_t p = p0; p < p1; p++)
+            if (m->data[p] != 0.0) {
+                m->indices[q] = m->indices[p];
+                m->data[q++] = m->data[p];
+            }
+        p0 = p1;
+        m->indptr[i + 1] = q;
+    }
+    m->nnz = q;
 }
 
 /* Step 5b: spread y_i over the n_y final-demand columns.  Shares: 60-90 %
@@ -495,14 +583,31 @@ static emb_status set_labels(emb_table *t)
     return st;
 }
 
+/* v in the fewest digits that read back as v (0.6, not 0.59999999999999998). */
+static void shortest(char buf[32], double v)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 static emb_status set_provenance(emb_table *t, const emb_synth_opts *o)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf,
+    char buf[600];
+    int n = snprintf(buf, sizeof buf,
              "embodied synth seed=%" PRIu64 " n_r=%zu n_s=%zu n_f=%zu k=%zu foreign_density=%g "
              "zero_output_frac=%g zero_output_emits=%d negative_inventory=%d with_F_Y=%d",
              o->seed, o->n_r, o->n_s, o->n_f, o->k, o->foreign_density, o->zero_output_frac,
              o->zero_output_emits != 0, o->negative_inventory != 0, o->with_F_Y != 0);
+    /* Only when not the default, so default tables keep their old text. */
+    if (n > 0 && (size_t)n < sizeof buf && (o->colsum_lo != COLSUM_LO || o->colsum_hi != COLSUM_HI)) {
+        char lo[32], hi[32];
+        shortest(lo, o->colsum_lo);
+        shortest(hi, o->colsum_hi);
+        snprintf(buf + n, sizeof buf - (size_t)n, " colsum=[%s,%s]", lo, hi);
+    }
     if (!(t->source = emb_strdup(buf)) || !(t->monetary_unit = emb_strdup("M.USD")))
         return EMB_ENOMEM;
     return EMB_OK;
@@ -521,6 +626,41 @@ static emb_status check_opts(const emb_synth_opts *o)
     if (!(o->zero_output_frac >= 0.0 && o->zero_output_frac < 1.0))
         return emb_raise(EMB_EUSAGE, "synth: zero_output_frac %g is not in [0, 1)",
                          o->zero_output_frac);
+    if (!(o->colsum_lo > 0.0 && o->colsum_lo <= o->colsum_hi && o->colsum_hi < 1.0))
+        return emb_raise(EMB_EUSAGE, "synth: column sums of A [%g, %g]: need 0 < lo <= hi < 1 "
+                                     "(a column sum >= 1 makes the economy unproductive)",
+                         o->colsum_lo, o->colsum_hi);
+    return EMB_OK;
+}
+
+/* Balancing bounds: today's constants for column targets up to 0.75 (so
+ * default tables are unchanged); above, the bound rises with the targets,
+ * leaving final demand at least 0.4 (1 - hi) of output in every row. */
+static void row_bounds(gen *g)
+{
+    double hi = g->o->colsum_hi;
+    if (hi <= COLSUM_HI) {
+        g->row_max = ROW_MAX;
+        g->row_target = ROW_TARGET;
+    } else {
+        g->row_max = hi + 0.4 * (1.0 - hi);
+        g->row_target = g->row_max - (1.0 - g->row_max) / 3.0;
+    }
+}
+
+/* Hand the CSR to the table: as t->csr, or expanded into t->T. */
+static emb_status store_Z(gen *g)
+{
+    emb_table *t = g->t;
+    emb_csr *m = g->Z;
+    if (g->o->csr) {
+        g->Z = NULL;
+        return emb_table_set_tech_csr(t, m); /* takes m */
+    }
+    size_t N = t->N;
+    for (size_t i = 0; i < N; i++)
+        for (size_t p = m->indptr[i]; p < m->indptr[i + 1]; p++)
+            t->T[i * N + m->indices[p]] = m->data[p];
     return EMB_OK;
 }
 
@@ -537,23 +677,35 @@ emb_status emb_synth_table(const emb_synth_opts *o, emb_table **out)
     gen g;
     memset(&g, 0, sizeof g);
     g.o = o;
-    if ((st = emb_table_create(o->n_r, o->n_s, o->n_f, o->k, EMB_TECH_Z, 1, &g.t)) ||
-        (st = set_labels(g.t)) || (st = set_provenance(g.t, o)) || (st = gen_alloc(&g))) {
-        gen_free(&g);
-        emb_table_free(g.t);
-        return st;
+    if ((st = emb_table_create(o->n_r, o->n_s, o->n_f, o->k, EMB_TECH_Z, !o->csr, &g.t)) ||
+        (st = set_labels(g.t)) || (st = set_provenance(g.t, o)))
+        goto fail;
+    if (g.t->N > EMB_CSR_MAX_DIM) {
+        st = emb_raise(EMB_ENOMEM, "synth: N = %zu exceeds %zu industries", g.t->N,
+                       EMB_CSR_MAX_DIM);
+        goto fail;
     }
+    if ((st = gen_alloc(&g)))
+        goto fail;
+    row_bounds(&g);
     rng_seed(&g.r, o->seed);
     pick_zero_sectors(&g);
     gross_output(&g);
-    build_A(&g);
+    if ((st = build_A(&g)))
+        goto fail;
     for (int pass = 0; pass < MAX_PASSES; pass++)
         if (balance_pass(&g) == 0)
             break;
     finish_Z(&g);
     final_demand(&g);
     stressors(&g);
+    if ((st = store_Z(&g)))
+        goto fail;
     gen_free(&g);
     *out = g.t;
     return EMB_OK;
+fail:
+    gen_free(&g);
+    emb_table_free(g.t);
+    return st;
 }
