@@ -543,7 +543,7 @@ START_TEST(outputs_not_overwritten_without_force)
     snprintf(args, sizeof args, "accounts '%s' -q --max-memory 12X", in);
     ck_assert_int_eq(run(args, &err), 2);
     free(err);
-    snprintf(args, sizeof args, "accounts '%s' -q --max-memory 10", in);
+    snprintf(args, sizeof args, "accounts '%s' -q --solver dense --max-memory 10", in);
     ck_assert_int_eq(run(args, &err), 6);
     ck_assert_msg(strstr(err, "allowed"), "%s", err);
     free(err);

@@ -127,7 +127,7 @@ static emb_table *import_test_mrio(const char *name)
 }
 
 /* Every solver must reproduce the references (loop tests over these). */
-static const emb_solver_kind KINDS[] = {EMB_SOLVER_DENSE, EMB_SOLVER_MIXED};
+static const emb_solver_kind KINDS[] = {EMB_SOLVER_DENSE, EMB_SOLVER_MIXED, EMB_SOLVER_SPARSE};
 #define N_KINDS ((int)(sizeof KINDS / sizeof KINDS[0]))
 
 static void check_test_mrio(const char *name, emb_solver_kind kind)

@@ -71,6 +71,23 @@ static void assert_accounts_close(const emb_accounts *d, const emb_accounts *m, 
                         "flows_by_sector");
 }
 
+START_TEST(sparse_agrees_with_dense)
+{
+    static const size_t sz[][2] = {{1, 1}, {2, 3}, {5, 8}, {12, 20}, {20, 40}};
+    for (size_t c = 0; c < sizeof sz / sizeof sz[0]; c++) {
+        emb_table *t = gen(sz[c][0], sz[c][1], 200 + c);
+        emb_accounts *d = run(t, EMB_SOLVER_DENSE, 0), *m = run(t, EMB_SOLVER_SPARSE, 0);
+        ck_assert_int_eq(m->solver.kind, EMB_SOLVER_SPARSE);
+        ck_assert_msg(m->residual_solve <= 1e-12 && m->residual_tsolve <= 1e-12,
+                      "sparse residuals %g %g", m->residual_solve, m->residual_tsolve);
+        ck_assert_msg(m->solver.n_passes > 0, "no passes reported");
+        assert_accounts_close(d, m, 1e-10);
+        emb_accounts_free(d), emb_accounts_free(m);
+        emb_table_free(t);
+    }
+}
+END_TEST
+
 START_TEST(mixed_agrees_with_dense)
 {
     static const size_t sz[][2] = {{1, 1}, {2, 3}, {5, 8}, {12, 20}, {20, 40}};
@@ -152,8 +169,9 @@ START_TEST(auto_choice_and_memory_bound)
     ck_assert_int_eq(a->solver.kind, EMB_SOLVER_MIXED);
     ck_assert_msg(strstr(a->solver.explain, "exceeds the memory allowed"), "%s", a->solver.explain);
     emb_accounts_free(a);
-    /* Room for neither, or dense asked beyond the bound: EMB_ENOMEM before any work. */
+    /* Dense or mixed asked beyond the bound: EMB_ENOMEM before any work. */
     emb_accounts_opts ao = {.per_sector = 0};
+    ao.solver.kind = EMB_SOLVER_MIXED;
     ao.solver.max_memory = 3 * N2;
     ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENOMEM);
     ck_assert_msg(strstr(emb_errmsg(), "GiB allowed"), "%s", emb_errmsg());
@@ -166,6 +184,24 @@ START_TEST(auto_choice_and_memory_bound)
     a = run(t, EMB_SOLVER_AUTO, 0);
     ck_assert_int_eq(a->solver.kind, EMB_SOLVER_MIXED);
     ck_assert_msg(a->residual_solve <= 1e-12, "%g", a->residual_solve);
+    emb_accounts_free(a);
+    emb_table_free(t);
+    /* Large and stored sparse (CSR, ~6 % dense): sparse, and why. */
+    emb_synth_opts o = emb_synth_defaults(20, 100, 3, 2, 11);
+    o.foreign_density = 0.01;
+    o.csr = 1;
+    ck_assert_msg(emb_synth_table(&o, &t) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_ptr_nonnull(t->csr);
+    a = run(t, EMB_SOLVER_AUTO, 0);
+    ck_assert_int_eq(a->solver.kind, EMB_SOLVER_SPARSE);
+    ck_assert_msg(strstr(a->solver.explain, "stored as CSR"), "%s", a->solver.explain);
+    emb_accounts_free(a);
+    emb_table_free(t);
+    /* Too little memory for any factor: sparse, whatever the storage. */
+    t = gen(30, 100, 9);
+    a = run(t, EMB_SOLVER_AUTO, 1e6);
+    ck_assert_int_eq(a->solver.kind, EMB_SOLVER_SPARSE);
+    ck_assert_msg(strstr(a->solver.explain, "neither"), "%s", a->solver.explain);
     emb_accounts_free(a);
     emb_table_free(t);
 }
@@ -228,7 +264,7 @@ START_TEST(productivity_guard)
      * the columns. */
     const double bad[4] = {0.6, 0.6, 0.6, 0.6}, x[2] = {10, 20};
     emb_table *t = two_by_two(bad, x);
-    for (int k = EMB_SOLVER_DENSE; k <= EMB_SOLVER_MIXED; k++) {
+    for (int k = EMB_SOLVER_DENSE; k <= EMB_SOLVER_SPARSE; k++) {
         emb_accounts_opts ao = {.per_sector = 0};
         ao.solver.kind = (emb_solver_kind)k;
         emb_accounts *a = NULL;
@@ -270,6 +306,7 @@ int main(void)
     TCase *tc = tcase_create("solvers");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, mixed_agrees_with_dense);
+    tcase_add_test(tc, sparse_agrees_with_dense);
     tcase_add_test(tc, mixed_falls_back_when_refinement_stalls);
     tcase_add_test(tc, auto_choice_and_memory_bound);
     tcase_add_test(tc, stream_blocks_in_order);

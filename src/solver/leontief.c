@@ -12,6 +12,7 @@
 #include "core/error_impl.h"
 #include "core/parallel.h"
 #include "solver/leontief_impl.h"
+#include "solver/sparse.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -29,6 +30,16 @@
 #define MIXED_MAX_STEPS 10
 #define MIXED_MIN_GAIN 4.0
 #define MIXED_DEFAULT_TOL 1e-12
+/* Sparse: the residual target.  The issue asks <= 1e-10; that is normwise,
+ * and small entries (a 28 Gg flow among millions) then differ from dense by
+ * more than 1e-9 relative.  1e-13 keeps every account of the WIOD reference
+ * within 1e-9 of pymrio, for a few more passes per batch. */
+#define SPARSE_DEFAULT_TOL 1e-13
+/* Auto takes the sparse solver for a CSR table at least this large and at
+ * most this dense: below, a dense LU is cheap; above, fill-free iteration
+ * loses its edge over BLAS-3. */
+#define SPARSE_MIN_N 2000
+#define SPARSE_MAX_DENSITY 0.10
 
 static double now(void) { return emb_lf_now(); }
 static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B, size_t ldb);
@@ -510,10 +521,21 @@ static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
     emb_solver_kind k = o ? o->kind : EMB_SOLVER_AUTO;
     char *ex = lf->st.explain;
     size_t exn = sizeof lf->st.explain;
-    if (k == EMB_SOLVER_SPARSE)
-        return emb_raise(EMB_EUSAGE, "%s: --solver sparse is not available in this build", tp(t));
+    double density = t->csr ? (double)t->csr->nnz / ((double)N * (double)N) : 1.0;
     if (k != EMB_SOLVER_AUTO) {
         snprintf(ex, exn, "%s: requested", emb_solver_name(k));
+    } else if (t->csr && N >= SPARSE_MIN_N && density <= SPARSE_MAX_DENSITY) {
+        k = EMB_SOLVER_SPARSE;
+        snprintf(ex, exn, "sparse: the table is stored as CSR with density %.2g %% (<= %.0f %%) and "
+                          "N = %zu >= %d: block-Jacobi preconditioned GMRES needs no N x N array "
+                          "(a dense factor would take %.2f GiB)",
+                 100 * density, 100 * SPARSE_MAX_DENSITY, N, SPARSE_MIN_N,
+                 dense_bytes / 1073741824.0);
+    } else if (mem > 0 && mixed_bytes > mem) {
+        k = EMB_SOLVER_SPARSE;
+        snprintf(ex, exn, "sparse: neither the dense (%.2f GiB) nor the single-precision factor "
+                          "(%.2f GiB) fits the memory allowed (%.2f GiB)",
+                 dense_bytes / 1073741824.0, mixed_bytes / 1073741824.0, mem / 1073741824.0);
     } else if (mem > 0 && dense_bytes > mem && mixed_bytes <= mem) {
         k = EMB_SOLVER_MIXED;
         snprintf(ex, exn, "mixed: the dense factor (%.2f GiB) exceeds the memory allowed (%.2f "
@@ -531,6 +553,8 @@ static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
     }
     lf->kind = k;
     lf->st.kind = k;
+    if (k == EMB_SOLVER_SPARSE) /* O(nnz) memory, checked by its allocations */
+        return EMB_OK;
     return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem);
 }
 
@@ -543,6 +567,105 @@ static emb_status alloc_work(emb_leontief *lf)
     else
         lf->lu = emb_alloc_big(N * N, sizeof(double), "Leontief matrix I - A (N x N)");
     return lf->lu || lf->lus ? EMB_OK : EMB_ENOMEM;
+}
+
+/* lf->colA[j] = sum_i A_ij and the stats on it, from the table's storage:
+ * the CSR entries, or T streamed in row blocks. */
+static emb_status table_colsums(emb_leontief *lf)
+{
+    const emb_table *t = lf->t;
+    size_t N = lf->N;
+    const double *scale = t->tech_kind == EMB_TECH_Z ? lf->rinv : NULL;
+    if (t->csr) {
+        const emb_csr *m = t->csr;
+        for (size_t i = 0; i < N; i++)
+            for (size_t p = m->indptr[i]; p < m->indptr[i + 1]; p++)
+                lf->colA[m->indices[p]] += m->data[p];
+    } else {
+        size_t nb = emb_lf_block_rows(N);
+        double *W = emb_alloc(nb * N, sizeof(double), "row block");
+        if (!W)
+            return EMB_ENOMEM;
+        for (size_t r0 = 0; r0 < N; r0 += nb) {
+            size_t n = r0 + nb > N ? N - r0 : nb;
+            emb_status st = emb_table_tech_rows(t, r0, n, W);
+            if (st) {
+                emb_free(W);
+                return st;
+            }
+            for (size_t i = 0; i < n; i++)
+                for (size_t c = 0; c < N; c++)
+                    lf->colA[c] += W[i * N + c];
+        }
+        emb_free(W);
+    }
+    lf->st.max_colsum_A = 0;
+    lf->st.n_colsum_ge1 = 0;
+    for (size_t c = 0; c < N; c++) {
+        if (scale)
+            lf->colA[c] *= scale[c];
+        if (c == 0 || lf->colA[c] > lf->st.max_colsum_A)
+            lf->st.max_colsum_A = lf->colA[c], lf->st.worst_column = c;
+        lf->st.n_colsum_ge1 += lf->colA[c] >= 1.0;
+    }
+    return EMB_OK;
+}
+
+/* The sparse method: its own build (CSR of A, block-Jacobi preconditioner,
+ * x as the dense path computes it); x, 1/x and the norms copied for the
+ * common code. */
+static emb_status create_sparse(emb_leontief *lf, const emb_solver_opts *o)
+{
+    size_t N = lf->N;
+    emb_sparse_opts so;
+    emb_sparse_defaults(&so);
+    so.tol = o && o->tol > 0 ? o->tol : SPARSE_DEFAULT_TOL;
+    lf->tol = so.tol;
+    double t0 = now();
+    emb_status st = emb_sparse_create(lf->t, &so, &lf->sp);
+    if (st)
+        return st;
+    if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
+        !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")))
+        return EMB_ENOMEM;
+    memcpy(lf->x, emb_sparse_x(lf->sp), N * sizeof(double));
+    for (size_t i = 0; i < N; i++)
+        lf->rinv[i] = lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
+    emb_sparse_info info;
+    emb_sparse_get_info(lf->sp, &info);
+    lf->anorm_inf = info.anorm_inf;
+    lf->anorm_one = lf->st.anorm1 = info.anorm_one;
+    lf->st.n_negative_x = info.n_negative_x;
+    lf->st.rcond = NAN; /* no factorisation to estimate it from */
+    lf->st.seconds_build = info.seconds_build;
+    lf->st.seconds_factor = now() - t0 - info.seconds_build; /* the preconditioner */
+    /* Column sums of A from the table (O(nnz) for a CSR table), then the
+     * same productivity check as the factorised methods. */
+    if (!(lf->colA = emb_calloc(N, sizeof(double), "column sums of A")))
+        return EMB_ENOMEM;
+    if ((st = table_colsums(lf)))
+        return st;
+    return lf->st.n_colsum_ge1 ? check_productive(lf) : EMB_OK;
+}
+
+/* Sparse solves of one set; the solver's own true residuals (double, from
+ * the CSR) are the check. */
+static emb_status sparse_solve(emb_leontief *lf, int trans, size_t nrhs, double *B, size_t ldb,
+                               double *res)
+{
+    *res = 0;
+    if (nrhs == 0)
+        return EMB_OK;
+    emb_sparse_report rep;
+    double t0 = now();
+    emb_status st = emb_sparse_solve(lf->sp, trans, nrhs, B, ldb, &rep);
+    lf->st.seconds_solve += now() - t0;
+    lf->st.n_solves += nrhs;
+    lf->st.n_passes += rep.passes;
+    if (rep.iterations > lf->st.refinement_steps)
+        lf->st.refinement_steps = rep.iterations;
+    *res = rep.max_residual;
+    return st;
 }
 
 emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out)
@@ -561,6 +684,12 @@ emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, 
     emb_status st;
     if ((st = choose(lf, opts)))
         goto fail;
+    if (lf->kind == EMB_SOLVER_SPARSE) {
+        if ((st = create_sparse(lf, opts)))
+            goto fail;
+        *out = lf;
+        return EMB_OK;
+    }
     st = EMB_ENOMEM;
     if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
         !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")) ||
@@ -597,6 +726,10 @@ static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B,
     if (ldb < N || nrhs > (size_t)INT_MAX || ldb > (size_t)INT_MAX)
         return emb_raise(EMB_EUSAGE, "Leontief solve: %zu right-hand sides with leading dimension "
                                      "%zu (N = %zu)", nrhs, ldb, N);
+    if (lf->sp) {
+        double res;
+        return sparse_solve(lf, trans == 'N', nrhs, B, ldb, &res);
+    }
     double t0 = now();
     lapack_int n = (lapack_int)N, info;
     if (lf->lu) {
@@ -656,6 +789,10 @@ emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, s
     *res_d = *res_t = 0;
     if (nc == 0)
         return EMB_OK;
+    if (lf->sp) {
+        emb_status st = sparse_solve(lf, 0, nd, Xd, N, res_d);
+        return st ? st : sparse_solve(lf, 1, nt, Xt, N, res_t);
+    }
     emb_status st = EMB_ENOMEM;
     /* B: the right-hand sides (kept); R: residuals, then corrections. */
     double *B = emb_alloc(N * nc, sizeof(double), "right-hand sides (copy)");
@@ -718,7 +855,7 @@ done:
  * unrefined single-precision answer is never what a caller wants. */
 static emb_status solve_one_set(emb_leontief *lf, int trans, size_t nrhs, double *B, size_t ldb)
 {
-    if (lf->lu)
+    if (lf->lu || lf->sp)
         return lu_solve(lf, trans ? 'N' : 'T', nrhs, B, ldb);
     size_t N = lf->N;
     double *X = B, rd, rt;
@@ -780,6 +917,7 @@ void emb_leontief_free(emb_leontief *lf)
         return;
     emb_free(lf->lu);
     emb_free(lf->lus);
+    emb_sparse_free(lf->sp);
     emb_free(lf->ipiv);
     emb_free(lf->x);
     emb_free(lf->rinv);

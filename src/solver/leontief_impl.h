@@ -15,6 +15,7 @@ struct emb_leontief {
     emb_solver_kind kind; /* method in use (after any fallback) */
     double *lu;         /* dense: [N][N] I - A row-major, then its LU factors; else NULL */
     float *lus;         /* mixed: the same in single precision; else NULL */
+    struct emb_sparse *sp; /* sparse: the iterative solver (src/solver/sparse.h); else NULL */
     lapack_int *ipiv;   /* [N] */
     double *x;          /* [N] gross output used */
     double *rinv;       /* [N] 1/x with 1/0 := 0 */
