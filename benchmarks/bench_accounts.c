@@ -70,7 +70,8 @@ extern char *openblas_get_corename(void);
 typedef struct args {
     size_t regions, sectors, n_f, k;
     uint64_t seed;
-    int repeat, per_sector, inverse;
+    int repeat, per_sector, inverse, bare, csr;
+    double density, rho; /* generator: foreign-block density, spectral radius (0: defaults) */
     const char *csv;
     emb_solver_kind solvers[MAX_SOLVERS];
     int n_solvers;
@@ -109,6 +110,11 @@ static void fail(meas *m, const char *what, emb_status st)
 static void run_generate(const args *a, const char *table, meas *m)
 {
     emb_synth_opts o = emb_synth_defaults(a->regions, a->sectors, a->n_f, a->k, a->seed);
+    o.csr = a->csr;
+    if (a->density > 0)
+        o.foreign_density = a->density;
+    if (a->rho > 0)
+        o.colsum_lo = o.colsum_hi = a->rho; /* equal column sums: spectral radius rho */
     emb_table *t = NULL;
     double t0 = now();
     emb_status st = emb_synth_table(&o, &t);
@@ -519,7 +525,8 @@ static void usage(FILE *fp)
 {
     fputs("Usage: bench_accounts --regions R --sectors S [--repeat N] [--csv FILE]\n"
           "                      [--fd N_F] [--stressors K] [--seed SEED] [--per-sector]\n"
-          "                      [--solvers dense,mixed] [--no-inverse]\n"
+          "                      [--solvers dense,mixed,sparse] [--no-inverse] [--no-bare]\n"
+          "                      [--csr] [--density D] [--spectral-radius R]\n"
           "Times bare LAPACKE_dgetrf (plain and huge-page buffers) and the explicit-inverse\n"
           "baseline on N = R*S against read -> accounts -> write of a generated table with\n"
           "each solver; each measurement in its own process (peak RSS per child).\n"
@@ -540,8 +547,9 @@ static int parse_size(const char *s, size_t *out)
 
 int main(int argc, char **argv)
 {
-    args a = {0, 0, 6, 3, 2024, 1, 0, 1, NULL, {EMB_SOLVER_DENSE, EMB_SOLVER_MIXED}, 2,
-              EMB_SOLVER_DENSE, 0};
+    args a = {.n_f = 6, .k = 3, .seed = 2024, .repeat = 1, .inverse = 1, .bare = 1,
+              .solvers = {EMB_SOLVER_DENSE, EMB_SOLVER_MIXED}, .n_solvers = 2,
+              .cur = EMB_SOLVER_DENSE};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         size_t n;
@@ -554,6 +562,12 @@ int main(int argc, char **argv)
         } else if (!strcmp(o, "--no-inverse")) {
             a.inverse = 0;
             continue;
+        } else if (!strcmp(o, "--no-bare")) { /* skip the bare dgetrf baselines (huge N) */
+            a.bare = 0;
+            continue;
+        } else if (!strcmp(o, "--csr")) {
+            a.csr = 1;
+            continue;
         }
         if (!v) {
             fprintf(stderr, "bench_accounts: %s needs a value\n", o);
@@ -564,11 +578,22 @@ int main(int argc, char **argv)
             a.csv = v;
             continue;
         }
+        if (!strcmp(o, "--density") || !strcmp(o, "--spectral-radius")) {
+            char *end;
+            double d = strtod(v, &end);
+            if (*end || !(d > 0 && d < 1)) {
+                fprintf(stderr, "bench_accounts: %s: '%s' is not in (0, 1)\n", o, v);
+                return 2;
+            }
+            *(!strcmp(o, "--density") ? &a.density : &a.rho) = d;
+            continue;
+        }
         if (!strcmp(o, "--solvers")) {
             char buf[256];
             snprintf(buf, sizeof buf, "%s", v);
             a.n_solvers = 0;
-            a.solvers[a.n_solvers++] = EMB_SOLVER_DENSE; /* the reference, always first */
+            if (strstr(v, "dense")) /* the reference, always first; without it, no differences */
+                a.solvers[a.n_solvers++] = EMB_SOLVER_DENSE;
             for (char *sv = NULL, *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
                 emb_solver_kind k;
                 if (emb_solver_parse(tok, &k) || k == EMB_SOLVER_AUTO) {
@@ -664,7 +689,7 @@ int main(int argc, char **argv)
     memset(&best_i, 0, sizeof best_i);
     memset(best_p, 0, sizeof best_p);
     for (int rep = 0; rep < a.repeat; rep++) {
-        for (int thp = 0; thp <= 1; thp++) {
+        for (int thp = 0; thp <= 1 && a.bare; thp++) {
             meas *b = thp ? &best_t : &best_d;
             a.thp = thp;
             if (in_child(JOB_DGETRF, &a, table, results, &m)) {
@@ -692,7 +717,7 @@ int main(int argc, char **argv)
         }
     }
     /* The inverse is the slow baseline: once is enough to make the point. */
-    if (a.inverse && in_child(JOB_INVERSE, &a, table, res_path[0], &best_i)) {
+    if (a.inverse && a.solvers[0] == EMB_SOLVER_DENSE && in_child(JOB_INVERSE, &a, table, res_path[0], &best_i)) {
         fprintf(stderr, "bench_accounts: explicit inverse: %s\n", best_i.err);
         goto cleanup;
     }
@@ -706,7 +731,7 @@ int main(int argc, char **argv)
          best_d.res_dgetrf, -1);
     line(&r, "dgetrf_thp", best_t.t_dgetrf, gflops(r.N, best_t.t_dgetrf), best_t.peak_mib,
          best_t.res_dgetrf, -1);
-    if (a.inverse) {
+    if (a.inverse && a.solvers[0] == EMB_SOLVER_DENSE) {
         double ti = best_i.t_build + best_i.t_inv_factor + best_i.t_inv_invert + best_i.t_inv_mult;
         line(&r, "inverse:getri", best_i.t_inv_invert, -1, -1, -1, -1);
         line(&r, "inverse:total", ti, gflops(r.N, ti), best_i.peak_mib, -1, best_i.res_inv);
@@ -720,7 +745,9 @@ int main(int argc, char **argv)
         double res = fmax(p->res_solve, p->res_tsolve);
         double other = p->t_accounts - p->t_build - p->t_factor - p->t_solve - p->t_check;
         const char *where = "-";
-        double diff = q == 0 ? 0 : compare_results(res_path[0], res_path[q], &where);
+        int have_ref = a.solvers[0] == EMB_SOLVER_DENSE;
+        double diff = q == 0 ? (have_ref ? 0 : -1)
+                             : have_ref ? compare_results(res_path[0], res_path[q], &where) : -1;
         if (q == 0)
             t_dense = tot;
         snprintf(w, sizeof w, "%s:read", nm), line(&r, w, p->t_read, -1, -1, -1, -1);
@@ -737,6 +764,10 @@ int main(int argc, char **argv)
                "within %.1e; largest difference from dense in '%s'\n",
                nm, emb_solver_name((emb_solver_kind)p->kind), p->fell_back ? " (fell back)" : "",
                p->steps, p->passes, p->identity, where);
+    }
+    if (a.solvers[0] != EMB_SOLVER_DENSE || !a.bare) {
+        rc = 0;
+        goto cleanup;
     }
     /* Targets: the dense pipeline against bare dgetrf (both baselines
      * shown), mixed against dense. */

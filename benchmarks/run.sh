@@ -9,7 +9,10 @@
 # Usage: benchmarks/run.sh [BENCH_ACCOUNTS | BUILD_DIR]   (default: build/)
 # Environment: OPENBLAS_NUM_THREADS (default: all online CPUs, fixed so that
 # runs compare), REPEAT (default 3), SIZES (default "49x40 49x100 49x200"),
-# SOLVERS (default "dense,mixed"), BOTH_KERNELS (default 1).
+# SOLVERS (default "dense,mixed"), BOTH_KERNELS (default 1), SPARSE (default 1:
+# GLORIA-like CSR tables, 164 x 120 = 19,680 at ~1.4 % density, spectral radius
+# 0.6, 0.8 and 0.95, sparse solver only; SPARSE_VS_DENSE=1 adds dense double
+# (about a minute per factorisation here) as the reference for the differences).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 arg=${1:-$here/../build}
@@ -36,6 +39,15 @@ for s in $sizes; do
         echo
     fi
 done
+if [ "${SPARSE:-1}" = 1 ]; then
+    if [ "${SPARSE_VS_DENSE:-0}" = 1 ]; then ssolv=dense,sparse; sflags=""; else ssolv=sparse; sflags=--no-bare; fi
+    for rho in 0.6 0.8 0.95; do
+        echo "# GLORIA-like sparse table, spectral radius $rho:"
+        "$bench" --regions 164 --sectors 120 --csr --density 0.01 --spectral-radius "$rho" \
+            --repeat 1 --no-inverse $sflags --solvers "$ssolv" --csv "$tmp"
+        echo
+    done
+fi
 mv "$tmp" "$out"
 echo "run.sh: wrote $out"
 if command -v gnuplot >/dev/null 2>&1; then
