@@ -281,6 +281,10 @@ void cli_report_solver(const emb_solver_stats *ss, int explain)
     if (explain && ss->kind == EMB_SOLVER_MIXED)
         fprintf(stderr, "embodied: mixed precision: %zu refinement step(s) at most, %zu passes "
                         "over the table\n", ss->refinement_steps, ss->n_passes);
+    if (explain && ss->kind == EMB_SOLVER_SPARSE)
+        fprintf(stderr, "embodied: sparse: %zu GMRES passes at most for a right-hand side, %zu "
+                        "passes over the trade part of A in all\n", ss->refinement_steps,
+                ss->n_passes);
 }
 
 int cli_check_output(const char *cmd, const char *path, int force)

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 
 static void usage(FILE *fp)
@@ -121,10 +122,11 @@ int cmd_accounts(int argc, char **argv)
     cli_report_solver(&a->solver, explain);
     fprintf(stderr, "embodied: N = %zu, %zu stressors: read and formed I - A in %.3f s, factorised "
                     "in %.3f s, solved in %.3f s, checked in %.3f s (total %.3f s)\n"
-                    "embodied: max relative residual %.2e (multipliers %.2e), rcond %.2e, "
+                    "embodied: max relative residual %.2e (multipliers %.2e), rcond %.2e%s, "
                     "identities within %.1e\n",
             t->N, t->k, a->seconds_build, a->seconds_factor, a->seconds_solve, a->seconds_residual,
-            a->seconds_total, a->residual_solve, a->residual_tsolve, a->rcond, a->identity_error);
+            a->seconds_total, a->residual_solve, a->residual_tsolve, a->rcond,
+            isnan(a->rcond) ? " (no factorisation: sparse)" : "", a->identity_error);
     if (out && (st = emb_results_write_h5(a, t, out))) {
         rc = cli_fail(st);
         goto free_sel;
