@@ -366,7 +366,7 @@ def main():
         textdir = args.keep_text or tmp
         write_text(textdir, Z, Y, F, F_Y)
         os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        cmd = [args.embodied, "import", "pymrio", textdir, "-o", args.output]
+        cmd = [args.embodied, "import", "pymrio", textdir, "-o", args.output, "--force"]
         rc = subprocess.run(cmd).returncode
         if rc != 0:
             print(f"make_demo: '{' '.join(cmd)}' failed with exit status {rc}",

@@ -171,42 +171,32 @@ START_TEST(auto_choice_and_memory_bound)
 }
 END_TEST
 
-/* The prefetching reader hands out every row once, in order, with the
+/* The block stream hands every row to the worker once, in order, with the
  * table's content, whatever the block size. */
-START_TEST(prefetch_reads_every_row_in_order)
+typedef struct seen {
+    const emb_table *t;
+    size_t next, bad;
+} seen;
+
+static void check_block(void *ctx, const double *rows, size_t r0, size_t n)
+{
+    seen *s = ctx;
+    size_t N = s->t->N;
+    if (r0 != s->next || memcmp(rows, s->t->T + r0 * N, n * N * sizeof(double)) != 0)
+        s->bad++;
+    s->next = r0 + n;
+}
+
+START_TEST(stream_blocks_in_order)
 {
     emb_table *t = gen(3, 4, 5);
     size_t N = t->N, sizes[] = {1, 3, 5, N, N + 7};
     for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
-        emb_prefetch *p = NULL;
-        ck_assert_int_eq(emb_prefetch_open(t, sizes[c], &p), EMB_OK);
-        size_t expect = 0;
-        for (;;) {
-            const double *rows;
-            size_t r0, n;
-            ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
-            if (n == 0)
-                break;
-            ck_assert_uint_eq(r0, expect);
-            ck_assert_msg(memcmp(rows, t->T + r0 * N, n * N * sizeof(double)) == 0,
-                          "block at row %zu differs", r0);
-            expect += n;
-        }
-        ck_assert_uint_eq(expect, N);
-        /* After the end it keeps saying so. */
-        const double *rows;
-        size_t r0, n;
-        ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
-        ck_assert_uint_eq(n, 0);
-        emb_prefetch_close(p);
+        seen s = {t, 0, 0};
+        ck_assert_int_eq(emb_stream_blocks(t, sizes[c], check_block, &s), EMB_OK);
+        ck_assert_uint_eq(s.bad, 0);
+        ck_assert_uint_eq(s.next, N);
     }
-    /* Closing early (an error in the consumer) stops the reader cleanly. */
-    emb_prefetch *p = NULL;
-    ck_assert_int_eq(emb_prefetch_open(t, 2, &p), EMB_OK);
-    const double *rows;
-    size_t r0, n;
-    ck_assert_int_eq(emb_prefetch_next(p, &rows, &r0, &n), EMB_OK);
-    emb_prefetch_close(p);
     emb_table_free(t);
 }
 END_TEST
@@ -282,7 +272,7 @@ int main(void)
     tcase_add_test(tc, mixed_agrees_with_dense);
     tcase_add_test(tc, mixed_falls_back_when_refinement_stalls);
     tcase_add_test(tc, auto_choice_and_memory_bound);
-    tcase_add_test(tc, prefetch_reads_every_row_in_order);
+    tcase_add_test(tc, stream_blocks_in_order);
     tcase_add_test(tc, productivity_guard);
     tcase_add_test(tc, names_parse);
     suite_add_tcase(s, tc);

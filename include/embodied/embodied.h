@@ -9,6 +9,7 @@
 #include "embodied/import.h"
 #include "embodied/solver.h"
 #include "embodied/accounts.h"
+#include "embodied/characterize.h"
 #include "embodied/results.h"
 #include "embodied/synth.h"
 #include "embodied/version.h"

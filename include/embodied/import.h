@@ -22,9 +22,13 @@ typedef struct emb_import_opts {
      * n_extensions == 0 keeps all. */
     const char *const *extensions;
     size_t n_extensions;
-    /* Stressors to keep: fnmatch(3) glob patterns matched against the full
-     * stressor name ("air_emissions/CO2/air"); a stressor is kept when any
-     * pattern matches; none given keeps all. */
+    /* Stressors to keep: fnmatch(3) glob patterns (no flags: '*' also
+     * matches '/') matched against the full stressor name
+     * ("air_emissions/CO2/air"); a stressor is kept when any pattern
+     * matches, the others are skipped while reading, never stored; none
+     * given keeps all.  A pattern that matches no stressor (of the kept
+     * extensions) is an error naming it (pymrio: EMB_EUSAGE, with the
+     * closest names). */
     const char *const *stressor_patterns;
     size_t n_stressor_patterns;
     /* Formats without emissions (OECD ICIO): a stressor table CSV. */

@@ -2,6 +2,7 @@
  * supported formats (name, help, importer) and the options they share. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,12 @@ static void usage(FILE *fp, const format *f)
           "  -s, --stressors PATTERN   keep stressors whose full name matches this glob,\n"
           "                            e.g. 'air_emissions/CO2*' (repeatable; default all)\n"
           "      --stressors-csv FILE  stressor table for formats without emissions (ICIO)\n"
+          "      --characterize FILE   add impact rows (e.g. GHG in CO2-eq) = sums of factor x\n"
+          "                            stressor, from a CSV stressor,impact,factor[,unit[,\n"
+          "                            stressor_unit]] (globs allowed; repeatable; see\n"
+          "                            datasets/README.md; datasets/characterization/)\n"
           "  -z, --deflate LEVEL       gzip the matrices at LEVEL 1-9 (default 0: uncompressed)\n"
+          "      --force               overwrite an existing output file\n"
           "      --list                list the supported formats\n"
           "  -h, --help                this help (after FORMAT: that format's help)\n"
           "A progress bar is drawn on stderr when it is a terminal.\n",
@@ -109,25 +115,29 @@ static void usage(FILE *fp, const format *f)
 
 int cmd_import(int argc, char **argv)
 {
-    enum { OPT_LIST = 256, OPT_STRESSORS_CSV };
+    enum { OPT_LIST = 256, OPT_STRESSORS_CSV, OPT_CHARACTERIZE, OPT_FORCE };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"extension", required_argument, NULL, 'e'},
         {"stressors", required_argument, NULL, 's'},
         {"stressors-csv", required_argument, NULL, OPT_STRESSORS_CSV},
+        {"characterize", required_argument, NULL, OPT_CHARACTERIZE},
         {"deflate", required_argument, NULL, 'z'},
         {"list", no_argument, NULL, OPT_LIST},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *out = NULL, *stressors_csv = NULL;
-    cli_list ext = {0}, pat = {0};
-    int deflate = 0, c, rc = EMB_EXIT_OK, help = 0;
+    cli_list ext = {0}, pat = {0}, chr = {0};
+    int deflate = 0, c, rc = EMB_EXIT_OK, help = 0, force = 0;
     while ((c = getopt_long(argc, argv, "o:e:s:z:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'e': cli_list_push(&ext, optarg); break;
         case 's': cli_list_push(&pat, optarg); break;
         case OPT_STRESSORS_CSV: stressors_csv = optarg; break;
+        case OPT_CHARACTERIZE: cli_list_push(&chr, optarg); break;
+        case OPT_FORCE: force = 1; break;
         case 'z': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -165,6 +175,20 @@ int cmd_import(int argc, char **argv)
         rc = cli_usage_error("import", "missing -o OUT.h5");
         goto done;
     }
+    if ((rc = cli_check_output("import", out, force)))
+        goto done;
+    /* A characterisation file that cannot be read would only fail after the
+     * (long) import: check it can be opened first. */
+    for (size_t i = 0; i < chr.n; i++) {
+        FILE *fp = fopen(chr.v[i], "r");
+        if (!fp) {
+            fprintf(stderr, "embodied: %s: cannot open the characterisation file: %s\n", chr.v[i],
+                    strerror(errno));
+            rc = EMB_EXIT_IO;
+            goto done;
+        }
+        fclose(fp);
+    }
     emb_import_opts io = {.extensions = ext.v,
                           .n_extensions = ext.n,
                           .stressor_patterns = pat.v,
@@ -179,8 +203,19 @@ int cmd_import(int argc, char **argv)
         rc = cli_fail(st);
         goto done;
     }
+    /* Characterisation: impact rows appended after the stressors. */
+    for (size_t i = 0; i < chr.n && !st; i++) {
+        size_t k0 = t->k;
+        if ((st = emb_table_characterize(t, chr.v[i])))
+            break;
+        for (size_t s = k0; s < t->k; s++)
+            fprintf(stderr, "embodied: %s: impact '%s' [%s]\n", chr.v[i], t->stressors[s],
+                    t->stressor_units[s]);
+    }
     emb_write_opts wo = {.deflate = deflate};
-    if ((st = emb_table_write_h5(t, out, &wo)))
+    if (st)
+        rc = cli_fail(st);
+    else if ((st = emb_table_write_h5(t, out, &wo)))
         rc = cli_fail(st);
     else {
         fprintf(stderr, "embodied: wrote %s: %zu regions x %zu sectors (N = %zu), %zu final-demand "
@@ -192,5 +227,6 @@ int cmd_import(int argc, char **argv)
 done:
     cli_list_free(&ext);
     cli_list_free(&pat);
+    cli_list_free(&chr);
     return rc;
 }

@@ -24,20 +24,35 @@
  * F_Y are parsed straight into it.  Rows of every (region, sector)-indexed
  * file must follow the columns of Z exactly (region-major), so one pointer
  * into the table suffices and any mislabelled row is reported where it is.
+ *
+ * Stressor selection (opts->stressor_patterns, `--stressors`): the first
+ * pass over F matches every stressor's full name against the globs; rows
+ * that match none are never stored (the second pass skips them without
+ * parsing, and their F_Y rows are skipped too), and an extension left with
+ * no stressor is not read again.  A pattern that matches nothing is an
+ * error naming it and the closest names.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) */
 #include "embodied/import.h"
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/names.h"
 #include "embodied/solver.h"
 #include "import/bytesrc.h"
 #include "import/json.h"
 #include "import/tsv.h"
 
+#include <fnmatch.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define PARAMS "file_parameters.json"
 #define NIC_INFER ((size_t)-1) /* count index columns from the first header row */
@@ -132,8 +147,10 @@ typedef struct extension {
     fparam F, FY, unit;
     size_t nic;     /* index columns of F (resolved) */
     size_t nf;      /* fields per F line */
-    strlist keys;   /* per stressor: its index cells joined by '\t' */
-    strlist units;  /* per stressor */
+    strlist all;    /* every stressor row of F, in file order: its index cells joined by '\t' */
+    unsigned char *keep; /* [all.n]: 1 where the row is kept (matches --stressors) */
+    strlist keys;   /* the kept stressors (a subsequence of all) */
+    strlist units;  /* per kept stressor */
     size_t off;     /* first stressor row in the table */
 } extension;
 
@@ -155,6 +172,9 @@ typedef struct job {
     char *name;       /* metadata.json "name" */
     extension *ext;
     size_t n_ext;
+    const char *const *pats; /* --stressors globs (fnmatch on the full name); none: keep all */
+    size_t n_pats;
+    unsigned char *pat_hit;  /* [n_pats]: the pattern matched at least one stressor */
     colhdr zc, yc;
     emb_tsv *zr, *yr; /* Z/A and Y, left open after their headers */
     char *monetary;
@@ -318,7 +338,8 @@ static void ext_free(extension *e)
 {
     emb_free(e->dir);
     fp_free(&e->F), fp_free(&e->FY), fp_free(&e->unit);
-    sl_free(&e->keys), sl_free(&e->units);
+    sl_free(&e->all), sl_free(&e->keys), sl_free(&e->units);
+    emb_free(e->keep);
     memset(e, 0, sizeof *e);
 }
 
@@ -604,8 +625,8 @@ static emb_status read_rs_rows(job *j, emb_tsv *r, size_t nic, size_t nf, double
     char rows[96];
     snprintf(rows, sizeof rows, "%zu (region, sector) rows", N);
     for (size_t i = 0; i < N; i++) {
-        int have;
-        emb_status st = emb_tsv_next(r, &have);
+        int have, parsed;
+        emb_status st = emb_tsv_next_numbers(r, nic, nf - nic, dst + i * ld, &have, &parsed);
         if (st)
             return st;
         if (!have)
@@ -622,9 +643,8 @@ static emb_status read_rs_rows(job *j, emb_tsv *r, size_t nic, size_t nf, double
             return emb_tsv_fail(r, EMB_EINPUT, 1, "expected sector '%s' (rows must follow the "
                                 "(region, sector) order of the columns of %s), found '%s'", sec,
                                 j->tech.disp, emb_tsv_field(r, 1));
-        for (size_t c = nic; c < nf; c++)
-            if ((st = emb_tsv_number(r, c, &dst[i * ld + (c - nic)])))
-                return st;
+        if (!parsed && (st = emb_tsv_numbers(r, nic, nf - nic, dst + i * ld)))
+            return st;
     }
     return expect_end(r, rows);
 }
@@ -693,9 +713,49 @@ static emb_status read_monetary_unit(job *j)
 
 /* --------------------------------------------------------------------- F */
 
+static char *stressor_name(const char *dir, const char *key);
+
+/* Is stressor `key` of extension e wanted?  With --stressors patterns: when
+ * any matches its full name (fnmatch(3), no flags: '*' also matches '/'),
+ * and every pattern that matches is marked as used.  Without: always. */
+static emb_status want_stressor(job *j, const extension *e, const char *key, int *keep)
+{
+    *keep = 1;
+    if (j->n_pats == 0)
+        return EMB_OK;
+    char *name = stressor_name(e->dir, key);
+    if (!name)
+        return EMB_ENOMEM;
+    *keep = 0;
+    for (size_t p = 0; p < j->n_pats; p++)
+        if (fnmatch(j->pats[p], name, 0) == 0)
+            *keep = 1, j->pat_hit[p] = 1;
+    emb_free(name);
+    return EMB_OK;
+}
+
+/* Record stressor row `key` of F in the first pass: every row goes into
+ * e->all (duplicates are an error), the wanted ones into e->keys too. */
+static emb_status add_stressor(job *j, extension *e, emb_tsv *r, const char *key)
+{
+    int keep;
+    emb_status st;
+    if (sl_find(&e->all, key) >= 0)
+        return emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice", key);
+    if ((st = want_stressor(j, e, key, &keep)) || (st = sl_push(&e->all, key)))
+        return st;
+    unsigned char *nk = emb_realloc(e->keep, e->all.cap, 1, "stressor flags");
+    if (!nk)
+        return EMB_ENOMEM;
+    e->keep = nk;
+    e->keep[e->all.n - 1] = (unsigned char)keep;
+    return keep ? sl_push(&e->keys, key) : EMB_OK;
+}
+
 /* One pass over F of extension e.  With dst NULL: check its columns, collect
- * the stressors into e->keys.  With dst: fill dst[i * N + c] from the rows
- * found by the first pass (the file must not have changed in between). */
+ * its stressor rows into e->all and the wanted ones into e->keys.  With dst:
+ * fill dst[i * N + c] for the i-th wanted row; the others are skipped
+ * without parsing (the file must not have changed in between). */
 static emb_status read_F(job *j, extension *e, double *dst)
 {
     emb_tsv *r = NULL;
@@ -703,7 +763,7 @@ static emb_status read_F(job *j, extension *e, double *dst)
     memset(&h, 0, sizeof h);
     emb_status st;
     int have;
-    size_t i = 0;
+    size_t row = 0, i = 0;
     if ((st = open_tsv(j, &e->F, &r)) || (st = read_colhdr(r, &e->F, "region", "sector", &h)) ||
         (st = same_labels(e->F.disp, h.line_outer, h.nic + 1, h.inner.n, &h.outer, &j->zc.outer,
                           "region", j->tech.disp)) ||
@@ -727,29 +787,60 @@ static emb_status read_F(job *j, extension *e, double *dst)
             st = EMB_ENOMEM;
             break;
         }
-        if (!dst) {
-            if (sl_find(&e->keys, key) >= 0)
-                st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice", key);
-            else
-                st = sl_push(&e->keys, key);
-        } else if (i >= e->keys.n || strcmp(key, e->keys.v[i]) != 0) {
+        int keep = 0;
+        if (!dst)
+            st = add_stressor(j, e, r, key);
+        else if (row >= e->all.n || strcmp(key, e->all.v[row]) != 0)
             st = emb_tsv_fail(r, EMB_EINPUT, 0, "the file changed while it was being read");
-        }
+        else
+            keep = e->keep[row];
         emb_free(key);
-        for (size_t c = h.nic; dst && !st && c < h.nf; c++)
-            st = emb_tsv_number(r, c, &dst[i * j->t->N + (c - h.nic)]);
+        if (keep && !st)
+            st = emb_tsv_numbers(r, h.nic, h.nf - h.nic, dst + i * j->t->N);
         if (st)
             break;
-        i++;
+        i += (size_t)keep;
+        row++;
     }
-    if (!st && !dst && e->keys.n == 0)
+    if (!st && !dst && e->all.n == 0)
         st = emb_raise(EMB_EINPUT, "%s: no stressor rows (extension '%s' needs at least one)",
                        e->F.disp, e->dir);
-    if (!st && dst && i != e->keys.n)
+    if (!st && dst && (row != e->all.n || i != e->keys.n))
         st = emb_raise(EMB_EINPUT, "%s: the file changed while it was being read", e->F.disp);
 done:
     colhdr_free(&h);
     emb_tsv_close(r);
+    return st;
+}
+
+/* Every --stressors pattern must have matched a stressor: name the first
+ * that did not, with the stressor names closest to it (sharing the longest
+ * prefix), so that a typo shows its neighbours. */
+static emb_status check_patterns(job *j)
+{
+    size_t p = 0, total = 0;
+    while (p < j->n_pats && j->pat_hit[p])
+        p++;
+    if (p == j->n_pats)
+        return EMB_OK;
+    for (size_t e = 0; e < j->n_ext; e++)
+        total += j->ext[e].all.n;
+    char **names = emb_calloc(total, sizeof *names, "stressor names");
+    emb_status st = names ? EMB_OK : EMB_ENOMEM;
+    for (size_t e = 0, i = 0; e < j->n_ext && !st; e++)
+        for (size_t s = 0; s < j->ext[e].all.n && !st; s++)
+            if (!(names[i++] = stressor_name(j->ext[e].dir, j->ext[e].all.v[s])))
+                st = EMB_ENOMEM;
+    if (!st) {
+        char near[640];
+        emb_nearest_names(j->pats[p], (const char *const *)names, total, 5, near, sizeof near);
+        st = emb_raise(EMB_EUSAGE, "%s: --stressors pattern '%s' matches none of the %zu stressors "
+                       "(names are <extension>/<stressor>[/<compartment>]; e.g. %s)", j->path,
+                       j->pats[p], total, total ? near : "none");
+    }
+    for (size_t i = 0; names && i < total; i++)
+        emb_free(names[i]);
+    emb_free(names);
     return st;
 }
 
@@ -821,7 +912,8 @@ done:
 }
 
 /* F_Y (or F_hh) of extension e into rows e->off.. of t->F_Y; rows matched
- * to F's stressors by name; stressors it lacks keep zeros. */
+ * to F's wanted stressors by name (rows of unwanted ones are skipped);
+ * stressors it lacks keep zeros. */
 static emb_status read_FY(job *j, extension *e)
 {
     emb_tsv *r = NULL;
@@ -864,6 +956,10 @@ static emb_status read_FY(job *j, extension *e)
         /* Usually the same order as F: try the row's own index first. */
         long s = row < e->keys.n && strcmp(e->keys.v[row], key) == 0 ? (long)row
                                                                      : sl_find(&e->keys, key);
+        if (s < 0 && sl_find(&e->all, key) >= 0) { /* in F, but not wanted */
+            emb_free(key);
+            continue;
+        }
         if (s < 0)
             st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' is not in %s", key, e->F.disp);
         else if (seen[s])
@@ -873,8 +969,7 @@ static emb_status read_FY(job *j, extension *e)
             break;
         seen[s] = 1;
         double *dst = j->t->F_Y + (e->off + (size_t)s) * j->t->n_y;
-        for (size_t c = h.nic; !st && c < h.nf; c++)
-            st = emb_tsv_number(r, c, &dst[c - h.nic]);
+        st = emb_tsv_numbers(r, h.nic, h.nf - h.nic, dst);
         if (st)
             break;
         row++;
@@ -943,6 +1038,84 @@ static char *stressor_name(const char *dir, const char *key)
     return s;
 }
 
+/* Ask for transparent huge pages on a large array about to be written once,
+ * front to back (T and Y): the first touch of each 4 KiB page is a page
+ * fault, which cost the importer more than parsing the numbers did (8 M
+ * faults for EXIOBASE's A; huge pages take 512 times fewer).  Only a hint:
+ * ignored where unsupported. */
+static void advise_huge(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pg <= 0 || bytes < ((size_t)4 << 20))
+        return;
+    uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+    uintptr_t e = ((uintptr_t)p + bytes) & ~((uintptr_t)pg - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
+/* Pre-faulting T on the second core.  The first write to each page of the
+ * freshly allocated T makes the kernel allocate and zero it: on the test
+ * machine (a VM) a third of the import's time.  A helper thread asks the
+ * kernel to do that ahead of the parser (MADV_POPULATE_WRITE, Linux 5.14+:
+ * it changes no byte, so racing the parser's writes is harmless), in steps,
+ * front to back as the parser goes.  Purely an optimisation: where the call
+ * or the thread is unavailable, the parser faults the pages in itself. */
+typedef struct prefault {
+    pthread_t th;
+    int started;
+    char *p;
+    size_t bytes;
+    atomic_int stop;
+} prefault;
+
+static void *prefault_run(void *arg)
+{
+    prefault *pf = arg;
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    const size_t step = (size_t)32 << 20;
+    for (size_t off = 0; off < pf->bytes && !atomic_load(&pf->stop); off += step) {
+        size_t n = pf->bytes - off < step ? pf->bytes - off : step;
+        if (madvise(pf->p + off, n, MADV_POPULATE_WRITE) != 0)
+            break; /* EINVAL on older kernels: nothing to gain */
+    }
+#endif
+    return NULL;
+}
+
+static void prefault_start(prefault *pf, void *p, size_t bytes)
+{
+    memset(pf, 0, sizeof *pf);
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pg <= 0 || bytes < ((size_t)16 << 20))
+        return;
+    uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+    uintptr_t e = ((uintptr_t)p + bytes) & ~((uintptr_t)pg - 1);
+    if (e <= a)
+        return;
+    pf->p = (char *)a, pf->bytes = e - a;
+    atomic_init(&pf->stop, 0);
+    pf->started = pthread_create(&pf->th, NULL, prefault_run, pf) == 0;
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
+/* Stop (if still running) and join; a no-op when it never started. */
+static void prefault_end(prefault *pf)
+{
+    if (!pf->started)
+        return;
+    atomic_store(&pf->stop, 1);
+    pthread_join(pf->th, NULL);
+    pf->started = 0;
+}
+
 static emb_status build_table(job *j)
 {
     size_t k = 0;
@@ -954,6 +1127,8 @@ static emb_status build_table(job *j)
     if ((st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
         return st;
     emb_table *t = j->t;
+    advise_huge(t->T, t->N * t->N * sizeof(double));
+    advise_huge(t->Y, t->N * t->n_y * sizeof(double));
     char *src = cat3("pymrio text layout", j->name ? ": " : "", j->name ? j->name : "");
     if (!src)
         return EMB_ENOMEM;
@@ -995,6 +1170,7 @@ static void job_free(job *j)
     for (size_t e = 0; e < j->n_ext; e++)
         ext_free(&j->ext[e]);
     emb_free(j->ext);
+    emb_free(j->pat_hit);
     fp_free(&j->tech), fp_free(&j->Y), fp_free(&j->unit), fp_free(&j->x);
     emb_free(j->root);
     emb_free(j->params);
@@ -1011,27 +1187,42 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
     job j;
     memset(&j, 0, sizeof j);
     j.path = path;
+    prefault pf;
     emb_status st;
     if ((st = emb_archive_open(path, &j.ar)))
         goto done;
     if (opts && opts->progress)
         emb_archive_set_progress(j.ar, opts->progress, opts->progress_ctx);
+    if (opts && opts->n_stressor_patterns) {
+        j.pats = opts->stressor_patterns, j.n_pats = opts->n_stressor_patterns;
+        if (!(j.pat_hit = emb_calloc(j.n_pats, 1, "pattern flags"))) {
+            st = EMB_ENOMEM;
+            goto done;
+        }
+    }
     if ((st = emb_archive_locate(j.ar, PARAMS, &j.root)) ||
         (st = read_core_params(&j)) || (st = read_metadata(&j)) ||
         (st = find_extensions(&j, opts)) || (st = read_core_headers(&j)))
         goto done;
     for (size_t e = 0; e < j.n_ext; e++)
-        if ((st = read_F(&j, &j.ext[e], NULL)) || (st = read_ext_units(&j, &j.ext[e])))
+        if ((st = read_F(&j, &j.ext[e], NULL)))
+            goto done;
+    if ((st = check_patterns(&j)))
+        goto done;
+    for (size_t e = 0; e < j.n_ext; e++)
+        if (j.ext[e].keys.n && (st = read_ext_units(&j, &j.ext[e])))
             goto done;
     if ((st = read_monetary_unit(&j)) || (st = build_table(&j)))
         goto done;
     /* The data: T and Y from the readers left after their headers. */
-    if ((st = read_rs_rows(&j, j.zr, 2, j.zc.nf, j.t->T, j.t->N)) ||
-        (st = read_rs_rows(&j, j.yr, 2, j.yc.nf, j.t->Y, j.t->n_y)))
+    prefault_start(&pf, j.t->T, j.t->N * j.t->N * sizeof(double));
+    st = read_rs_rows(&j, j.zr, 2, j.zc.nf, j.t->T, j.t->N);
+    prefault_end(&pf);
+    if (st || (st = read_rs_rows(&j, j.yr, 2, j.yc.nf, j.t->Y, j.t->n_y)))
         goto done;
     for (size_t e = 0; e < j.n_ext; e++)
-        if ((st = read_F(&j, &j.ext[e], j.t->F + j.ext[e].off * j.t->N)) ||
-            (st = read_FY(&j, &j.ext[e])))
+        if (j.ext[e].keys.n && ((st = read_F(&j, &j.ext[e], j.t->F + j.ext[e].off * j.t->N)) ||
+                                (st = read_FY(&j, &j.ext[e]))))
             goto done;
     if ((st = read_x(&j)))
         goto done;

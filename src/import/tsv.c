@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "import/numparse.h"
 
 #include <errno.h>
 #include <math.h>
@@ -264,13 +265,11 @@ static emb_status split(emb_tsv *r, char *p, size_t len)
     }
 }
 
-emb_status emb_tsv_next(emb_tsv *r, int *have)
+/* Advance to the next line and return it in [*p, *p + *len): the newline
+ * (and a CR before it) and a first line's byte-order mark removed, NUL
+ * bytes refused.  (*p)[*len] is writable.  *have = 0 at end of file. */
+static emb_status take_line(emb_tsv *r, char **p, size_t *len, int *have)
 {
-    if (r->again) {
-        r->again = 0;
-        *have = 1;
-        return EMB_OK;
-    }
     size_t ls = 0, le = 0;
     r->nf = 0;
     r->line += r->nl_record; /* line breaks inside the previous record */
@@ -287,14 +286,83 @@ emb_status emb_tsv_next(emb_tsv *r, int *have)
         return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL,
                             "NUL byte in the text (binary data, not a %s file?)",
                             r->csv ? "comma-separated" : "tab-separated");
-    return split(r, r->buf + ls, le - ls);
+    *p = r->buf + ls, *len = le - ls;
+    return EMB_OK;
 }
 
-emb_status emb_tsv_number(const emb_tsv *r, size_t i, double *out)
+emb_status emb_tsv_next(emb_tsv *r, int *have)
 {
-    const char *s = emb_tsv_field(r, i);
-    if (i >= r->nf)
-        return emb_tsv_fail(r, EMB_EINPUT, i, "missing cell (the line has %zu columns)", r->nf);
+    if (r->again) {
+        r->again = 0;
+        *have = 1;
+        return EMB_OK;
+    }
+    char *p;
+    size_t len;
+    emb_status st = take_line(r, &p, &len, have);
+    if (st != EMB_OK || !*have)
+        return st;
+    return split(r, p, len);
+}
+
+/* The fast path of emb_tsv_next_numbers: line p[0, len) is nlead cells
+ * without quotes and n numbers that emb_parse_decimal decides, separated by
+ * the delimiter.  Then the fields are set exactly as split() sets them and
+ * the numbers are in out; else 0 and nothing was changed (not even the
+ * line).  A quote anywhere in a label cell goes to split(), which unquotes
+ * it or (CSV) refuses it. */
+static int fast_row(emb_tsv *r, char *p, size_t len, size_t nlead, size_t n, double *out)
+{
+    char *end = p + len, **f = r->fields, *q = p, d = r->delim;
+    size_t nf = nlead + n;
+    if (n == 0 || nf > r->fcap)
+        return 0; /* the header rows' split() has grown fcap by the data rows */
+    *end = '\0';
+    for (size_t i = 0; i < nlead; i++) {
+        char *sep = memchr(q, d, (size_t)(end - q));
+        if (!sep || memchr(q, '"', (size_t)(sep - q)))
+            return 0;
+        f[i] = q;
+        q = sep + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *e = emb_parse_decimal(q, &out[i]);
+        if (!e || (*e != d && e != end) || (*e == d) != (i + 1 < n))
+            return 0; /* text, a quote, a hard number, too few or too many cells */
+        f[nlead + i] = q;
+        q = (char *)e + 1;
+    }
+    for (size_t i = 1; i < nf; i++) /* commit: terminate every field */
+        f[i][-1] = '\0';
+    r->nf = nf;
+    return 1;
+}
+
+emb_status emb_tsv_next_numbers(emb_tsv *r, size_t nlead, size_t n, double *out, int *have,
+                                int *parsed)
+{
+    *parsed = 0;
+    if (r->again)
+        return emb_tsv_next(r, have);
+    char *p;
+    size_t len;
+    emb_status st = take_line(r, &p, &len, have);
+    if (st != EMB_OK || !*have)
+        return st;
+    if (fast_row(r, p, len, nlead, n, out)) {
+        *parsed = 1;
+        return EMB_OK;
+    }
+    return split(r, p, len);
+}
+
+/* Field i as a finite double, or the error naming it.  The fast parser
+ * decides plain decimals (bit-identical to strtod, see numparse.h); strtod
+ * gives its verdict on everything else. */
+static emb_status parse_cell(const emb_tsv *r, size_t i, const char *s, double *out)
+{
+    if (emb_parse_double(s, out))
+        return EMB_OK;
     if (!*s)
         return emb_tsv_fail(r, EMB_EINPUT, i, "empty cell where a number is expected "
                                               "(pandas writes missing values as empty cells)");
@@ -308,5 +376,27 @@ emb_status emb_tsv_number(const emb_tsv *r, size_t i, double *out)
     if (!isfinite(v))
         return emb_tsv_fail(r, EMB_EINPUT, i, "'%.40s%s' is not a finite number", s, ell);
     *out = v; /* ERANGE on underflow leaves a denormal or 0: accepted */
+    return EMB_OK;
+}
+
+emb_status emb_tsv_number(const emb_tsv *r, size_t i, double *out)
+{
+    if (i >= r->nf)
+        return emb_tsv_fail(r, EMB_EINPUT, i, "missing cell (the line has %zu columns)", r->nf);
+    return parse_cell(r, i, r->fields[i], out);
+}
+
+emb_status emb_tsv_numbers(const emb_tsv *r, size_t first, size_t n, double *out)
+{
+    if (n > r->nf || first > r->nf - n) /* name the first missing cell */
+        return emb_tsv_fail(r, EMB_EINPUT, r->nf > first ? r->nf : first,
+                            "missing cell (the line has %zu columns)", r->nf);
+    char *const *f = r->fields + first;
+    for (size_t c = 0; c < n; c++)
+        if (!emb_parse_double(f[c], &out[c])) {
+            emb_status st = parse_cell(r, first + c, f[c], &out[c]);
+            if (st)
+                return st;
+        }
     return EMB_OK;
 }

@@ -57,6 +57,16 @@ emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out);
  * *have = 0 at end of file.  Fields stay valid until the next call. */
 emb_status emb_tsv_next(emb_tsv *r, int *have);
 
+/* emb_tsv_next() for a line expected to hold nlead label cells and then n
+ * numbers (a row of Z, A, Y): when it does, and every number is a plain
+ * decimal the fast parser decides, the numbers are parsed while the line is
+ * split, into out[0, n), and *parsed = 1.  Otherwise *parsed = 0 (out may
+ * be partly written) and the line is available as after emb_tsv_next() (the
+ * caller checks it and calls emb_tsv_numbers(), which gives the same values
+ * and the precise errors).  Tab- and comma-separated alike. */
+emb_status emb_tsv_next_numbers(emb_tsv *r, size_t nlead, size_t n, double *out, int *have,
+                                int *parsed);
+
 /* Make the next emb_tsv_next() return the current line again (one line of
  * look-ahead, for optional rows such as pandas' index-name row). */
 void emb_tsv_again(emb_tsv *r);
@@ -81,6 +91,11 @@ const char *emb_tsv_name(const emb_tsv *r);
 /* Parse field i as a finite double: the whole field must be a number; empty
  * cells, text, NaN and Inf are EMB_EINPUT naming file, line and column. */
 emb_status emb_tsv_number(const emb_tsv *r, size_t i, double *out);
+
+/* Parse fields [first, first + n) into out[0, n), as emb_tsv_number does
+ * one field (the same values and messages), without per-call overhead: the
+ * importers' hot path. */
+emb_status emb_tsv_numbers(const emb_tsv *r, size_t first, size_t n, double *out);
 
 /* Raise `s` with "<file>: line L, column i+1: <fmt...>" (no column when i is
  * EMB_TSV_NOCOL); returns s. */

@@ -1,12 +1,12 @@
-/* src/solver/prefetch.h — read a table's technology matrix in row blocks on a
- * second thread, one block ahead of the consumer (internal).
+/* src/solver/prefetch.h — stream a table's technology matrix in row blocks
+ * with reading and computing overlapped (internal).
  *
  * The residual pass multiplies each block with BLAS while the next block is
- * read from the file: on a table streamed from HDF5 the read (a copy out of
- * the page cache, or disk) and the dgemm overlap instead of taking turns.
- * Two block buffers of `nb` rows; only the reader thread calls into HDF5
- * while a prefetch is open, so a non-thread-safe HDF5 is fine as long as the
- * caller makes no HDF5 call of its own until emb_prefetch_close(). */
+ * read from the file: the calling thread reads (all HDF5 calls stay on the
+ * caller's thread: HDF5 1.10 keeps per-thread state that it never frees
+ * when a thread ends, so short-lived threads must not call it), and one
+ * worker thread runs `fn` on the block read before.  Two buffers of `nb`
+ * rows.  Blocks reach `fn` in order, one at a time. */
 #ifndef EMB_PREFETCH_H
 #define EMB_PREFETCH_H
 
@@ -14,18 +14,13 @@
 
 #include "embodied/table.h"
 
-typedef struct emb_prefetch emb_prefetch;
+/* Work on rows [r0, r0+n) of T, given row-major with leading dimension N. */
+typedef void (*emb_block_fn)(void *ctx, const double *rows, size_t r0, size_t n);
 
-/* Start reading t's rows in blocks of nb.  Falls back to reading on the
- * caller's thread if no thread can be started.  *out owned by the caller. */
-emb_status emb_prefetch_open(const emb_table *t, size_t nb, emb_prefetch **out);
-
-/* The next block: *rows points at its first row (row-major, ld N), *r0 and
- * *n say which rows; *n = 0 at the end.  The block stays valid until the
- * next call.  A read error is returned here (with its message). */
-emb_status emb_prefetch_next(emb_prefetch *p, const double **rows, size_t *r0, size_t *n);
-
-/* Stop the reader (waiting for it) and free; NULL is a no-op. */
-void emb_prefetch_close(emb_prefetch *p);
+/* Read all of t's rows in blocks of nb and hand each to fn.  A read error
+ * stops the stream and is returned (blocks before it have been handed out).
+ * If no worker thread can be started, reading and fn take turns on the
+ * caller's thread. */
+emb_status emb_stream_blocks(const emb_table *t, size_t nb, emb_block_fn fn, void *ctx);
 
 #endif

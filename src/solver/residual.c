@@ -6,7 +6,7 @@
  * A = T diag(rinv) is never formed: the scaling is folded into the right-hand
  * sides instead (A X = T (diag(rinv) X), A^T m = diag(rinv) (T^T m)), so each
  * block goes straight from the file into two dgemm calls.  Blocks are read
- * one ahead on a second thread (prefetch.c), so reading overlaps the dgemm. */
+ * on this thread while a worker multiplies the previous one (prefetch.c). */
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "solver/leontief_impl.h"
@@ -50,6 +50,33 @@ static double relative(double r, double anorm, const double *x, const double *b,
     return isnan(rel) ? INFINITY : rel;
 }
 
+/* One block of T into the products (the worker side of the stream). */
+typedef struct pass_job {
+    size_t N, nd, nt;
+    const double *Xa, *Xd, *Bd, *Xt;
+    double *P, *Rd, *Acc;
+} pass_job;
+
+static void pass_block(void *ctx, const double *W, size_t r0, size_t n)
+{
+    const pass_job *j = ctx;
+    size_t N = j->N;
+    /* W (row-major n x N, T's rows r0..) is column-major N x n = T_blk^T. */
+    if (j->nd) {
+        /* P = T_blk Xa = A_blk X  (n x nd, column-major, ld n) */
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)j->nd, (int)N, 1.0, W,
+                    (int)N, j->Xa, (int)N, 0.0, j->P, (int)n);
+        for (size_t c = 0; c < j->nd; c++)
+            for (size_t i = 0; i < n; i++) {
+                size_t g = c * N + r0 + i;
+                j->Rd[g] = j->Bd[g] - (j->Xd[g] - j->P[c * n + i]);
+            }
+    }
+    if (j->nt) /* Acc += T_blk^T m[r0..] */
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)j->nt, (int)n, 1.0, W,
+                    (int)N, j->Xt + r0, (int)N, 1.0, j->Acc, (int)N);
+}
+
 emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, const double *Bd,
                                 double *Rd, double *relres_d, size_t nt, const double *Xt,
                                 const double *Bt, double *Rt, double *relres_t)
@@ -61,7 +88,6 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
     double t0 = emb_lf_now();
     int scaled = lf->tech == EMB_TECH_Z;
     emb_status st = EMB_ENOMEM;
-    emb_prefetch *pf = NULL;
     double *P = emb_alloc(nb * (nd ? nd : 1), sizeof(double), "residual products");
     double *Acc = emb_calloc(N * (nt ? nt : 1), sizeof(double), "residual A^T m");
     double *Rdw = Rd ? NULL : emb_alloc(N * (nd ? nd : 1), sizeof(double), "residual vectors");
@@ -77,30 +103,9 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
                 Xs[c * N + i] = Xd[c * N + i] * lf->rinv[i];
         Xa = Xs;
     }
-    if ((st = emb_prefetch_open(t, nb, &pf)))
+    pass_job job = {N, nd, nt, Xa, Xd, Bd, Xt, P, Rd, Acc};
+    if ((st = emb_stream_blocks(t, nb, pass_block, &job)))
         goto done;
-    for (;;) {
-        const double *W;
-        size_t r0, n;
-        if ((st = emb_prefetch_next(pf, &W, &r0, &n)))
-            goto done;
-        if (n == 0)
-            break;
-        /* W (row-major n x N, T's rows r0..) is column-major N x n = T_blk^T. */
-        if (nd) {
-            /* P = T_blk Xa = A_blk X  (n x nd, column-major, ld n) */
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)nd, (int)N, 1.0, W,
-                        (int)N, Xa, (int)N, 0.0, P, (int)n);
-            for (size_t c = 0; c < nd; c++)
-                for (size_t i = 0; i < n; i++) {
-                    size_t g = c * N + r0 + i;
-                    Rd[g] = Bd[g] - (Xd[g] - P[c * n + i]);
-                }
-        }
-        if (nt) /* Acc += T_blk^T m[r0..] */
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)nt, (int)n, 1.0, W,
-                        (int)N, Xt + r0, (int)N, 1.0, Acc, (int)N);
-    }
     for (size_t c = 0; c < nd; c++)
         if (relres_d)
             relres_d[c] = relative(vmax(Rd + c * N, N), lf->anorm_inf, Xd + c * N, Bd + c * N, N);
@@ -116,7 +121,6 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
     }
     st = EMB_OK;
 done:
-    emb_prefetch_close(pf);
     emb_free(P), emb_free(Acc), emb_free(Rdw), emb_free(Xs);
     lf->st.seconds_residual += emb_lf_now() - t0;
     lf->st.n_passes++;
