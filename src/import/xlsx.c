@@ -250,7 +250,7 @@ static emb_status read_workbook(emb_xlsx *x)
 {
     char *wb = NULL, *rels = NULL, *name = NULL, *id = NULL;
     size_t nwb, nrels;
-    emb_strlist ids = {0}, rid = {0}, target = {0};
+    emb_strlist rid = {0}, target = {0};
     emb_status st;
     if (!emb_archive_has(x->ar, "xl/workbook.xml") ||
         !emb_archive_has(x->ar, "xl/_rels/workbook.xml.rels")) {
@@ -294,7 +294,7 @@ static emb_status read_workbook(emb_xlsx *x)
         st = read_shared(x);
 done:
     emb_free(wb), emb_free(rels);
-    emb_strlist_free(&ids), emb_strlist_free(&rid), emb_strlist_free(&target);
+    emb_strlist_free(&rid), emb_strlist_free(&target);
     return st;
 }
 
