@@ -297,6 +297,33 @@ START_TEST(selection)
 }
 END_TEST
 
+/* A supply table that is not diagonal: AUS Forestry also makes 1000 of AUS
+ * Fishing's product (T (1, 5)), so D = diag(g)^-1 V has an off-diagonal
+ * entry and Z = U D takes the general sparse product. */
+START_TEST(supply_not_diagonal)
+{
+    char *tmp = emb_test_tmpdir();
+    const char *d = copy_sample(tmp, "offdiag");
+    edit(pathf("%s/%s", d, F_T), "5295100.0,0.0,", "5295100.0,1000.0,");
+    emb_table *t = NULL;
+    emb_status st = emb_import_gloria(d, NULL, &t);
+    ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+    ck_assert_msg(strstr(t->source, "V not diagonal"), "%s", t->source);
+    double g = 5295100.0 + 1000.0;
+    /* Z[AUS Forestry][AUS Forestry] = U (4, 1) x V (1, 4) / g. */
+    EMB_ASSERT_CLOSE(zat(t, 0, 0), 1386400.0 * (5295100.0 / g), 1e-15, 0);
+    /* Z[AUS Forestry][AUS Fishing] = U (4, 1) x 1000 / g + U (4, 2). */
+    EMB_ASSERT_CLOSE(zat(t, 0, 1), 1386400.0 * (1000.0 / g) + 0.26391, 1e-15, 0);
+    /* VA of AUS Fishing's product gains 1000/g of AUS Forestry's: V-Results (1, 1), (1, 2). */
+    long ce = stressor(t, "VA/Compensation of employees D.1");
+    EMB_ASSERT_CLOSE(t->F[ce * t->N + 1], 1138700.0 * (1000.0 / g) + 821570.0, 1e-15, 0);
+    check_identities(t);
+    emb_table_free(t);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 /* Import the copy in `dir`: EMB_EINPUT with a message holding every one of
  * the NULL-terminated strings. */
 static void expect_input_error(const char *dir, ...)
@@ -446,6 +473,7 @@ int main(void)
     tcase_add_test(tc, sample_folder);
     tcase_add_test(tc, mrios_zipped);
     tcase_add_test(tc, selection);
+    tcase_add_test(tc, supply_not_diagonal);
     tcase_add_test(tc, broken_copies);
     tcase_add_test(tc, allocation_failures);
     tcase_add_test(tc, cli_round_trip);
