@@ -79,6 +79,21 @@ emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, e
  * *out owned by the caller. */
 emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_table **out);
 
+/* Import a GLORIA release (MRIO v57+) from `path`, the folder holding
+ * GLORIA_MRIOs_<v>_<year> and GLORIA_SatelliteAccounts_0<v>_<year> (folders
+ * or zips) and GLORIA_ReadMe_0<v>.xlsx: the T-, Y- and V-Results and the TQ-
+ * and YQ-Results satellites at basic prices (Markup001).  Built as pymrio's
+ * parse_gloria does: a product-by-product table under the industry-technology
+ * assumption, Z = U diag(g)^-1 V (g = V 1), x = U 1 + Y 1, F = TQ
+ * diag(g)^-1 V, F_Y = YQ; value added becomes stressors "VA/<category>".
+ * Z is held as CSR (t->csr).  Regions are the ReadMe's ISO3 acronyms;
+ * regions with an all-zero T (DYE in 2022) are dropped and named in
+ * t->source.  Stressors are "Q/<Sat_head_indicator>/<Sat_indicator>" with
+ * Sat_unit; opts->extensions selects "Q" and/or "VA",
+ * opts->stressor_patterns the stressors; opts->stressors_csv is ignored.
+ * Money: 1000 USD.  *out owned by the caller. */
+emb_status emb_import_gloria(const char *path, const emb_import_opts *opts, emb_table **out);
+
 #ifdef __cplusplus
 }
 #endif

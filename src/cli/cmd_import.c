@@ -56,6 +56,21 @@ static const format formats[] = {
      "with no value get 0 and are counted.  Without --stressors-csv the table has\n"
      "no stressors (accounts then refuses it).  --extension is ignored.\n",
      emb_import_oecd_icio},
+    {"gloria", NULL, "GLORIA release, basic prices (folder of MRIOs, satellites, ReadMe)",
+     "PATH is the folder holding GLORIA_MRIOs_<v>_<year> and\n"
+     "GLORIA_SatelliteAccounts_0<v>_<year> (folders or .zip, as downloaded) and\n"
+     "GLORIA_ReadMe_0<v>.xlsx; one year per folder.  Read: the T-, Y- and V-Results\n"
+     "and the TQ-/YQ-Results satellites at basic prices (Markup001).  T-Results is a\n"
+     "supply-use system (per region: industries, then products); the table built is\n"
+     "product-by-product under the industry-technology assumption, as pymrio's\n"
+     "parse_gloria (construct B):  g = V 1,  D = diag(g)^-1 V,  Z = U D,\n"
+     "x = U 1 + Y 1,  F = TQ D,  F_Y = YQ  (GLORIA's V is diagonal, so D is the\n"
+     "identity and Z = U).  Z is kept sparse (CSR).  Regions are the ReadMe's ISO3\n"
+     "acronyms; regions whose T rows and columns are all zero (DYE in 2022) are\n"
+     "dropped as pymrio does.  Stressors: Q/<Sat_head_indicator>/<Sat_indicator>\n"
+     "(unit Sat_unit) and value added VA/<category> (1000 USD, all regions'\n"
+     "rows summed); --extension Q or VA selects.  Money: 1000 USD.\n",
+     emb_import_gloria},
     {"csv", NULL, "plain CSV matrices + manifest.json (folder, .zip or the .json)",
      "PATH is a folder or .zip with manifest.json, or the manifest itself, e.g.\n"
      "  {\"format\": \"embodied-csv\", \"version\": 1, \"monetary_unit\": \"M.EUR\",\n"

@@ -46,6 +46,11 @@ int emb_archive_has(const emb_archive *a, const char *rel);
  * with emb_free, then the array). */
 emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***names, size_t *n);
 
+/* Names of the regular files (members) directly inside folder `dir` ("" =
+ * the top, else ending in '/'), sorted by strcmp; hidden files skipped in
+ * folders.  Same ownership as emb_archive_subdirs. */
+emb_status emb_archive_files(const emb_archive *a, const char *dir, char ***names, size_t *n);
+
 /* Find where the archive's content starts: "" when `marker` (e.g.
  * "file_parameters.json") is at the top, "<folder>/" when it is inside exactly
  * one top-level folder (EXIOBASE zips hold IOT_2011_ixi/...).  Anything else

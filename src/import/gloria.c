@@ -1,0 +1,810 @@
+/* src/import/gloria.c — emb_import_gloria(): a GLORIA release (folder with
+ * GLORIA_MRIOs_<v>_<year>, GLORIA_SatelliteAccounts_0<v>_<year> — folders or
+ * zips — and GLORIA_ReadMe_0<v>.xlsx) into an in-memory emb_table with Z as
+ * CSR.
+ *
+ * The layout (one year, R regions x S sectors, headerless CSVs):
+ *   *_T-Results_*_Markup001(full).csv   2RS x 2RS: for each region its S
+ *        industries then its S products, on rows and columns alike.  The
+ *        industry x product blocks are the supply table V (make), the
+ *        product x industry blocks the use table U; the other two are zero.
+ *   *_Y-Results_*   2RS x R*NF final demand (non-zero on product rows)
+ *   *_V-Results_*   R*NVA x 2RS value added (non-zero on industry columns)
+ *   *_TQ-Results_*  K x 2RS satellites (industry columns)
+ *   *_YQ-Results_*  K x R*NF satellites of final demand
+ *   ReadMe sheets: Regions (Region_acronyms), Sectors (Sector_names), "Value
+ *        added and final demand" (Value_added_names, Final_demand_names),
+ *        Satellites (Sat_head_indicator, Sat_indicator, Sat_unit).
+ * Money in thousand US dollars.  Markup001 are basic prices.
+ *
+ * Construction, as pymrio's parse_gloria (its default construct "B",
+ * Eurostat's model B): product-by-product under the industry-technology
+ * assumption.  With g = V 1 (industry output) and D = diag(g)^-1 V (market
+ * shares, industry x product; rows with g = 0 empty):
+ *   Z = U D,  x = q = U 1 + Y 1,  F = Q_ind D,  F_Y = YQ,  Y = product rows
+ * and value added, VA_ind D, becomes stressors "VA/<category>" (rows of all
+ * regions of one category summed: pymrio keeps one row per region and
+ * category).  GLORIA's V is diagonal (each industry makes its own product
+ * only), so D is the identity on industries with output and Z is U with the
+ * columns of zero-output industries dropped: the product is then done in
+ * place.  Regions whose rows and columns of T are all zero (DYE in 2022)
+ * are dropped, as pymrio does.
+ *
+ * Streaming and memory: T is read one line at a time into one row buffer of
+ * 2RS doubles; only non-zeros of U and V are kept, as CSR (12 bytes each).
+ * Peak memory: 12 (nnz(U) + nnz(V)) + 8 (N (n_y + 4) + k (N + n_y)) bytes,
+ * plus nnz(Z) * 12 when V is not diagonal; never 2RS x 2RS.
+ */
+#include "embodied/import.h"
+
+#include "core/alloc.h"
+#include "core/error_impl.h"
+#include "import/bytesrc.h"
+#include "import/csvutil.h"
+#include "import/tsv.h"
+#include "import/xlsx.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SKIP ((size_t)-1)
+#define MARKUP "_Markup001(full).csv"
+
+/* A CSR growing row by row. */
+typedef struct gcsr {
+    size_t rows, nnz, cap;
+    size_t *indptr; /* [n + 1] */
+    uint32_t *idx;
+    double *val;
+} gcsr;
+
+static emb_status gcsr_init(gcsr *m, size_t n)
+{
+    memset(m, 0, sizeof *m);
+    m->indptr = emb_calloc(n + 1, sizeof *m->indptr, "sparse row pointers");
+    return m->indptr ? EMB_OK : EMB_ENOMEM;
+}
+
+static emb_status gcsr_push(gcsr *m, size_t col, double v)
+{
+    if (m->nnz == m->cap) {
+        size_t nc = m->cap ? m->cap + m->cap / 2 : 4096;
+        uint32_t *ni = emb_realloc(m->idx, nc, sizeof *ni, "sparse column indices");
+        if (!ni)
+            return EMB_ENOMEM;
+        m->idx = ni;
+        double *nv = emb_realloc(m->val, nc, sizeof *nv, "sparse values");
+        if (!nv)
+            return EMB_ENOMEM;
+        m->val = nv, m->cap = nc;
+    }
+    m->idx[m->nnz] = (uint32_t)col;
+    m->val[m->nnz++] = v;
+    return EMB_OK;
+}
+
+static void gcsr_end_row(gcsr *m) { m->indptr[++m->rows] = m->nnz; }
+
+static void gcsr_free(gcsr *m)
+{
+    emb_free(m->indptr), emb_free(m->idx), emb_free(m->val);
+    memset(m, 0, sizeof *m);
+}
+
+/* Entries of a file that the construction does not use (zero blocks that are
+ * not zero, rows or columns of dropped regions). */
+typedef struct drops {
+    size_t nz;
+    double sum;
+} drops;
+
+typedef struct job {
+    const char *path;
+    const emb_import_opts *opts;
+    emb_archive *top, *mar, *sar;
+    emb_xlsx *readme;
+    char *readme_name, *mar_name, *sar_name;
+    char *rel_T, *rel_Y, *rel_V, *rel_TQ, *rel_YQ;
+    int year;
+    emb_strlist regions, sectors, fd, va, sat_head, sat_ind, sat_unit;
+    size_t R, S, NF, NVA, KQ, NA, n2; /* NA = R*S, n2 = 2*R*S */
+    gcsr U, V;      /* old indices: U products x industries, V industries x products */
+    double *urow;   /* [NA] U row sums */
+    unsigned char *used; /* [R] region has a non-zero row or column in T */
+    size_t *rmap;   /* [R] kept region index or SKIP */
+    size_t nr;
+    size_t *qmap, *vamap; /* stressor index of each satellite / VA category, or SKIP */
+    emb_strlist names, units;
+    emb_csr *D;     /* N x N (kept indices): diag(g)^-1 V */
+    int diagonal;   /* D is the identity on industries with output */
+    double *row;    /* [max(n2, R*NF)] */
+    emb_table *t;
+    drops dT, dY, dV, dTQ, dYQ;
+    size_t n_zero_g;
+} job;
+
+static void job_free(job *j)
+{
+    emb_xlsx_close(j->readme);
+    emb_archive_close(j->mar), emb_archive_close(j->sar), emb_archive_close(j->top);
+    emb_free(j->readme_name), emb_free(j->mar_name), emb_free(j->sar_name);
+    emb_free(j->rel_T), emb_free(j->rel_Y), emb_free(j->rel_V), emb_free(j->rel_TQ),
+        emb_free(j->rel_YQ);
+    emb_strlist *ls[] = {&j->regions, &j->sectors, &j->fd,    &j->va,   &j->sat_head,
+                         &j->sat_ind, &j->sat_unit, &j->names, &j->units};
+    for (size_t i = 0; i < sizeof ls / sizeof *ls; i++)
+        emb_strlist_free(ls[i]);
+    gcsr_free(&j->U), gcsr_free(&j->V);
+    emb_free(j->urow), emb_free(j->used), emb_free(j->rmap), emb_free(j->qmap),
+        emb_free(j->vamap), emb_free(j->row);
+    emb_csr_free(j->D);
+}
+
+static char *fmt_alloc(const char *fmt, ...) EMB_PRINTF(1, 2);
+static char *fmt_alloc(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = emb_alloc((size_t)n + 1, 1, "text");
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static int starts(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
+static int ends(const char *s, const char *p)
+{
+    size_t ls = strlen(s), lp = strlen(p);
+    return ls >= lp && !strcmp(s + ls - lp, p);
+}
+
+/* ------------------------------------------------------------ locating */
+
+/* The one entry of the release folder starting with `prefix`: a folder, or
+ * a file ending in `ext` (".zip", ".xlsx").  *name owned by the caller. */
+static emb_status find_entry(job *j, const char *prefix, const char *ext, int dirs_too,
+                             char **name)
+{
+    char **d = NULL, **f = NULL;
+    size_t nd = 0, nf = 0, hits = 0;
+    emb_status st = EMB_OK;
+    *name = NULL;
+    if ((dirs_too && (st = emb_archive_subdirs(j->top, "", &d, &nd))) ||
+        (st = emb_archive_files(j->top, "", &f, &nf)))
+        goto done;
+    const char *hit = NULL, *other = NULL;
+    for (size_t i = 0; i < nd; i++)
+        if (starts(d[i], prefix))
+            hits++, other = hit, hit = d[i];
+    for (size_t i = 0; i < nf; i++)
+        if (starts(f[i], prefix) && ends(f[i], ext))
+            hits++, other = hit, hit = f[i];
+    if (hits == 0)
+        st = emb_raise(EMB_EINPUT, "%s: no %s*%s%s (is this a GLORIA release folder?)", j->path,
+                       prefix, ext, dirs_too ? " or folder" : "");
+    else if (hits > 1)
+        st = emb_raise(EMB_EINPUT, "%s: %zu entries %s* (%s, %s, ...): keep one year and "
+                                   "version per folder", j->path, hits, prefix, other, hit);
+    else if (!(*name = emb_strdup(hit)))
+        st = EMB_ENOMEM;
+done:
+    for (size_t i = 0; i < nd; i++)
+        emb_free(d[i]);
+    for (size_t i = 0; i < nf; i++)
+        emb_free(f[i]);
+    emb_free(d), emb_free(f);
+    return st;
+}
+
+/* The member "*_<key>-Results_*_Markup001(full).csv" of archive a, at its top
+ * or inside one of its top-level folders. */
+static emb_status find_member(emb_archive *a, const char *key, char **rel)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, "_%s-Results_", key);
+    char **d = NULL;
+    size_t nd = 0;
+    *rel = NULL;
+    emb_status st = emb_archive_subdirs(a, "", &d, &nd);
+    for (size_t k = 0; k <= nd && st == EMB_OK && !*rel; k++) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s%s", k ? d[k - 1] : "", k ? "/" : "");
+        char **f = NULL;
+        size_t nf = 0;
+        if ((st = emb_archive_files(a, dir, &f, &nf)))
+            break;
+        for (size_t i = 0; i < nf && !*rel && st == EMB_OK; i++)
+            if (strstr(f[i], pat) && ends(f[i], MARKUP) && !(*rel = fmt_alloc("%s%s", dir, f[i])))
+                st = EMB_ENOMEM;
+        for (size_t i = 0; i < nf; i++)
+            emb_free(f[i]);
+        emb_free(f);
+    }
+    for (size_t i = 0; i < nd; i++)
+        emb_free(d[i]);
+    emb_free(d);
+    if (st == EMB_OK && !*rel)
+        st = emb_raise(EMB_EINPUT, "%s: no *%s*%s (basic prices)", emb_archive_path(a), pat,
+                       MARKUP);
+    return st;
+}
+
+static emb_status locate(job *j)
+{
+    emb_status st;
+    if ((st = emb_archive_open(j->path, &j->top)))
+        return st;
+    if (emb_archive_is_zip(j->top))
+        return emb_raise(EMB_EUSAGE, "%s: give the folder holding GLORIA_MRIOs_*, "
+                                     "GLORIA_SatelliteAccounts_* and GLORIA_ReadMe_*.xlsx", j->path);
+    char *p;
+    if ((st = find_entry(j, "GLORIA_MRIOs_", ".zip", 1, &j->mar_name)) ||
+        (st = find_entry(j, "GLORIA_SatelliteAccounts_", ".zip", 1, &j->sar_name)) ||
+        (st = find_entry(j, "GLORIA_ReadMe_", ".xlsx", 0, &j->readme_name)))
+        return st;
+    if (!(p = fmt_alloc("%s/%s", j->path, j->mar_name)))
+        return EMB_ENOMEM;
+    st = emb_archive_open(p, &j->mar);
+    emb_free(p);
+    if (st || !(p = fmt_alloc("%s/%s", j->path, j->sar_name)))
+        return st ? st : EMB_ENOMEM;
+    st = emb_archive_open(p, &j->sar);
+    emb_free(p);
+    if (st || !(p = fmt_alloc("%s/%s", j->path, j->readme_name)))
+        return st ? st : EMB_ENOMEM;
+    st = emb_xlsx_open(p, &j->readme);
+    emb_free(p);
+    if (st || (st = find_member(j->mar, "T", &j->rel_T)) ||
+        (st = find_member(j->mar, "Y", &j->rel_Y)) || (st = find_member(j->mar, "V", &j->rel_V)) ||
+        (st = find_member(j->sar, "TQ", &j->rel_TQ)) || (st = find_member(j->sar, "YQ", &j->rel_YQ)))
+        return st;
+    const char *y = strstr(j->rel_T, "_T-Results_") + strlen("_T-Results_");
+    if (y[0] >= '1' && y[0] <= '2' && y[4] == '_')
+        j->year = atoi(y);
+    if (j->opts && j->opts->progress) {
+        emb_archive_set_progress(j->mar, j->opts->progress, j->opts->progress_ctx);
+        emb_archive_set_progress(j->sar, j->opts->progress, j->opts->progress_ctx);
+    }
+    return EMB_OK;
+}
+
+/* ------------------------------------------------------------ labels */
+
+static emb_status read_labels(job *j)
+{
+    emb_xlsx *x = j->readme;
+    const char *vf = "Value added and final demand";
+    emb_status st;
+    if ((st = emb_xlsx_column(x, "Regions", "Region_acronyms", &j->regions)) ||
+        (st = emb_xlsx_column(x, "Sectors", "Sector_names", &j->sectors)) ||
+        (st = emb_xlsx_column(x, vf, "Value_added_names", &j->va)) ||
+        (st = emb_xlsx_column(x, vf, "Final_demand_names", &j->fd)) ||
+        (st = emb_xlsx_column(x, "Satellites", "Sat_head_indicator", &j->sat_head)) ||
+        (st = emb_xlsx_column(x, "Satellites", "Sat_indicator", &j->sat_ind)) ||
+        (st = emb_xlsx_column(x, "Satellites", "Sat_unit", &j->sat_unit)))
+        return st;
+    struct { const char *sheet, *col; emb_strlist *l; } need[] = {
+        {"Regions", "Region_acronyms", &j->regions}, {"Sectors", "Sector_names", &j->sectors},
+        {vf, "Final_demand_names", &j->fd}};
+    for (size_t i = 0; i < 3; i++) {
+        if (need[i].l->n == 0)
+            return emb_raise(EMB_EINPUT, "%s: sheet '%s': column %s is empty", emb_xlsx_path(x),
+                             need[i].sheet, need[i].col);
+        for (size_t k = 0; k < need[i].l->n; k++)
+            if (!*need[i].l->v[k])
+                return emb_raise(EMB_EINPUT, "%s: sheet '%s': column %s, row %zu is empty",
+                                 emb_xlsx_path(x), need[i].sheet, need[i].col, k + 2);
+    }
+    j->KQ = j->sat_ind.n > j->sat_head.n ? j->sat_ind.n : j->sat_head.n;
+    if (j->sat_unit.n > j->KQ)
+        j->KQ = j->sat_unit.n;
+    while (j->sat_head.n < j->KQ && !(st = emb_strlist_push(&j->sat_head, ""))) {}
+    while (!st && j->sat_ind.n < j->KQ && !(st = emb_strlist_push(&j->sat_ind, ""))) {}
+    while (!st && j->sat_unit.n < j->KQ && !(st = emb_strlist_push(&j->sat_unit, ""))) {}
+    if (st)
+        return st;
+    j->R = j->regions.n, j->S = j->sectors.n, j->NF = j->fd.n, j->NVA = j->va.n;
+    j->NA = j->R * j->S, j->n2 = 2 * j->NA;
+    if (j->n2 / 2 / j->S != j->R || j->NA > EMB_CSR_MAX_DIM)
+        return emb_raise(EMB_ENOMEM, "%s: %zu regions x %zu sectors: too large", emb_xlsx_path(x),
+                         j->R, j->S);
+    size_t rowlen = j->n2 > j->R * j->NF ? j->n2 : j->R * j->NF;
+    if (!(j->row = emb_alloc(rowlen, sizeof *j->row, "GLORIA row")))
+        return EMB_ENOMEM;
+    return EMB_OK;
+}
+
+/* Stressor names and the selection: Q/<head>/<indicator> and VA/<category>. */
+static emb_status select_stressors(job *j)
+{
+    const emb_import_opts *o = j->opts;
+    int want_q = 1, want_va = 1;
+    if (o && o->extensions && o->n_extensions) {
+        want_q = want_va = 0;
+        for (size_t i = 0; i < o->n_extensions; i++) {
+            if (!strcmp(o->extensions[i], "Q"))
+                want_q = 1;
+            else if (!strcmp(o->extensions[i], "VA"))
+                want_va = 1;
+            else
+                return emb_raise(EMB_EUSAGE, "GLORIA: unknown extension '%s' (Q: satellites, "
+                                             "VA: value added)", o->extensions[i]);
+        }
+    }
+    size_t np = o && o->stressor_patterns ? o->n_stressor_patterns : 0;
+    unsigned char *used = emb_calloc(np ? np : 1, 1, "pattern flags");
+    emb_strlist all = {0};
+    emb_status st = EMB_OK;
+    if (!used || !(j->qmap = emb_alloc(j->KQ ? j->KQ : 1, sizeof *j->qmap, "stressor map")) ||
+        !(j->vamap = emb_alloc(j->NVA ? j->NVA : 1, sizeof *j->vamap, "stressor map"))) {
+        st = EMB_ENOMEM;
+        goto done;
+    }
+    for (size_t s = 0; s < j->KQ + j->NVA && !st; s++) {
+        int q = s < j->KQ;
+        char *name = q ? fmt_alloc("Q/%s/%s", j->sat_head.v[s], j->sat_ind.v[s])
+                       : fmt_alloc("VA/%s", j->va.v[s - j->KQ]);
+        size_t *slot = q ? &j->qmap[s] : &j->vamap[s - j->KQ];
+        *slot = SKIP;
+        if (!name) {
+            st = EMB_ENOMEM;
+            break;
+        }
+        if ((q ? want_q : want_va) && !(st = emb_strlist_push(&all, name)) &&
+            emb_stressor_wanted(o, name, used)) {
+            *slot = j->names.n;
+            if (!(st = emb_strlist_push(&j->names, name)))
+                st = emb_strlist_push(&j->units, q ? (*j->sat_unit.v[s] ? j->sat_unit.v[s]
+                                                                          : "unknown")
+                                                   : "1000 USD");
+        }
+        emb_free(name);
+    }
+    if (!st)
+        st = emb_stressor_patterns_check(o, used, &all, emb_xlsx_path(j->readme));
+done:
+    emb_free(used);
+    emb_strlist_free(&all);
+    return st;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* Next data line of r into j->row[0, n): EMB_EINPUT naming file, line and
+ * column on a short or long line or a cell that is not a number; *have = 0
+ * at end of file. */
+static emb_status next_row(job *j, emb_tsv *r, size_t n, const char *what, int *have)
+{
+    int parsed;
+    emb_status st = emb_tsv_next_numbers(r, 0, n, j->row, have, &parsed);
+    if (st || !*have || parsed)
+        return st;
+    size_t nf = emb_tsv_nfields(r);
+    if (emb_tsv_blank(r))
+        return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "empty line, expected %zu numbers (%s)",
+                            n, what);
+    if (nf != n)
+        return emb_tsv_fail(r, EMB_EINPUT, nf < n ? nf : n, "%zu columns, expected %zu (%s)", nf,
+                            n, what);
+    return emb_tsv_numbers(r, 0, n, j->row);
+}
+
+static emb_status at_end(emb_tsv *r, size_t rows, size_t want, const char *what)
+{
+    int have;
+    emb_status st;
+    if (rows < want)
+        return emb_raise(EMB_EINPUT, "%s: ends after line %zu with %zu of the %zu rows (%s)",
+                         emb_tsv_name(r), emb_tsv_lineno(r), rows, want, what);
+    while (!(st = emb_tsv_next(r, &have)) && have)
+        if (!emb_tsv_blank(r))
+            return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "more than the %zu rows expected "
+                                "(%s)", want, what);
+    return st;
+}
+
+/* T-Results: U and V as CSR (old indices), U row sums, regions in use. */
+static emb_status read_T(job *j)
+{
+    emb_tsv *r = NULL;
+    emb_status st;
+    char what[256];
+    snprintf(what, sizeof what, "2 x %zu regions x %zu sectors of %s", j->R, j->S,
+             j->readme_name);
+    if ((st = gcsr_init(&j->U, j->NA)) || (st = gcsr_init(&j->V, j->NA)))
+        return st;
+    if (!(j->urow = emb_calloc(j->NA, sizeof *j->urow, "U row sums")) ||
+        !(j->used = emb_calloc(j->R, 1, "regions used")))
+        return EMB_ENOMEM;
+    if ((st = emb_csv_open_in(j->mar, j->rel_T, ',', &r)))
+        return st;
+    size_t S = j->S, i = 0;
+    int have = 1;
+    while (i < j->n2 && !(st = next_row(j, r, j->n2, what, &have)) && have) {
+        size_t rr = i / (2 * S), w = i % (2 * S);
+        int ind = w < S; /* industry row: V; product row: U */
+        gcsr *m = ind ? &j->V : &j->U;
+        double sum = 0;
+        for (size_t rc = 0; rc < j->R && !st; rc++) {
+            const double *b = j->row + rc * 2 * S;
+            const double *keep = ind ? b + S : b, *drop = ind ? b : b + S;
+            int any = 0;
+            for (size_t s = 0; s < S; s++) {
+                if (keep[s] != 0) {
+                    any = 1, sum += keep[s];
+                    if ((st = gcsr_push(m, rc * S + s, keep[s])))
+                        break;
+                }
+                if (drop[s] != 0)
+                    any = 1, j->dT.nz++, j->dT.sum += drop[s];
+            }
+            if (any)
+                j->used[rc] = j->used[rr] = 1;
+        }
+        if (st)
+            break;
+        gcsr_end_row(m);
+        if (!ind)
+            j->urow[rr * S + w - S] = sum;
+        i++;
+    }
+    if (!st)
+        st = at_end(r, i, j->n2, what);
+    emb_tsv_close(r);
+    return st;
+}
+
+/* Region map and D = diag(g)^-1 V over the kept indices. */
+static emb_status build_D(job *j)
+{
+    if (!(j->rmap = emb_alloc(j->R, sizeof *j->rmap, "region map")))
+        return EMB_ENOMEM;
+    for (size_t r = 0; r < j->R; r++)
+        j->rmap[r] = j->used[r] ? j->nr++ : SKIP;
+    if (j->nr == 0)
+        return emb_raise(EMB_EINPUT, "%s/%s/%s: every cell is zero", j->path, j->mar_name,
+                         j->rel_T);
+    size_t S = j->S, N = j->nr * S;
+    emb_status st = emb_csr_create(N, N, j->V.nnz, &j->D);
+    if (st)
+        return st;
+    emb_csr *D = j->D;
+    size_t e = 0;
+    j->diagonal = 1;
+    for (size_t jo = 0; jo < j->NA; jo++) {
+        size_t reg = j->rmap[jo / S];
+        if (reg == SKIP)
+            continue; /* its rows are empty: the region has no non-zero */
+        size_t jn = reg * S + jo % S;
+        double g = 0;
+        for (size_t k = j->V.indptr[jo]; k < j->V.indptr[jo + 1]; k++)
+            g += j->V.val[k];
+        if (g == 0)
+            j->n_zero_g++;
+        for (size_t k = j->V.indptr[jo]; k < j->V.indptr[jo + 1] && g != 0; k++) {
+            size_t co = j->V.idx[k], cn = j->rmap[co / S] * S + co % S;
+            double d = j->V.val[k] / g;
+            if (d == 0)
+                continue;
+            D->indices[e] = (uint32_t)cn, D->data[e++] = d;
+            if (cn != jn || d != 1.0)
+                j->diagonal = 0;
+        }
+        D->indptr[jn + 1] = e;
+    }
+    for (size_t i = 1; i <= N; i++) /* rows of dropped regions come out empty */
+        if (D->indptr[i] < D->indptr[i - 1])
+            D->indptr[i] = D->indptr[i - 1];
+    D->nnz = e;
+    gcsr_free(&j->V);
+    return EMB_OK;
+}
+
+static emb_status make_table(job *j)
+{
+    size_t k = j->names.n;
+    emb_status st = emb_table_create(j->nr, j->S, j->NF, k, EMB_TECH_Z, 0, &j->t);
+    if (st)
+        return st;
+    emb_table *t = j->t;
+    t->year = j->year;
+    if ((st = emb_table_set_path(t, j->path)) || !(t->monetary_unit = emb_strdup("1000 USD")))
+        return st ? st : EMB_ENOMEM;
+    if ((st = emb_table_alloc_x(t)))
+        return st;
+    for (size_t r = 0; r < j->R; r++)
+        if (j->rmap[r] != SKIP &&
+            (st = emb_table_set_label(t, EMB_LABEL_REGION, j->rmap[r], j->regions.v[r])))
+            return st;
+    for (size_t i = 0; i < j->S; i++)
+        if ((st = emb_table_set_label(t, EMB_LABEL_SECTOR, i, j->sectors.v[i])))
+            return st;
+    for (size_t i = 0; i < j->NF; i++)
+        if ((st = emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, i, j->fd.v[i])))
+            return st;
+    for (size_t i = 0; i < k; i++)
+        if ((st = emb_table_set_label(t, EMB_LABEL_STRESSOR, i, j->names.v[i])) ||
+            (st = emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, i, j->units.v[i])))
+            return st;
+    return EMB_OK;
+}
+
+/* Y-Results: product rows into t->Y; x = U 1 + Y 1. */
+static emb_status read_Y(job *j)
+{
+    emb_tsv *r = NULL;
+    emb_table *t = j->t;
+    char what[256];
+    size_t nc = j->R * j->NF, S = j->S, i = 0;
+    snprintf(what, sizeof what, "rows 2 x %zu regions x %zu sectors, columns %zu regions x %zu "
+             "final-demand categories of %s", j->R, S, j->R, j->NF, j->readme_name);
+    emb_status st = emb_csv_open_in(j->mar, j->rel_Y, ',', &r);
+    int have = 1;
+    while (!st && i < j->n2 && !(st = next_row(j, r, nc, what, &have)) && have) {
+        size_t rr = i / (2 * S), w = i % (2 * S), reg = j->rmap[rr];
+        double *yrow = w >= S && reg != SKIP ? t->Y + (reg * S + w - S) * t->n_y : NULL;
+        double sum = 0;
+        for (size_t c = 0; c < nc; c++) {
+            double v = j->row[c];
+            size_t cr = j->rmap[c / j->NF];
+            if (v == 0)
+                continue;
+            if (yrow && cr != SKIP)
+                yrow[cr * j->NF + c % j->NF] = v, sum += v;
+            else
+                j->dY.nz++, j->dY.sum += v;
+        }
+        if (yrow)
+            t->x[reg * S + w - S] = j->urow[rr * S + w - S] + sum;
+        i++;
+    }
+    if (!st)
+        st = at_end(r, i, j->n2, what);
+    emb_tsv_close(r);
+    return st;
+}
+
+/* Z = U D (kept indices), replacing U. */
+static emb_status build_Z(job *j)
+{
+    size_t S = j->S, N = j->nr * S;
+    const emb_csr *D = j->D;
+    emb_csr *Z = NULL;
+    emb_status st = emb_csr_create(N, N, 0, &Z);
+    if (st)
+        return st;
+    if (j->diagonal) {
+        /* Z[p, jn] = U[p, j] where g_j != 0: compaction in place (indices
+         * only decrease, so writes never overtake reads). */
+        size_t w = 0;
+        for (size_t po = 0; po < j->NA; po++) {
+            size_t reg = j->rmap[po / S];
+            size_t b = j->U.indptr[po], e = j->U.indptr[po + 1];
+            if (reg == SKIP)
+                continue;
+            size_t pn = reg * S + po % S;
+            for (size_t k = b; k < e; k++) {
+                size_t co = j->U.idx[k], cn = j->rmap[co / S] * S + co % S;
+                if (D->indptr[cn + 1] > D->indptr[cn]) /* g != 0 */
+                    j->U.idx[w] = (uint32_t)cn, j->U.val[w++] = j->U.val[k];
+            }
+            Z->indptr[pn + 1] = w;
+        }
+        for (size_t i = 1; i <= N; i++)
+            if (Z->indptr[i] < Z->indptr[i - 1])
+                Z->indptr[i] = Z->indptr[i - 1];
+        /* Shrink to fit; a failed shrink keeps the larger arrays. */
+        uint32_t *ni = emb_realloc(j->U.idx, w ? w : 1, sizeof *ni, "Z column indices");
+        if (ni)
+            j->U.idx = ni;
+        double *nv = emb_realloc(j->U.val, w ? w : 1, sizeof *nv, "Z values");
+        if (nv)
+            j->U.val = nv;
+        if (!j->U.idx && !(j->U.idx = emb_alloc(1, sizeof *j->U.idx, "Z"))) {
+            emb_csr_free(Z);
+            return EMB_ENOMEM;
+        }
+        if (!j->U.val && !(j->U.val = emb_alloc(1, sizeof *j->U.val, "Z"))) {
+            emb_csr_free(Z);
+            return EMB_ENOMEM;
+        }
+        emb_free(Z->indices), emb_free(Z->data);
+        Z->nnz = w, Z->indices = j->U.idx, Z->data = j->U.val;
+        j->U.idx = NULL, j->U.val = NULL;
+    } else {
+        /* Row by row with a dense accumulator: memory nnz(Z) + 16 N. */
+        double *acc = emb_calloc(N, sizeof *acc, "Z row");
+        size_t *mark = emb_alloc(N, sizeof *mark, "Z row marks");
+        uint32_t *cols = emb_alloc(N, sizeof *cols, "Z row columns");
+        gcsr z;
+        if (!acc || !mark || !cols || (st = gcsr_init(&z, N))) {
+            emb_free(acc), emb_free(mark), emb_free(cols), emb_csr_free(Z);
+            return st ? st : EMB_ENOMEM;
+        }
+        for (size_t i = 0; i < N; i++)
+            mark[i] = SKIP;
+        size_t pn = 0;
+        for (size_t po = 0; po < j->NA && !st; po++) {
+            if (j->rmap[po / S] == SKIP)
+                continue;
+            size_t nn = 0;
+            for (size_t k = j->U.indptr[po]; k < j->U.indptr[po + 1]; k++) {
+                size_t co = j->U.idx[k], jn = j->rmap[co / S] * S + co % S;
+                for (size_t e = D->indptr[jn]; e < D->indptr[jn + 1]; e++) {
+                    uint32_t c = D->indices[e];
+                    if (mark[c] != pn)
+                        mark[c] = pn, acc[c] = 0, cols[nn++] = c;
+                    acc[c] += j->U.val[k] * D->data[e];
+                }
+            }
+            for (size_t a = 1; a < nn; a++) { /* insertion sort: rows are short or sorted */
+                uint32_t c = cols[a];
+                size_t b = a;
+                while (b > 0 && cols[b - 1] > c)
+                    cols[b] = cols[b - 1], b--;
+                cols[b] = c;
+            }
+            for (size_t a = 0; a < nn && !st; a++)
+                if (acc[cols[a]] != 0)
+                    st = gcsr_push(&z, cols[a], acc[cols[a]]);
+            gcsr_end_row(&z);
+            pn++;
+        }
+        emb_free(acc), emb_free(mark), emb_free(cols);
+        if (st) {
+            gcsr_free(&z), emb_csr_free(Z);
+            return st;
+        }
+        emb_free(Z->indptr), emb_free(Z->indices), emb_free(Z->data);
+        Z->indptr = z.indptr, Z->indices = z.idx, Z->data = z.val, Z->nnz = z.nnz;
+        if (!Z->indices) { /* no entries at all */
+            Z->indices = emb_alloc(1, sizeof *Z->indices, "Z");
+            Z->data = emb_alloc(1, sizeof *Z->data, "Z");
+            if (!Z->indices || !Z->data) {
+                emb_csr_free(Z);
+                return EMB_ENOMEM;
+            }
+        }
+    }
+    gcsr_free(&j->U);
+    return emb_table_set_tech_csr(j->t, Z);
+}
+
+/* A K x 2RS row of industry values times D added into frow (N). */
+static void add_times_D(job *j, const double *v, double *frow, drops *dr)
+{
+    size_t S = j->S;
+    for (size_t rc = 0; rc < j->R; rc++) {
+        const double *b = v + rc * 2 * S;
+        size_t reg = j->rmap[rc];
+        for (size_t s = 0; s < S; s++) {
+            if (b[S + s] != 0) /* product columns: zero in GLORIA */
+                dr->nz++, dr->sum += b[S + s];
+            if (b[s] == 0)
+                continue;
+            if (reg == SKIP || !frow) {
+                if (frow)
+                    dr->nz++, dr->sum += b[s];
+                continue;
+            }
+            size_t jn = reg * S + s;
+            for (size_t e = j->D->indptr[jn]; e < j->D->indptr[jn + 1]; e++)
+                frow[j->D->indices[e]] += b[s] * j->D->data[e];
+        }
+    }
+}
+
+/* TQ-Results (F = Q D), V-Results (VA D, summed over regions), YQ-Results (F_Y). */
+static emb_status read_satellites(job *j)
+{
+    emb_table *t = j->t;
+    char what[256];
+    emb_tsv *r = NULL;
+    size_t i = 0;
+    int have = 1;
+    snprintf(what, sizeof what, "rows: %zu satellites of %s, columns 2 x %zu regions x %zu "
+             "sectors", j->KQ, j->readme_name, j->R, j->S);
+    emb_status st = emb_csv_open_in(j->sar, j->rel_TQ, ',', &r);
+    while (!st && i < j->KQ && !(st = next_row(j, r, j->n2, what, &have)) && have) {
+        double *frow = j->qmap[i] == SKIP ? NULL : t->F + j->qmap[i] * t->N;
+        add_times_D(j, j->row, frow, &j->dTQ);
+        i++;
+    }
+    if (!st)
+        st = at_end(r, i, j->KQ, what);
+    emb_tsv_close(r), r = NULL;
+    if (st)
+        return st;
+    snprintf(what, sizeof what, "rows: %zu regions x %zu value-added categories, columns 2 x "
+             "%zu regions x %zu sectors of %s", j->R, j->NVA, j->R, j->S, j->readme_name);
+    size_t nva = j->R * j->NVA;
+    st = emb_csv_open_in(j->mar, j->rel_V, ',', &r);
+    for (i = 0; !st && i < nva && !(st = next_row(j, r, j->n2, what, &have)) && have; i++) {
+        size_t v = i % j->NVA, reg = j->rmap[i / j->NVA];
+        double *frow = j->vamap[v] == SKIP || reg == SKIP ? NULL : t->F + j->vamap[v] * t->N;
+        add_times_D(j, j->row, frow, &j->dV);
+    }
+    if (!st)
+        st = at_end(r, i, nva, what);
+    emb_tsv_close(r), r = NULL;
+    if (st)
+        return st;
+    size_t nc = j->R * j->NF;
+    snprintf(what, sizeof what, "rows: %zu satellites, columns %zu regions x %zu final-demand "
+             "categories of %s", j->KQ, j->R, j->NF, j->readme_name);
+    st = emb_csv_open_in(j->sar, j->rel_YQ, ',', &r);
+    for (i = 0; !st && i < j->KQ && !(st = next_row(j, r, nc, what, &have)) && have; i++) {
+        double *frow = j->qmap[i] == SKIP ? NULL : t->F_Y + j->qmap[i] * t->n_y;
+        for (size_t c = 0; frow && c < nc; c++) {
+            size_t reg = j->rmap[c / j->NF];
+            if (reg != SKIP)
+                frow[reg * j->NF + c % j->NF] = j->row[c];
+            else if (j->row[c] != 0)
+                j->dYQ.nz++, j->dYQ.sum += j->row[c];
+        }
+    }
+    if (!st)
+        st = at_end(r, i, j->KQ, what);
+    emb_tsv_close(r);
+    return st;
+}
+
+static emb_status set_source(job *j)
+{
+    char dropped[256] = "";
+    size_t nd = 0;
+    for (size_t r = 0; r < j->R; r++)
+        if (j->rmap[r] == SKIP) {
+            size_t l = strlen(dropped);
+            if (l + strlen(j->regions.v[r]) + 8 < sizeof dropped)
+                snprintf(dropped + l, sizeof dropped - l, "%s%s", nd ? " " : "", j->regions.v[r]);
+            nd++;
+        }
+    char *s = fmt_alloc(
+        "GLORIA %s, %d, basic prices (Markup001), 1000 USD; product-by-product table under the "
+        "industry-technology assumption as pymrio's parse_gloria: Z = U diag(g)^-1 V, x = U1 + Y1, "
+        "F = Q diag(g)^-1 V (V %s, %zu industries without output); regions dropped as empty: %zu%s%s"
+        "%s; cells outside the blocks used: T %zu (sum %.6g), Y %zu (%.6g), V-Results %zu (%.6g), "
+        "TQ %zu (%.6g), YQ %zu (%.6g)",
+        j->mar_name, j->year, j->diagonal ? "diagonal" : "not diagonal", j->n_zero_g, nd,
+        nd ? " (" : "", dropped, nd ? ")" : "", j->dT.nz, j->dT.sum, j->dY.nz, j->dY.sum, j->dV.nz,
+        j->dV.sum, j->dTQ.nz, j->dTQ.sum, j->dYQ.nz, j->dYQ.sum);
+    if (!s)
+        return EMB_ENOMEM;
+    j->t->source = s;
+    return EMB_OK;
+}
+
+emb_status emb_import_gloria(const char *path, const emb_import_opts *opts, emb_table **out)
+{
+    if (!out)
+        return emb_raise(EMB_EUSAGE, "emb_import_gloria: out is NULL");
+    *out = NULL;
+    job j;
+    memset(&j, 0, sizeof j);
+    j.path = path, j.opts = opts;
+    emb_status st;
+    if ((st = locate(&j)) || (st = read_labels(&j)) || (st = select_stressors(&j)) ||
+        (st = read_T(&j)) || (st = build_D(&j)) || (st = make_table(&j)) || (st = read_Y(&j)) ||
+        (st = build_Z(&j)) || (st = read_satellites(&j)) || (st = set_source(&j)))
+        goto done;
+    st = emb_table_validate(j.t, NULL);
+done:
+    if (st == EMB_OK) {
+        *out = j.t;
+        j.t = NULL;
+    }
+    emb_table_free(j.t);
+    job_free(&j);
+    return st;
+}

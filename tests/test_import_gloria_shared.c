@@ -1,0 +1,482 @@
+/* tests/test_import_gloria_shared.c — the GLORIA importer on the format
+ * sample in ../shared/testdata/format-samples/gloria (3 regions x 3 sectors,
+ * 2 final-demand and 2 value-added categories, 5 satellites): shapes, labels,
+ * exact values read by hand from the CSVs, x, CSR storage, the account
+ * identities, HDF5 round trip, selection options, the MRIOs as a zip, broken
+ * copies (one defect each), allocation failures and the CLI.
+ *
+ * Values are quoted from the sample files as (line, column), 1-based as a
+ * spreadsheet shows them.  T-Results rows and columns run, per region, over
+ * 3 industries then 3 products: product p of region r is line/column
+ * 6r + 4 + p (0-based r, p), industry s column 6r + 1 + s. */
+#include "core/alloc.h"
+#include "embodied/embodied.h"
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <zip.h>
+
+static const char *shared; /* ../shared/testdata */
+
+#define MRIO "GLORIA_MRIOs_59_2022"
+#define SAT "GLORIA_SatelliteAccounts_059_2022"
+#define F_T MRIO "/0_120secMother_AllCountries_002_T-Results_2022_059_Markup001(full).csv"
+#define F_Y MRIO "/0_120secMother_AllCountries_002_Y-Results_2022_059_Markup001(full).csv"
+#define F_V MRIO "/0_120secMother_AllCountries_002_V-Results_2022_059_Markup001(full).csv"
+#define F_TQ SAT "/0_120secMother_AllCountries_002_TQ-Results_2022_059_Markup001(full).csv"
+#define F_YQ SAT "/0_120secMother_AllCountries_002_YQ-Results_2022_059_Markup001(full).csv"
+#define README "GLORIA_ReadMe_059.xlsx"
+
+static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *pathf(const char *fmt, ...)
+{
+    static char bufs[8][4096];
+    static int next;
+    char *b = bufs[next++ % 8];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof bufs[0], fmt, ap);
+    va_end(ap);
+    return b;
+}
+
+static const char *sample(void) { return pathf("%s/format-samples/gloria", shared); }
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    ck_assert(b != NULL);
+    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static void spit(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_int_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+/* A writable copy of the sample in tmp/rel. */
+static const char *copy_sample(const char *tmp, const char *rel)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/%s' && chmod -R u+w '%s/%s'", sample(), tmp, rel,
+             tmp, rel);
+    ck_assert_int_eq(system(cmd), 0);
+    return pathf("%s/%s", tmp, rel);
+}
+
+/* Replace the first `from` in file `path` by `to`. */
+static void edit(const char *path, const char *from, const char *to)
+{
+    size_t n;
+    char *b = slurp(path, &n);
+    char *p = strstr(b, from);
+    ck_assert_msg(p != NULL, "'%s' not in %s", from, path);
+    size_t lf = strlen(from), lt = strlen(to);
+    char *o = malloc(n - lf + lt + 1);
+    memcpy(o, b, (size_t)(p - b));
+    memcpy(o + (p - b), to, lt);
+    memcpy(o + (p - b) + lt, p + lf, n - (size_t)(p - b) - lf);
+    spit(path, o, n - lf + lt);
+    free(o), free(b);
+}
+
+static void truncate_to(const char *path, size_t len)
+{
+    size_t n;
+    char *b = slurp(path, &n);
+    ck_assert(len < n);
+    spit(path, b, len);
+    free(b);
+}
+
+static size_t idx(const emb_table *t, size_t r, size_t s) { return r * t->n_s + s; }
+
+static long stressor(const emb_table *t, const char *name)
+{
+    for (size_t s = 0; s < t->k; s++)
+        if (!strcmp(t->stressors[s], name))
+            return (long)s;
+    ck_abort_msg("no stressor %s", name);
+    return -1;
+}
+
+/* Z[i][j] from the CSR (0 when absent). */
+static double zat(const emb_table *t, size_t i, size_t j)
+{
+    const emb_csr *z = t->csr;
+    for (size_t e = z->indptr[i]; e < z->indptr[i + 1]; e++)
+        if (z->indices[e] == j)
+            return z->data[e];
+    return 0;
+}
+
+/* Sum of the numbers on line `line` of a sample CSV, left to right. */
+static double line_sum(const char *rel, int line)
+{
+    size_t n;
+    char *b = slurp(pathf("%s/%s", sample(), rel), &n), *p = b;
+    for (int l = 1; l < line; l++)
+        p = strchr(p, '\n') + 1;
+    double s = 0;
+    char *end;
+    for (;;) {
+        s += strtod(p, &end);
+        if (*end != ',')
+            break;
+        p = end + 1;
+    }
+    free(b);
+    return s;
+}
+
+static void check_sample(const emb_table *t)
+{
+    ck_assert_uint_eq(t->n_r, 3);
+    ck_assert_uint_eq(t->n_s, 3);
+    ck_assert_uint_eq(t->n_f, 2);
+    ck_assert_uint_eq(t->N, 9);
+    ck_assert_uint_eq(t->k, 7);
+    ck_assert_int_eq(t->year, 2022);
+    ck_assert_str_eq(t->monetary_unit, "1000 USD");
+    ck_assert_int_eq(t->tech_kind, EMB_TECH_Z);
+    ck_assert_str_eq(t->regions[0], "AUS");
+    ck_assert_str_eq(t->regions[1], "AUT");
+    ck_assert_str_eq(t->regions[2], "AZE");
+    ck_assert_str_eq(t->sectors[0], "Forestry and logging");
+    ck_assert_str_eq(t->sectors[2], "Crustaceans and molluscs");
+    ck_assert_str_eq(t->fd_categories[1], "Non-profit institutions serving households P.3n");
+    ck_assert_str_eq(t->stressors[0], "Q/Emissions (EDGAR)/'c2f6_1A5_EDGAR_consistent'");
+    ck_assert_str_eq(t->stressor_units[0], "kilotonnes");
+    ck_assert_str_eq(t->stressors[5], "VA/Compensation of employees D.1");
+    ck_assert_str_eq(t->stressor_units[6], "1000 USD");
+    /* Z held as CSR; GLORIA's supply table is diagonal, so Z = U. */
+    ck_assert_ptr_null(t->T);
+    ck_assert_ptr_nonnull(t->csr);
+    ck_assert_uint_eq(t->csr->nnz, 81);
+    /* T (4, 1): AUS product Forestry used by AUS industry Forestry. */
+    ck_assert(zat(t, idx(t, 0, 0), idx(t, 0, 0)) == 1386400.0);
+    /* T (4, 7): ... by AUT industry Forestry. */
+    ck_assert(zat(t, idx(t, 0, 0), idx(t, 1, 0)) == 5.8362);
+    /* T (11, 9): AUT product Fishing used by AUT industry Crustaceans. */
+    ck_assert(zat(t, idx(t, 1, 1), idx(t, 1, 2)) == 138.07);
+    /* T (18, 13): AZE product Crustaceans used by AZE industry Forestry. */
+    ck_assert(zat(t, idx(t, 2, 2), idx(t, 2, 0)) == 0.012912);
+    /* Y (5, 1) AUS Fishing -> AUS households; Y (11, 3) AUT Fishing -> AUT households. */
+    ck_assert(t->Y[idx(t, 0, 1) * t->n_y + 0] == 1750300.0);
+    ck_assert(t->Y[idx(t, 1, 1) * t->n_y + 2] == 20386.0);
+    /* x = U 1 + Y 1: the product rows of T and Y (line 4 and 17). */
+    EMB_ASSERT_CLOSE(t->x[idx(t, 0, 0)], line_sum(F_T, 4) + line_sum(F_Y, 4), 1e-15, 0);
+    EMB_ASSERT_CLOSE(t->x[idx(t, 2, 1)], line_sum(F_T, 17) + line_sum(F_Y, 17), 1e-15, 0);
+    /* Value added: V-Results (1, 1), (3, 7) (AUT's first row), (2, 2). */
+    long ce = stressor(t, "VA/Compensation of employees D.1");
+    long tx = stressor(t, "VA/Taxes on production D.29");
+    ck_assert(t->F[ce * t->N + idx(t, 0, 0)] == 1138700.0);
+    ck_assert(t->F[ce * t->N + idx(t, 1, 0)] == 225180.0);
+    ck_assert(t->F[tx * t->N + idx(t, 0, 1)] == 206390.0);
+    ck_assert(t->F[tx * t->N + idx(t, 2, 2)] == 937.52);
+    /* TQ and YQ are all zero in the sample. */
+    for (size_t i = 0; i < 5 * t->N; i++)
+        ck_assert(t->F[i] == 0);
+    ck_assert_msg(strstr(t->source, "industry-technology") && strstr(t->source, "V diagonal") &&
+                      strstr(t->source, "regions dropped as empty: 0"), "%s", t->source);
+}
+
+static void check_identities(const emb_table *t)
+{
+    emb_accounts *a = NULL;
+    emb_accounts_opts ao = {.identity_tol = 1e-10};
+    emb_status st = emb_accounts_compute(t, &ao, &a);
+    ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+    double worst = 1;
+    ck_assert_int_eq(emb_accounts_check(a, 1e-10, &worst), EMB_OK);
+    ck_assert_msg(worst <= 1e-10, "identity error %g", worst);
+    emb_accounts_free(a);
+}
+
+START_TEST(sample_folder)
+{
+    emb_table *t = NULL;
+    emb_status st = emb_import_gloria(sample(), NULL, &t);
+    ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+    check_sample(t);
+    ck_assert_int_eq(emb_table_validate(t, NULL), EMB_OK);
+    check_identities(t);
+    /* HDF5 round trip keeps the CSR group and every value. */
+    char *tmp = emb_test_tmpdir();
+    const char *h5 = pathf("%s/g.h5", tmp);
+    ck_assert_int_eq(emb_table_write_h5(t, h5, NULL), EMB_OK);
+    emb_table *u = NULL;
+    st = emb_table_read_h5(h5, EMB_READ_DEFAULT, &u);
+    ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+    ck_assert_ptr_nonnull(u->csr);
+    ck_assert_uint_eq(u->csr->nnz, t->csr->nnz);
+    for (size_t e = 0; e < t->csr->nnz; e++)
+        ck_assert(u->csr->data[e] == t->csr->data[e] && u->csr->indices[e] == t->csr->indices[e]);
+    for (size_t i = 0; i < t->N; i++)
+        ck_assert(u->x[i] == t->x[i]);
+    for (size_t i = 0; i < t->k * t->N; i++)
+        ck_assert(u->F[i] == t->F[i]);
+    check_sample(u);
+    emb_table_free(u);
+    emb_table_free(t);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(mrios_zipped)
+{
+    char *tmp = emb_test_tmpdir();
+    const char *d = copy_sample(tmp, "rel");
+    char cmd[8192];
+    /* The download layout: the MRIOs and satellites as zips of their files. */
+    int zerr;
+    const char *names[] = {MRIO, SAT};
+    for (int z = 0; z < 2; z++) {
+        zip_t *za = zip_open(pathf("%s/%s.zip", d, names[z]), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+        ck_assert_ptr_nonnull(za);
+        const char *files[] = {F_T, F_Y, F_V, F_TQ, F_YQ};
+        for (int i = 0; i < 5; i++) {
+            if (strncmp(files[i], names[z], strlen(names[z])))
+                continue;
+            zip_source_t *src = zip_source_file(za, pathf("%s/%s", d, files[i]), 0, -1);
+            ck_assert_int_ge(zip_file_add(za, strchr(files[i], '/') + 1, src, 0), 0);
+        }
+        ck_assert_int_eq(zip_close(za), 0);
+    }
+    snprintf(cmd, sizeof cmd, "rm -r '%s/%s' '%s/%s'", d, MRIO, d, SAT);
+    ck_assert_int_eq(system(cmd), 0);
+    emb_table *t = NULL;
+    emb_status st = emb_import_gloria(d, NULL, &t);
+    ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+    check_sample(t);
+    emb_table_free(t);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(selection)
+{
+    emb_table *t = NULL;
+    const char *pats[] = {"VA/*"};
+    emb_import_opts o = {.stressor_patterns = pats, .n_stressor_patterns = 1};
+    ck_assert_int_eq(emb_import_gloria(sample(), &o, &t), EMB_OK);
+    ck_assert_uint_eq(t->k, 2);
+    ck_assert_str_eq(t->stressors[1], "VA/Taxes on production D.29");
+    emb_table_free(t);
+    const char *ext[] = {"Q"};
+    emb_import_opts e = {.extensions = ext, .n_extensions = 1};
+    ck_assert_int_eq(emb_import_gloria(sample(), &e, &t), EMB_OK);
+    ck_assert_uint_eq(t->k, 5);
+    emb_table_free(t);
+    const char *none[] = {"*co2*"};
+    emb_import_opts n = {.stressor_patterns = none, .n_stressor_patterns = 1};
+    ck_assert_int_eq(emb_import_gloria(sample(), &n, &t), EMB_EUSAGE);
+    ck_assert_msg(strstr(emb_errmsg(), "'*co2*' matches no stressor"), "%s", emb_errmsg());
+    const char *bad[] = {"F"};
+    emb_import_opts b = {.extensions = bad, .n_extensions = 1};
+    ck_assert_int_eq(emb_import_gloria(sample(), &b, &t), EMB_EUSAGE);
+    ck_assert_ptr_null(t);
+}
+END_TEST
+
+/* A supply table that is not diagonal: AUS Forestry also makes 1000 of AUS
+ * Fishing's product (T (1, 5)), so D = diag(g)^-1 V has an off-diagonal
+ * entry and Z = U D takes the general sparse product. */
+START_TEST(supply_not_diagonal)
+{
+    char *tmp = emb_test_tmpdir();
+    const char *d = copy_sample(tmp, "offdiag");
+    edit(pathf("%s/%s", d, F_T), "5295100.0,0.0,", "5295100.0,1000.0,");
+    emb_table *t = NULL;
+    emb_status st = emb_import_gloria(d, NULL, &t);
+    ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+    ck_assert_msg(strstr(t->source, "V not diagonal"), "%s", t->source);
+    double g = 5295100.0 + 1000.0;
+    /* Z[AUS Forestry][AUS Forestry] = U (4, 1) x V (1, 4) / g. */
+    EMB_ASSERT_CLOSE(zat(t, 0, 0), 1386400.0 * (5295100.0 / g), 1e-15, 0);
+    /* Z[AUS Forestry][AUS Fishing] = U (4, 1) x 1000 / g + U (4, 2). */
+    EMB_ASSERT_CLOSE(zat(t, 0, 1), 1386400.0 * (1000.0 / g) + 0.26391, 1e-15, 0);
+    /* VA of AUS Fishing's product gains 1000/g of AUS Forestry's: V-Results (1, 1), (1, 2). */
+    long ce = stressor(t, "VA/Compensation of employees D.1");
+    EMB_ASSERT_CLOSE(t->F[ce * t->N + 1], 1138700.0 * (1000.0 / g) + 821570.0, 1e-15, 0);
+    check_identities(t);
+    emb_table_free(t);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* Import the copy in `dir`: EMB_EINPUT with a message holding every one of
+ * the NULL-terminated strings. */
+static void expect_input_error(const char *dir, ...)
+{
+    emb_table *t = NULL;
+    emb_status st = emb_import_gloria(dir, NULL, &t);
+    ck_assert_msg(st == EMB_EINPUT, "%s: %s", emb_strerror(st), st ? emb_errmsg() : "ok");
+    ck_assert_ptr_null(t);
+    va_list ap;
+    va_start(ap, dir);
+    const char *s;
+    while ((s = va_arg(ap, const char *)) != NULL)
+        ck_assert_msg(strstr(emb_errmsg(), s), "'%s' not in: %s", s, emb_errmsg());
+    va_end(ap);
+}
+
+START_TEST(broken_copies)
+{
+    char *tmp = emb_test_tmpdir();
+    const char *d;
+    /* Truncated inside line 18 of T (the file is 1799 bytes). */
+    d = copy_sample(tmp, "trunc");
+    truncate_to(pathf("%s/%s", d, F_T), 1750);
+    expect_input_error(d, "T-Results_2022_059_Markup001(full).csv: line 18, column ",
+                       "columns, expected 18", NULL);
+    /* Truncated at a line break: 17 of the 18 rows. */
+    d = copy_sample(tmp, "trunc2");
+    {
+        size_t n;
+        char *b = slurp(pathf("%s/%s", d, F_T), &n);
+        b[n - 1] = '\0';
+        spit(pathf("%s/%s", d, F_T), b, (size_t)(strrchr(b, '\n') - b + 1));
+        free(b);
+    }
+    expect_input_error(d, "T-Results", "ends after line 17 with 17 of the 18 rows", NULL);
+    /* A text cell: Y (5, 1). */
+    d = copy_sample(tmp, "text");
+    edit(pathf("%s/%s", d, F_Y), "1750300.0", "n/a");
+    expect_input_error(d, "Y-Results_2022_059_Markup001(full).csv: line 5, column 1", NULL);
+    /* A missing column: the last cell of TQ line 2. */
+    d = copy_sample(tmp, "col");
+    edit(pathf("%s/%s", d, F_TQ), "0.0,0.0\n0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,"
+                                  "0.0,0.0,0.0,0.0\n0.0",
+         "0.0,0.0\n0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n0.0");
+    expect_input_error(d, "TQ-Results_2022_059_Markup001(full).csv: line 2, column 18: 17 columns, "
+                          "expected 18", NULL);
+    /* A missing column in V-Results line 1 (the last). */
+    d = copy_sample(tmp, "colv");
+    edit(pathf("%s/%s", d, F_V), "0.0,0.0,0.0\n41387.0", "0.0,0.0\n41387.0");
+    expect_input_error(d, "V-Results_2022_059_Markup001(full).csv: line 1, column 18", NULL);
+    /* Wrong label count: a ReadMe with 2 regions (AZE's row removed) against
+     * T's 18 columns. */
+    d = copy_sample(tmp, "labels");
+    {
+        int zerr;
+        zip_t *in = zip_open(pathf("%s/%s", sample(), README), ZIP_RDONLY, &zerr);
+        zip_t *out = zip_open(pathf("%s/%s", d, README), 0, &zerr);
+        ck_assert(in && out);
+        zip_int64_t ne = zip_get_num_entries(in, 0);
+        for (zip_int64_t i = 0; i < ne; i++) {
+            const char *nm = zip_get_name(in, (zip_uint64_t)i, 0);
+            if (strcmp(nm, "xl/worksheets/sheet1.xml"))
+                continue;
+            zip_stat_t zs;
+            zip_stat_index(in, (zip_uint64_t)i, 0, &zs);
+            char *buf = malloc(zs.size + 1);
+            zip_file_t *zf = zip_fopen_index(in, (zip_uint64_t)i, 0);
+            ck_assert_int_eq(zip_fread(zf, buf, zs.size), (zip_int64_t)zs.size);
+            zip_fclose(zf);
+            buf[zs.size] = '\0';
+            char *a = strstr(buf, "<row r=\"4\">"), *b = strstr(a, "</row>") + 6;
+            memmove(a, b, strlen(b) + 1);
+            zip_source_t *src = zip_source_buffer(out, buf, strlen(buf), 1);
+            ck_assert_int_ge(zip_file_add(out, nm, src, ZIP_FL_OVERWRITE), 0);
+        }
+        zip_close(in);
+        ck_assert_int_eq(zip_close(out), 0);
+    }
+    expect_input_error(d, "T-Results_2022_059_Markup001(full).csv: line 1, column 13: 18 columns, "
+                          "expected 12 (2 x 2 regions x 3 sectors of GLORIA_ReadMe_059.xlsx)", NULL);
+    /* A missing file. */
+    d = copy_sample(tmp, "nofile");
+    ck_assert_int_eq(remove(pathf("%s/%s", d, F_YQ)), 0);
+    expect_input_error(d, "no *_YQ-Results_*_Markup001(full).csv", NULL);
+    /* Not a workbook. */
+    d = copy_sample(tmp, "xlsx");
+    spit(pathf("%s/%s", d, README), "not a zip", 9);
+    {
+        emb_table *t = NULL;
+        ck_assert_int_ne(emb_import_gloria(d, NULL, &t), EMB_OK);
+        ck_assert_msg(strstr(emb_errmsg(), README), "%s", emb_errmsg());
+    }
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(allocation_failures)
+{
+    long k;
+    for (k = 0; k < 100000; k++) {
+        emb_table *t = NULL;
+        emb_alloc_fail_after(k);
+        emb_status st = emb_import_gloria(sample(), NULL, &t);
+        emb_alloc_fail_after(-1);
+        if (st == EMB_OK) {
+            check_sample(t);
+            emb_table_free(t);
+            break;
+        }
+        ck_assert_msg(st == EMB_ENOMEM, "k = %ld: %s (%s)", k, emb_strerror(st), emb_errmsg());
+        ck_assert_ptr_null(t);
+    }
+    ck_assert_int_gt(k, 20);
+}
+END_TEST
+
+START_TEST(cli_round_trip)
+{
+    char *tmp = emb_test_tmpdir();
+    const char *b = getenv("EMB_BUILD_ROOT");
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd, "'%s/embodied' import gloria '%s' -s 'VA/*' -o '%s/t.h5' 2>'%s/err' "
+             "&& '%s/embodied' accounts '%s/t.h5' -q --csv '%s/out' 2>>'%s/err'",
+             b ? b : "build", sample(), tmp, tmp, b ? b : "build", tmp, tmp, tmp);
+    int rc = system(cmd);
+    ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "%s failed", cmd);
+    size_t n;
+    char *err = slurp(pathf("%s/err", tmp), &n);
+    ck_assert_msg(strstr(err, "3 regions x 3 sectors (N = 9), 2 final-demand categories, 2 "
+                              "stressors"), "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "'%s/embodied' import gloria --help | grep -q 'D = diag(g)^-1 V'",
+             b ? b : "build");
+    ck_assert_int_eq(system(cmd), 0);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+int main(void)
+{
+    shared = emb_test_require_shared("import_gloria_shared");
+    Suite *s = suite_create("import_gloria_shared");
+    TCase *tc = tcase_create("gloria");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, sample_folder);
+    tcase_add_test(tc, mrios_zipped);
+    tcase_add_test(tc, selection);
+    tcase_add_test(tc, supply_not_diagonal);
+    tcase_add_test(tc, broken_copies);
+    tcase_add_test(tc, allocation_failures);
+    tcase_add_test(tc, cli_round_trip);
+    suite_add_tcase(s, tc);
+    return emb_test_run(s);
+}
