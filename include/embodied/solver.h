@@ -68,7 +68,9 @@ typedef struct emb_solver_stats {
     int fell_back;             /* mixed refinement stalled and dense double took over */
     char explain[384];         /* why this method (auto's reasoning, or "requested"), and any fallback */
     double anorm1;         /* ||(I - A)||_1 before factorisation */
-    double rcond;          /* LAPACK estimate of 1/cond_inf(I - A) (sgecon for mixed) */
+    double rcond;          /* 1/cond_inf(I - A): exact from (I - A)^-1 1 when A >= 0, else
+                            * LAPACK's estimate (dgecon; sgecon for mixed); NaN for sparse */
+    int rcond_exact;       /* rcond computed exactly (A >= 0), not estimated */
     double seconds_build;  /* reading T and forming I - A */
     double seconds_factor; /* dgetrf / sgetrf */
     double seconds_solve;  /* all triangular solves so far */

@@ -259,6 +259,7 @@ typedef struct form_job {
     size_t N;
     double *rowabs;     /* [N] */
     double *colabs;     /* [nthreads][2N]: |I - A| column sums, then A column sums */
+    int *negA;          /* [nthreads]: A has a negative entry in this thread's rows */
 } form_job;
 
 static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
@@ -278,12 +279,16 @@ static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
                 for (size_t c = 0; c < N; c++)
                     row[c] = -row[c];
             row[i] += 1.0;
+            int neg = 0;
             for (size_t c = 0; c < N; c++) {
                 double a = fabs(row[c]);
                 rs += a;
                 cs[c] += a;
                 ca[c] -= row[c];
+                neg |= (row[c] > 0) & (c != i); /* a_ic = -row[c] < 0 */
             }
+            neg |= row[i] > 1.0; /* a_ii = 1 - row[i] < 0 */
+            j->negA[tid] |= neg;
             ca[i] += 1.0;
         } else {
             float *row = j->lus + i * N;
@@ -296,6 +301,7 @@ static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
                 rs += a;
                 cs[c] += a;
                 ca[c] -= v;
+                j->negA[tid] |= c == i ? v > 1.0 : v > 0;
             }
             ca[i] += 1.0;
         }
@@ -311,7 +317,9 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
     double *colabs = emb_alloc((size_t)nt * 2 * N, sizeof(double), "column norms");
     if (!colabs)
         return EMB_ENOMEM;
-    form_job j = {lf->lu, lf->lus, lf->tech == EMB_TECH_Z ? lf->rinv : NULL, N, rowabs, colabs};
+    int negA[EMB_MAX_THREADS] = {0};
+    form_job j = {lf->lu, lf->lus, lf->tech == EMB_TECH_Z ? lf->rinv : NULL, N, rowabs, colabs,
+                  negA};
     /* Ranges of whole rows: at least 16 rows per thread. */
     emb_parallel_for(N, 16, form_range, &j);
     size_t used = (N + 15) / 16 < nt ? (N + 15) / 16 : nt;
@@ -340,6 +348,9 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
         lf->st.n_colsum_ge1 += a >= 1.0;
     }
     emb_free(colabs);
+    lf->a_nonneg = 1;
+    for (unsigned u = 0; u < nt; u++)
+        lf->a_nonneg &= !negA[u];
     lf->anorm_inf = ninf;
     lf->anorm_one = n1;
     return EMB_OK;
@@ -350,24 +361,42 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
  * spectral radius >= 1, i.e. (I - A)^-1 not non-negative.  One solve with a
  * positive right-hand side tells: v = (I - A)^-1 1 must be >= 0.  If it is
  * not, the error names the columns with the largest sums. */
-static emb_status check_productive(emb_leontief *lf)
+/* v = (I - A)^-1 1: its smallest and largest entries (NaN/Inf count as -Inf
+ * and Inf). */
+static emb_status ones_solve(emb_leontief *lf, double *vmin, double *vmax)
 {
-    const emb_table *t = lf->t;
     size_t N = lf->N;
-    double *v = emb_alloc(N, sizeof(double), "productivity check");
+    double *v = emb_alloc(N, sizeof(double), "(I - A)^-1 1");
     if (!v)
         return EMB_ENOMEM;
     for (size_t i = 0; i < N; i++)
         v[i] = 1.0;
     emb_status st = lu_solve(lf, 'T', 1, v, N);
-    double vmax = 0, vmin = 0;
+    *vmax = 0, *vmin = 0;
     for (size_t i = 0; i < N && st == EMB_OK; i++) {
-        vmax = fmax(vmax, fabs(v[i]));
-        vmin = isfinite(v[i]) ? fmin(vmin, v[i]) : -INFINITY;
+        *vmax = isfinite(v[i]) ? fmax(*vmax, fabs(v[i])) : INFINITY;
+        *vmin = isfinite(v[i]) ? fmin(*vmin, v[i]) : -INFINITY;
     }
     emb_free(v);
+    return st;
+}
+
+static emb_status not_productive(emb_leontief *lf);
+
+static emb_status check_productive(emb_leontief *lf)
+{
+    double vmin, vmax;
+    emb_status st = ones_solve(lf, &vmin, &vmax);
     if (st || vmin >= -1e-9 * vmax)
         return st;
+    return not_productive(lf);
+}
+
+/* The error, naming the columns of A with the largest sums. */
+static emb_status not_productive(emb_leontief *lf)
+{
+    const emb_table *t = lf->t;
+    size_t N = lf->N;
     /* Up to three worst columns, for the message. */
     size_t w[3] = {N, N, N};
     for (size_t c = 0; c < N; c++)
@@ -446,22 +475,37 @@ static emb_status build_and_factor(emb_leontief *lf)
         st = emb_raise(EMB_EINTERNAL, "getrf: argument %d invalid", (int)-info);
         goto done;
     }
-    /* rcond of the stored (I - A)^T in the 1-norm = rcond of I - A in the inf-norm. */
-    if (lf->lu) {
-        double rcond = 0;
-        info = LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', n, lf->lu, n, lf->anorm_inf, &rcond,
-                                   work, iwork);
-        lf->st.rcond = info == 0 ? rcond : NAN;
+    /* The condition number.  For A >= 0 (every MRIO without negative
+     * entries) and a productive economy, (I - A)^-1 >= 0, so its inf-norm is
+     * exactly max_i ((I - A)^-1 1)_i: one solve, which also decides
+     * productivity (that vector must be >= 0), instead of dgecon's several
+     * passes over the factor.  Otherwise LAPACK's estimate (dgecon/sgecon on
+     * the stored (I - A)^T in the 1-norm = I - A in the inf-norm). */
+    if (lf->a_nonneg) {
+        double vmin, vmax;
+        if ((st = ones_solve(lf, &vmin, &vmax)))
+            goto done;
+        lf->st.rcond = vmax > 0 && isfinite(vmax) ? 1.0 / (lf->anorm_inf * vmax) : 0.0;
+        lf->st.rcond_exact = 1;
+        if (vmin < -1e-9 * vmax && (st = not_productive(lf)))
+            goto done;
     } else {
-        float rcond = 0;
-        info = LAPACKE_sgecon_work(LAPACK_COL_MAJOR, '1', n, lf->lus, n, (float)lf->anorm_inf,
-                                   &rcond, swork, iwork);
-        lf->st.rcond = info == 0 ? rcond : NAN;
+        if (lf->lu) {
+            double rcond = 0;
+            info = LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', n, lf->lu, n, lf->anorm_inf, &rcond,
+                                       work, iwork);
+            lf->st.rcond = info == 0 ? rcond : NAN;
+        } else {
+            float rcond = 0;
+            info = LAPACKE_sgecon_work(LAPACK_COL_MAJOR, '1', n, lf->lus, n, (float)lf->anorm_inf,
+                                       &rcond, swork, iwork);
+            lf->st.rcond = info == 0 ? rcond : NAN;
+        }
+        if (lf->st.n_colsum_ge1 && (st = check_productive(lf)))
+            goto done;
     }
     lf->st.seconds_build += t1 - t0;
     lf->st.seconds_factor += t2 - t1;
-    if (lf->st.n_colsum_ge1 && (st = check_productive(lf)))
-        goto done;
     st = EMB_OK;
     if (!x_known) {
         /* A table without x: x = (I - A)^-1 (Y 1). */

@@ -23,6 +23,7 @@ struct emb_leontief {
     emb_tech_kind tech;
     double anorm_inf;   /* ||I - A||_inf */
     double anorm_one;   /* ||I - A||_1 */
+    int a_nonneg;       /* A has no negative entry */
     double tol;         /* mixed: target relative residual of every right-hand side */
     emb_solver_stats st;
 };
