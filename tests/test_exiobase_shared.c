@@ -17,19 +17,6 @@
 
 static const char *shared; /* ../shared/testdata */
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
-{
-    static char bufs[4][4096];
-    static int next;
-    char *b = bufs[next++ % 4];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof bufs[0], fmt, ap);
-    va_end(ap);
-    return b;
-}
-
 static emb_table *import_ok(const char *path, const emb_import_opts *opts)
 {
     emb_table *t = NULL;
@@ -93,7 +80,7 @@ START_TEST(select_test_mrio)
 {
     const char *dirs[] = {"pymrio-test-mrio", "pymrio-test-mrio.zip"};
     for (size_t d = 0; d < 2; d++) {
-        const char *path = pathf("%s/%s", shared, dirs[d]);
+        const char *path = emb_test_pathf("%s/%s", shared, dirs[d]);
         emb_table *full = import_ok(path, NULL);
         ck_assert_uint_eq(full->k, 3);
 
@@ -139,7 +126,7 @@ END_TEST
 
 START_TEST(select_errors)
 {
-    const char *path = pathf("%s/pymrio-test-mrio", shared);
+    const char *path = emb_test_pathf("%s/pymrio-test-mrio", shared);
     /* A pattern matching nothing: named, with the closest names. */
     const char *p1[] = {"emissions/*", "emissions/CO2*"};
     import_pats_fail(path, 2, p1, NULL, EMB_EUSAGE, "pattern 'emissions/CO2*' matches none of the 3",
@@ -175,7 +162,7 @@ START_TEST(select_alloc_failure_loop)
         for (k = 0; k < 100000; k++) {
             emb_table *t = NULL;
             emb_alloc_fail_after(k);
-            emb_status st = emb_import_pymrio(pathf("%s/pymrio-test-mrio", shared), &o, &t);
+            emb_status st = emb_import_pymrio(emb_test_pathf("%s/pymrio-test-mrio", shared), &o, &t);
             emb_alloc_fail_after(-1);
             if (st == final) {
                 if (t)
@@ -211,7 +198,7 @@ static void check_x_from_A(const emb_table *t)
 
 START_TEST(exiobase3_sample_in_detail)
 {
-    emb_table *t = import_ok(pathf("%s/format-samples/exiobase3", shared), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/format-samples/exiobase3", shared), NULL);
     /* Shapes: 6 regions x 8 sectors, 7 final-demand categories, 2 stressors. */
     ck_assert_int_eq(t->tech_kind, EMB_TECH_A);
     ck_assert_uint_eq(t->n_r, 6);
@@ -260,7 +247,7 @@ START_TEST(exiobase3_sample_in_detail)
 
     /* With patterns: the same core, the chosen stressor only. */
     const char *p[] = {"satellite/*2"};
-    emb_table *s = import_pats(pathf("%s/format-samples/exiobase3", shared), 1, p);
+    emb_table *s = import_pats(emb_test_pathf("%s/format-samples/exiobase3", shared), 1, p);
     ck_assert_uint_eq(s->k, 1);
     same_stressor(s, 0, t, 1);
     same_core(s, t);
@@ -268,7 +255,7 @@ START_TEST(exiobase3_sample_in_detail)
     emb_table_free(s);
 
     const char *none[] = {"satellite/CO2 - combustion - air"};
-    import_pats_fail(pathf("%s/format-samples/exiobase3", shared), 1, none, NULL, EMB_EUSAGE,
+    import_pats_fail(emb_test_pathf("%s/format-samples/exiobase3", shared), 1, none, NULL, EMB_EUSAGE,
                      "'satellite/CO2 - combustion - air' matches none of the 2",
                      "e.g. 'satellite/emission_type1', 'satellite/emission_type2'");
     emb_table_free(t);
@@ -278,9 +265,9 @@ END_TEST
 START_TEST(exiobase3_sample_h5_round_trip)
 {
     /* What `embodied import` writes reads back identical (A + computed x). */
-    emb_table *t = import_ok(pathf("%s/format-samples/exiobase3", shared), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/format-samples/exiobase3", shared), NULL);
     char *tmp = emb_test_tmpdir();
-    char *h5 = pathf("%s/exio.h5", tmp);
+    char *h5 = emb_test_pathf("%s/exio.h5", tmp);
     ck_assert_int_eq(emb_table_write_h5(t, h5, NULL), EMB_OK);
     emb_table *r = NULL;
     ck_assert_msg(emb_table_read_h5(h5, EMB_READ_TECH_IN_MEMORY, &r) == EMB_OK, "%s", emb_errmsg());
@@ -320,7 +307,7 @@ START_TEST(cli_import_characterize)
      * line and leave no output. */
     char *tmp = emb_test_tmpdir();
     char err[8192], args[8192], path[4200];
-    const char *sample = pathf("%s/format-samples/exiobase3", shared);
+    const char *sample = emb_test_pathf("%s/format-samples/exiobase3", shared);
     snprintf(path, sizeof path, "%s/gwp.csv", tmp);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
@@ -333,7 +320,7 @@ START_TEST(cli_import_characterize)
     ck_assert_msg(run_cli(tmp, args, err, sizeof err) == 0, "%s", err);
     ck_assert_msg(strstr(err, "gwp.csv: impact 'total' [kg eq]"), "%s", err);
     emb_table *r = NULL, *t = import_ok(sample, NULL);
-    ck_assert_int_eq(emb_table_read_h5(pathf("%s/out.h5", tmp), EMB_READ_DEFAULT, &r), EMB_OK);
+    ck_assert_int_eq(emb_table_read_h5(emb_test_pathf("%s/out.h5", tmp), EMB_READ_DEFAULT, &r), EMB_OK);
     ck_assert_uint_eq(r->k, 3);
     ck_assert_str_eq(r->stressors[2], "total");
     ck_assert_str_eq(r->stressor_units[2], "kg eq");
@@ -343,7 +330,7 @@ START_TEST(cli_import_characterize)
         ck_assert(r->F_Y[2 * t->n_y + c] == t->F_Y[c] + 0.5 * t->F_Y[t->n_y + c]);
     emb_table_free(r);
     emb_table_free(t);
-    remove(pathf("%s/out.h5", tmp));
+    remove(emb_test_pathf("%s/out.h5", tmp));
 
     /* --stressors dropped a stressor the file needs: exit 2, no output. */
     snprintf(args, sizeof args, "import pymrio '%s' -o '%s/out.h5' -s '*1' --characterize '%s'",
@@ -353,7 +340,7 @@ START_TEST(cli_import_characterize)
                               "matches no stressor"), "%s", err);
     ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1, "not one line: %s", err);
     struct stat sb;
-    ck_assert_int_ne(stat(pathf("%s/out.h5", tmp), &sb), 0);
+    ck_assert_int_ne(stat(emb_test_pathf("%s/out.h5", tmp), &sb), 0);
     /* A missing file: exit 5 before importing. */
     snprintf(args, sizeof args, "import pymrio '%s' -o '%s/out.h5' --characterize '%s/no.csv'",
              sample, tmp, tmp);
@@ -367,7 +354,7 @@ START_TEST(cli_import_characterize)
              tmp, path);
     ck_assert_int_eq(run_cli(tmp, args, err, sizeof err), 3);
     ck_assert_msg(strstr(err, "line 2, column 3 (factor): 'one' is not a finite number"), "%s", err);
-    ck_assert_int_ne(stat(pathf("%s/out.h5", tmp), &sb), 0);
+    ck_assert_int_ne(stat(emb_test_pathf("%s/out.h5", tmp), &sb), 0);
     emb_test_rmtree(tmp);
     free(tmp);
 }

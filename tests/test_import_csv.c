@@ -20,45 +20,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
-{
-    static char bufs[8][4096];
-    static int next;
-    char *b = bufs[next++ % 8];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof bufs[0], fmt, ap);
-    va_end(ap);
-    return b;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    ck_assert(b != NULL);
-    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static void spit(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    ck_assert_int_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
-static void spits(const char *path, const char *text) { spit(path, text, strlen(text)); }
-
 static const char *example(void) { return emb_test_src_path("datasets/csv-example"); }
 
 static const char *const example_files[] = {"manifest.json", "Z.csv", "Y.csv", "F.csv", "F_Y.csv",
@@ -70,11 +31,11 @@ static char *fresh_copy(void)
 {
     char *tmp = emb_test_tmpdir();
     ck_assert(tmp != NULL);
-    ck_assert_int_eq(mkdir(pathf("%s/m", tmp), 0755), 0);
+    ck_assert_int_eq(mkdir(emb_test_pathf("%s/m", tmp), 0755), 0);
     for (size_t i = 0; i < N_EXAMPLE; i++) {
         size_t n;
-        char *b = slurp(pathf("%s/%s", example(), example_files[i]), &n);
-        spit(pathf("%s/m/%s", tmp, example_files[i]), b, n);
+        char *b = emb_test_slurp(emb_test_pathf("%s/%s", example(), example_files[i]), &n);
+        emb_test_spit(emb_test_pathf("%s/m/%s", tmp, example_files[i]), b, n);
         free(b);
     }
     return tmp;
@@ -96,7 +57,7 @@ static char *line_start(char *text, int line)
 static void edit_cell(const char *path, int line, int col, const char *repl)
 {
     size_t n;
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     char *p = line_start(b, line);
     for (int c = 1; c < col; c++) {
         p = strchr(p, ',');
@@ -115,7 +76,7 @@ static void edit_cell(const char *path, int line, int col, const char *repl)
         w--; /* the comma before */
     }
     memcpy(o + w, e, tail);
-    spit(path, o, w + tail);
+    emb_test_spit(path, o, w + tail);
     free(o);
     free(b);
 }
@@ -123,7 +84,7 @@ static void edit_cell(const char *path, int line, int col, const char *repl)
 /* Replace the whole text of a file. */
 static void rewrite(const char *tmp, const char *file, const char *text)
 {
-    spits(pathf("%s/m/%s", tmp, file), text);
+    emb_test_spits(emb_test_pathf("%s/m/%s", tmp, file), text);
 }
 
 static emb_table *import_ok(const char *path, const emb_import_opts *opts)
@@ -172,7 +133,7 @@ static void assert_same_tables(const emb_table *a, const emb_table *b)
 /* Open text as file t.csv in a fresh folder; CSV mode with `delim`. */
 static emb_tsv *reader(const char *dir, const char *text, char delim, emb_archive **ar)
 {
-    spits(pathf("%s/t.csv", dir), text);
+    emb_test_spits(emb_test_pathf("%s/t.csv", dir), text);
     ck_assert_int_eq(emb_archive_open(dir, ar), EMB_OK);
     emb_tsv *r = NULL;
     ck_assert_int_eq(emb_tsv_open_in(*ar, "t.csv", &r), EMB_OK);
@@ -219,7 +180,7 @@ START_TEST(csv_reader_quoting)
     emb_archive_close(ar);
 
     /* A tiny buffer forces refills inside quotes, at a quote, after "". */
-    spits(pathf("%s/t.csv", tmp), "\"ab\"\"c\nd\",e\nf,\"g\"\n");
+    emb_test_spits(emb_test_pathf("%s/t.csv", tmp), "\"ab\"\"c\nd\",e\nf,\"g\"\n");
     ck_assert_int_eq(emb_archive_open(tmp, &ar), EMB_OK);
     for (size_t bs = 1; bs <= 8; bs++) {
         emb_bytesrc *src;
@@ -288,7 +249,7 @@ START_TEST(csv_reader_errors)
     emb_archive_close(ar);
 
     /* An open quote cannot make the reader swallow the file unbounded. */
-    spits(pathf("%s/t.csv", tmp), "x,\"abc\nmore,lines\nand more\n");
+    emb_test_spits(emb_test_pathf("%s/t.csv", tmp), "x,\"abc\nmore,lines\nand more\n");
     ck_assert_int_eq(emb_archive_open(tmp, &ar), EMB_OK);
     emb_bytesrc *src;
     ck_assert_int_eq(emb_bytesrc_open(ar, "t.csv", &src), EMB_OK);
@@ -373,15 +334,15 @@ START_TEST(example_imports)
     emb_table_free(t);
 
     /* The manifest itself as PATH, under another name too. */
-    t = import_ok(pathf("%s/manifest.json", example()), NULL);
+    t = import_ok(emb_test_pathf("%s/manifest.json", example()), NULL);
     check_example(t);
     emb_table_free(t);
     char *tmp = fresh_copy();
-    ck_assert_int_eq(rename(pathf("%s/m/manifest.json", tmp), pathf("%s/m/table-2020.json", tmp)), 0);
-    t = import_ok(pathf("%s/m/table-2020.json", tmp), NULL);
+    ck_assert_int_eq(rename(emb_test_pathf("%s/m/manifest.json", tmp), emb_test_pathf("%s/m/table-2020.json", tmp)), 0);
+    t = import_ok(emb_test_pathf("%s/m/table-2020.json", tmp), NULL);
     check_example(t);
     emb_table_free(t);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "no manifest.json", NULL);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "no manifest.json", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 }
@@ -392,15 +353,15 @@ START_TEST(example_zip_and_variants)
     emb_table *ref = import_ok(example(), NULL);
     char *tmp = emb_test_tmpdir();
     int zerr = 0;
-    zip_t *za = zip_open(pathf("%s/t.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    zip_t *za = zip_open(emb_test_pathf("%s/t.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
     ck_assert_ptr_nonnull(za);
     for (size_t i = 0; i < N_EXAMPLE; i++) {
-        zip_source_t *src = zip_source_file(za, pathf("%s/%s", example(), example_files[i]), 0, -1);
+        zip_source_t *src = zip_source_file(za, emb_test_pathf("%s/%s", example(), example_files[i]), 0, -1);
         ck_assert_ptr_nonnull(src);
-        ck_assert_int_ge(zip_file_add(za, pathf("csv-example/%s", example_files[i]), src, 0), 0);
+        ck_assert_int_ge(zip_file_add(za, emb_test_pathf("csv-example/%s", example_files[i]), src, 0), 0);
     }
     ck_assert_int_eq(zip_close(za), 0);
-    emb_table *t = import_ok(pathf("%s/t.zip", tmp), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/t.zip", tmp), NULL);
     check_example(t);
     assert_same_tables(ref, t);
     ck_assert(memcmp(ref->T, t->T, 16 * sizeof(double)) == 0);
@@ -424,7 +385,7 @@ START_TEST(example_zip_and_variants)
                           "\"EU;27\";coal;50;300\n\"EU;27\";steel;-10;110\n");
     rewrite(tmp, "F.csv", "region;;CN;CN;\"EU;27\";\"EU;27\"\nsector;;coal;steel;coal;steel\n"
                           "\"CO2, fossil\";kt;10;40;80;5\n");
-    t = import_ok(pathf("%s/m", tmp), NULL);
+    t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
     ck_assert_int_eq(t->tech_kind, EMB_TECH_A);
     ck_assert_str_eq(t->regions[1], "EU;27");
     ck_assert_str_eq(t->stressors[0], "CO2, fossil");
@@ -440,7 +401,7 @@ START_TEST(example_zip_and_variants)
     /* A without x. */
     rewrite(tmp, "manifest.json", "{\"format\": \"embodied-csv\", \"A\": \"A.csv\", \"Y\": \"Y.csv\","
                                   " \"F\": \"F.csv\", \"delimiter\": \";\"}\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "manifest.json: line 1: no \"x\"", NULL);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "manifest.json: line 1: no \"x\"", NULL);
     emb_table_free(ref);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -475,21 +436,21 @@ END_TEST
 START_TEST(broken_truncated)
 {
     char *tmp = fresh_copy();
-    char *p = pathf("%s/m/Z.csv", tmp);
+    char *p = emb_test_pathf("%s/m/Z.csv", tmp);
     size_t n;
-    char *b = slurp(p, &n);
+    char *b = emb_test_slurp(p, &n);
     char *cut = strstr(b, "EU27,coal,0,4"); /* mid-line: "EU27,coal,0,4" */
-    spit(p, b, (size_t)(cut - b) + 13);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.csv: line 5, column 5: missing cell",
+    emb_test_spit(p, b, (size_t)(cut - b) + 13);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.csv: line 5, column 5: missing cell",
                  "expected 6 fields: 2 labels + 4 data columns, found 4");
-    spit(p, b, (size_t)(cut - b)); /* at a line end */
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: ends after line 4 with 2 of the 4 "
+    emb_test_spit(p, b, (size_t)(cut - b)); /* at a line end */
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: ends after line 4 with 2 of the 4 "
                  "(region, sector) rows", NULL);
-    spit(p, b, 10); /* inside the header */
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: ends after line 1; expected a second "
+    emb_test_spit(p, b, 10); /* inside the header */
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: ends after line 1; expected a second "
                  "header row (sector labels)", NULL);
-    spit(p, "", 0);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: empty file", NULL);
+    emb_test_spit(p, "", 0);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: empty file", NULL);
     free(b);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -499,28 +460,28 @@ END_TEST
 START_TEST(broken_text_cell)
 {
     char *tmp = fresh_copy();
-    edit_cell(pathf("%s/m/Z.csv", tmp), 4, 5, "abc");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.csv: line 4, column 5: 'abc' is not a number",
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 5, "abc");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.csv: line 4, column 5: 'abc' is not a number",
                  NULL);
-    edit_cell(pathf("%s/m/Z.csv", tmp), 4, 5, "");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 5: empty cell", NULL);
-    edit_cell(pathf("%s/m/Z.csv", tmp), 4, 5, "nan");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 5: 'nan' is not a finite", NULL);
-    edit_cell(pathf("%s/m/Z.csv", tmp), 4, 5, "0");
-    edit_cell(pathf("%s/m/F.csv", tmp), 4, 6, "1,5"); /* a decimal comma: one cell too many */
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 7: extra cell", NULL);
-    edit_cell(pathf("%s/m/F.csv", tmp), 4, 6, "0");
-    edit_cell(pathf("%s/m/F.csv", tmp), 4, 7, NULL);
-    edit_cell(pathf("%s/m/Y.csv", tmp), 6, 3, "x1");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Y.csv: line 6, column 3: 'x1' is not a number", NULL);
-    edit_cell(pathf("%s/m/Y.csv", tmp), 6, 3, "0");
-    edit_cell(pathf("%s/m/x.csv", tmp), 3, 3, "two hundred");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "x.csv: line 3, column 3: 'two hundred'", NULL);
-    edit_cell(pathf("%s/m/x.csv", tmp), 3, 3, "200");
-    edit_cell(pathf("%s/m/F_Y.csv", tmp), 3, 4, "-");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 4: '-' is not a number", NULL);
-    edit_cell(pathf("%s/m/F_Y.csv", tmp), 3, 4, "0");
-    emb_table *t = import_ok(pathf("%s/m", tmp), NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 5, "");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 5: empty cell", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 5, "nan");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 5: 'nan' is not a finite", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 5, "0");
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 6, "1,5"); /* a decimal comma: one cell too many */
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 7: extra cell", NULL);
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 6, "0");
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 7, NULL);
+    edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), 6, 3, "x1");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Y.csv: line 6, column 3: 'x1' is not a number", NULL);
+    edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), 6, 3, "0");
+    edit_cell(emb_test_pathf("%s/m/x.csv", tmp), 3, 3, "two hundred");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "x.csv: line 3, column 3: 'two hundred'", NULL);
+    edit_cell(emb_test_pathf("%s/m/x.csv", tmp), 3, 3, "200");
+    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 4, "-");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 4: '-' is not a number", NULL);
+    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 4, "0");
+    emb_table *t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
     emb_table_free(t);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -530,15 +491,15 @@ END_TEST
 START_TEST(broken_missing_column)
 {
     char *tmp = fresh_copy();
-    edit_cell(pathf("%s/m/Y.csv", tmp), 4, 4, NULL);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Y.csv: line 4, column 6: missing cell",
+    edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), 4, 4, NULL);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Y.csv: line 4, column 6: missing cell",
                  "expected 6 fields: 2 labels + 4 data columns, found 5");
     emb_test_rmtree(tmp);
     free(tmp);
     /* A whole column gone from F: EU27 has one sector fewer. */
     tmp = fresh_copy();
     rewrite(tmp, "F.csv", "region,,CN,CN,EU27\nsector,,coal,steel,coal\nCO2,kt,10,40,80\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 1, column 5: region 'EU27' has 1 "
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 1, column 5: region 'EU27' has 1 "
                  "columns, region 'CN' has 2", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -551,43 +512,43 @@ START_TEST(broken_labels)
     /* Y lists one region fewer than Z. */
     rewrite(tmp, "Y.csv", "region,,CN,CN\ncategory,,households,investment\nCN,coal,30,10\n"
                           "CN,steel,100,50\nEU27,coal,50,0\nEU27,steel,0,-10\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "/m/Y.csv: line 1: the columns list 1 regions",
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Y.csv: line 1: the columns list 1 regions",
                  "Z.csv has 2");
     emb_test_rmtree(tmp);
     free(tmp);
 
     tmp = fresh_copy();
-    edit_cell(pathf("%s/m/Z.csv", tmp), 4, 2, "coal"); /* rows out of order */
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 2: expected sector 'steel'",
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 2, "coal"); /* rows out of order */
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 2: expected sector 'steel'",
                  "found 'coal'");
-    edit_cell(pathf("%s/m/Z.csv", tmp), 4, 2, "steel");
-    edit_cell(pathf("%s/m/Z.csv", tmp), 2, 6, "iron"); /* second block renames a sector */
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 2, column 6: expected sector 'steel'",
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 2, "steel");
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 2, 6, "iron"); /* second block renames a sector */
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 2, column 6: expected sector 'steel'",
                  "found 'iron'");
-    edit_cell(pathf("%s/m/Z.csv", tmp), 2, 6, "steel");
-    edit_cell(pathf("%s/m/F.csv", tmp), 1, 5, "EU28");
-    edit_cell(pathf("%s/m/F.csv", tmp), 1, 6, "EU28");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 1, column 5: expected region 'EU27'",
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 2, 6, "steel");
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 1, 5, "EU28");
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 1, 6, "EU28");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 1, column 5: expected region 'EU27'",
                  "found 'EU28'");
-    edit_cell(pathf("%s/m/F.csv", tmp), 1, 5, "EU27");
-    edit_cell(pathf("%s/m/F.csv", tmp), 1, 6, "EU27");
-    edit_cell(pathf("%s/m/F_Y.csv", tmp), 3, 1, "N2O");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 1: stressor 'N2O' is not "
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 1, 5, "EU27");
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 1, 6, "EU27");
+    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 1, "N2O");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 1: stressor 'N2O' is not "
                  "in F.csv", NULL);
-    edit_cell(pathf("%s/m/F_Y.csv", tmp), 3, 1, "CO2");
-    edit_cell(pathf("%s/m/F_Y.csv", tmp), 3, 2, "Mt");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 2: unit 'Mt' of stressor "
+    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 1, "CO2");
+    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 2, "Mt");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 2: unit 'Mt' of stressor "
                  "'CO2' differs from 'kt'", NULL);
-    edit_cell(pathf("%s/m/F_Y.csv", tmp), 3, 2, "kt");
-    edit_cell(pathf("%s/m/F.csv", tmp), 4, 1, "CO2");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 1: stressor 'CO2' appears "
+    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 2, "kt");
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 1, "CO2");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 1: stressor 'CO2' appears "
                  "twice", NULL);
-    edit_cell(pathf("%s/m/F.csv", tmp), 4, 1, "CH4");
-    edit_cell(pathf("%s/m/F.csv", tmp), 4, 2, "");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 2: empty unit", NULL);
-    edit_cell(pathf("%s/m/F.csv", tmp), 4, 2, "t");
-    edit_cell(pathf("%s/m/Z.csv", tmp), 1, 5, "CN"); /* CN again after EU27 */
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 1, column 6: region 'EU27' has 1 "
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 1, "CH4");
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 2, "");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 2: empty unit", NULL);
+    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 2, "t");
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 1, 5, "CN"); /* CN again after EU27 */
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 1, column 6: region 'EU27' has 1 "
                  "columns", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -622,12 +583,12 @@ START_TEST(broken_manifest)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         rewrite(tmp, "manifest.json", cases[i].text);
-        import_fails(pathf("%s/m", tmp), cases[i].st, cases[i].msg, NULL);
+        import_fails(emb_test_pathf("%s/m", tmp), cases[i].st, cases[i].msg, NULL);
     }
     /* A manifest with a wrong delimiter: the header has one field. */
     rewrite(tmp, "manifest.json", "{\"format\": \"embodied-csv\", \"delimiter\": \";\", \"Z\": "
                                   "\"Z.csv\", \"Y\": \"Y.csv\", \"F\": \"F.csv\"}");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 1: 1 field; expected 2 label cells",
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 1: 1 field; expected 2 label cells",
                  "is the delimiter right?");
     emb_test_rmtree(tmp);
     free(tmp);
@@ -668,32 +629,32 @@ START_TEST(cli_round_trip)
     int rc = system(cmd);
     ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "%s failed", cmd);
     size_t n;
-    char *csv = slurp(pathf("%s/out/accounts.csv", tmp), &n);
+    char *csv = emb_test_slurp(emb_test_pathf("%s/out/accounts.csv", tmp), &n);
     ck_assert_msg(strstr(csv, "\nCO2,kt,CN,57,57.5,") && strstr(csv, "\nCO2,kt,EU27,88,87.5,"),
                   "%s", csv);
     free(csv);
-    char *err = slurp(pathf("%s/err", tmp), &n);
+    char *err = emb_test_slurp(emb_test_pathf("%s/err", tmp), &n);
     ck_assert_msg(strstr(err, "2 regions x 2 sectors (N = 4), 2 final-demand categories, 2 "
                               "stressors"), "%s", err);
     free(err);
     /* A broken copy: exit 3, one line naming file, line and column. */
-    ck_assert_int_eq(mkdir(pathf("%s/m", tmp), 0755), 0);
+    ck_assert_int_eq(mkdir(emb_test_pathf("%s/m", tmp), 0755), 0);
     for (size_t i = 0; i < N_EXAMPLE; i++) {
-        char *f = slurp(pathf("%s/%s", example(), example_files[i]), &n);
-        spit(pathf("%s/m/%s", tmp, example_files[i]), f, n);
+        char *f = emb_test_slurp(emb_test_pathf("%s/%s", example(), example_files[i]), &n);
+        emb_test_spit(emb_test_pathf("%s/m/%s", tmp, example_files[i]), f, n);
         free(f);
     }
-    edit_cell(pathf("%s/m/Z.csv", tmp), 3, 3, "zero");
+    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 3, 3, "zero");
     snprintf(cmd, sizeof cmd, "'%s/embodied' import csv '%s/m' -o '%s/u.h5' 2>'%s/err'",
              b ? b : "build", tmp, tmp, tmp);
     rc = system(cmd);
     ck_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 3);
-    err = slurp(pathf("%s/err", tmp), &n);
+    err = emb_test_slurp(emb_test_pathf("%s/err", tmp), &n);
     ck_assert_msg(strstr(err, "embodied: ") && strstr(err, "/m/Z.csv: line 3, column 3: 'zero' is "
                   "not a number") && strchr(err, '\n') == err + n - 1, "%s", err);
     free(err);
     struct stat sb;
-    ck_assert_int_ne(stat(pathf("%s/u.h5", tmp), &sb), 0);
+    ck_assert_int_ne(stat(emb_test_pathf("%s/u.h5", tmp), &sb), 0);
     emb_test_rmtree(tmp);
     free(tmp);
 }

@@ -31,56 +31,17 @@ static const char *const files[] = {"Eora26_2010_bp_T.txt", "Eora26_2010_bp_FD.t
 
 /* ------------------------------------------------------------- helpers */
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
-{
-    static char bufs[8][4096];
-    static int next;
-    char *b = bufs[next++ % 8];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof bufs[0], fmt, ap);
-    va_end(ap);
-    return b;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    ck_assert(b != NULL);
-    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static void spit(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    ck_assert_int_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
-static void spits(const char *path, const char *text) { spit(path, text, strlen(text)); }
-
 /* A fresh copy of the sample: returns the temporary folder (caller:
  * emb_test_rmtree + free); the copy is <tmp>/e. */
 static char *fresh_copy(void)
 {
     char *tmp = emb_test_tmpdir();
     ck_assert(tmp != NULL);
-    ck_assert_int_eq(mkdir(pathf("%s/e", tmp), 0755), 0);
+    ck_assert_int_eq(mkdir(emb_test_pathf("%s/e", tmp), 0755), 0);
     for (size_t i = 0; i < N_FILES; i++) {
         size_t n;
-        char *b = slurp(pathf("%s/%s", sample, files[i]), &n);
-        spit(pathf("%s/e/%s", tmp, files[i]), b, n);
+        char *b = emb_test_slurp(emb_test_pathf("%s/%s", sample, files[i]), &n);
+        emb_test_spit(emb_test_pathf("%s/e/%s", tmp, files[i]), b, n);
         free(b);
     }
     return tmp;
@@ -109,7 +70,7 @@ static char *line_start(char *text, int line)
 static void edit_cell(const char *path, int line, int col, const char *repl)
 {
     size_t n;
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     char *p = line_start(b, line);
     for (int c = 1; c < col; c++) {
         p = strchr(p, '\t');
@@ -129,7 +90,7 @@ static void edit_cell(const char *path, int line, int col, const char *repl)
     }
     memcpy(o + w, e, tail);
     w += tail;
-    spit(path, o, w);
+    emb_test_spit(path, o, w);
     free(o);
     free(b);
 }
@@ -138,10 +99,10 @@ static void edit_cell(const char *path, int line, int col, const char *repl)
 static void delete_lines(const char *path, int from, int to)
 {
     size_t n;
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     char *s = line_start(b, from), *e = line_start(b, to + 1);
     memmove(s, e, n - (size_t)(e - b) + 1);
-    spit(path, b, n - (size_t)(e - s));
+    emb_test_spit(path, b, n - (size_t)(e - s));
     free(b);
 }
 
@@ -150,7 +111,7 @@ static void delete_lines(const char *path, int from, int to)
 static void append_to_lines(const char *path, const char *suffix, const char *extra)
 {
     size_t n, ls = strlen(suffix);
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     char *o = malloc(n * (1 + ls) + (extra ? strlen(extra) : 0) + 1), *w = o;
     for (char *p = b; *p; p++) {
         if (*p == '\n') {
@@ -163,7 +124,7 @@ static void append_to_lines(const char *path, const char *suffix, const char *ex
         memcpy(w, extra, strlen(extra));
         w += strlen(extra);
     }
-    spit(path, o, (size_t)(w - o));
+    emb_test_spit(path, o, (size_t)(w - o));
     free(o);
     free(b);
 }
@@ -227,7 +188,7 @@ static void compare_with_text(const char *dir, const char *name, const double *d
                               size_t cols, size_t ld)
 {
     size_t n;
-    char *b = slurp(pathf("%s/%s", dir, name), &n), *p = b;
+    char *b = emb_test_slurp(emb_test_pathf("%s/%s", dir, name), &n), *p = b;
     for (size_t i = 0; i < rows; i++)
         for (size_t c = 0; c < cols; c++) {
             char *e;
@@ -304,7 +265,7 @@ START_TEST(sample_equals_pymrio_test_mrio)
     /* The same system in pymrio's layout: same arrays, bit for bit. */
     emb_table *e = import_ok(sample, NULL);
     emb_table *p = NULL;
-    ck_assert_msg(emb_import_pymrio(pathf("%s/pymrio-test-mrio", shared), NULL, &p) == EMB_OK, "%s",
+    ck_assert_msg(emb_import_pymrio(emb_test_pathf("%s/pymrio-test-mrio", shared), NULL, &p) == EMB_OK, "%s",
                   emb_errmsg());
     ck_assert_uint_eq(p->N, e->N);
     ck_assert_uint_eq(p->n_y, e->n_y);
@@ -376,9 +337,9 @@ static void make_zip(const char *zpath, const char *prefix, const char *only)
     for (size_t i = 0; i < N_FILES; i++) {
         if (only && strncmp(files[i], only, strlen(only)) != 0)
             continue;
-        zip_source_t *src = zip_source_file(za, pathf("%s/%s", sample, files[i]), 0, -1);
+        zip_source_t *src = zip_source_file(za, emb_test_pathf("%s/%s", sample, files[i]), 0, -1);
         ck_assert_ptr_nonnull(src);
-        ck_assert_int_ge(zip_file_add(za, pathf("%s%s", prefix, files[i]), src, ZIP_FL_ENC_UTF_8), 0);
+        ck_assert_int_ge(zip_file_add(za, emb_test_pathf("%s%s", prefix, files[i]), src, ZIP_FL_ENC_UTF_8), 0);
     }
     ck_assert_int_eq(zip_close(za), 0);
 }
@@ -388,40 +349,40 @@ START_TEST(zips_equal_folder)
     char *tmp = emb_test_tmpdir();
     emb_table *ref = import_ok(sample, NULL);
 
-    make_zip(pathf("%s/Eora26_2010_bp.zip", tmp), "", NULL);
-    emb_table *t = import_ok(pathf("%s/Eora26_2010_bp.zip", tmp), NULL);
+    make_zip(emb_test_pathf("%s/Eora26_2010_bp.zip", tmp), "", NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/Eora26_2010_bp.zip", tmp), NULL);
     check_sample(t);
     assert_same_tables(ref, t);
-    ck_assert_str_eq(t->path, pathf("%s/Eora26_2010_bp.zip", tmp));
+    ck_assert_str_eq(t->path, emb_test_pathf("%s/Eora26_2010_bp.zip", tmp));
     emb_table_free(t);
 
     /* The files inside one top-level folder of the zip. */
-    make_zip(pathf("%s/nested.zip", tmp), "Eora26_2010_bp/", NULL);
-    t = import_ok(pathf("%s/nested.zip", tmp), NULL);
+    make_zip(emb_test_pathf("%s/nested.zip", tmp), "Eora26_2010_bp/", NULL);
+    t = import_ok(emb_test_pathf("%s/nested.zip", tmp), NULL);
     assert_same_tables(ref, t);
     emb_table_free(t);
 
     /* Labels not in the data zip but in indices.zip beside it. */
-    ck_assert_int_eq(mkdir(pathf("%s/dl", tmp), 0755), 0);
-    make_zip(pathf("%s/dl/Eora26_2010_bp.zip", tmp), "", "Eora26_");
-    import_fails(pathf("%s/dl/Eora26_2010_bp.zip", tmp), EMB_EINPUT,
+    ck_assert_int_eq(mkdir(emb_test_pathf("%s/dl", tmp), 0755), 0);
+    make_zip(emb_test_pathf("%s/dl/Eora26_2010_bp.zip", tmp), "", "Eora26_");
+    import_fails(emb_test_pathf("%s/dl/Eora26_2010_bp.zip", tmp), EMB_EINPUT,
                  "Eora26_2010_bp.zip:labels_T.txt: not found, and no indices.zip", "/dl/indices.zip");
-    make_zip(pathf("%s/dl/indices.zip", tmp), "", "labels_");
-    t = import_ok(pathf("%s/dl/Eora26_2010_bp.zip", tmp), NULL);
+    make_zip(emb_test_pathf("%s/dl/indices.zip", tmp), "", "labels_");
+    t = import_ok(emb_test_pathf("%s/dl/Eora26_2010_bp.zip", tmp), NULL);
     assert_same_tables(ref, t);
     emb_table_free(t);
 
     /* A member cut short: the error names the zip, the member and the line. */
     size_t n;
-    char *b = slurp(pathf("%s/Eora26_2010_bp_FD.txt", sample), &n);
+    char *b = emb_test_slurp(emb_test_pathf("%s/Eora26_2010_bp_FD.txt", sample), &n);
     int zerr = 0;
-    zip_t *za = zip_open(pathf("%s/Eora26_2010_bp.zip", tmp), 0, &zerr);
+    zip_t *za = zip_open(emb_test_pathf("%s/Eora26_2010_bp.zip", tmp), 0, &zerr);
     ck_assert_ptr_nonnull(za);
     zip_source_t *src = zip_source_buffer(za, b, n / 2, 0);
     ck_assert_int_ge(zip_file_add(za, "Eora26_2010_bp_FD.txt", src, ZIP_FL_OVERWRITE), 0);
     ck_assert_int_eq(zip_close(za), 0);
     free(b);
-    import_fails(pathf("%s/Eora26_2010_bp.zip", tmp), EMB_EINPUT,
+    import_fails(emb_test_pathf("%s/Eora26_2010_bp.zip", tmp), EMB_EINPUT,
                  "Eora26_2010_bp.zip:Eora26_2010_bp_FD.txt: line 24, column ", "missing cell");
     emb_table_free(ref);
     emb_test_rmtree(tmp);
@@ -472,22 +433,22 @@ START_TEST(rest_of_world_is_dropped)
                           "Changes in valuables", "Export"};
     char fd_labels[4096] = "", row_T[1024] = "", row_FD[1024] = "";
     for (int c = 0; c < 7; c++)
-        strcat(fd_labels, pathf("Rest of World\tROW\tFinal Demand\t%s\n", cats[c]));
+        strcat(fd_labels, emb_test_pathf("Rest of World\tROW\tFinal Demand\t%s\n", cats[c]));
     for (int c = 0; c < 49; c++) {
         strcat(row_T, c ? "\t2" : "2");
         strcat(row_FD, c ? "\t3" : "3");
     }
     strcat(row_T, "\n");
     strcat(row_FD, "\n");
-    append_to_lines(pathf("%s/e/labels_T.txt", tmp), "", "Rest of World\tROW\tIndustries\tTOTAL\n");
-    append_to_lines(pathf("%s/e/labels_FD.txt", tmp), "", fd_labels);
-    append_to_lines(pathf("%s/e/Eora26_2010_bp_T.txt", tmp), "\t1", row_T);
-    append_to_lines(pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), "\t0.5\t0.5\t0.5\t0.5\t0.5\t0.5\t0.5",
+    append_to_lines(emb_test_pathf("%s/e/labels_T.txt", tmp), "", "Rest of World\tROW\tIndustries\tTOTAL\n");
+    append_to_lines(emb_test_pathf("%s/e/labels_FD.txt", tmp), "", fd_labels);
+    append_to_lines(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), "\t1", row_T);
+    append_to_lines(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), "\t0.5\t0.5\t0.5\t0.5\t0.5\t0.5\t0.5",
                     row_FD);
-    append_to_lines(pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), "\t5", NULL);
-    append_to_lines(pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), "\t1\t1\t1\t1\t1\t1\t1", NULL);
+    append_to_lines(emb_test_pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), "\t5", NULL);
+    append_to_lines(emb_test_pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), "\t1\t1\t1\t1\t1\t1\t1", NULL);
     emb_table *ref = import_ok(sample, NULL);
-    emb_table *t = import_ok(pathf("%s/e", tmp), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/e", tmp), NULL);
     assert_same_tables(ref, t);
     ck_assert_msg(strstr(t->source, "Rest of World (ROW: 1 row and column of T, 7 final-demand "
                                     "columns) dropped as pymrio does: T row 98, T column 48, FD "
@@ -497,13 +458,13 @@ START_TEST(rest_of_world_is_dropped)
     emb_table_free(t);
 
     /* The RoW column of T is checked like any other. */
-    edit_cell(pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 49, "x");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 3, column 49: 'x' is "
+    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 49, "x");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 3, column 49: 'x' is "
                  "not a number", NULL);
-    edit_cell(pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 49, "1");
+    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 49, "1");
     /* RoW alone is no table. */
-    spits(pathf("%s/e/labels_T.txt", tmp), "Rest of World\tROW\tIndustries\tTOTAL\n");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: no region besides ROW", NULL);
+    emb_test_spits(emb_test_pathf("%s/e/labels_T.txt", tmp), "Rest of World\tROW\tIndustries\tTOTAL\n");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: no region besides ROW", NULL);
     emb_table_free(ref);
     done_copy(tmp);
 }
@@ -545,36 +506,36 @@ START_TEST(files_and_prices)
     const char *kinds[] = {"T", "FD", "Q", "QY", "VA"};
     /* Purchasers' prices only. */
     for (size_t k = 0; k < 5; k++)
-        ck_assert_int_eq(rename(pathf("%s/e/Eora26_2010_bp_%s.txt", tmp, kinds[k]),
-                                pathf("%s/e/Eora26_2010_pp_%s.txt", tmp, kinds[k])), 0);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "only purchasers' prices (Eora26_2010_pp_T.txt)",
+        ck_assert_int_eq(rename(emb_test_pathf("%s/e/Eora26_2010_bp_%s.txt", tmp, kinds[k]),
+                                emb_test_pathf("%s/e/Eora26_2010_pp_%s.txt", tmp, kinds[k])), 0);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "only purchasers' prices (Eora26_2010_pp_T.txt)",
                  "basic prices only");
     for (size_t k = 0; k < 5; k++)
-        ck_assert_int_eq(rename(pathf("%s/e/Eora26_2010_pp_%s.txt", tmp, kinds[k]),
-                                pathf("%s/e/Eora26_2010_bp_%s.txt", tmp, kinds[k])), 0);
+        ck_assert_int_eq(rename(emb_test_pathf("%s/e/Eora26_2010_pp_%s.txt", tmp, kinds[k]),
+                                emb_test_pathf("%s/e/Eora26_2010_bp_%s.txt", tmp, kinds[k])), 0);
     /* VA is not read. */
-    ck_assert_int_eq(remove(pathf("%s/e/Eora26_2010_bp_VA.txt", tmp)), 0);
-    ck_assert_int_eq(remove(pathf("%s/e/labels_VA.txt", tmp)), 0);
-    emb_table *t = import_ok(pathf("%s/e", tmp), NULL);
+    ck_assert_int_eq(remove(emb_test_pathf("%s/e/Eora26_2010_bp_VA.txt", tmp)), 0);
+    ck_assert_int_eq(remove(emb_test_pathf("%s/e/labels_VA.txt", tmp)), 0);
+    emb_table *t = import_ok(emb_test_pathf("%s/e", tmp), NULL);
     ck_assert_int_eq(t->year, 2010);
     emb_table_free(t);
     /* Two years in one folder. */
-    spits(pathf("%s/e/Eora26_2011_bp_T.txt", tmp), "1\n");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "several years (Eora26_2010_bp_T.txt, "
+    emb_test_spits(emb_test_pathf("%s/e/Eora26_2011_bp_T.txt", tmp), "1\n");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "several years (Eora26_2010_bp_T.txt, "
                  "Eora26_2011_bp_T.txt)", NULL);
-    ck_assert_int_eq(remove(pathf("%s/e/Eora26_2011_bp_T.txt", tmp)), 0);
+    ck_assert_int_eq(remove(emb_test_pathf("%s/e/Eora26_2011_bp_T.txt", tmp)), 0);
     /* A missing data file is an I/O error naming it. */
-    ck_assert_int_eq(remove(pathf("%s/e/Eora26_2010_bp_QY.txt", tmp)), 0);
-    import_fails(pathf("%s/e", tmp), EMB_EIO, "/e/Eora26_2010_bp_QY.txt", "No such file");
+    ck_assert_int_eq(remove(emb_test_pathf("%s/e/Eora26_2010_bp_QY.txt", tmp)), 0);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EIO, "/e/Eora26_2010_bp_QY.txt", "No such file");
     /* Not an Eora26 folder at all (the copy is found inside one top-level
      * folder, so tmp itself would do). */
-    ck_assert_int_eq(mkdir(pathf("%s/empty", tmp), 0755), 0);
-    import_fails(pathf("%s/empty", tmp), EMB_EINPUT, "/empty: no Eora26_YYYY_bp_T.txt at the top "
+    ck_assert_int_eq(mkdir(emb_test_pathf("%s/empty", tmp), 0755), 0);
+    import_fails(emb_test_pathf("%s/empty", tmp), EMB_EINPUT, "/empty: no Eora26_YYYY_bp_T.txt at the top "
                  "or inside a top-level folder", NULL);
-    import_fails(pathf("%s/nope", tmp), EMB_EIO, "/nope", NULL);
+    import_fails(emb_test_pathf("%s/nope", tmp), EMB_EIO, "/nope", NULL);
     /* Labels missing from a folder. */
-    ck_assert_int_eq(remove(pathf("%s/e/labels_T.txt", tmp)), 0);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "/e/labels_T.txt: not found", NULL);
+    ck_assert_int_eq(remove(emb_test_pathf("%s/e/labels_T.txt", tmp)), 0);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "/e/labels_T.txt: not found", NULL);
     done_copy(tmp);
 }
 END_TEST
@@ -584,22 +545,22 @@ END_TEST
 START_TEST(broken_truncated)
 {
     char *tmp = fresh_copy();
-    char *p = pathf("%s/e/Eora26_2010_bp_T.txt", tmp);
+    char *p = emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp);
     size_t n;
-    char *b = slurp(p, &n);
+    char *b = emb_test_slurp(p, &n);
     size_t cut = n * 3 / 5;
     ck_assert(b[cut - 1] != '\n' && b[cut] != '\n' && b[cut - 1] != '\t'); /* mid-line */
-    spit(p, b, cut);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "/e/Eora26_2010_bp_T.txt: line ", "missing cell");
+    emb_test_spit(p, b, cut);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "/e/Eora26_2010_bp_T.txt: line ", "missing cell");
     /* Cut at a line end: rows are missing. */
-    spit(p, b, (size_t)(line_start(b, 31) - b));
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: ends after line 30 with 30 "
+    emb_test_spit(p, b, (size_t)(line_start(b, 31) - b));
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: ends after line 30 with 30 "
                  "of the 48 rows (one per line of ", "/e/labels_T.txt)");
-    spit(p, b, n);
+    emb_test_spit(p, b, n);
     free(b);
     /* An empty FD. */
-    spits(pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), "");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_FD.txt: ends after line 0 with 0 of "
+    emb_test_spits(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), "");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_FD.txt: ends after line 0 with 0 of "
                  "the 48 rows", NULL);
     done_copy(tmp);
 }
@@ -608,32 +569,32 @@ END_TEST
 START_TEST(broken_text_cell)
 {
     char *tmp = fresh_copy();
-    char *T = pathf("%s/e/Eora26_2010_bp_T.txt", tmp);
+    char *T = emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp);
     edit_cell(T, 7, 12, "abc");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "/e/Eora26_2010_bp_T.txt: line 7, column 12: 'abc' "
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "/e/Eora26_2010_bp_T.txt: line 7, column 12: 'abc' "
                  "is not a number", NULL);
     edit_cell(T, 7, 12, "1.5e3x");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: '1.5e3x' is not a number", NULL);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: '1.5e3x' is not a number", NULL);
     edit_cell(T, 7, 12, "NaN");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: 'NaN' is not a finite number", NULL);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: 'NaN' is not a finite number", NULL);
     edit_cell(T, 7, 12, "1e999");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: '1e999' is not a finite number", NULL);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: '1e999' is not a finite number", NULL);
     edit_cell(T, 7, 12, "");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 7, column 12: empty cell", NULL);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 7, column 12: empty cell", NULL);
     edit_cell(T, 7, 12, "12.5");
-    emb_table *t = import_ok(pathf("%s/e", tmp), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/e", tmp), NULL);
     ck_assert(t->T[6 * 48 + 11] == 12.5);
     emb_table_free(t);
-    edit_cell(pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), 40, 41, "n/a");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_FD.txt: line 40, column 41: 'n/a' "
+    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), 40, 41, "n/a");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_FD.txt: line 40, column 41: 'n/a' "
                  "is not a number", NULL);
-    edit_cell(pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), 40, 41, "0");
-    edit_cell(pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), 2, 5, "1,5");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_Q.txt: line 2, column 5: '1,5' is "
+    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), 40, 41, "0");
+    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), 2, 5, "1,5");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_Q.txt: line 2, column 5: '1,5' is "
                  "not a number", NULL);
-    edit_cell(pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), 2, 5, "1.5");
-    edit_cell(pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), 1, 42, "inf");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_QY.txt: line 1, column 42: 'inf' is "
+    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), 2, 5, "1.5");
+    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), 1, 42, "inf");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_QY.txt: line 1, column 42: 'inf' is "
                  "not a finite number", NULL);
     done_copy(tmp);
 }
@@ -642,38 +603,38 @@ END_TEST
 START_TEST(broken_columns)
 {
     char *tmp = fresh_copy();
-    char *T = pathf("%s/e/Eora26_2010_bp_T.txt", tmp);
+    char *T = emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp);
     edit_cell(T, 9, 30, NULL);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 9, column 48: missing "
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 9, column 48: missing "
                  "cell (expected 48 columns, one per line of ", "labels_T.txt, found 47)");
     edit_cell(T, 9, 30, "1\t2\t3"); /* now one too many */
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 9, column 49: extra "
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 9, column 49: extra "
                  "cell (expected 48 columns", "found 49)");
     done_copy(tmp);
     /* A trailing tab is tolerated; CRLF and no final newline too. */
     tmp = fresh_copy();
-    append_to_lines(pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), "\t", NULL);
+    append_to_lines(emb_test_pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), "\t", NULL);
     size_t n;
-    char *b = slurp(pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), &n), *o = malloc(2 * n), *w = o;
+    char *b = emb_test_slurp(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), &n), *o = malloc(2 * n), *w = o;
     for (size_t i = 0; i < n; i++) {
         if (b[i] == '\n')
             *w++ = '\r';
         *w++ = b[i];
     }
-    spit(pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), o, (size_t)(w - o) - 2);
+    emb_test_spit(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), o, (size_t)(w - o) - 2);
     free(o);
     free(b);
-    emb_table *ref = import_ok(sample, NULL), *t = import_ok(pathf("%s/e", tmp), NULL);
+    emb_table *ref = import_ok(sample, NULL), *t = import_ok(emb_test_pathf("%s/e", tmp), NULL);
     assert_same_tables(ref, t);
     emb_table_free(t);
     emb_table_free(ref);
     /* Rows beyond the labels, and text after a blank line. */
-    append_to_lines(pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), "", "1\t2\n");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_QY.txt: line 3: more rows than the "
+    append_to_lines(emb_test_pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), "", "1\t2\n");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_QY.txt: line 3: more rows than the "
                  "2 lines of ", "labels_Q.txt");
-    delete_lines(pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), 3, 3);
-    append_to_lines(pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), "", "\n\n7\n");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_QY.txt: line 5: unexpected row "
+    delete_lines(emb_test_pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), 3, 3);
+    append_to_lines(emb_test_pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), "", "\n\n7\n");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_QY.txt: line 5: unexpected row "
                  "after the blank line", NULL);
     done_copy(tmp);
 }
@@ -683,75 +644,75 @@ START_TEST(broken_labels)
 {
     /* One sector line fewer: reg6 lists 7 sectors. */
     char *tmp = fresh_copy();
-    delete_lines(pathf("%s/e/labels_T.txt", tmp), 48, 48);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 41: region 'reg6' has 7 "
+    delete_lines(emb_test_pathf("%s/e/labels_T.txt", tmp), 48, 48);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 41: region 'reg6' has 7 "
                  "sectors, 'reg1' has 8", NULL);
     /* A whole region fewer: consistent labels, but T has 48 columns. */
-    delete_lines(pathf("%s/e/labels_T.txt", tmp), 41, 47);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_FD.txt: line 36, column 2: region 'reg6' "
+    delete_lines(emb_test_pathf("%s/e/labels_T.txt", tmp), 41, 47);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_FD.txt: line 36, column 2: region 'reg6' "
                  "is not in ", "labels_T.txt");
-    delete_lines(pathf("%s/e/labels_FD.txt", tmp), 36, 42);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 1, column 41: extra "
+    delete_lines(emb_test_pathf("%s/e/labels_FD.txt", tmp), 36, 42);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 1, column 41: extra "
                  "cell (expected 40 columns, one per line of ", "labels_T.txt, found 48)");
     done_copy(tmp);
 
     /* One stressor label fewer. */
     tmp = fresh_copy();
-    delete_lines(pathf("%s/e/labels_Q.txt", tmp), 2, 2);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_Q.txt: line 2: more rows than the "
+    delete_lines(emb_test_pathf("%s/e/labels_Q.txt", tmp), 2, 2);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_Q.txt: line 2: more rows than the "
                  "1 lines of ", "labels_Q.txt");
     done_copy(tmp);
 
     /* One FD category more in reg1. */
     tmp = fresh_copy();
-    edit_cell(pathf("%s/e/labels_FD.txt", tmp), 8, 2, "reg1");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_FD.txt: line 8, column 4: final-demand "
+    edit_cell(emb_test_pathf("%s/e/labels_FD.txt", tmp), 8, 2, "reg1");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_FD.txt: line 8, column 4: final-demand "
                  "category 'Final consumption expenditure by households' appears twice in region "
                  "'reg1'", NULL);
     done_copy(tmp);
 
     /* Sectors in another order in reg3. */
     tmp = fresh_copy();
-    edit_cell(pathf("%s/e/labels_T.txt", tmp), 18, 4, "trade");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 18, column 4: expected sector "
+    edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), 18, 4, "trade");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 18, column 4: expected sector "
                  "'mining' (every region lists the sectors of 'reg1' in the same order), found "
                  "'trade'", NULL);
     done_copy(tmp);
 
     /* Regions not grouped; FD regions in another order; a missing column. */
     tmp = fresh_copy();
-    edit_cell(pathf("%s/e/labels_T.txt", tmp), 20, 2, "reg4"); /* reg3's block cut short */
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 17: region 'reg3' has 3 "
+    edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), 20, 2, "reg4"); /* reg3's block cut short */
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 17: region 'reg3' has 3 "
                  "sectors, 'reg1' has 8", NULL);
     for (int l = 17; l <= 24; l++) /* reg3's lines say reg1 */
-        edit_cell(pathf("%s/e/labels_T.txt", tmp), l, 2, "reg1");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 17, column 2: region 'reg1' "
+        edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), l, 2, "reg1");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 17, column 2: region 'reg1' "
                  "appears again after other regions", NULL);
     done_copy(tmp);
     tmp = fresh_copy();
     for (int l = 8; l <= 14; l++)
-        edit_cell(pathf("%s/e/labels_FD.txt", tmp), l, 2, "reg3");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_FD.txt: line 8, column 2: expected region "
+        edit_cell(emb_test_pathf("%s/e/labels_FD.txt", tmp), l, 2, "reg3");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_FD.txt: line 8, column 2: expected region "
                  "'reg2' (the regions of ", "labels_T.txt, in the same order), found 'reg3'");
     done_copy(tmp);
     tmp = fresh_copy();
-    edit_cell(pathf("%s/e/labels_T.txt", tmp), 5, 3, NULL);
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 5, column 4: expected 4 columns "
+    edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), 5, 3, NULL);
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 5, column 4: expected 4 columns "
                  "(country, ISO3 code, 'Industries', sector), found 3", NULL);
     done_copy(tmp);
     tmp = fresh_copy();
-    edit_cell(pathf("%s/e/labels_T.txt", tmp), 5, 2, "");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 5, column 2: empty ISO3 code", NULL);
+    edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), 5, 2, "");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 5, column 2: empty ISO3 code", NULL);
     done_copy(tmp);
 
     /* Two stressors of the same name. */
     tmp = fresh_copy();
-    spits(pathf("%s/e/labels_Q.txt", tmp), "CO2 (Gg)\tTotal\nCO2 (Gg)\tTotal\t\n");
-    import_fails(pathf("%s/e", tmp), EMB_EINPUT, "labels_Q.txt: line 2: stressor 'CO2 (Gg)/Total' "
+    emb_test_spits(emb_test_pathf("%s/e/labels_Q.txt", tmp), "CO2 (Gg)\tTotal\nCO2 (Gg)\tTotal\t\n");
+    import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_Q.txt: line 2: stressor 'CO2 (Gg)/Total' "
                  "appears twice", NULL);
     /* Units: parentheses at the end of the first cell, else "unknown". */
-    spits(pathf("%s/e/labels_Q.txt", tmp), "Energy Usage ( TJ )\tNatural Gas\t\nPopulation\n");
-    emb_table *t = import_ok(pathf("%s/e", tmp), NULL);
+    emb_test_spits(emb_test_pathf("%s/e/labels_Q.txt", tmp), "Energy Usage ( TJ )\tNatural Gas\t\nPopulation\n");
+    emb_table *t = import_ok(emb_test_pathf("%s/e", tmp), NULL);
     ck_assert_str_eq(t->stressors[0], "Energy Usage ( TJ )/Natural Gas");
     ck_assert_str_eq(t->stressor_units[0], "TJ");
     ck_assert_str_eq(t->stressors[1], "Population");
@@ -772,8 +733,8 @@ START_TEST(number_formats)
     size_t nn = sizeof nums / sizeof nums[0];
     char *tmp = fresh_copy();
     for (size_t i = 0; i < nn; i++)
-        edit_cell(pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 2, (int)i + 1, nums[i]);
-    emb_table *t = import_ok(pathf("%s/e", tmp), NULL);
+        edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 2, (int)i + 1, nums[i]);
+    emb_table *t = import_ok(emb_test_pathf("%s/e", tmp), NULL);
     for (size_t i = 0; i < nn; i++) {
         double want = strtod(nums[i], NULL), got = t->T[1 * 48 + i];
         ck_assert_msg(memcmp(&want, &got, sizeof want) == 0, "'%s': %.17g, strtod %.17g", nums[i],
@@ -818,45 +779,45 @@ static int run_cli(const char *tmp, const char *args, char **err)
     int rc = system(cmd);
     ck_assert_msg(WIFEXITED(rc), "%s: killed by a signal", cmd);
     size_t n;
-    *err = slurp(pathf("%s/err.txt", tmp), &n);
+    *err = emb_test_slurp(emb_test_pathf("%s/err.txt", tmp), &n);
     return WEXITSTATUS(rc);
 }
 
 START_TEST(cli_round_trip)
 {
     char *tmp = fresh_copy(), *err = NULL;
-    int rc = run_cli(tmp, pathf("import eora26 '%s' -o '%s/t.h5'", sample, tmp), &err);
+    int rc = run_cli(tmp, emb_test_pathf("import eora26 '%s' -o '%s/t.h5'", sample, tmp), &err);
     ck_assert_msg(rc == 0, "rc %d: %s", rc, err);
     ck_assert_msg(strstr(err, "6 regions x 8 sectors (N = 48), 7 final-demand categories, 2 "
                               "stressors"), "%s", err);
     free(err);
     emb_table *h = NULL, *ref = import_ok(sample, NULL);
-    ck_assert_msg(emb_table_read_h5(pathf("%s/t.h5", tmp), 0, &h) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_msg(emb_table_read_h5(emb_test_pathf("%s/t.h5", tmp), 0, &h) == EMB_OK, "%s", emb_errmsg());
     ck_assert_str_eq(h->source, ref->source);
     ck_assert_str_eq(h->monetary_unit, "1000 USD");
     ck_assert_int_eq(h->year, 2010);
     ck_assert_str_eq(h->stressors[1], ref->stressors[1]);
     emb_table_free(h);
     emb_table_free(ref);
-    rc = run_cli(tmp, pathf("flows '%s/t.h5' --from reg1 --to reg2 --stressor "
+    rc = run_cli(tmp, emb_test_pathf("flows '%s/t.h5' --from reg1 --to reg2 --stressor "
                             "'I-GHG-CO2 emissions (kg)/emission_type1'", tmp), &err);
     ck_assert_msg(rc == 0, "rc %d: %s", rc, err);
     free(err);
     /* Stressor selection, help, and a broken copy: exit 3, one line. */
-    rc = run_cli(tmp, pathf("import eora26 '%s' -s '*type2' -o '%s/t2.h5'", sample, tmp), &err);
+    rc = run_cli(tmp, emb_test_pathf("import eora26 '%s' -s '*type2' -o '%s/t2.h5'", sample, tmp), &err);
     ck_assert_msg(rc == 0 && strstr(err, "1 stressors"), "rc %d: %s", rc, err);
     free(err);
     rc = run_cli(tmp, "import eora26 --help", &err);
     ck_assert_int_eq(rc, 0);
     free(err);
-    edit_cell(pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 4, "oops");
-    rc = run_cli(tmp, pathf("import eora26 '%s/e' -o '%s/bad.h5'", tmp, tmp), &err);
+    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 4, "oops");
+    rc = run_cli(tmp, emb_test_pathf("import eora26 '%s/e' -o '%s/bad.h5'", tmp, tmp), &err);
     ck_assert_int_eq(rc, 3);
     ck_assert_msg(strstr(err, "Eora26_2010_bp_T.txt: line 3, column 4: 'oops' is not a number") &&
                       strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
     free(err);
     struct stat sb;
-    ck_assert_int_ne(stat(pathf("%s/bad.h5", tmp), &sb), 0);
+    ck_assert_int_ne(stat(emb_test_pathf("%s/bad.h5", tmp), &sb), 0);
     done_copy(tmp);
 }
 END_TEST

@@ -31,44 +31,7 @@ static const char *shared; /* ../shared/testdata */
 #define F_YQ SAT "/0_120secMother_AllCountries_002_YQ-Results_2022_059_Markup001(full).csv"
 #define README "GLORIA_ReadMe_059.xlsx"
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
-{
-    static char bufs[8][4096];
-    static int next;
-    char *b = bufs[next++ % 8];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof bufs[0], fmt, ap);
-    va_end(ap);
-    return b;
-}
-
-static const char *sample(void) { return pathf("%s/format-samples/gloria", shared); }
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    ck_assert(b != NULL);
-    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static void spit(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    ck_assert_int_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
+static const char *sample(void) { return emb_test_pathf("%s/format-samples/gloria", shared); }
 
 /* A writable copy of the sample in tmp/rel. */
 static const char *copy_sample(const char *tmp, const char *rel)
@@ -77,14 +40,14 @@ static const char *copy_sample(const char *tmp, const char *rel)
     snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/%s' && chmod -R u+w '%s/%s'", sample(), tmp, rel,
              tmp, rel);
     ck_assert_int_eq(system(cmd), 0);
-    return pathf("%s/%s", tmp, rel);
+    return emb_test_pathf("%s/%s", tmp, rel);
 }
 
 /* Replace the first `from` in file `path` by `to`. */
 static void edit(const char *path, const char *from, const char *to)
 {
     size_t n;
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     char *p = strstr(b, from);
     ck_assert_msg(p != NULL, "'%s' not in %s", from, path);
     size_t lf = strlen(from), lt = strlen(to);
@@ -92,16 +55,16 @@ static void edit(const char *path, const char *from, const char *to)
     memcpy(o, b, (size_t)(p - b));
     memcpy(o + (p - b), to, lt);
     memcpy(o + (p - b) + lt, p + lf, n - (size_t)(p - b) - lf);
-    spit(path, o, n - lf + lt);
+    emb_test_spit(path, o, n - lf + lt);
     free(o), free(b);
 }
 
 static void truncate_to(const char *path, size_t len)
 {
     size_t n;
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     ck_assert(len < n);
-    spit(path, b, len);
+    emb_test_spit(path, b, len);
     free(b);
 }
 
@@ -130,7 +93,7 @@ static double zat(const emb_table *t, size_t i, size_t j)
 static double line_sum(const char *rel, int line)
 {
     size_t n;
-    char *b = slurp(pathf("%s/%s", sample(), rel), &n), *p = b;
+    char *b = emb_test_slurp(emb_test_pathf("%s/%s", sample(), rel), &n), *p = b;
     for (int l = 1; l < line; l++)
         p = strchr(p, '\n') + 1;
     double s = 0;
@@ -219,7 +182,7 @@ START_TEST(sample_folder)
     check_identities(t);
     /* HDF5 round trip keeps the CSR group and every value. */
     char *tmp = emb_test_tmpdir();
-    const char *h5 = pathf("%s/g.h5", tmp);
+    const char *h5 = emb_test_pathf("%s/g.h5", tmp);
     ck_assert_int_eq(emb_table_write_h5(t, h5, NULL), EMB_OK);
     emb_table *u = NULL;
     st = emb_table_read_h5(h5, EMB_READ_DEFAULT, &u);
@@ -249,13 +212,13 @@ START_TEST(mrios_zipped)
     int zerr;
     const char *names[] = {MRIO, SAT};
     for (int z = 0; z < 2; z++) {
-        zip_t *za = zip_open(pathf("%s/%s.zip", d, names[z]), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+        zip_t *za = zip_open(emb_test_pathf("%s/%s.zip", d, names[z]), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
         ck_assert_ptr_nonnull(za);
         const char *files[] = {F_T, F_Y, F_V, F_TQ, F_YQ};
         for (int i = 0; i < 5; i++) {
             if (strncmp(files[i], names[z], strlen(names[z])))
                 continue;
-            zip_source_t *src = zip_source_file(za, pathf("%s/%s", d, files[i]), 0, -1);
+            zip_source_t *src = zip_source_file(za, emb_test_pathf("%s/%s", d, files[i]), 0, -1);
             ck_assert_int_ge(zip_file_add(za, strchr(files[i], '/') + 1, src, 0), 0);
         }
         ck_assert_int_eq(zip_close(za), 0);
@@ -304,7 +267,7 @@ START_TEST(supply_not_diagonal)
 {
     char *tmp = emb_test_tmpdir();
     const char *d = copy_sample(tmp, "offdiag");
-    edit(pathf("%s/%s", d, F_T), "5295100.0,0.0,", "5295100.0,1000.0,");
+    edit(emb_test_pathf("%s/%s", d, F_T), "5295100.0,0.0,", "5295100.0,1000.0,");
     emb_table *t = NULL;
     emb_status st = emb_import_gloria(d, NULL, &t);
     ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
@@ -346,41 +309,41 @@ START_TEST(broken_copies)
     const char *d;
     /* Truncated inside line 18 of T (the file is 1799 bytes). */
     d = copy_sample(tmp, "trunc");
-    truncate_to(pathf("%s/%s", d, F_T), 1750);
+    truncate_to(emb_test_pathf("%s/%s", d, F_T), 1750);
     expect_input_error(d, "T-Results_2022_059_Markup001(full).csv: line 18, column ",
                        "columns, expected 18", NULL);
     /* Truncated at a line break: 17 of the 18 rows. */
     d = copy_sample(tmp, "trunc2");
     {
         size_t n;
-        char *b = slurp(pathf("%s/%s", d, F_T), &n);
+        char *b = emb_test_slurp(emb_test_pathf("%s/%s", d, F_T), &n);
         b[n - 1] = '\0';
-        spit(pathf("%s/%s", d, F_T), b, (size_t)(strrchr(b, '\n') - b + 1));
+        emb_test_spit(emb_test_pathf("%s/%s", d, F_T), b, (size_t)(strrchr(b, '\n') - b + 1));
         free(b);
     }
     expect_input_error(d, "T-Results", "ends after line 17 with 17 of the 18 rows", NULL);
     /* A text cell: Y (5, 1). */
     d = copy_sample(tmp, "text");
-    edit(pathf("%s/%s", d, F_Y), "1750300.0", "n/a");
+    edit(emb_test_pathf("%s/%s", d, F_Y), "1750300.0", "n/a");
     expect_input_error(d, "Y-Results_2022_059_Markup001(full).csv: line 5, column 1", NULL);
     /* A missing column: the last cell of TQ line 2. */
     d = copy_sample(tmp, "col");
-    edit(pathf("%s/%s", d, F_TQ), "0.0,0.0\n0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,"
+    edit(emb_test_pathf("%s/%s", d, F_TQ), "0.0,0.0\n0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,"
                                   "0.0,0.0,0.0,0.0\n0.0",
          "0.0,0.0\n0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n0.0");
     expect_input_error(d, "TQ-Results_2022_059_Markup001(full).csv: line 2, column 18: 17 columns, "
                           "expected 18", NULL);
     /* A missing column in V-Results line 1 (the last). */
     d = copy_sample(tmp, "colv");
-    edit(pathf("%s/%s", d, F_V), "0.0,0.0,0.0\n41387.0", "0.0,0.0\n41387.0");
+    edit(emb_test_pathf("%s/%s", d, F_V), "0.0,0.0,0.0\n41387.0", "0.0,0.0\n41387.0");
     expect_input_error(d, "V-Results_2022_059_Markup001(full).csv: line 1, column 18", NULL);
     /* Wrong label count: a ReadMe with 2 regions (AZE's row removed) against
      * T's 18 columns. */
     d = copy_sample(tmp, "labels");
     {
         int zerr;
-        zip_t *in = zip_open(pathf("%s/%s", sample(), README), ZIP_RDONLY, &zerr);
-        zip_t *out = zip_open(pathf("%s/%s", d, README), 0, &zerr);
+        zip_t *in = zip_open(emb_test_pathf("%s/%s", sample(), README), ZIP_RDONLY, &zerr);
+        zip_t *out = zip_open(emb_test_pathf("%s/%s", d, README), 0, &zerr);
         ck_assert(in && out);
         zip_int64_t ne = zip_get_num_entries(in, 0);
         for (zip_int64_t i = 0; i < ne; i++) {
@@ -406,11 +369,11 @@ START_TEST(broken_copies)
                           "expected 12 (2 x 2 regions x 3 sectors of GLORIA_ReadMe_059.xlsx)", NULL);
     /* A missing file. */
     d = copy_sample(tmp, "nofile");
-    ck_assert_int_eq(remove(pathf("%s/%s", d, F_YQ)), 0);
+    ck_assert_int_eq(remove(emb_test_pathf("%s/%s", d, F_YQ)), 0);
     expect_input_error(d, "no *_YQ-Results_*_Markup001(full).csv", NULL);
     /* Not a workbook. */
     d = copy_sample(tmp, "xlsx");
-    spit(pathf("%s/%s", d, README), "not a zip", 9);
+    emb_test_spit(emb_test_pathf("%s/%s", d, README), "not a zip", 9);
     {
         emb_table *t = NULL;
         ck_assert_int_ne(emb_import_gloria(d, NULL, &t), EMB_OK);
@@ -452,7 +415,7 @@ START_TEST(cli_round_trip)
     int rc = system(cmd);
     ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "%s failed", cmd);
     size_t n;
-    char *err = slurp(pathf("%s/err", tmp), &n);
+    char *err = emb_test_slurp(emb_test_pathf("%s/err", tmp), &n);
     ck_assert_msg(strstr(err, "3 regions x 3 sectors (N = 9), 2 final-demand categories, 2 "
                               "stressors"), "%s", err);
     free(err);

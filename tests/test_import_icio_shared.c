@@ -23,19 +23,6 @@ static const char *shared; /* ../shared/testdata */
 
 /* ------------------------------------------------------------- helpers */
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
-{
-    static char bufs[8][4096];
-    static int next;
-    char *b = bufs[next++ % 8];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof bufs[0], fmt, ap);
-    va_end(ap);
-    return b;
-}
-
 /* A copy that outlives pathf's rotating buffers. */
 static const char *keep(const char *s)
 {
@@ -48,34 +35,8 @@ static const char *keep(const char *s)
 
 static const char *sample(const char *name)
 {
-    return pathf("%s/format-samples/oecd-icio/%s", shared, name);
+    return emb_test_pathf("%s/format-samples/oecd-icio/%s", shared, name);
 }
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    ck_assert(b != NULL);
-    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static void spit(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    ck_assert_int_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
-static void spits(const char *path, const char *text) { spit(path, text, strlen(text)); }
 
 /* Lines of a CSV text, each with its fields (unquoted CSV only). */
 typedef struct grid {
@@ -87,7 +48,7 @@ typedef struct grid {
 static grid *grid_read(const char *path)
 {
     size_t n;
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     grid *g = calloc(1, sizeof *g);
     char *save = NULL;
     for (char *line = strtok_r(b, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -352,14 +313,14 @@ START_TEST(release_2018_csv_zip_member)
     emb_table *z = import_ok(sample("ICIO2018_2010.zip"), &po);
     ck_assert_int_ge(pl.calls, 1);
     ck_assert_msg(pl.done == 36243 && pl.total == 36243, "%llu / %llu", pl.done, pl.total);
-    ck_assert_str_eq(pl.what, pathf("%s:ICIO2018_2010.CSV", sample("ICIO2018_2010.zip")));
+    ck_assert_str_eq(pl.what, emb_test_pathf("%s:ICIO2018_2010.CSV", sample("ICIO2018_2010.zip")));
     emb_table_free(z);
     fails_with(sample("ICIO2018_2010.zip:ICIO2018_2011.CSV"), NULL, EMB_EIO,
                "ICIO2018_2010.zip:ICIO2018_2011.CSV: no member 'ICIO2018_2011.CSV'", NULL);
     /* A zip of several years needs ZIP:MEMBER. */
     char *tmp = emb_test_tmpdir();
     int zerr = 0;
-    zip_t *za = zip_open(pathf("%s/two.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    zip_t *za = zip_open(emb_test_pathf("%s/two.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
     ck_assert_ptr_nonnull(za);
     const char *names[] = {"ICIO2018_2010.CSV", "ICIO2018_2011.csv"};
     for (size_t i = 0; i < 2; i++) {
@@ -367,13 +328,13 @@ START_TEST(release_2018_csv_zip_member)
         ck_assert_int_ge(zip_file_add(za, names[i], src, 0), 0);
     }
     ck_assert_int_eq(zip_close(za), 0);
-    fails(pathf("%s/two.zip", tmp), "two.zip: the zip holds 2 CSV tables (ICIO2018_2010.CSV, "
+    fails(emb_test_pathf("%s/two.zip", tmp), "two.zip: the zip holds 2 CSV tables (ICIO2018_2010.CSV, "
           "ICIO2018_2011.csv); name one as", "two.zip:MEMBER");
-    emb_table *t = import_ok(pathf("%s/two.zip:ICIO2018_2011.csv", tmp), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/two.zip:ICIO2018_2011.csv", tmp), NULL);
     ck_assert_int_eq(t->year, 2011);
     emb_table_free(t);
     fails_with(tmp, NULL, EMB_EIO, "is a folder", NULL);
-    fails_with(pathf("%s/none.csv", tmp), NULL, EMB_EIO, "none.csv: cannot open", NULL);
+    fails_with(emb_test_pathf("%s/none.csv", tmp), NULL, EMB_EIO, "none.csv: cannot open", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 }
@@ -385,8 +346,8 @@ START_TEST(stressors_wide_long_identities)
 {
     char *tmp = emb_test_tmpdir();
     /* 2016: 48 source industries incl. CHN, CN1, CN2; F_Y via AUS_HFCE. */
-    write_wide(pathf("%s/w.csv", tmp), "ICIO2016_2003.csv", "AUS_HFCE");
-    emb_import_opts o = {.stressors_csv = keep(pathf("%s/w.csv", tmp))};
+    write_wide(emb_test_pathf("%s/w.csv", tmp), "ICIO2016_2003.csv", "AUS_HFCE");
+    emb_import_opts o = {.stressors_csv = keep(emb_test_pathf("%s/w.csv", tmp))};
     emb_table *t = import_ok(sample("ICIO2016_2003.csv"), &o);
     ck_assert_uint_eq(t->k, 2);
     ck_assert_str_eq(t->stressors[0], "CO2");
@@ -418,7 +379,7 @@ START_TEST(stressors_wide_long_identities)
     emb_accounts_free(a);
 
     /* The same as a long table (regions as spelled, CN1/CN2 included). */
-    FILE *fp = fopen(pathf("%s/l.csv", tmp), "w");
+    FILE *fp = fopen(emb_test_pathf("%s/l.csv", tmp), "w");
     fputs("stressor,region,sector,unit,value\n", fp);
     const char *sreg[] = {"AUS", "NZL", "CHN", "PER", "CN1", "CN2"};
     for (size_t r = 0, i = 0; r < 6; r++)
@@ -427,7 +388,7 @@ START_TEST(stressors_wide_long_identities)
                     t->sectors[s]);
     fputs("CO2,AUS,HFCE,kt,1000\n", fp);
     fclose(fp);
-    emb_import_opts ol = {.stressors_csv = keep(pathf("%s/l.csv", tmp))};
+    emb_import_opts ol = {.stressors_csv = keep(emb_test_pathf("%s/l.csv", tmp))};
     emb_table *l = import_ok(sample("ICIO2016_2003.csv"), &ol);
     ck_assert_uint_eq(l->k, 2);
     ck_assert(memcmp(t->F, l->F, 2 * t->N * sizeof(double)) == 0);
@@ -437,7 +398,7 @@ START_TEST(stressors_wide_long_identities)
 
     /* Selection by glob. */
     const char *pat[] = {"CH?"};
-    emb_import_opts os = {.stressors_csv = keep(pathf("%s/l.csv", tmp)), .stressor_patterns = pat,
+    emb_import_opts os = {.stressors_csv = keep(emb_test_pathf("%s/l.csv", tmp)), .stressor_patterns = pat,
                           .n_stressor_patterns = 1};
     l = import_ok(sample("ICIO2016_2003.csv"), &os);
     ck_assert_uint_eq(l->k, 1);
@@ -453,9 +414,9 @@ START_TEST(stressors_wide_long_identities)
     emb_table_free(t);
 
     /* 2018: codes for some industries only: the others get 0 and are counted. */
-    spits(pathf("%s/p.csv", tmp), "stressor,AUS_01T03,MX1_09,MEX_09,BEL_HFCE\n"
+    emb_test_spits(emb_test_pathf("%s/p.csv", tmp), "stressor,AUS_01T03,MX1_09,MEX_09,BEL_HFCE\n"
                                   "CO2,1.5,2,0.25,3\n");
-    emb_import_opts op = {.stressors_csv = keep(pathf("%s/p.csv", tmp))};
+    emb_import_opts op = {.stressors_csv = keep(emb_test_pathf("%s/p.csv", tmp))};
     t = import_ok(sample("ICIO2018_2010.zip"), &op);
     ck_assert_uint_eq(t->k, 1);
     ck_assert_str_eq(t->stressor_units[0], "unspecified");
@@ -475,7 +436,7 @@ END_TEST
 START_TEST(stressors_broken)
 {
     char *tmp = emb_test_tmpdir();
-    emb_import_opts o = {.stressors_csv = keep(pathf("%s/s.csv", tmp))};
+    emb_import_opts o = {.stressors_csv = keep(emb_test_pathf("%s/s.csv", tmp))};
     const char *icio = sample("ICIO2018_2010.CSV");
     const struct {
         const char *text, *m1, *m2;
@@ -505,10 +466,10 @@ START_TEST(stressors_broken)
          NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        spits(o.stressors_csv, cases[i].text);
+        emb_test_spits(o.stressors_csv, cases[i].text);
         fails_with(icio, &o, EMB_EINPUT, cases[i].m1, cases[i].m2);
     }
-    o.stressors_csv = keep(pathf("%s/absent.csv", tmp));
+    o.stressors_csv = keep(emb_test_pathf("%s/absent.csv", tmp));
     fails_with(icio, &o, EMB_EIO, "absent.csv: cannot open", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -521,20 +482,20 @@ START_TEST(broken_truncated)
 {
     char *tmp = emb_test_tmpdir();
     size_t n;
-    char *b = slurp(sample("ICIO2018_2010.CSV"), &n);
-    char *p = pathf("%s/t.csv", tmp);
-    spit(p, b, n * 3 / 5); /* mid-line */
+    char *b = emb_test_slurp(sample("ICIO2018_2010.CSV"), &n);
+    char *p = emb_test_pathf("%s/t.csv", tmp);
+    emb_test_spit(p, b, n * 3 / 5); /* mid-line */
     ck_assert(b[n * 3 / 5 - 1] != '\n');
     fails(p, "/t.csv: line 40, column 28: missing cell (expected 75 fields as in the header, found 27)",
           NULL);
     char *l20 = b;
     for (int l = 1; l < 20; l++)
         l20 = strchr(l20, '\n') + 1;
-    spit(p, b, (size_t)(l20 - b)); /* at a line end */
+    emb_test_spit(p, b, (size_t)(l20 - b)); /* at a line end */
     fails(p, "t.csv: ends after line 19 with 18 of the 48 industry rows", NULL);
-    spit(p, b, 200); /* inside the header: one short row, no data */
+    emb_test_spit(p, b, 200); /* inside the header: one short row, no data */
     fails(p, "t.csv: line 1, column ", NULL);
-    spit(p, "", 0);
+    emb_test_spit(p, "", 0);
     fails(p, "t.csv: empty file", NULL);
     free(b);
     emb_test_rmtree(tmp);
@@ -545,7 +506,7 @@ END_TEST
 START_TEST(broken_cells_and_columns)
 {
     char *tmp = emb_test_tmpdir();
-    char *p = pathf("%s/t.csv", tmp);
+    char *p = emb_test_pathf("%s/t.csv", tmp);
     grid *g = grid_read(sample("ICIO2018_2010.CSV"));
     grid_set(g, 7, 12, "abc"); /* a text cell */
     grid_write(g, p);
@@ -627,9 +588,9 @@ START_TEST(broken_cells_and_columns)
           "twice", NULL);
     grid_free(g);
     /* Not an ICIO table at all. */
-    spits(p, "a,b,c\n1,2,3\n");
+    emb_test_spits(p, "a,b,c\n1,2,3\n");
     fails(p, "t.csv: line 1, column 2: expected an industry code REGION_SECTOR", NULL);
-    spits(p, "a\tb\tc\n");
+    emb_test_spits(p, "a\tb\tc\n");
     fails(p, "t.csv: line 1: 1 field;", "comma-separated");
     emb_test_rmtree(tmp);
     free(tmp);
@@ -639,8 +600,8 @@ END_TEST
 START_TEST(allocation_failures)
 {
     char *tmp = emb_test_tmpdir();
-    write_wide(pathf("%s/w.csv", tmp), "ICIO2018_2010.CSV", "AUS_HFCE");
-    emb_import_opts o = {.stressors_csv = keep(pathf("%s/w.csv", tmp))};
+    write_wide(emb_test_pathf("%s/w.csv", tmp), "ICIO2018_2010.CSV", "AUS_HFCE");
+    emb_import_opts o = {.stressors_csv = keep(emb_test_pathf("%s/w.csv", tmp))};
     long k;
     for (k = 0; k < 100000; k++) {
         emb_table *t = NULL;
@@ -666,7 +627,7 @@ START_TEST(cli_round_trip)
     char *tmp = emb_test_tmpdir();
     const char *b = getenv("EMB_BUILD_ROOT");
     char cmd[16384];
-    write_wide(pathf("%s/w.csv", tmp), "ICIO2018_2010.CSV", "AUS_HFCE");
+    write_wide(emb_test_pathf("%s/w.csv", tmp), "ICIO2018_2010.CSV", "AUS_HFCE");
     snprintf(cmd, sizeof cmd, "'%s/embodied' import oecd-icio '%s' --stressors-csv '%s/w.csv' -s "
              "'CO*' -o '%s/t.h5' 2>'%s/err' && '%s/embodied' accounts '%s/t.h5' -q --csv '%s/out' "
              "2>>'%s/err'", b ? b : "build", sample("ICIO2018_2010.zip"), tmp, tmp, tmp,
@@ -674,26 +635,26 @@ START_TEST(cli_round_trip)
     int rc = system(cmd);
     ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "%s failed", cmd);
     size_t n;
-    char *err = slurp(pathf("%s/err", tmp), &n);
+    char *err = emb_test_slurp(emb_test_pathf("%s/err", tmp), &n);
     ck_assert_msg(strstr(err, "wrote ") && strstr(err, "5 regions x 8 sectors (N = 40), 5 "
                   "final-demand categories, 1 stressors") && strstr(err, "embodied: source: OECD "
                   "ICIO, 2018 release"), "%s", err);
     free(err);
-    char *csv = slurp(pathf("%s/out/accounts.csv", tmp), &n);
+    char *csv = emb_test_slurp(emb_test_pathf("%s/out/accounts.csv", tmp), &n);
     ck_assert_msg(strstr(csv, "\nCO2,kt,AUS,") && strstr(csv, "\nCO2,kt,COL,"), "%s", csv);
     free(csv);
     /* A stressor code that matches nothing: exit 3, one line, no output. */
-    spits(pathf("%s/bad.csv", tmp), "stressor,AUS_01T03,USA_01T03\nCO2,1,2\n");
+    emb_test_spits(emb_test_pathf("%s/bad.csv", tmp), "stressor,AUS_01T03,USA_01T03\nCO2,1,2\n");
     snprintf(cmd, sizeof cmd, "'%s/embodied' import icio '%s' --stressors-csv '%s/bad.csv' -o "
              "'%s/u.h5' 2>'%s/err'", b ? b : "build", sample("ICIO2018_2010.CSV"), tmp, tmp, tmp);
     rc = system(cmd);
     ck_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 3);
-    err = slurp(pathf("%s/err", tmp), &n);
+    err = emb_test_slurp(emb_test_pathf("%s/err", tmp), &n);
     ck_assert_msg(strstr(err, "bad.csv: line 1, column 3: 1 code matches no industry") &&
                       strstr(err, "USA_01T03") && strchr(err, '\n') == err + n - 1, "%s", err);
     free(err);
     struct stat sb;
-    ck_assert_int_ne(stat(pathf("%s/u.h5", tmp), &sb), 0);
+    ck_assert_int_ne(stat(emb_test_pathf("%s/u.h5", tmp), &sb), 0);
     emb_test_rmtree(tmp);
     free(tmp);
 }

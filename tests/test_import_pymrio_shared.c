@@ -23,45 +23,6 @@ static const char *shared; /* ../shared/testdata */
 
 /* ------------------------------------------------------------- helpers */
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
-{
-    static char bufs[8][4096];
-    static int next;
-    char *b = bufs[next++ % 8];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof bufs[0], fmt, ap);
-    va_end(ap);
-    return b;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    ck_assert(b != NULL);
-    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static void spit(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    ck_assert_int_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
-static void spits(const char *path, const char *text) { spit(path, text, strlen(text)); }
-
 /* Copy folder src into dst (created), recursively. */
 static void copy_tree(const char *src, const char *dst)
 {
@@ -81,8 +42,8 @@ static void copy_tree(const char *src, const char *dst)
             copy_tree(s, t);
         } else {
             size_t n;
-            char *b = slurp(s, &n);
-            spit(t, b, n);
+            char *b = emb_test_slurp(s, &n);
+            emb_test_spit(t, b, n);
             free(b);
         }
     }
@@ -95,7 +56,7 @@ static char *fresh_copy(void)
 {
     char *tmp = emb_test_tmpdir();
     ck_assert(tmp != NULL);
-    copy_tree(pathf("%s/pymrio-test-mrio", shared), pathf("%s/m", tmp));
+    copy_tree(emb_test_pathf("%s/pymrio-test-mrio", shared), emb_test_pathf("%s/m", tmp));
     return tmp;
 }
 
@@ -116,7 +77,7 @@ static char *line_start(char *text, int line)
 static void edit_cell(const char *path, int line, int col, const char *repl)
 {
     size_t n;
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     char *p = line_start(b, line);
     for (int c = 1; c < col; c++) {
         p = strchr(p, '\t');
@@ -138,7 +99,7 @@ static void edit_cell(const char *path, int line, int col, const char *repl)
         memcpy(o + w, e, tail);
         w += tail;
     }
-    spit(path, o, w);
+    emb_test_spit(path, o, w);
     free(o);
     free(b);
 }
@@ -147,7 +108,7 @@ static void edit_cell(const char *path, int line, int col, const char *repl)
 static void replace_in_line(const char *path, int line, const char *from, const char *to)
 {
     size_t n, lf = strlen(from), lt = strlen(to);
-    char *b = slurp(path, &n);
+    char *b = emb_test_slurp(path, &n);
     char *o = malloc(2 * n + 64 * lt + 1), *w = o;
     char *ls = line_start(b, line), *le = strchr(ls, '\n');
     memcpy(w, b, (size_t)(ls - b));
@@ -162,7 +123,7 @@ static void replace_in_line(const char *path, int line, const char *from, const 
     }
     memcpy(w, le, n - (size_t)(le - b));
     w += n - (size_t)(le - b);
-    spit(path, o, (size_t)(w - o));
+    emb_test_spit(path, o, (size_t)(w - o));
     free(o);
     free(b);
 }
@@ -263,20 +224,20 @@ static void check_test_mrio(const emb_table *t)
 
 START_TEST(test_mrio_folder)
 {
-    emb_table *t = import_ok(pathf("%s/pymrio-test-mrio", shared), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/pymrio-test-mrio", shared), NULL);
     check_test_mrio(t);
-    ck_assert_str_eq(t->path, pathf("%s/pymrio-test-mrio", shared));
+    ck_assert_str_eq(t->path, emb_test_pathf("%s/pymrio-test-mrio", shared));
     emb_table_free(t);
 }
 END_TEST
 
 START_TEST(test_mrio_zip_equals_folder)
 {
-    emb_table *f = import_ok(pathf("%s/pymrio-test-mrio", shared), NULL);
-    emb_table *z = import_ok(pathf("%s/pymrio-test-mrio.zip", shared), NULL);
+    emb_table *f = import_ok(emb_test_pathf("%s/pymrio-test-mrio", shared), NULL);
+    emb_table *z = import_ok(emb_test_pathf("%s/pymrio-test-mrio.zip", shared), NULL);
     check_test_mrio(z);
     assert_same_tables(f, z);
-    ck_assert_str_eq(z->path, pathf("%s/pymrio-test-mrio.zip", shared));
+    ck_assert_str_eq(z->path, emb_test_pathf("%s/pymrio-test-mrio.zip", shared));
     emb_table_free(f);
     emb_table_free(z);
 }
@@ -286,7 +247,7 @@ START_TEST(extension_filter)
 {
     const char *want[] = {"emissions"};
     emb_import_opts o = {.extensions = want, .n_extensions = 1};
-    emb_table *t = import_ok(pathf("%s/pymrio-test-mrio.zip", shared), &o);
+    emb_table *t = import_ok(emb_test_pathf("%s/pymrio-test-mrio.zip", shared), &o);
     ck_assert_uint_eq(t->k, 2);
     ck_assert_str_eq(t->stressors[0], "emissions/emission_type1/air");
     ck_assert_str_eq(t->stressors[1], "emissions/emission_type2/water");
@@ -296,7 +257,7 @@ START_TEST(extension_filter)
     /* Order of the request does not matter: folder order is kept. */
     const char *both[] = {"factor_inputs", "emissions"};
     emb_import_opts o2 = {.extensions = both, .n_extensions = 2};
-    t = import_ok(pathf("%s/pymrio-test-mrio", shared), &o2);
+    t = import_ok(emb_test_pathf("%s/pymrio-test-mrio", shared), &o2);
     ck_assert_uint_eq(t->k, 3);
     ck_assert_str_eq(t->stressors[2], "factor_inputs/Value Added");
     emb_table_free(t);
@@ -304,7 +265,7 @@ START_TEST(extension_filter)
     const char *bad[] = {"emissions", "water"};
     emb_import_opts o3 = {.extensions = bad, .n_extensions = 2};
     t = (emb_table *)1;
-    ck_assert_int_eq(emb_import_pymrio(pathf("%s/pymrio-test-mrio", shared), &o3, &t), EMB_EUSAGE);
+    ck_assert_int_eq(emb_import_pymrio(emb_test_pathf("%s/pymrio-test-mrio", shared), &o3, &t), EMB_EUSAGE);
     ck_assert_ptr_null(t);
     ck_assert_msg(strstr(emb_errmsg(), "'water'") &&
                       strstr(emb_errmsg(), "available: emissions, factor_inputs"),
@@ -316,7 +277,7 @@ END_TEST
 
 START_TEST(wiod_real_data)
 {
-    emb_table *t = import_ok(pathf("%s/wiod2013-2009-co2.zip", shared), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/wiod2013-2009-co2.zip", shared), NULL);
     ck_assert_uint_eq(t->n_r, 41);
     ck_assert_uint_eq(t->n_s, 35);
     ck_assert_uint_eq(t->n_f, 5);
@@ -349,7 +310,7 @@ END_TEST
 
 START_TEST(exiobase3_sample)
 {
-    emb_table *t = import_ok(pathf("%s/format-samples/exiobase3", shared), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/format-samples/exiobase3", shared), NULL);
     ck_assert_int_eq(t->tech_kind, EMB_TECH_A);
     ck_assert_uint_eq(t->n_r, 6);
     ck_assert_uint_eq(t->n_s, 8);
@@ -386,33 +347,33 @@ START_TEST(root_inside_one_folder)
     /* A folder whose content sits in one sub-folder, and the same as a zip
      * (EXIOBASE's IOT_2011_ixi.zip holds IOT_2011_ixi/...). */
     char *tmp = emb_test_tmpdir();
-    ck_assert_int_eq(mkdir(pathf("%s/wrap", tmp), 0755), 0);
-    copy_tree(pathf("%s/pymrio-test-mrio", shared), pathf("%s/wrap/IOT_test", tmp));
-    emb_table *ref = import_ok(pathf("%s/pymrio-test-mrio", shared), NULL);
-    emb_table *t = import_ok(pathf("%s/wrap", tmp), NULL);
+    ck_assert_int_eq(mkdir(emb_test_pathf("%s/wrap", tmp), 0755), 0);
+    copy_tree(emb_test_pathf("%s/pymrio-test-mrio", shared), emb_test_pathf("%s/wrap/IOT_test", tmp));
+    emb_table *ref = import_ok(emb_test_pathf("%s/pymrio-test-mrio", shared), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/wrap", tmp), NULL);
     assert_same_tables(ref, t);
     emb_table_free(t);
 
     int zerr = 0;
-    zip_t *za = zip_open(pathf("%s/nested.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    zip_t *za = zip_open(emb_test_pathf("%s/nested.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
     ck_assert_ptr_nonnull(za);
     const char *files[] = {"Z.txt", "Y.txt", "unit.txt", "file_parameters.json", "metadata.json",
                            "emissions/F.txt", "emissions/F_Y.txt", "emissions/unit.txt",
                            "emissions/file_parameters.json", "factor_inputs/F.txt",
                            "factor_inputs/unit.txt", "factor_inputs/file_parameters.json"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        zip_source_t *src = zip_source_file(za, pathf("%s/pymrio-test-mrio/%s", shared, files[i]), 0, -1);
+        zip_source_t *src = zip_source_file(za, emb_test_pathf("%s/pymrio-test-mrio/%s", shared, files[i]), 0, -1);
         ck_assert_ptr_nonnull(src);
-        ck_assert_int_ge(zip_file_add(za, pathf("IOT_test/%s", files[i]), src, ZIP_FL_ENC_UTF_8), 0);
+        ck_assert_int_ge(zip_file_add(za, emb_test_pathf("IOT_test/%s", files[i]), src, ZIP_FL_ENC_UTF_8), 0);
     }
     ck_assert_int_eq(zip_close(za), 0);
-    t = import_ok(pathf("%s/nested.zip", tmp), NULL);
+    t = import_ok(emb_test_pathf("%s/nested.zip", tmp), NULL);
     assert_same_tables(ref, t);
     emb_table_free(t);
 
     /* Two candidate folders: ambiguous. */
-    copy_tree(pathf("%s/pymrio-test-mrio", shared), pathf("%s/wrap/IOT_other", tmp));
-    import_fails(pathf("%s/wrap", tmp), EMB_EINPUT, "2 top-level folders", "file_parameters.json");
+    copy_tree(emb_test_pathf("%s/pymrio-test-mrio", shared), emb_test_pathf("%s/wrap/IOT_other", tmp));
+    import_fails(emb_test_pathf("%s/wrap", tmp), EMB_EINPUT, "2 top-level folders", "file_parameters.json");
     emb_table_free(ref);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -428,8 +389,8 @@ START_TEST(crlf_and_no_final_newline)
                            "emissions/unit.txt", "factor_inputs/F.txt", "factor_inputs/unit.txt"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         size_t n;
-        char *p = pathf("%s/m/%s", tmp, files[i]);
-        char *b = slurp(p, &n);
+        char *p = emb_test_pathf("%s/m/%s", tmp, files[i]);
+        char *b = emb_test_slurp(p, &n);
         char *o = malloc(2 * n + 1);
         size_t w = 0;
         for (size_t k = 0; k < n; k++) {
@@ -437,12 +398,12 @@ START_TEST(crlf_and_no_final_newline)
                 o[w++] = '\r';
             o[w++] = b[k];
         }
-        spit(p, o, w - 2); /* drop the final \r\n */
+        emb_test_spit(p, o, w - 2); /* drop the final \r\n */
         free(o);
         free(b);
     }
-    emb_table *ref = import_ok(pathf("%s/pymrio-test-mrio", shared), NULL);
-    emb_table *t = import_ok(pathf("%s/m", tmp), NULL);
+    emb_table *ref = import_ok(emb_test_pathf("%s/pymrio-test-mrio", shared), NULL);
+    emb_table *t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
     assert_same_tables(ref, t);
     emb_table_free(t);
     emb_table_free(ref);
@@ -460,15 +421,15 @@ START_TEST(x_txt_is_read)
                          "trade", "transport", "other"};
     for (int i = 0; i < 48; i++)
         w += sprintf(w, "reg%d\t%s\t%d.25\n", i / 8 + 1, sec[i % 8], 1000 + i);
-    spit(pathf("%s/m/x.txt", tmp), buf, (size_t)(w - buf));
-    emb_table *t = import_ok(pathf("%s/m", tmp), NULL);
+    emb_test_spit(emb_test_pathf("%s/m/x.txt", tmp), buf, (size_t)(w - buf));
+    emb_table *t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
     ck_assert_ptr_nonnull(t->x);
     for (int i = 0; i < 48; i++)
         ck_assert(t->x[i] == 1000 + i + 0.25);
     emb_table_free(t);
     /* A mislabelled row of x.txt is reported where it is. */
-    edit_cell(pathf("%s/m/x.txt", tmp), 5, 2, "mining");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "x.txt: line 5, column 2", "expected sector 'electricity'");
+    edit_cell(emb_test_pathf("%s/m/x.txt", tmp), 5, 2, "mining");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "x.txt: line 5, column 2", "expected sector 'electricity'");
     free(buf);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -480,19 +441,19 @@ END_TEST
 START_TEST(broken_truncated_z)
 {
     char *tmp = fresh_copy();
-    char *p = pathf("%s/m/Z.txt", tmp);
+    char *p = emb_test_pathf("%s/m/Z.txt", tmp);
     size_t n;
-    char *b = slurp(p, &n);
+    char *b = emb_test_slurp(p, &n);
     size_t cut = n * 3 / 5;
     ck_assert(b[cut - 1] != '\n' && b[cut] != '\n'); /* mid-line */
-    spit(p, b, cut);
+    emb_test_spit(p, b, cut);
     free(b);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.txt: line ", "missing cell");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.txt: line ", "missing cell");
     /* Cut at a line end: rows are missing. */
-    b = slurp(pathf("%s/pymrio-test-mrio/Z.txt", shared), &n);
-    spit(p, b, (size_t)(line_start(b, 31) - b));
+    b = emb_test_slurp(emb_test_pathf("%s/pymrio-test-mrio/Z.txt", shared), &n);
+    emb_test_spit(p, b, (size_t)(line_start(b, 31) - b));
     free(b);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: ends after line 30 with 27 of the 48 (region, sector) rows", NULL);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: ends after line 30 with 27 of the 48 (region, sector) rows", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 }
@@ -501,28 +462,28 @@ END_TEST
 START_TEST(broken_text_cell)
 {
     char *tmp = fresh_copy();
-    edit_cell(pathf("%s/m/Z.txt", tmp), 7, 12, "abc");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.txt: line 7, column 12: 'abc' is not a number", NULL);
-    edit_cell(pathf("%s/m/Z.txt", tmp), 7, 12, "1.5e3x");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: '1.5e3x' is not a number", NULL);
-    edit_cell(pathf("%s/m/Z.txt", tmp), 7, 12, "NaN");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: 'NaN' is not a finite number", NULL);
-    edit_cell(pathf("%s/m/Z.txt", tmp), 7, 12, "-inf");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "line 7, column 12: '-inf' is not a finite number", NULL);
-    edit_cell(pathf("%s/m/Z.txt", tmp), 7, 12, "1e999");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "line 7, column 12: '1e999' is not a finite number", NULL);
-    edit_cell(pathf("%s/m/Z.txt", tmp), 7, 12, "");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: empty cell", NULL);
-    edit_cell(pathf("%s/m/Z.txt", tmp), 7, 12, "12.5");
-    emb_table *t = import_ok(pathf("%s/m", tmp), NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "abc");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.txt: line 7, column 12: 'abc' is not a number", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "1.5e3x");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: '1.5e3x' is not a number", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "NaN");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: 'NaN' is not a finite number", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "-inf");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "line 7, column 12: '-inf' is not a finite number", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "1e999");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "line 7, column 12: '1e999' is not a finite number", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: empty cell", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "12.5");
+    emb_table *t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
     ck_assert(t->T[3 * 48 + 9] == 12.5); /* line 7 = data row 3; column 12 = industry 9 */
     emb_table_free(t);
     /* Y and F cells too. */
-    edit_cell(pathf("%s/m/Y.txt", tmp), 50, 44, "x");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Y.txt: line 50, column 44: 'x' is not a number", NULL);
-    edit_cell(pathf("%s/m/Y.txt", tmp), 50, 44, "0");
-    edit_cell(pathf("%s/m/emissions/F.txt", tmp), 5, 3, "");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 5, column 3: empty cell", NULL);
+    edit_cell(emb_test_pathf("%s/m/Y.txt", tmp), 50, 44, "x");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Y.txt: line 50, column 44: 'x' is not a number", NULL);
+    edit_cell(emb_test_pathf("%s/m/Y.txt", tmp), 50, 44, "0");
+    edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), 5, 3, "");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 5, column 3: empty cell", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 }
@@ -531,8 +492,8 @@ END_TEST
 START_TEST(broken_missing_column)
 {
     char *tmp = fresh_copy();
-    edit_cell(pathf("%s/m/Z.txt", tmp), 9, 30, NULL);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 9, column 50: missing cell",
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 9, 30, NULL);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 9, column 50: missing cell",
                  "expected 50 fields: 2 index + 48 data columns, found 49");
     emb_test_rmtree(tmp);
     free(tmp);
@@ -543,9 +504,9 @@ START_TEST(broken_labels)
 {
     char *tmp = fresh_copy();
     /* Y with one region fewer: drop reg6's 7 columns from every line. */
-    char *p = pathf("%s/m/Y.txt", tmp);
+    char *p = emb_test_pathf("%s/m/Y.txt", tmp);
     size_t n;
-    char *b = slurp(p, &n), *o = malloc(n + 1), *w = o;
+    char *b = emb_test_slurp(p, &n), *o = malloc(n + 1), *w = o;
     for (char *l = b; *l;) {
         char *e = strchr(l, '\n');
         size_t len = (size_t)(e - l);
@@ -558,81 +519,81 @@ START_TEST(broken_labels)
         *w++ = '\n';
         l = e + 1;
     }
-    spit(p, o, (size_t)(w - o));
+    emb_test_spit(p, o, (size_t)(w - o));
     free(o);
     free(b);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "/m/Y.txt: line 1: the columns list 5 regions",
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Y.txt: line 1: the columns list 5 regions",
                  "Z.txt has 6");
 
     /* Z rows out of order. */
     emb_test_rmtree(tmp);
     free(tmp);
     tmp = fresh_copy();
-    edit_cell(pathf("%s/m/Z.txt", tmp), 6, 2, "trade");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 6, column 2: expected sector 'manufactoring'",
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 6, 2, "trade");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 6, column 2: expected sector 'manufactoring'",
                  "found 'trade'");
     emb_test_rmtree(tmp);
     free(tmp);
 
     /* Z columns not region-major: reg1 again after reg2. */
     tmp = fresh_copy();
-    edit_cell(pathf("%s/m/Z.txt", tmp), 1, 12, "reg1");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 1, column 12: region 'reg1' appears again", NULL);
-    edit_cell(pathf("%s/m/Z.txt", tmp), 1, 12, "reg2");
-    edit_cell(pathf("%s/m/Z.txt", tmp), 1, 11, "reg1"); /* reg1 9 columns, reg2 7 */
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 1, column 18: region 'reg2' has 7 columns",
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 1, 12, "reg1");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 1, column 12: region 'reg1' appears again", NULL);
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 1, 12, "reg2");
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 1, 11, "reg1"); /* reg1 9 columns, reg2 7 */
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 1, column 18: region 'reg2' has 7 columns",
                  "region 'reg1' has 9");
     emb_test_rmtree(tmp);
     free(tmp);
 
     /* A sector renamed in the second block of the column header. */
     tmp = fresh_copy();
-    edit_cell(pathf("%s/m/Z.txt", tmp), 2, 12, "steel");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 2, column 12: expected sector 'mining'",
+    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 2, 12, "steel");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 2, column 12: expected sector 'mining'",
                  "found 'steel'");
     emb_test_rmtree(tmp);
     free(tmp);
 
     /* F's columns differ from Z's. */
     tmp = fresh_copy();
-    replace_in_line(pathf("%s/m/emissions/F.txt", tmp), 1, "\treg2", "\tregX");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 1, column 11: expected region 'reg2'",
+    replace_in_line(emb_test_pathf("%s/m/emissions/F.txt", tmp), 1, "\treg2", "\tregX");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 1, column 11: expected region 'reg2'",
                  "found 'regX'");
-    replace_in_line(pathf("%s/m/emissions/F.txt", tmp), 1, "\tregX", "\treg2");
-    replace_in_line(pathf("%s/m/emissions/F.txt", tmp), 2, "\ttrade", "\tcommerce");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 2, column 8: expected sector 'trade'",
+    replace_in_line(emb_test_pathf("%s/m/emissions/F.txt", tmp), 1, "\tregX", "\treg2");
+    replace_in_line(emb_test_pathf("%s/m/emissions/F.txt", tmp), 2, "\ttrade", "\tcommerce");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 2, column 8: expected sector 'trade'",
                  "found 'commerce'");
     emb_test_rmtree(tmp);
     free(tmp);
 
     /* A stressor of F_Y that F lacks. */
     tmp = fresh_copy();
-    edit_cell(pathf("%s/m/emissions/F_Y.txt", tmp), 5, 1, "emission_type3");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "emissions/F_Y.txt: line 5, column 1: stressor 'emission_type3\twater' is not in", NULL);
+    edit_cell(emb_test_pathf("%s/m/emissions/F_Y.txt", tmp), 5, 1, "emission_type3");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/F_Y.txt: line 5, column 1: stressor 'emission_type3\twater' is not in", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 
     /* A stressor without a unit row. */
     tmp = fresh_copy();
-    spits(pathf("%s/m/emissions/unit.txt", tmp), "stressor\tcompartment\tunit\nemission_type1\tair\tkg\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "emissions/unit.txt: no unit for stressor 'emission_type2", NULL);
+    emb_test_spits(emb_test_pathf("%s/m/emissions/unit.txt", tmp), "stressor\tcompartment\tunit\nemission_type1\tair\tkg\n");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/unit.txt: no unit for stressor 'emission_type2", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 
     /* Two stressors of the same name. */
     tmp = fresh_copy();
-    edit_cell(pathf("%s/m/emissions/F.txt", tmp), 5, 1, "emission_type1");
-    edit_cell(pathf("%s/m/emissions/F.txt", tmp), 5, 2, "air");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 5, column 1: stressor", "appears twice");
+    edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), 5, 1, "emission_type1");
+    edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), 5, 2, "air");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 5, column 1: stressor", "appears twice");
     emb_test_rmtree(tmp);
     free(tmp);
 
     /* An extension with no stressor rows. */
     tmp = fresh_copy();
-    b = slurp(pathf("%s/pymrio-test-mrio/factor_inputs/F.txt", shared), &n);
-    spit(pathf("%s/m/factor_inputs/F.txt", tmp), b, (size_t)(line_start(b, 4) - b));
+    b = emb_test_slurp(emb_test_pathf("%s/pymrio-test-mrio/factor_inputs/F.txt", shared), &n);
+    emb_test_spit(emb_test_pathf("%s/m/factor_inputs/F.txt", tmp), b, (size_t)(line_start(b, 4) - b));
     free(b);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "factor_inputs/F.txt: no stressor rows", NULL);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "factor_inputs/F.txt: no stressor rows", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 }
@@ -641,74 +602,74 @@ END_TEST
 START_TEST(broken_files_and_paths)
 {
     char *tmp = fresh_copy();
-    char *p = pathf("%s/m/Y.txt", tmp);
+    char *p = emb_test_pathf("%s/m/Y.txt", tmp);
     ck_assert_int_eq(remove(p), 0);
-    import_fails(pathf("%s/m", tmp), EMB_EIO, "/m/Y.txt", "No such file");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EIO, "/m/Y.txt", "No such file");
 
-    import_fails(pathf("%s/does-not-exist", tmp), EMB_EIO, "/does-not-exist", NULL);
+    import_fails(emb_test_pathf("%s/does-not-exist", tmp), EMB_EIO, "/does-not-exist", NULL);
 
-    spits(pathf("%s/bad.zip", tmp), "this is not a zip archive\n");
-    import_fails(pathf("%s/bad.zip", tmp), EMB_EINPUT, "/bad.zip", "zip");
+    emb_test_spits(emb_test_pathf("%s/bad.zip", tmp), "this is not a zip archive\n");
+    import_fails(emb_test_pathf("%s/bad.zip", tmp), EMB_EINPUT, "/bad.zip", "zip");
 
     /* A zip without file_parameters.json. */
     int zerr = 0;
-    zip_t *za = zip_open(pathf("%s/empty.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    zip_t *za = zip_open(emb_test_pathf("%s/empty.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
     zip_source_t *src = zip_source_buffer(za, "x", 1, 0);
     ck_assert_int_ge(zip_file_add(za, "readme.txt", src, 0), 0);
     ck_assert_int_eq(zip_close(za), 0);
-    import_fails(pathf("%s/empty.zip", tmp), EMB_EINPUT, "/empty.zip: no file_parameters.json", NULL);
+    import_fails(emb_test_pathf("%s/empty.zip", tmp), EMB_EINPUT, "/empty.zip: no file_parameters.json", NULL);
 
     /* Malformed JSON is reported with its line. */
     emb_test_rmtree(tmp);
     free(tmp);
     tmp = fresh_copy();
-    p = pathf("%s/m/file_parameters.json", tmp);
+    p = emb_test_pathf("%s/m/file_parameters.json", tmp);
     size_t n;
-    char *b = slurp(p, &n);
+    char *b = emb_test_slurp(p, &n);
     char *q = strstr(b, "\"2\"\n        }");
     ck_assert_ptr_nonnull(q);
     q[3] = ','; /* line 6 becomes  "nr_header": "2",        }  */
-    spit(p, b, n);
+    emb_test_spit(p, b, n);
     free(b);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "/m/file_parameters.json: line 6: invalid JSON: trailing comma before '}'", NULL);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/file_parameters.json: line 6: invalid JSON: trailing comma before '}'", NULL);
 
     /* Counts must be counts. */
-    spits(p, "{\"files\": {\"Z\": {\"name\": \"Z.txt\", \"nr_index_col\": \"two\", \"nr_header\": 2},\n"
+    emb_test_spits(p, "{\"files\": {\"Z\": {\"name\": \"Z.txt\", \"nr_index_col\": \"two\", \"nr_header\": 2},\n"
              "\"Y\": {\"name\": \"Y.txt\"}}, \"systemtype\": \"IOSystem\"}\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "file_parameters.json: line 1: files.Z.nr_index_col must be a count", NULL);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "file_parameters.json: line 1: files.Z.nr_index_col must be a count", NULL);
     /* A name that leaves the folder. */
-    spits(p, "{\"files\": {\"Z\": {\"name\": \"../Z.txt\"}, \"Y\": {\"name\": \"Y.txt\"}}}\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "files.Z.name '../Z.txt' must be a plain file name", NULL);
+    emb_test_spits(p, "{\"files\": {\"Z\": {\"name\": \"../Z.txt\"}, \"Y\": {\"name\": \"Y.txt\"}}}\n");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "files.Z.name '../Z.txt' must be a plain file name", NULL);
     /* Neither Z nor A. */
-    spits(p, "{\"files\": {\"Y\": {\"name\": \"Y.txt\"}}, \"systemtype\": \"IOSystem\"}\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "lists neither \"Z\" nor \"A\"", NULL);
+    emb_test_spits(p, "{\"files\": {\"Y\": {\"name\": \"Y.txt\"}}, \"systemtype\": \"IOSystem\"}\n");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "lists neither \"Z\" nor \"A\"", NULL);
     /* Wrong systemtype at the root. */
-    spits(p, "{\"files\": {}, \"systemtype\": \"Extension\"}\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "systemtype is \"Extension\", expected \"IOSystem\"", NULL);
+    emb_test_spits(p, "{\"files\": {}, \"systemtype\": \"Extension\"}\n");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "systemtype is \"Extension\", expected \"IOSystem\"", NULL);
     /* Defaults: Z and Y entries without counts mean 2 index columns, 2 header rows. */
-    spits(p, "{\"files\": {\"Z\": {\"name\": \"Z.txt\"}, \"Y\": {\"name\": \"Y.txt\"}}}\n");
-    emb_table *t = import_ok(pathf("%s/m", tmp), NULL);
+    emb_test_spits(p, "{\"files\": {\"Z\": {\"name\": \"Z.txt\"}, \"Y\": {\"name\": \"Y.txt\"}}}\n");
+    emb_table *t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
     ck_assert_uint_eq(t->k, 3);
     ck_assert_str_eq(t->monetary_unit, "Mill USD"); /* unit.txt found by its default name */
     emb_table_free(t);
     /* A wrong nr_header. */
-    spits(p, "{\"files\": {\"Z\": {\"name\": \"Z.txt\", \"nr_header\": 3}, \"Y\": {\"name\": \"Y.txt\"}}}\n");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: nr_header is 3", NULL);
+    emb_test_spits(p, "{\"files\": {\"Z\": {\"name\": \"Z.txt\", \"nr_header\": 3}, \"Y\": {\"name\": \"Y.txt\"}}}\n");
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: nr_header is 3", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 
     /* An extension folder without parameter file but with F.txt is still an
      * extension (index columns counted from the header). */
     tmp = fresh_copy();
-    ck_assert_int_eq(remove(pathf("%s/m/emissions/file_parameters.json", tmp)), 0);
-    t = import_ok(pathf("%s/m", tmp), NULL);
-    emb_table *ref = import_ok(pathf("%s/pymrio-test-mrio", shared), NULL);
+    ck_assert_int_eq(remove(emb_test_pathf("%s/m/emissions/file_parameters.json", tmp)), 0);
+    t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
+    emb_table *ref = import_ok(emb_test_pathf("%s/pymrio-test-mrio", shared), NULL);
     assert_same_tables(ref, t);
     emb_table_free(t);
     emb_table_free(ref);
     /* ... and without unit.txt it is an error. */
-    ck_assert_int_eq(remove(pathf("%s/m/emissions/unit.txt", tmp)), 0);
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "extension folder 'emissions' has no unit.txt", NULL);
+    ck_assert_int_eq(remove(emb_test_pathf("%s/m/emissions/unit.txt", tmp)), 0);
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "extension folder 'emissions' has no unit.txt", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 }
@@ -724,7 +685,7 @@ START_TEST(alloc_failure_loop)
         for (k = 0; k < 100000; k++) {
             emb_table *t = NULL;
             emb_alloc_fail_after(k);
-            emb_status st = emb_import_pymrio(pathf("%s/%s", shared, paths[p]), NULL, &t);
+            emb_status st = emb_import_pymrio(emb_test_pathf("%s/%s", shared, paths[p]), NULL, &t);
             emb_alloc_fail_after(-1);
             if (st == EMB_OK) {
                 check_test_mrio(t);
@@ -766,7 +727,7 @@ static void next_line(emb_tsv *r, size_t nf)
 START_TEST(tsv_reader)
 {
     char *tmp = emb_test_tmpdir();
-    spits(pathf("%s/a.txt", tmp),
+    emb_test_spits(emb_test_pathf("%s/a.txt", tmp),
           "\xEF\xBB\xBFh1\th2\r\n1.5\t-2e3\r\n\"q\"\"x\"\t\"t\tab\"\n\r\n\tlast\t7");
     for (size_t bs = 1; bs <= 64; bs *= 2) { /* tiny buffers exercise every refill path */
         emb_tsv *r = tsv_on(tmp, "a.txt", bs, 64);
@@ -804,7 +765,7 @@ START_TEST(tsv_reader)
     }
 
     /* Numbers: the whole cell, finite. */
-    spits(pathf("%s/n.txt", tmp), "1e-320\t0x10\t 2\t2 \tnan\tInfinity\t1e400\t-\t.\t\n");
+    emb_test_spits(emb_test_pathf("%s/n.txt", tmp), "1e-320\t0x10\t 2\t2 \tnan\tInfinity\t1e400\t-\t.\t\n");
     emb_tsv *r = tsv_on(tmp, "n.txt", 8, 1024);
     next_line(r, 10);
     double v;
@@ -826,7 +787,7 @@ START_TEST(tsv_reader)
     memset(longl, 'x', sizeof longl - 2);
     longl[sizeof longl - 2] = '\n';
     longl[sizeof longl - 1] = '\0';
-    spits(pathf("%s/l.txt", tmp), pathf("ok\n%s", longl));
+    emb_test_spits(emb_test_pathf("%s/l.txt", tmp), emb_test_pathf("ok\n%s", longl));
     r = tsv_on(tmp, "l.txt", 4, 128);
     next_line(r, 1);
     int have;
@@ -839,7 +800,7 @@ START_TEST(tsv_reader)
     ck_assert_uint_eq(strlen(emb_tsv_field(r, 0)), 198);
     emb_tsv_close(r);
 
-    spits(pathf("%s/q.txt", tmp), "a\t\"open\n\"x\"y\n");
+    emb_test_spits(emb_test_pathf("%s/q.txt", tmp), "a\t\"open\n\"x\"y\n");
     r = tsv_on(tmp, "q.txt", 16, 64);
     ck_assert_int_eq(emb_tsv_next(r, &have), EMB_EINPUT);
     ck_assert_msg(strstr(emb_errmsg(), "q.txt: line 1, column 2: quoted field has no closing quote"), "%s", emb_errmsg());
@@ -847,7 +808,7 @@ START_TEST(tsv_reader)
     ck_assert_msg(strstr(emb_errmsg(), "q.txt: line 2, column 1: text after the closing quote"), "%s", emb_errmsg());
     emb_tsv_close(r);
 
-    spit(pathf("%s/b.txt", tmp), "a\tb\nc\0d\n", 8);
+    emb_test_spit(emb_test_pathf("%s/b.txt", tmp), "a\tb\nc\0d\n", 8);
     r = tsv_on(tmp, "b.txt", 16, 64);
     next_line(r, 2);
     ck_assert_int_eq(emb_tsv_next(r, &have), EMB_EINPUT);
@@ -855,7 +816,7 @@ START_TEST(tsv_reader)
     emb_tsv_close(r);
 
     /* An empty file has no lines. */
-    spits(pathf("%s/e.txt", tmp), "");
+    emb_test_spits(emb_test_pathf("%s/e.txt", tmp), "");
     r = tsv_on(tmp, "e.txt", 16, 64);
     ck_assert_int_eq(emb_tsv_next(r, &have), EMB_OK);
     ck_assert_int_eq(have, 0);
@@ -872,13 +833,13 @@ START_TEST(tsv_zip_member_streams)
     emb_archive *az = NULL, *ad = NULL;
     emb_tsv *rz = NULL, *rd = NULL;
     emb_bytesrc *s = NULL;
-    ck_assert_int_eq(emb_archive_open(pathf("%s/pymrio-test-mrio.zip", shared), &az), EMB_OK);
+    ck_assert_int_eq(emb_archive_open(emb_test_pathf("%s/pymrio-test-mrio.zip", shared), &az), EMB_OK);
     ck_assert_int_eq(emb_archive_is_zip(az), 1);
     ck_assert_int_eq(emb_bytesrc_open(az, "Y.txt", &s), EMB_OK);
-    ck_assert_str_eq(emb_bytesrc_name(s), pathf("%s/pymrio-test-mrio.zip:Y.txt", shared));
+    ck_assert_str_eq(emb_bytesrc_name(s), emb_test_pathf("%s/pymrio-test-mrio.zip:Y.txt", shared));
     ck_assert_int_eq(emb_tsv_open(s, 3, 1 << 20, &rz), EMB_OK);
-    ck_assert_int_eq(emb_archive_open(pathf("%s/pymrio-test-mrio/", shared), &ad), EMB_OK);
-    ck_assert_str_eq(emb_archive_path(ad), pathf("%s/pymrio-test-mrio", shared));
+    ck_assert_int_eq(emb_archive_open(emb_test_pathf("%s/pymrio-test-mrio/", shared), &ad), EMB_OK);
+    ck_assert_str_eq(emb_archive_path(ad), emb_test_pathf("%s/pymrio-test-mrio", shared));
     ck_assert_int_eq(emb_tsv_open_in(ad, "Y.txt", &rd), EMB_OK);
     size_t lines = 0;
     for (;;) {

@@ -20,100 +20,10 @@
 
 static const char *shared;
 
-/* A numeric CSV table: rows x cols values after skipping header lines and
- * index columns; rows whose value cells are all empty (pandas' index-name
- * row) are skipped. */
-typedef struct {
-    size_t rows, cols;
-    double *v;
-    char **first; /* first index cell of each row */
-} csv_t;
-
-static void csv_free(csv_t *c)
+/* A pymrio reference CSV, by path relative to ../shared/testdata. */
+static emb_test_csv csv_read(const char *rel, size_t nhdr, size_t nidx)
 {
-    for (size_t i = 0; i < c->rows; i++)
-        free(c->first[i]);
-    free(c->first);
-    free(c->v);
-}
-
-static csv_t csv_read(const char *rel, size_t nhdr, size_t nidx)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", shared, rel);
-    FILE *fp = fopen(path, "r");
-    ck_assert_msg(fp != NULL, "cannot open %s", path);
-    csv_t c = {0, 0, NULL, NULL};
-    size_t cap = 0;
-    char *line = NULL;
-    size_t ln = 0, lineno = 0;
-    while (getline(&line, &ln, fp) > 0) {
-        if (lineno++ < nhdr)
-            continue;
-        line[strcspn(line, "\r\n")] = '\0';
-        /* split on commas (the reference files have no quoted commas in values) */
-        size_t ncell = 1;
-        for (char *p = line; *p; p++)
-            ncell += *p == ',';
-        char **cells = malloc(ncell * sizeof *cells);
-        size_t n = 0;
-        char *save = line;
-        for (char *p = line;; p++)
-            if (*p == ',' || *p == '\0') {
-                int end = *p == '\0';
-                *p = '\0';
-                cells[n++] = save;
-                save = p + 1;
-                if (end)
-                    break;
-            }
-        int empty = 1;
-        for (size_t j = nidx; j < n; j++)
-            empty &= cells[j][0] == '\0';
-        if (empty || n <= nidx) {
-            free(cells);
-            continue;
-        }
-        if (!c.cols)
-            c.cols = n - nidx;
-        ck_assert_msg(n - nidx == c.cols, "%s: line %zu has %zu values, expected %zu", path, lineno,
-                      n - nidx, c.cols);
-        if (c.rows == cap) {
-            cap = cap ? 2 * cap : 64;
-            c.v = realloc(c.v, cap * c.cols * sizeof(double));
-            c.first = realloc(c.first, cap * sizeof(char *));
-        }
-        for (size_t j = 0; j < c.cols; j++)
-            c.v[c.rows * c.cols + j] = strtod(cells[nidx + j], NULL);
-        c.first[c.rows] = strdup(nidx ? cells[0] : "");
-        c.rows++;
-        free(cells);
-    }
-    free(line);
-    fclose(fp);
-    return c;
-}
-
-/* Worst element-wise relative error of got (stride gs between rows) vs ref. */
-static double compare(const char *what, const double *got, const csv_t *ref, size_t row0,
-                      size_t nrows)
-{
-    double maxabs = 0, worst = 0;
-    for (size_t i = 0; i < nrows * ref->cols; i++)
-        maxabs = fmax(maxabs, fabs(ref->v[row0 * ref->cols + i]));
-    double floor = 1e-12 * maxabs;
-    size_t wi = 0;
-    for (size_t i = 0; i < nrows * ref->cols; i++) {
-        double r = ref->v[row0 * ref->cols + i], g = got[i];
-        double e = fabs(g - r) / fmax(fabs(r), floor > 0 ? floor : 1e-300);
-        if (!(e <= worst)) {
-            worst = isnan(e) ? INFINITY : e;
-            wi = i;
-        }
-    }
-    ck_assert_msg(worst <= RTOL, "%s: worst relative error %.3g at element %zu (%.17g vs pymrio %.17g)",
-                  what, worst, wi, got[wi], ref->v[row0 * ref->cols + wi]);
-    return worst;
+    return emb_test_csv_read(emb_test_pathf("%s/%s", shared, rel), nhdr, nidx);
 }
 
 static emb_table *import_test_mrio(const char *name)
@@ -145,21 +55,21 @@ static void check_test_mrio(const char *name, emb_solver_kind kind)
     char rel[256];
 
     snprintf(rel, sizeof rel, "%sx.csv", R_);
-    csv_t x = csv_read(rel, 1, 2);
+    emb_test_csv x = csv_read(rel, 1, 2);
     ck_assert_uint_eq(x.rows, N);
-    compare("x", a->x, &x, 0, N);
-    csv_free(&x);
+    emb_test_compare("x", a->x, &x, 0, N, RTOL);
+    emb_test_csv_free(&x);
 
     /* A = Z diag(1/x), rebuilt from the imported Z */
     snprintf(rel, sizeof rel, "%sA.csv", R_);
-    csv_t A = csv_read(rel, 2, 2);
+    emb_test_csv A = csv_read(rel, 2, 2);
     double *Ag = malloc(N * N * sizeof(double));
     for (size_t i = 0; i < N; i++)
         for (size_t j = 0; j < N; j++)
             Ag[i * N + j] = a->x[j] > 0 ? t->T[i * N + j] / a->x[j] : 0;
-    compare("A", Ag, &A, 0, N);
+    emb_test_compare("A", Ag, &A, 0, N, RTOL);
     free(Ag);
-    csv_free(&A);
+    emb_test_csv_free(&A);
 
     const char *stressors[2] = {"emissions/emission_type1/air", "emissions/emission_type2/water"};
     for (int q = 0; q < 2; q++) {
@@ -173,10 +83,10 @@ static void check_test_mrio(const char *name, emb_solver_kind kind)
                    {"emissions_D_exp.csv", a->D_exp}};
         for (size_t f = 0; f < sizeof sec / sizeof sec[0]; f++) {
             snprintf(rel, sizeof rel, "%s%s", R_, sec[f].file);
-            csv_t c = csv_read(rel, 2, 2);
+            emb_test_csv c = csv_read(rel, 2, 2);
             ck_assert_uint_eq(c.cols, N);
-            compare(sec[f].file, sec[f].by_sector + (size_t)s * N, &c, (size_t)q, 1);
-            csv_free(&c);
+            emb_test_compare(sec[f].file, sec[f].by_sector + (size_t)s * N, &c, (size_t)q, 1, RTOL);
+            emb_test_csv_free(&c);
         }
         struct {
             const char *file;
@@ -185,16 +95,16 @@ static void check_test_mrio(const char *name, emb_solver_kind kind)
                    {"emissions_D_imp_reg.csv", a->imports}, {"emissions_D_exp_reg.csv", a->exports}};
         for (size_t f = 0; f < sizeof reg / sizeof reg[0]; f++) {
             snprintf(rel, sizeof rel, "%s%s", R_, reg[f].file);
-            csv_t c = csv_read(rel, 1, 2);
+            emb_test_csv c = csv_read(rel, 1, 2);
             ck_assert_uint_eq(c.cols, R);
-            compare(reg[f].file, reg[f].reg + (size_t)s * R, &c, (size_t)q, 1);
-            csv_free(&c);
+            emb_test_compare(reg[f].file, reg[f].reg + (size_t)s * R, &c, (size_t)q, 1, RTOL);
+            emb_test_csv_free(&c);
         }
         snprintf(rel, sizeof rel, "%semissions_bilateral_emission_type%d.csv", R_, q + 1);
-        csv_t b = csv_read(rel, 1, 1);
+        emb_test_csv b = csv_read(rel, 1, 1);
         ck_assert_uint_eq(b.rows, R);
-        compare(rel, a->flows + (size_t)s * R * R, &b, 0, R);
-        csv_free(&b);
+        emb_test_compare(rel, a->flows + (size_t)s * R * R, &b, 0, R, RTOL);
+        emb_test_csv_free(&b);
     }
     emb_accounts_free(a);
     emb_table_free(t);
@@ -247,27 +157,27 @@ START_TEST(wiod_2009_real_data)
                {"pymrio_co2_D_imp_reg.csv", a->imports}, {"pymrio_co2_D_exp_reg.csv", a->exports}};
     for (size_t f = 0; f < 4; f++) {
         snprintf(rel, sizeof rel, "%s%s", W, reg[f].file);
-        csv_t c = csv_read(rel, 1, 2);
+        emb_test_csv c = csv_read(rel, 1, 2);
         ck_assert_uint_eq(c.cols, R);
-        compare(reg[f].file, reg[f].v, &c, 0, 1);
-        csv_free(&c);
+        emb_test_compare(reg[f].file, reg[f].v, &c, 0, 1, RTOL);
+        emb_test_csv_free(&c);
     }
     snprintf(rel, sizeof rel, "%spymrio_co2_M.csv", W);
-    csv_t m = csv_read(rel, 2, 2);
-    compare("M", a->M, &m, 0, 1);
-    csv_free(&m);
+    emb_test_csv m = csv_read(rel, 2, 2);
+    emb_test_compare("M", a->M, &m, 0, 1, RTOL);
+    emb_test_csv_free(&m);
     snprintf(rel, sizeof rel, "%sbilateral_co2_41x41_Gg.csv", W);
-    csv_t b = csv_read(rel, 1, 1);
+    emb_test_csv b = csv_read(rel, 1, 1);
     ck_assert_uint_eq(b.rows, R);
     for (size_t r = 0; r < R; r++)
         ck_assert_str_eq(b.first[r], t->regions[r]);
-    compare("bilateral 41x41", a->flows, &b, 0, R);
-    csv_free(&b);
+    emb_test_compare("bilateral 41x41", a->flows, &b, 0, R, RTOL);
+    emb_test_csv_free(&b);
 
     /* Grouped bilateral matrix (8 x 8) through emb_accounts_flow. */
     const char *units[8] = {"CHN", "EU27", "USA", "JPN", "IND", "RUS", "RoW", "Other_WIOD"};
     snprintf(rel, sizeof rel, "%sbilateral_co2_grouped_Gg.csv", W);
-    csv_t g = csv_read(rel, 1, 1);
+    emb_test_csv g = csv_read(rel, 1, 1);
     ck_assert_uint_eq(g.rows, 8);
     double G8[64];
     for (size_t i = 0; i < 8; i++) {
@@ -275,8 +185,8 @@ START_TEST(wiod_2009_real_data)
         for (size_t j = 0; j < 8; j++)
             ck_assert_int_eq(emb_accounts_flow(a, t, 0, units[i], units[j], &G8[i * 8 + j]), EMB_OK);
     }
-    compare("bilateral grouped", G8, &g, 0, 8);
-    csv_free(&g);
+    emb_test_compare("bilateral grouped", G8, &g, 0, 8, RTOL);
+    emb_test_csv_free(&g);
     /* Headline numbers of ../shared/README.md */
     double v;
     emb_accounts_flow(a, t, 0, "CHN", "EU27", &v);
@@ -286,7 +196,7 @@ START_TEST(wiod_2009_real_data)
 
     /* Grouped PBA/CBA/imports/exports: columns 2..5 of pba_cba_grouped_Gg.csv */
     snprintf(rel, sizeof rel, "%spba_cba_grouped_Gg.csv", W);
-    csv_t pc = csv_read(rel, 1, 1);
+    emb_test_csv pc = csv_read(rel, 1, 1);
     ck_assert_uint_eq(pc.rows, 8);
     for (size_t i = 0; i < 8; i++) {
         ck_assert_str_eq(pc.first[i], units[i]);
@@ -303,7 +213,7 @@ START_TEST(wiod_2009_real_data)
         for (int c = 0; c < 4; c++)
             EMB_ASSERT_CLOSE(got[c], pc.v[i * pc.cols + 2 + (size_t)c], RTOL, 0);
     }
-    csv_free(&pc);
+    emb_test_csv_free(&pc);
 
     /* The 249.46 Gg in zero-output sectors: unallocated, not vanished. */
     double un = 0;

@@ -26,100 +26,10 @@
 
 static const char *shared;
 
-/* A numeric CSV table: rows x cols values after skipping header lines and
- * index columns; rows whose value cells are all empty (pandas' index-name
- * row) are skipped. */
-typedef struct {
-    size_t rows, cols;
-    double *v;
-    char **first; /* first index cell of each row */
-} csv_t;
-
-static void csv_free(csv_t *c)
+/* A pymrio reference CSV, by path relative to ../shared/testdata. */
+static emb_test_csv csv_read(const char *rel, size_t nhdr, size_t nidx)
 {
-    for (size_t i = 0; i < c->rows; i++)
-        free(c->first[i]);
-    free(c->first);
-    free(c->v);
-}
-
-static csv_t csv_read(const char *rel, size_t nhdr, size_t nidx)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", shared, rel);
-    FILE *fp = fopen(path, "r");
-    ck_assert_msg(fp != NULL, "cannot open %s", path);
-    csv_t c = {0, 0, NULL, NULL};
-    size_t cap = 0;
-    char *line = NULL;
-    size_t ln = 0, lineno = 0;
-    while (getline(&line, &ln, fp) > 0) {
-        if (lineno++ < nhdr)
-            continue;
-        line[strcspn(line, "\r\n")] = '\0';
-        /* split on commas (the reference files have no quoted commas in values) */
-        size_t ncell = 1;
-        for (char *p = line; *p; p++)
-            ncell += *p == ',';
-        char **cells = malloc(ncell * sizeof *cells);
-        size_t n = 0;
-        char *save = line;
-        for (char *p = line;; p++)
-            if (*p == ',' || *p == '\0') {
-                int end = *p == '\0';
-                *p = '\0';
-                cells[n++] = save;
-                save = p + 1;
-                if (end)
-                    break;
-            }
-        int empty = 1;
-        for (size_t j = nidx; j < n; j++)
-            empty &= cells[j][0] == '\0';
-        if (empty || n <= nidx) {
-            free(cells);
-            continue;
-        }
-        if (!c.cols)
-            c.cols = n - nidx;
-        ck_assert_msg(n - nidx == c.cols, "%s: line %zu has %zu values, expected %zu", path, lineno,
-                      n - nidx, c.cols);
-        if (c.rows == cap) {
-            cap = cap ? 2 * cap : 64;
-            c.v = realloc(c.v, cap * c.cols * sizeof(double));
-            c.first = realloc(c.first, cap * sizeof(char *));
-        }
-        for (size_t j = 0; j < c.cols; j++)
-            c.v[c.rows * c.cols + j] = strtod(cells[nidx + j], NULL);
-        c.first[c.rows] = strdup(nidx ? cells[0] : "");
-        c.rows++;
-        free(cells);
-    }
-    free(line);
-    fclose(fp);
-    return c;
-}
-
-/* Worst element-wise relative error of got (stride gs between rows) vs ref. */
-static double compare(const char *what, const double *got, const csv_t *ref, size_t row0,
-                      size_t nrows)
-{
-    double maxabs = 0, worst = 0;
-    for (size_t i = 0; i < nrows * ref->cols; i++)
-        maxabs = fmax(maxabs, fabs(ref->v[row0 * ref->cols + i]));
-    double floor = 1e-12 * maxabs;
-    size_t wi = 0;
-    for (size_t i = 0; i < nrows * ref->cols; i++) {
-        double r = ref->v[row0 * ref->cols + i], g = got[i];
-        double e = fabs(g - r) / fmax(fabs(r), floor > 0 ? floor : 1e-300);
-        if (!(e <= worst)) {
-            worst = isnan(e) ? INFINITY : e;
-            wi = i;
-        }
-    }
-    ck_assert_msg(worst <= RTOL, "%s: worst relative error %.3g at element %zu (%.17g vs pymrio %.17g)",
-                  what, worst, wi, got[wi], ref->v[row0 * ref->cols + wi]);
-    return worst;
+    return emb_test_csv_read(emb_test_pathf("%s/%s", shared, rel), nhdr, nidx);
 }
 
 static emb_table *import_csr(const char *name)
@@ -169,15 +79,15 @@ START_TEST(test_mrio_L_and_M)
     const char *R_ = "pymrio-test-mrio.reference/";
     char rel[256];
     snprintf(rel, sizeof rel, "%sx.csv", R_);
-    csv_t x = csv_read(rel, 1, 2);
+    emb_test_csv x = csv_read(rel, 1, 2);
     ck_assert_uint_eq(x.rows, N);
-    compare("x", emb_sparse_x(s), &x, 0, N);
-    csv_free(&x);
+    emb_test_compare("x", emb_sparse_x(s), &x, 0, N, RTOL);
+    emb_test_csv_free(&x);
     /* L = (I - A)^-1: column j solves (I - A) l = e_j; L.csv is row-major,
      * so compare L^T = (I - A)^-T I row by row, i.e. transposed solves, and
      * L itself through direct solves (column-major = L^T row-major). */
     snprintf(rel, sizeof rel, "%sL.csv", R_);
-    csv_t L = csv_read(rel, 2, 2);
+    emb_test_csv L = csv_read(rel, 2, 2);
     ck_assert_uint_eq(L.rows, N);
     for (int trans = 0; trans <= 1; trans++) {
         double *E = calloc(N * N, sizeof *E);
@@ -207,17 +117,17 @@ START_TEST(test_mrio_L_and_M)
         free(Lr);
         free(E);
     }
-    csv_free(&L);
+    emb_test_csv_free(&L);
     double *M = multipliers(s, t);
     const char *stressors[2] = {"emissions/emission_type1/air", "emissions/emission_type2/water"};
     snprintf(rel, sizeof rel, "%semissions_M.csv", R_);
-    csv_t c = csv_read(rel, 2, 2);
+    emb_test_csv c = csv_read(rel, 2, 2);
     for (int q = 0; q < 2; q++) {
         long si = emb_table_stressor_index(t, stressors[q]);
         ck_assert_int_ge(si, 0);
-        compare("M", M + (size_t)si * N, &c, (size_t)q, 1);
+        emb_test_compare("M", M + (size_t)si * N, &c, (size_t)q, 1, RTOL);
     }
-    csv_free(&c);
+    emb_test_csv_free(&c);
     free(M);
     emb_sparse_free(s);
     emb_table_free(t);
@@ -233,10 +143,10 @@ START_TEST(wiod_2009_M)
     emb_sparse_get_info(s, &info);
     ck_assert_uint_eq(info.n_negative_x, 2); /* LUX c5, c8 (see solver.h) */
     double *M = multipliers(s, t);
-    csv_t m = csv_read("wiod2013-2009-co2.reference/pymrio_co2_M.csv", 2, 2);
+    emb_test_csv m = csv_read("wiod2013-2009-co2.reference/pymrio_co2_M.csv", 2, 2);
     ck_assert_uint_eq(m.cols, t->N);
-    compare("M (WIOD 2009 CO2)", M, &m, 0, 1);
-    csv_free(&m);
+    emb_test_compare("M (WIOD 2009 CO2)", M, &m, 0, 1, RTOL);
+    emb_test_csv_free(&m);
     free(M);
     emb_sparse_free(s);
     emb_table_free(t);

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <ftw.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,3 +82,129 @@ int emb_test_run(Suite *s)
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
 }
+
+/* ------------------------------------------------ files and reference CSVs */
+
+char *emb_test_pathf(const char *fmt, ...)
+{
+    static char bufs[8][4096];
+    static int next;
+    char *b = bufs[next++ % 8];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof bufs[0], fmt, ap);
+    va_end(ap);
+    return b;
+}
+
+char *emb_test_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    ck_assert(b != NULL);
+    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+void emb_test_spit(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_int_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+void emb_test_spits(const char *path, const char *text) { emb_test_spit(path, text, strlen(text)); }
+
+
+void emb_test_csv_free(emb_test_csv *c)
+{
+    for (size_t i = 0; i < c->rows; i++)
+        free(c->first[i]);
+    free(c->first);
+    free(c->v);
+}
+
+emb_test_csv emb_test_csv_read(const char *path, size_t nhdr, size_t nidx)
+{
+    FILE *fp = fopen(path, "r");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    emb_test_csv c = {0, 0, NULL, NULL};
+    size_t cap = 0;
+    char *line = NULL;
+    size_t ln = 0, lineno = 0;
+    while (getline(&line, &ln, fp) > 0) {
+        if (lineno++ < nhdr)
+            continue;
+        line[strcspn(line, "\r\n")] = '\0';
+        /* split on commas (the reference files have no quoted commas in values) */
+        size_t ncell = 1;
+        for (char *p = line; *p; p++)
+            ncell += *p == ',';
+        char **cells = malloc(ncell * sizeof *cells);
+        size_t n = 0;
+        char *save = line;
+        for (char *p = line;; p++)
+            if (*p == ',' || *p == '\0') {
+                int end = *p == '\0';
+                *p = '\0';
+                cells[n++] = save;
+                save = p + 1;
+                if (end)
+                    break;
+            }
+        int empty = 1;
+        for (size_t j = nidx; j < n; j++)
+            empty &= cells[j][0] == '\0';
+        if (empty || n <= nidx) {
+            free(cells);
+            continue;
+        }
+        if (!c.cols)
+            c.cols = n - nidx;
+        ck_assert_msg(n - nidx == c.cols, "%s: line %zu has %zu values, expected %zu", path, lineno,
+                      n - nidx, c.cols);
+        if (c.rows == cap) {
+            cap = cap ? 2 * cap : 64;
+            c.v = realloc(c.v, cap * c.cols * sizeof(double));
+            c.first = realloc(c.first, cap * sizeof(char *));
+        }
+        for (size_t j = 0; j < c.cols; j++)
+            c.v[c.rows * c.cols + j] = strtod(cells[nidx + j], NULL);
+        c.first[c.rows] = strdup(nidx ? cells[0] : "");
+        c.rows++;
+        free(cells);
+    }
+    free(line);
+    fclose(fp);
+    return c;
+}
+
+double emb_test_compare(const char *what, const double *got, const emb_test_csv *ref, size_t row0,
+                        size_t nrows, double rtol)
+{
+    double maxabs = 0, worst = 0;
+    for (size_t i = 0; i < nrows * ref->cols; i++)
+        maxabs = fmax(maxabs, fabs(ref->v[row0 * ref->cols + i]));
+    double floor = 1e-12 * maxabs;
+    size_t wi = 0;
+    for (size_t i = 0; i < nrows * ref->cols; i++) {
+        double r = ref->v[row0 * ref->cols + i], g = got[i];
+        double e = fabs(g - r) / fmax(fabs(r), floor > 0 ? floor : 1e-300);
+        if (!(e <= worst)) {
+            worst = isnan(e) ? INFINITY : e;
+            wi = i;
+        }
+    }
+    ck_assert_msg(worst <= rtol, "%s: worst relative error %.3g at element %zu (%.17g vs pymrio %.17g)",
+                  what, worst, wi, got[wi], ref->v[row0 * ref->cols + wi]);
+    return worst;
+}
+

@@ -36,6 +36,37 @@ int emb_test_close(double a, double b, double rtol, double floor);
                       (a_ - b_) / (b_ != 0 ? b_ : 1), (double)(rtol));                             \
     } while (0)
 
+/* printf into one of 8 rotating static buffers of 4096 bytes (paths built
+ * inline in a call's arguments). */
+char *emb_test_pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The whole file, NUL-terminated (malloc'd, caller frees); *len its size.
+ * Fails the test when it cannot be read. */
+char *emb_test_slurp(const char *path, size_t *len);
+/* Write len bytes (or a string) to path, failing the test on error. */
+void emb_test_spit(const char *path, const char *data, size_t len);
+void emb_test_spits(const char *path, const char *text);
+
+/* A numeric CSV as pandas writes pymrio's results: rows x cols values after
+ * nhdr header lines and nidx index columns; rows whose value cells are all
+ * empty (pandas' index-name row) are skipped.  first[i] is row i's first
+ * index cell ("" without index columns). */
+typedef struct emb_test_csv {
+    size_t rows, cols;
+    double *v;
+    char **first;
+} emb_test_csv;
+
+emb_test_csv emb_test_csv_read(const char *path, size_t nhdr, size_t nidx);
+void emb_test_csv_free(emb_test_csv *c);
+
+/* Worst element-wise relative error of got (nrows x ref->cols, row-major)
+ * against ref's rows row0.. (entries below 1e-12 of the largest measured
+ * against that floor); fails the test, naming `what`, the element and both
+ * values, when it exceeds rtol. */
+double emb_test_compare(const char *what, const double *got, const emb_test_csv *ref, size_t row0,
+                        size_t nrows, double rtol);
+
 /* Run a suite with TAP output to stdout (CK_TAP_LOG_FILE_NAME=-); returns the
  * process exit status. */
 int emb_test_run(Suite *s);
