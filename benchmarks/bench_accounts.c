@@ -29,6 +29,7 @@
  * of each solver.  --csv FILE appends the same rows as CSV.
  */
 #define _DEFAULT_SOURCE /* wait4() */
+#include "benchutil.h"
 #include "embodied/embodied.h"
 
 #include <errno.h>
@@ -93,13 +94,6 @@ typedef struct meas {
     char err[512];
 } meas;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void fail(meas *m, const char *what, emb_status st)
 {
     snprintf(m->err, sizeof m->err, "%s: %s: %s", what, emb_strerror(st), emb_errmsg());
@@ -116,16 +110,16 @@ static void run_generate(const args *a, const char *table, meas *m)
     if (a->rho > 0)
         o.colsum_lo = o.colsum_hi = a->rho; /* equal column sums: spectral radius rho */
     emb_table *t = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     emb_status st = emb_synth_table(&o, &t);
-    m->t_synth = now() - t0;
+    m->t_synth = bench_now() - t0;
     if (st) {
         fail(m, "emb_synth_table", st);
         return;
     }
-    t0 = now();
+    t0 = bench_now();
     st = emb_table_write_h5(t, table, NULL);
-    m->t_write_table = now() - t0;
+    m->t_write_table = bench_now() - t0;
     emb_table_free(t);
     if (st) {
         fail(m, "emb_table_write_h5", st);
@@ -197,10 +191,10 @@ static void run_dgetrf(const args *ar, const char *table, meas *m)
     for (size_t j = 0; j < N; j++)
         anorm = fmax(anorm, colabs[j]);
 
-    double t0 = now();
+    double t0 = bench_now();
     lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, (lapack_int)N, (lapack_int)N, a,
                                           (lapack_int)N, ipiv);
-    m->t_dgetrf = now() - t0;
+    m->t_dgetrf = bench_now() - t0;
     if (info != 0) {
         snprintf(m->err, sizeof m->err, "dgetrf: info = %d", (int)info);
         goto done;
@@ -321,7 +315,7 @@ static void run_inverse(const char *table, const char *ref, meas *m)
         snprintf(m->err, sizeof m->err, "out of memory for N = %zu", N);
         goto done;
     }
-    double t0 = now();
+    double t0 = bench_now();
     for (size_t r0 = 0; r0 < N; r0 += ROW_BLOCK) {
         size_t nr = N - r0 < ROW_BLOCK ? N - r0 : ROW_BLOCK;
         if ((st = emb_table_tech_rows(t, r0, nr, a + r0 * N))) {
@@ -345,9 +339,9 @@ static void run_inverse(const char *table, const char *ref, meas *m)
     for (size_t s_ = 0; s_ < k; s_++)
         for (size_t j = 0; j < N; j++)
             S[s_ * N + j] = x[j] > 0 ? t->F[s_ * N + j] / x[j] : 0.0;
-    double t1 = now();
+    double t1 = bench_now();
     lapack_int n = (lapack_int)N, info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, a, n, ipiv);
-    double t2 = now();
+    double t2 = bench_now();
     double wq = 0;
     if (info == 0)
         info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, n, a, n, ipiv, &wq, -1);
@@ -356,7 +350,7 @@ static void run_inverse(const char *table, const char *ref, meas *m)
         info = -100;
     if (info == 0)
         info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, n, a, n, ipiv, work, lw);
-    double t3 = now();
+    double t3 = bench_now();
     if (info != 0) {
         snprintf(m->err, sizeof m->err, "dgetrf/dgetri: info = %d", (int)info);
         goto done;
@@ -365,7 +359,7 @@ static void run_inverse(const char *table, const char *ref, meas *m)
                 Y, (int)R, 0.0, X, (int)R);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)N, (int)N, 1.0, S, (int)N,
                 a, (int)N, 0.0, M, (int)N);
-    double t4 = now();
+    double t4 = bench_now();
     m->t_inv_factor = t2 - t1;
     m->t_inv_invert = t3 - t2;
     m->t_inv_mult = t4 - t3;
@@ -387,16 +381,16 @@ static void run_pipeline(const args *a, const char *table, const char *results, 
     emb_accounts *acc = NULL;
     emb_accounts_opts ao = {.per_sector = a->per_sector};
     ao.solver.kind = a->cur;
-    double t0 = now();
+    double t0 = bench_now();
     emb_status st = emb_table_read_h5(table, EMB_READ_DEFAULT, &t);
-    m->t_read = now() - t0;
+    m->t_read = bench_now() - t0;
     if (st) {
         fail(m, "emb_table_read_h5", st);
         return;
     }
-    t0 = now();
+    t0 = bench_now();
     st = emb_accounts_compute(t, &ao, &acc);
-    m->t_accounts = now() - t0;
+    m->t_accounts = bench_now() - t0;
     if (st) {
         fail(m, "emb_accounts_compute", st);
         goto done;
@@ -412,9 +406,9 @@ static void run_pipeline(const args *a, const char *table, const char *results, 
     m->res_solve = acc->residual_solve;
     m->res_tsolve = acc->residual_tsolve;
     m->identity = acc->identity_error;
-    t0 = now();
+    t0 = bench_now();
     st = emb_results_write_h5(acc, t, results);
-    m->t_write = now() - t0;
+    m->t_write = bench_now() - t0;
     if (st) {
         fail(m, "emb_results_write_h5", st);
         goto done;
@@ -429,59 +423,32 @@ done:
 
 enum job { JOB_GENERATE, JOB_DGETRF, JOB_PIPELINE, JOB_INVERSE };
 
+typedef struct job_ctx {
+    enum job job;
+    const args *a;
+    const char *table, *results;
+} job_ctx;
+
+static void child(void *ctx, void *out)
+{
+    const job_ctx *c = ctx;
+    meas *m = out;
+    if (c->job == JOB_GENERATE)
+        run_generate(c->a, c->table, m);
+    else if (c->job == JOB_DGETRF)
+        run_dgetrf(c->a, c->table, m);
+    else if (c->job == JOB_INVERSE)
+        run_inverse(c->table, c->results, m);
+    else
+        run_pipeline(c->a, c->table, c->results, m);
+}
+
 static int in_child(enum job job, const args *a, const char *table, const char *results, meas *out)
 {
-    int fd[2];
-    memset(out, 0, sizeof *out);
-    fflush(NULL);
-    if (pipe(fd) != 0) {
-        snprintf(out->err, sizeof out->err, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out->err, sizeof out->err, "fork: %s", strerror(errno));
-        close(fd[0]), close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        meas m;
-        memset(&m, 0, sizeof m);
-        if (job == JOB_GENERATE)
-            run_generate(a, table, &m);
-        else if (job == JOB_DGETRF)
-            run_dgetrf(a, table, &m);
-        else if (job == JOB_INVERSE)
-            run_inverse(table, results, &m);
-        else
-            run_pipeline(a, table, results, &m);
-        ssize_t w = write(fd[1], &m, sizeof m);
-        _exit(w == (ssize_t)sizeof m ? 0 : 1);
-    }
-    close(fd[1]);
-    size_t got = 0;
-    while (got < sizeof *out) {
-        ssize_t r = read(fd[0], (char *)out + got, sizeof *out - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd[0]);
-    int status = 0;
+    job_ctx c = {job, a, table, results};
     struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
-        ;
-    if (got != sizeof *out) {
-        memset(out, 0, sizeof *out);
-        snprintf(out->err, sizeof out->err, "child died (%s %d) before reporting",
-                 WIFSIGNALED(status) ? "signal" : "exit status",
-                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    if (bench_fork(child, &c, out, sizeof *out, &ru, out->err, sizeof out->err))
         return -1;
-    }
     out->peak_mib = (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
     return out->ok ? 0 : -1;
 }

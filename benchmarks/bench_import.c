@@ -28,6 +28,7 @@
  * at exit unless --keep.
  */
 #define _DEFAULT_SOURCE /* wait4(), mkdtemp() */
+#include "benchutil.h"
 #include "embodied/embodied.h"
 
 #include <errno.h>
@@ -62,13 +63,6 @@ typedef struct meas {
     double peak_mib;  /* filled by the parent from wait4 */
     char err[512];
 } meas;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- the generator ---- */
 
@@ -190,7 +184,7 @@ static int close_out(FILE *f, meas *m)
 
 static void run_generate(const args *a, const char *dir, meas *m)
 {
-    double t0 = now();
+    double t0 = bench_now();
     size_t N = a->regions * a->sectors, ny = a->regions * a->n_f;
     char b[64], c[64];
     pool pa, py, pf;
@@ -313,7 +307,7 @@ static void run_generate(const args *a, const char *dir, meas *m)
     if (close_out(f, m))
         return;
     free(pa.text), free(py.text), free(pf.text);
-    m->t_gen = now() - t0;
+    m->t_gen = bench_now() - t0;
     m->ok = 1;
 }
 
@@ -328,7 +322,7 @@ static const char *input_files[] = {"file_parameters.json", "metadata.json", "A.
 static void run_read(const char *dir, meas *m)
 {
     static char buf[1 << 20];
-    double t0 = now();
+    double t0 = bench_now();
     unsigned sum = 0;
     for (size_t i = 0; i < N_INPUT; i++) {
         char path[4200];
@@ -343,24 +337,24 @@ static void run_read(const char *dir, meas *m)
         }
         close(fd);
     }
-    m->t_import = now() - t0;
+    m->t_import = bench_now() - t0;
     m->ok = sum != 0xFFFFFFFFu; /* keep the loop */
 }
 
 static void run_import(const char *dir, const char *out, meas *m)
 {
     emb_table *t = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     emb_status st = emb_import_pymrio(dir, NULL, &t);
-    m->t_import = now() - t0;
+    m->t_import = bench_now() - t0;
     if (st) {
         snprintf(m->err, sizeof m->err, "emb_import_pymrio: %s: %s", emb_strerror(st), emb_errmsg());
         return;
     }
     if (out) {
-        t0 = now();
+        t0 = bench_now();
         st = emb_table_write_h5(t, out, NULL);
-        m->t_write = now() - t0;
+        m->t_write = bench_now() - t0;
         if (st) {
             snprintf(m->err, sizeof m->err, "emb_table_write_h5: %s: %s", emb_strerror(st),
                      emb_errmsg());
@@ -374,57 +368,30 @@ static void run_import(const char *dir, const char *out, meas *m)
 
 enum job { JOB_GENERATE, JOB_READ, JOB_IMPORT, JOB_IMPORT_WRITE };
 
+typedef struct job_ctx {
+    enum job job;
+    const args *a;
+    const char *dir, *out;
+} job_ctx;
+
+static void child(void *ctx, void *res)
+{
+    const job_ctx *c = ctx;
+    meas *m = res;
+    if (c->job == JOB_GENERATE)
+        run_generate(c->a, c->dir, m);
+    else if (c->job == JOB_READ)
+        run_read(c->dir, m);
+    else
+        run_import(c->dir, c->job == JOB_IMPORT_WRITE ? c->out : NULL, m);
+}
+
 static int in_child(enum job job, const args *a, const char *dir, const char *out, meas *res)
 {
-    int fd[2];
-    memset(res, 0, sizeof *res);
-    fflush(NULL);
-    if (pipe(fd) != 0) {
-        snprintf(res->err, sizeof res->err, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(res->err, sizeof res->err, "fork: %s", strerror(errno));
-        close(fd[0]), close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        meas m;
-        memset(&m, 0, sizeof m);
-        if (job == JOB_GENERATE)
-            run_generate(a, dir, &m);
-        else if (job == JOB_READ)
-            run_read(dir, &m);
-        else
-            run_import(dir, job == JOB_IMPORT_WRITE ? out : NULL, &m);
-        ssize_t w = write(fd[1], &m, sizeof m);
-        _exit(w == (ssize_t)sizeof m ? 0 : 1);
-    }
-    close(fd[1]);
-    size_t got = 0;
-    while (got < sizeof *res) {
-        ssize_t r = read(fd[0], (char *)res + got, sizeof *res - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd[0]);
-    int status = 0;
+    job_ctx c = {job, a, dir, out};
     struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
-        ;
-    if (got != sizeof *res) {
-        memset(res, 0, sizeof *res);
-        snprintf(res->err, sizeof res->err, "child died (%s %d) before reporting",
-                 WIFSIGNALED(status) ? "signal" : "exit status",
-                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    if (bench_fork(child, &c, res, sizeof *res, &ru, res->err, sizeof res->err))
         return -1;
-    }
     res->peak_mib = (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
     return res->ok ? 0 : -1;
 }

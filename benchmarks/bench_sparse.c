@@ -24,6 +24,7 @@
  * how much of the wall time was waiting for a core.
  */
 #define _DEFAULT_SOURCE /* wait4(), mkdtemp() */
+#include "benchutil.h"
 #include "embodied/embodied.h"
 #include "solver/sparse.h"
 
@@ -71,13 +72,6 @@ typedef struct meas {
     char err[512];
 } meas;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void fail(meas *m, const char *what, emb_status st)
 {
     snprintf(m->err, sizeof m->err, "%s: %s: %s", what, emb_strerror(st), emb_errmsg());
@@ -90,17 +84,17 @@ static void run_generate(const args *a, double rho, const char *table, meas *m)
     o.colsum_lo = o.colsum_hi = rho;
     o.csr = 1;
     emb_table *t = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     emb_status st = emb_synth_table(&o, &t);
-    m->t_gen = now() - t0;
+    m->t_gen = bench_now() - t0;
     if (st) {
         fail(m, "emb_synth_table", st);
         return;
     }
     m->nnz = t->csr->nnz;
-    t0 = now();
+    t0 = bench_now();
     st = emb_table_write_h5(t, table, NULL);
-    m->t_write = now() - t0;
+    m->t_write = bench_now() - t0;
     emb_table_free(t);
     if (st) {
         fail(m, "emb_table_write_h5", st);
@@ -141,9 +135,9 @@ static void run_sparse(const args *a, int method, const char *table, const char 
     emb_table *t = NULL;
     emb_sparse *s = NULL;
     double *Bd = NULL, *Bt = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     emb_status st = emb_table_read_h5(table, EMB_READ_DEFAULT, &t);
-    m->t_read = now() - t0;
+    m->t_read = bench_now() - t0;
     if (st) {
         fail(m, "emb_table_read_h5", st);
         return;
@@ -156,9 +150,9 @@ static void run_sparse(const args *a, int method, const char *table, const char 
         o.batch = a->batch;
     if (a->restart)
         o.restart = a->restart;
-    t0 = now();
+    t0 = bench_now();
     st = emb_sparse_create(t, &o, &s);
-    m->t_create = now() - t0;
+    m->t_create = bench_now() - t0;
     if (st) {
         fail(m, "emb_sparse_create", st);
         goto done;
@@ -242,23 +236,23 @@ static void run_dense(const char *table, const char *sol, meas *m)
         fail(m, "emb_table_read_h5", st);
         return;
     }
-    double t0 = now();
+    double t0 = bench_now();
     if ((st = emb_leontief_factor(t, &lf))) {
         fail(m, "emb_leontief_factor", st);
         goto done;
     }
-    m->t_factor = now() - t0;
+    m->t_factor = bench_now() - t0;
     if (rhs(t, emb_leontief_x(lf), &Bd, &Bt)) {
         snprintf(m->err, sizeof m->err, "out of memory");
         goto done;
     }
-    t0 = now();
+    t0 = bench_now();
     if ((st = emb_leontief_solve(lf, t->n_r, Bd, t->N)) ||
         (st = emb_leontief_tsolve(lf, t->k, Bt, t->N))) {
         fail(m, "emb_leontief_solve", st);
         goto done;
     }
-    m->t_dsolve = now() - t0;
+    m->t_dsolve = bench_now() - t0;
     char p[4200];
     snprintf(p, sizeof p, "%s.d", sol);
     Sd = load(p, t->N * t->n_r);
@@ -281,59 +275,34 @@ done:
 
 enum job { JOB_GENERATE, JOB_SPARSE, JOB_DENSE };
 
+typedef struct job_ctx {
+    enum job job;
+    const args *a;
+    double rho;
+    int method;
+    const char *table, *sol;
+} job_ctx;
+
+static void child(void *ctx, void *out)
+{
+    const job_ctx *c = ctx;
+    meas *m = out;
+    if (c->job == JOB_GENERATE)
+        run_generate(c->a, c->rho, c->table, m);
+    else if (c->job == JOB_SPARSE)
+        run_sparse(c->a, c->method, c->table, c->sol, m);
+    else
+        run_dense(c->table, c->sol, m);
+}
+
 static int in_child(enum job job, const args *a, double rho, int method, const char *table,
                     const char *sol, meas *out)
 {
-    int fd[2];
-    memset(out, 0, sizeof *out);
-    fflush(NULL);
-    if (pipe(fd) != 0) {
-        snprintf(out->err, sizeof out->err, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out->err, sizeof out->err, "fork: %s", strerror(errno));
-        close(fd[0]), close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        meas m;
-        memset(&m, 0, sizeof m);
-        if (job == JOB_GENERATE)
-            run_generate(a, rho, table, &m);
-        else if (job == JOB_SPARSE)
-            run_sparse(a, method, table, sol, &m);
-        else
-            run_dense(table, sol, &m);
-        ssize_t w = write(fd[1], &m, sizeof m);
-        _exit(w == (ssize_t)sizeof m ? 0 : 1);
-    }
-    close(fd[1]);
-    size_t got = 0;
-    while (got < sizeof *out) {
-        ssize_t r = read(fd[0], (char *)out + got, sizeof *out - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd[0]);
-    int status = 0;
+    job_ctx c = {job, a, rho, method, table, sol};
     struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
-        ;
-    if (got != sizeof *out) {
-        memset(out, 0, sizeof *out);
-        snprintf(out->err, sizeof out->err, "child died (%s %d) before reporting",
-                 WIFSIGNALED(status) ? "signal" : "exit status",
-                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    if (bench_fork(child, &c, out, sizeof *out, &ru, out->err, sizeof out->err))
         return -1;
-    }
-    out->peak_mib = (double)ru.ru_maxrss / 1024.0;
+    out->peak_mib = (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
     out->cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
                (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
     return out->ok ? 0 : -1;
