@@ -203,6 +203,9 @@ double emb_test_compare(const char *what, const double *got, const emb_test_csv 
             wi = i;
         }
     }
+    /* A TAP comment, so that the test log shows how close each quantity is. */
+    printf("# %s: worst relative error %.2e (tolerance %.0e)\n", what, worst, rtol);
+    fflush(stdout);
     ck_assert_msg(worst <= rtol, "%s: worst relative error %.3g at element %zu (%.17g vs pymrio %.17g)",
                   what, worst, wi, got[wi], ref->v[row0 * ref->cols + wi]);
     return worst;
