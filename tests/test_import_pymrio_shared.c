@@ -608,7 +608,7 @@ START_TEST(broken_labels)
     /* A stressor of F_Y that F lacks. */
     tmp = fresh_copy();
     edit_cell(pathf("%s/m/emissions/F_Y.txt", tmp), 5, 1, "emission_type3");
-    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "emissions/F_Y.txt: line 5, column 1: stressor 'emission_type3\twater' is not in", NULL);
+    import_fails(pathf("%s/m", tmp), EMB_EINPUT, "emissions/F_Y.txt: line 5, column 1: stressor 'emission_type3/water' is not in", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
 

@@ -2,6 +2,7 @@
  * access to the technology matrix (dense, CSR or stream); emb_csr basics. */
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/label.h"
 #include "core/table_impl.h"
 
 #include <math.h>
@@ -471,18 +472,60 @@ fail:
     return st;
 }
 
-/* Check that n labels are set, non-empty and unique (quadratic only for the
- * small label sets; regions and sectors are at most a few thousand). */
-static emb_status check_labels(const emb_table *t, char *const *v, size_t n, const char *what)
+/* Sort key for finding duplicate labels: the label, then its index, so the
+ * first two entries of a run of equal labels are its first two occurrences. */
+typedef struct label_ref {
+    const char *s;
+    size_t i;
+} label_ref;
+
+static int cmp_label_ref(const void *x, const void *y)
+{
+    const label_ref *a = x, *b = y;
+    int c = strcmp(a->s, b->s);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+/* Check that n labels are set, acceptable (core/label.h) and unique.  Small
+ * sets are compared pairwise; large ones (a hostile file may declare
+ * millions) sorted, so the check costs n log n, never n^2.  Either way the
+ * duplicate reported is the first entry i equal to an earlier j. */
+static emb_status check_labels(const emb_table *t, char *const *v, size_t n, const char *what,
+                               const char *ds)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!v[i] || !v[i][0])
-            return emb_raise(EMB_EINPUT, "%s: %s label %zu is missing or empty", tpath(t), what, i);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(v[i], v[j]) == 0)
-                return emb_raise(EMB_EINPUT, "%s: duplicate %s name '%s' (entries %zu and %zu)",
-                                 tpath(t), what, v[i], j, i);
+        size_t at;
+        const char *why;
+        if (!v[i])
+            return emb_raise(EMB_EINPUT, "%s: dataset %s: %s label %zu is missing", tpath(t), ds,
+                             what, i);
+        if ((why = emb_label_problem(v[i], strlen(v[i]), 0, &at)))
+            return emb_raise(EMB_EINPUT, "%s: dataset %s: %s label %zu ('%.80s') %s (byte %zu)",
+                             tpath(t), ds, what, i, v[i], why, at);
     }
+    if (n <= 64) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(v[i], v[j]) == 0)
+                    return emb_raise(EMB_EINPUT, "%s: dataset %s: duplicate %s name '%s' (entries "
+                                                 "%zu and %zu)", tpath(t), ds, what, v[i], j, i);
+        return EMB_OK;
+    }
+    label_ref *r = emb_alloc(n, sizeof *r, "label index");
+    if (!r)
+        return EMB_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        r[i].s = v[i], r[i].i = i;
+    qsort(r, n, sizeof *r, cmp_label_ref);
+    size_t bi = (size_t)-1, bj = 0;
+    for (size_t p = 1; p < n; p++)
+        if (strcmp(r[p].s, r[p - 1].s) == 0 && (p < 2 || strcmp(r[p - 1].s, r[p - 2].s) != 0) &&
+            r[p].i < bi)
+            bi = r[p].i, bj = r[p - 1].i;
+    emb_free(r);
+    if (bi != (size_t)-1)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s: duplicate %s name '%s' (entries %zu and %zu)",
+                         tpath(t), ds, what, v[bi], bj, bi);
     return EMB_OK;
 }
 
@@ -505,16 +548,30 @@ static emb_status check_finite(const emb_table *t, const double *a, size_t rows,
 emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts)
 {
     emb_status st;
-    if ((st = check_labels(t, t->regions, t->n_r, "region")) ||
-        (st = check_labels(t, t->sectors, t->n_s, "sector")) ||
-        (st = check_labels(t, t->fd_categories, t->n_f, "final-demand category")) ||
-        (st = check_labels(t, t->stressors, t->k, "stressor")))
+    if ((st = check_labels(t, t->regions, t->n_r, "region", "/regions")) ||
+        (st = check_labels(t, t->sectors, t->n_s, "sector", "/sectors")) ||
+        (st = check_labels(t, t->fd_categories, t->n_f, "final-demand category",
+                           "/fd_categories")) ||
+        (st = check_labels(t, t->stressors, t->k, "stressor", "/stressors")))
         return st;
-    for (size_t s = 0; s < t->k; s++)
+    for (size_t s = 0; s < t->k; s++) {
+        size_t at;
+        const char *why;
         if (!t->stressor_units[s])
             return emb_raise(EMB_EINPUT, "%s: unit of stressor '%s' is missing", tpath(t),
                              t->stressors[s]);
+        /* A unit may be empty (dimensionless counts), nothing else. */
+        if ((why = emb_label_problem(t->stressor_units[s], strlen(t->stressor_units[s]), 1, &at)))
+            return emb_raise(EMB_EINPUT, "%s: dataset /stressor_units: unit %zu ('%.80s') of "
+                                         "stressor '%s' %s (byte %zu)", tpath(t), s,
+                             t->stressor_units[s], t->stressors[s], why, at);
+    }
     for (size_t g = 0; g < t->n_groups; g++) {
+        size_t at;
+        const char *why = emb_label_problem(t->groups[g].name, strlen(t->groups[g].name), 0, &at);
+        if (why)
+            return emb_raise(EMB_EINPUT, "%s: group name '%.80s' %s (byte %zu)", tpath(t),
+                             t->groups[g].name, why, at);
         if (emb_table_region_index(t, t->groups[g].name) >= 0)
             return emb_raise(EMB_EINPUT, "%s: group name '%s' is also a region", tpath(t),
                              t->groups[g].name);

@@ -28,6 +28,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
 #include "import/bytesrc.h"
 #include "import/csvutil.h"
 #include "import/json.h"
@@ -519,11 +520,23 @@ done:
 
 /* ----------------------------------------------------------------- table */
 
+/* The table's allocation plan with k stressors: with k = 0 once Z's and
+ * Y's headers give the dimensions (before F is read: its rows grow as they
+ * come), then with the stressors of F (before the table is allocated). */
+static emb_status plan_table(const cjob *j, size_t k)
+{
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_table(&p, (double)j->zc.outer.n, (double)j->zc.inner.n, (double)j->yc.inner.n,
+                   (double)k, 1, j->kind == EMB_TECH_A ? "A" : "Z", j->x.rel != NULL);
+    return emb_plan_check(&p, j->path, "the table");
+}
+
 static emb_status build_table(cjob *j)
 {
     size_t k = j->snames.n;
     emb_status st;
-    if ((st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
+    if ((st = plan_table(j, k)) || (st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
         return st;
     emb_table *t = j->t;
     emb_free(t->F);
@@ -624,7 +637,7 @@ emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_tab
         (st = read_colhdr(j.yr, "region", "category", &j.yc)) ||
         (st = same_labels(emb_tsv_name(j.yr), j.yc.line_outer, j.yc.inner.n, &j.yc.outer,
                           &j.zc.outer, "region", emb_tsv_name(j.zr))) ||
-        (st = read_F(&j)) || (st = build_table(&j)))
+        (st = plan_table(&j, 0)) || (st = read_F(&j)) || (st = build_table(&j)))
         goto done;
     if ((st = read_rs_rows(&j, j.zr, j.zc.nf, j.t->T, j.t->N)) ||
         (st = read_rs_rows(&j, j.yr, j.yc.nf, j.t->Y, j.t->n_y)) || (st = read_FY(&j)) ||

@@ -38,6 +38,7 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/names.h"
+#include "core/plan.h"
 #include "embodied/solver.h"
 #include "import/bytesrc.h"
 #include "import/json.h"
@@ -734,14 +735,27 @@ static emb_status want_stressor(job *j, const extension *e, const char *key, int
     return EMB_OK;
 }
 
+/* A row key for messages: its index cells joined by '/', as in the stressor
+ * names the table gets (a tab would break the one-line message). */
+static const char *key_text(const char *key, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; key[i] && i + 1 < cap; i++)
+        buf[i] = key[i] == '\t' ? '/' : key[i];
+    buf[i] = '\0';
+    return buf;
+}
+
 /* Record stressor row `key` of F in the first pass: every row goes into
  * e->all (duplicates are an error), the wanted ones into e->keys too. */
 static emb_status add_stressor(job *j, extension *e, emb_tsv *r, const char *key)
 {
     int keep;
     emb_status st;
+    char kt[256];
     if (sl_find(&e->all, key) >= 0)
-        return emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice", key);
+        return emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice",
+                            key_text(key, kt, sizeof kt));
     if ((st = want_stressor(j, e, key, &keep)) || (st = sl_push(&e->all, key)))
         return st;
     unsigned char *nk = emb_realloc(e->keep, e->all.cap, 1, "stressor flags");
@@ -903,9 +917,11 @@ static emb_status read_ext_units(job *j, extension *e)
         }
     }
     for (size_t s = 0; !st && s < e->keys.n; s++)
-        if (!e->units.v[s][0])
+        if (!e->units.v[s][0]) {
+            char kt[256];
             st = emb_raise(EMB_EINPUT, "%s: no unit for stressor '%s' of %s", e->unit.disp,
-                           e->keys.v[s], e->F.disp);
+                           key_text(e->keys.v[s], kt, sizeof kt), e->F.disp);
+        }
 done:
     emb_tsv_close(r);
     return st;
@@ -960,10 +976,13 @@ static emb_status read_FY(job *j, extension *e)
             emb_free(key);
             continue;
         }
+        char kt[256];
         if (s < 0)
-            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' is not in %s", key, e->F.disp);
+            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' is not in %s",
+                              key_text(key, kt, sizeof kt), e->F.disp);
         else if (seen[s])
-            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice", key);
+            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice",
+                              key_text(key, kt, sizeof kt));
         emb_free(key);
         if (st)
             break;
@@ -1116,6 +1135,23 @@ static void prefault_end(prefault *pf)
     pf->started = 0;
 }
 
+/* The table's allocation plan with k stressors, checked against the memory
+ * limit: first with k = 0 as soon as Z's and Y's headers give N and n_f
+ * (before the satellite files are scanned), then with the k they hold
+ * (before the table is allocated).  An A table without x.txt also needs
+ * the dense LU that computes x. */
+static emb_status plan_table(const job *j, size_t k)
+{
+    double n_r = (double)j->zc.outer.n, n_s = (double)j->zc.inner.n, N = n_r * n_s;
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_table(&p, n_r, n_s, (double)j->yc.inner.n, (double)k, 1,
+                   j->kind == EMB_TECH_A ? "A" : "Z", j->x.rel || j->kind == EMB_TECH_A);
+    if (j->kind == EMB_TECH_A && !j->x.rel)
+        emb_plan_add(&p, "LU for x = (I - A)^-1 Y 1", N, N, sizeof(double));
+    return emb_plan_check(&p, j->path, "the table");
+}
+
 static emb_status build_table(job *j)
 {
     size_t k = 0;
@@ -1124,7 +1160,7 @@ static emb_status build_table(job *j)
         j->ext[e].off = k;
         k += j->ext[e].keys.n;
     }
-    if ((st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
+    if ((st = plan_table(j, k)) || (st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
         return st;
     emb_table *t = j->t;
     advise_huge(t->T, t->N * t->N * sizeof(double));
@@ -1202,7 +1238,8 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
     }
     if ((st = emb_archive_locate(j.ar, PARAMS, &j.root)) ||
         (st = read_core_params(&j)) || (st = read_metadata(&j)) ||
-        (st = find_extensions(&j, opts)) || (st = read_core_headers(&j)))
+        (st = find_extensions(&j, opts)) || (st = read_core_headers(&j)) ||
+        (st = plan_table(&j, 0)))
         goto done;
     for (size_t e = 0; e < j.n_ext; e++)
         if ((st = read_F(&j, &j.ext[e], NULL)))

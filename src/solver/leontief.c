@@ -11,6 +11,8 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/parallel.h"
+#include "core/plan.h"
+#include "embodied/memory.h"
 #include "solver/leontief_impl.h"
 #include "solver/sparse.h"
 
@@ -46,31 +48,29 @@ static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B,
 
 static const char *tp(const emb_table *t) { return t->path && t->path[0] ? t->path : "(table)"; }
 
-/* Refuse sizes LAPACK cannot index or the machine cannot hold, before
- * allocating (N*N*8 overflow and out-of-memory are user errors). */
-static double physical_memory(void)
+/* Refuse sizes LAPACK cannot index or the memory limit cannot hold, before
+ * allocating (N*N*8 overflow and out-of-memory are user errors).  The factor
+ * is the solver's plan: the O(N) vectors and the 16 MiB row block beside it
+ * are noise next to it for any N where the limit matters. */
+static emb_status check_size(const emb_table *t, size_t elem, double max_memory, const char *origin)
 {
-    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    return pages > 0 && psize > 0 ? (double)pages * (double)psize : 0.0;
-}
-
-/* Refuse sizes LAPACK cannot index or the address space cannot hold, before
- * allocating (N*N*8 overflow and out-of-memory are user errors). */
-static emb_status check_size(const emb_table *t, size_t elem, double max_memory)
-{
-    size_t N = t->N, NN, bytes;
+    size_t N = t->N;
     if (N > (size_t)INT_MAX)
         return emb_raise(EMB_ENOMEM, "%s: N = %zu industries exceeds LAPACK's 32-bit index limit "
                                      "(%d)", tp(t), N, INT_MAX);
-    if (emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, elem, &bytes))
+    double bytes = (double)N * (double)N * (double)elem;
+    if (max_memory > 0 && bytes > max_memory) {
+        char b[32], l[32];
+        return emb_raise(EMB_ENOMEM, "%s: the solver needs %s (Leontief factor I - A, N x N %s, "
+                                     "N = %zu) but the memory limit is %s (%s)",
+                         tp(t), emb_fmt_bytes(bytes, b, sizeof b),
+                         elem == sizeof(double) ? "double" : "single precision", N,
+                         emb_fmt_bytes(max_memory, l, sizeof l), origin);
+    }
+    size_t NN, nbytes;
+    if (emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, elem, &nbytes))
         return emb_raise(EMB_ENOMEM, "%s: N = %zu: an N x N matrix overflows the address space",
                          tp(t), N);
-    if (max_memory > 0 && (double)bytes > max_memory)
-        return emb_raise(EMB_ENOMEM, "%s: the Leontief factor needs %.2f GiB (N = %zu, %s), more "
-                                     "than the %.2f GiB allowed (machine memory or --max-memory)",
-                         tp(t), (double)bytes / 1073741824.0, N,
-                         elem == sizeof(double) ? "double" : "single precision",
-                         max_memory / 1073741824.0);
     return EMB_OK;
 }
 
@@ -560,7 +560,9 @@ static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
 {
     const emb_table *t = lf->t;
     size_t N = lf->N;
-    double mem = o && o->max_memory > 0 ? o->max_memory : physical_memory();
+    double mem = o && o->max_memory > 0 ? o->max_memory : (double)emb_memory_limit();
+    const char *origin = o && o->max_memory > 0 ? "emb_solver_opts.max_memory"
+                                                : emb_memory_limit_origin();
     double dense_bytes = 8.0 * (double)N * (double)N, mixed_bytes = dense_bytes / 2;
     emb_solver_kind k = o ? o->kind : EMB_SOLVER_AUTO;
     char *ex = lf->st.explain;
@@ -599,7 +601,7 @@ static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
     lf->st.kind = k;
     if (k == EMB_SOLVER_SPARSE) /* O(nnz) memory, checked by its allocations */
         return EMB_OK;
-    return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem);
+    return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem, origin);
 }
 
 /* Allocate the working matrix of the chosen precision. */

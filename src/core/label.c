@@ -1,0 +1,62 @@
+/* src/core/label.c — the label rule of core/label.h: length, UTF-8, no
+ * control characters. */
+#include "core/label.h"
+
+/* Length of the valid UTF-8 sequence at s[0, n) (1-4), or 0 when invalid:
+ * overlong forms, surrogates and code points above U+10FFFF are invalid
+ * (RFC 3629). */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, v = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, v = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, v = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+const char *emb_label_problem(const char *s, size_t len, int allow_empty, size_t *at)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    *at = 0;
+    if (len == 0)
+        return allow_empty ? NULL : "is empty";
+    if (len > EMB_LABEL_MAX) {
+        *at = EMB_LABEL_MAX;
+        return "is longer than 4096 bytes";
+    }
+    for (size_t i = 0; i < len;) {
+        unsigned cp = 0;
+        size_t l = utf8_seq(u + i, len - i, &cp);
+        if (!l) {
+            *at = i;
+            return "is not valid UTF-8";
+        }
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+            *at = i;
+            return "contains a control character";
+        }
+        i += l;
+    }
+    return NULL;
+}
