@@ -47,10 +47,10 @@ static void close_id(hid_t *id, herr_t (*fn)(hid_t))
 static const char *link_kind(H5L_type_t t)
 {
     switch (t) {
-    case H5L_TYPE_SOFT: return "soft";
-    case H5L_TYPE_EXTERNAL: return "external";
-    case H5L_TYPE_HARD: return "hard";
-    default: return "user-defined";
+    case H5L_TYPE_SOFT: return "a soft";
+    case H5L_TYPE_EXTERNAL: return "an external";
+    case H5L_TYPE_HARD: return "a hard";
+    default: return "a user-defined";
     }
 }
 
@@ -94,7 +94,7 @@ emb_status emb_h5_object(hid_t loc, const char *file, const char *name, emb_h5_k
         if (H5Lget_info(loc, buf, &li, H5P_DEFAULT) < 0)
             return emb_raise(EMB_EIO, "%s: cannot inspect link %s", file, buf);
         if (li.type != H5L_TYPE_HARD)
-            return emb_raise(EMB_EINPUT, "%s: %s is a %s link; embodied-mrio files hold their "
+            return emb_raise(EMB_EINPUT, "%s: %s is %s link; embodied-mrio files hold their "
                                          "datasets and groups as hard links only (soft, external "
                                          "and user-defined links are never followed)",
                              file, buf, link_kind(li.type));
