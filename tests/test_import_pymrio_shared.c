@@ -831,7 +831,7 @@ START_TEST(tsv_reader)
     next_line(r, 1);
     int have;
     ck_assert_int_eq(emb_tsv_next(r, &have), EMB_EINPUT);
-    ck_assert_msg(strstr(emb_errmsg(), "l.txt: line 2 is longer than 128 bytes"), "%s", emb_errmsg());
+    ck_assert_msg(strstr(emb_errmsg(), "l.txt: line 2, column 1: the line is longer than 128 bytes"), "%s", emb_errmsg());
     emb_tsv_close(r);
     r = tsv_on(tmp, "l.txt", 4, 256); /* within the limit the buffer grows */
     next_line(r, 1);
