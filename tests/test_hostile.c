@@ -14,6 +14,9 @@
  * (emb_alloc_peak_request) must stay under 1 MiB. */
 #include "core/alloc.h"
 #include "embodied/embodied.h"
+#include "import/bytesrc.h"
+#include "import/tsv.h"
+#include "import/xlsx.h"
 #include "testutil.h"
 
 #include <hdf5.h>
@@ -21,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <zip.h>
+#include <zlib.h>
 
 #define LIMIT ((size_t)64 << 20)
 #define SMALL ((size_t)1 << 20) /* "nothing large was allocated" */
@@ -645,6 +651,471 @@ START_TEST(h5_chunks_and_csr)
 }
 END_TEST
 
+
+/* ---- zip archives -------------------------------------------------------- */
+
+/* A zip written by libzip: n members name[i] holding text[i] (deflated). */
+static void libzip_write(const char *path, size_t n, const char *const *name,
+                         const char *const *text)
+{
+    int err = 0;
+    zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    ck_assert_ptr_nonnull(z);
+    for (size_t i = 0; i < n; i++) {
+        zip_source_t *src = zip_source_buffer(z, text[i], strlen(text[i]), 0);
+        ck_assert_ptr_nonnull(src);
+        ck_assert_int_ge(zip_file_add(z, name[i], src, ZIP_FL_ENC_UTF_8), 0);
+    }
+    ck_assert_int_eq(zip_close(z), 0);
+}
+
+/* Raw deflate (no zlib header, as zip stores it) of `n` copies of byte c,
+ * streamed: nothing of size n is allocated.  *crc is the CRC-32 of the
+ * uncompressed bytes. */
+static unsigned char *deflate_run(unsigned char c, size_t n, size_t *outlen, uint32_t *crc)
+{
+    static unsigned char in[65536];
+    memset(in, c, sizeof in);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    ck_assert_int_eq(deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = 1 << 16, len = 0;
+    unsigned char *out = malloc(cap);
+    uLong c32 = crc32(0, NULL, 0);
+    for (size_t done = 0;;) {
+        size_t chunk = n - done < sizeof in ? n - done : sizeof in;
+        zs.next_in = in;
+        zs.avail_in = (uInt)chunk;
+        c32 = crc32(c32, in, (uInt)chunk);
+        done += chunk;
+        int flush = done == n ? Z_FINISH : Z_NO_FLUSH;
+        int r;
+        do {
+            if (cap - len < 65536)
+                out = realloc(out, cap *= 2);
+            zs.next_out = out + len;
+            zs.avail_out = (uInt)(cap - len);
+            r = deflate(&zs, flush);
+            len = cap - zs.avail_out;
+        } while (zs.avail_out == 0 || (flush == Z_FINISH && r != Z_STREAM_END));
+        if (flush == Z_FINISH)
+            break;
+    }
+    deflateEnd(&zs);
+    *outlen = len;
+    *crc = (uint32_t)c32;
+    return out;
+}
+
+/* One member of a zip written byte by byte, so its entry may lie. */
+typedef struct zmember {
+    const char *name;
+    int method;                /* 0 stored, 8 deflated */
+    const unsigned char *data; /* as stored */
+    size_t len;
+    uint32_t crc, usize;       /* as declared */
+} zmember;
+
+static void put16(FILE *fp, unsigned v)
+{
+    fputc((int)(v & 0xFF), fp), fputc((int)((v >> 8) & 0xFF), fp);
+}
+
+static void put32(FILE *fp, uint32_t v)
+{
+    put16(fp, v & 0xFFFF), put16(fp, v >> 16);
+}
+
+static void raw_zip(const char *path, const zmember *m, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    ck_assert_ptr_nonnull(fp);
+    uint32_t *off = calloc(n, sizeof *off);
+    for (size_t i = 0; i < n; i++) {
+        off[i] = (uint32_t)ftell(fp);
+        put32(fp, 0x04034b50), put16(fp, 20), put16(fp, 0), put16(fp, (unsigned)m[i].method);
+        put16(fp, 0), put16(fp, 0x21); /* time, date */
+        put32(fp, m[i].crc), put32(fp, (uint32_t)m[i].len), put32(fp, m[i].usize);
+        put16(fp, (unsigned)strlen(m[i].name)), put16(fp, 0);
+        fwrite(m[i].name, 1, strlen(m[i].name), fp);
+        fwrite(m[i].data, 1, m[i].len, fp);
+    }
+    uint32_t cd = (uint32_t)ftell(fp);
+    for (size_t i = 0; i < n; i++) {
+        put32(fp, 0x02014b50), put16(fp, 20), put16(fp, 20), put16(fp, 0);
+        put16(fp, (unsigned)m[i].method), put16(fp, 0), put16(fp, 0x21);
+        put32(fp, m[i].crc), put32(fp, (uint32_t)m[i].len), put32(fp, m[i].usize);
+        put16(fp, (unsigned)strlen(m[i].name)), put16(fp, 0), put16(fp, 0), put16(fp, 0);
+        put16(fp, 0), put32(fp, 0), put32(fp, off[i]);
+        fwrite(m[i].name, 1, strlen(m[i].name), fp);
+    }
+    uint32_t cdlen = (uint32_t)ftell(fp) - cd;
+    put32(fp, 0x06054b50), put16(fp, 0), put16(fp, 0), put16(fp, (unsigned)n), put16(fp, (unsigned)n);
+    put32(fp, cdlen), put32(fp, cd), put16(fp, 0);
+    ck_assert_int_eq(fclose(fp), 0);
+    free(off);
+}
+
+/* Opening `path` as an archive fails with `want`, naming it and the
+ * fragments, allocating nothing large. */
+static void expect_archive_refused(const char *path, emb_status want, const char *frag1,
+                                   const char *frag2)
+{
+    emb_archive *a = (emb_archive *)&a;
+    emb_alloc_peak_reset();
+    emb_status st = emb_archive_open(path, &a);
+    ck_assert_msg(st == want, "%s: got %d (%s), want %d", path, st, emb_errmsg(), want);
+    ck_assert_ptr_null(a);
+    assert_message(path, frag1, frag2);
+    ck_assert_msg(emb_alloc_peak_request() < SMALL, "%zu bytes at once", emb_alloc_peak_request());
+}
+
+START_TEST(zip_member_names_escaping_the_archive)
+{
+    static const struct {
+        const char *name, *why;
+    } bad[] = {
+        {"../evil.txt", "'..' component"},
+        {"/etc/passwd", "absolute path"},
+        {"IOT/../../up.txt", "'..' component"},
+        {"IOT/..", "'..' component"},
+        {"..\\..\\windows\\evil.txt", "backslash"},
+        {"IOT\\Z.txt", "backslash"},
+        {"C:/evil.txt", "drive letter"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char nm[64];
+        snprintf(nm, sizeof nm, "bad%zu.zip", i);
+        const char *p = tpath(nm);
+        const char *names[] = {"IOT/file_parameters.json", bad[i].name};
+        const char *text[] = {"{}", "x"};
+        libzip_write(p, 2, names, text);
+        expect_archive_refused(p, EMB_EINPUT, bad[i].name, bad[i].why);
+        /* Every importer opens archives the same way. */
+        emb_table *t = NULL;
+        ck_assert_int_eq(emb_import_pymrio(p, NULL, &t), EMB_EINPUT);
+        assert_message(p, bad[i].why, "hostile");
+        ck_assert_int_eq(emb_import_csv(p, NULL, &t), EMB_EINPUT);
+        ck_assert_ptr_null(t);
+    }
+    /* Names that only look alike are fine. */
+    const char *p = tpath("ok.zip");
+    const char *names[] = {"IOT/..data/a.txt", "IOT/x..y.txt", "IOT/.../b.txt"};
+    const char *text[] = {"a", "b", "c"};
+    libzip_write(p, 3, names, text);
+    emb_archive *a = NULL;
+    ck_assert_msg(emb_archive_open(p, &a) == EMB_OK, "%s", emb_errmsg());
+    ck_assert(emb_archive_has(a, "IOT/x..y.txt"));
+    emb_archive_close(a);
+}
+END_TEST
+
+START_TEST(zip_bombs)
+{
+    /* Declared: 64 KiB of zeros deflated (a few hundred bytes) whose entry
+     * claims 3 GiB: refused from the central directory, nothing inflated. */
+    size_t clen;
+    uint32_t crc;
+    unsigned char *z = deflate_run(0, 65536, &clen, &crc);
+    zmember m[2] = {{"file_parameters.json", 0, (const unsigned char *)"{}", 2, 0, 2},
+                    {"Z.txt", 8, z, clen, crc, 3221225472u}};
+    m[0].crc = (uint32_t)crc32(0, (const Bytef *)"{}", 2);
+    const char *p = tpath("declared.zip");
+    raw_zip(p, m, 2);
+    free(z);
+    expect_archive_refused(p, EMB_EINPUT, "member 'Z.txt' declares 3221225472 bytes",
+                           "zip bomb");
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_import_pymrio(p, NULL, &t), EMB_EINPUT);
+    assert_message(p, "refused before inflating", NULL);
+
+    /* Real: 80 MiB of zeros, deflated (about 1030:1, deflate's best), entry
+     * honest. */
+    z = deflate_run(0, (size_t)80 << 20, &clen, &crc);
+    m[1].data = z, m[1].len = clen, m[1].crc = crc, m[1].usize = 80u << 20;
+    p = tpath("real.zip");
+    raw_zip(p, m, 2);
+    free(z);
+    expect_archive_refused(p, EMB_EINPUT, "member 'Z.txt' declares 83886080 bytes", "ratio of");
+
+    /* Below the size floor a high ratio is fine (a column of zeros). */
+    z = deflate_run(0, (size_t)1 << 20, &clen, &crc);
+    m[1].data = z, m[1].len = clen, m[1].crc = crc, m[1].usize = 1u << 20;
+    p = tpath("small.zip");
+    raw_zip(p, m, 2);
+    free(z);
+    emb_archive *a = NULL;
+    ck_assert_msg(emb_archive_open(p, &a) == EMB_OK, "%s", emb_errmsg());
+    emb_archive_close(a);
+}
+END_TEST
+
+START_TEST(zip_member_inflating_past_its_entry)
+{
+    /* 1 MiB of 'a' deflated, the entry declaring 1000 bytes: the reader
+     * stops after 1000 bytes (+1 to see there is more) and says so. */
+    size_t clen;
+    uint32_t crc;
+    unsigned char *z = deflate_run('a', (size_t)1 << 20, &clen, &crc);
+    zmember m = {"data.txt", 8, z, clen, crc, 1000};
+    const char *p = tpath("forged.zip");
+    raw_zip(p, &m, 1);
+    free(z);
+    emb_archive *a = NULL;
+    ck_assert_msg(emb_archive_open(p, &a) == EMB_OK, "%s", emb_errmsg());
+    emb_bytesrc *src = NULL;
+    ck_assert_int_eq(emb_bytesrc_open(a, "data.txt", &src), EMB_OK);
+    char buf[65536];
+    size_t total = 0, got = 0;
+    emb_status st;
+    while ((st = emb_bytesrc_read(src, buf, sizeof buf, &got)) == EMB_OK && got)
+        total += got;
+    ck_assert_int_eq(st, EMB_EINPUT);
+    ck_assert_uint_le(total, 1000);
+    assert_message("forged.zip:data.txt", "inflates to more than the 1000 bytes", "hostile");
+    emb_bytesrc_close(src);
+    emb_archive_close(a);
+}
+END_TEST
+
+START_TEST(zip_too_many_members)
+{
+    /* 65,536 empty members (libzip writes zip64 past 65,535). */
+    const char *p = tpath("many.zip");
+    int err = 0;
+    zip_t *z = zip_open(p, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    ck_assert_ptr_nonnull(z);
+    for (unsigned i = 0; i < 65536; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "f%05u", i);
+        zip_source_t *src = zip_source_buffer(z, "", 0, 0);
+        ck_assert_int_ge(zip_file_add(z, nm, src, 0), 0);
+    }
+    ck_assert_int_eq(zip_close(z), 0);
+    expect_archive_refused(p, EMB_EINPUT, "lists 65536 members", "more than the 65535");
+}
+END_TEST
+
+/* A minimal workbook: one sheet "S" whose XML is `sheet`, plus extra
+ * members (name, text) when given. */
+static void write_xlsx(const char *path, const char *sheet, const char *extra_name,
+                       const char *extra_text)
+{
+    const char *names[] = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                           "xl/worksheets/sheet1.xml", extra_name};
+    const char *text[] = {
+        "<workbook><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
+        "<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/>"
+        "</Relationships>",
+        sheet, extra_text};
+    libzip_write(path, extra_name ? 4 : 3, names, text);
+}
+
+START_TEST(xlsx_forged_cells)
+{
+    emb_strlist col = {0};
+    emb_xlsx *x = NULL;
+    /* The fixture reads. */
+    const char *p = tpath("ok.xlsx");
+    write_xlsx(p, "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Name</t>"
+                  "</is></c></row><row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>CN</t></is></c>"
+                  "</row></sheetData></worksheet>", NULL, NULL);
+    ck_assert_msg(emb_xlsx_open(p, &x) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_msg(emb_xlsx_column(x, "S", "Name", &col) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_uint_eq(col.n, 1);
+    ck_assert_str_eq(col.v[0], "CN");
+    emb_xlsx_close(x);
+    emb_strlist_free(&col);
+    /* A header cell at column ZZZZZZ (3 x 10^8): the reader would pad its
+     * header list with that many empty cells. */
+    p = tpath("col.xlsx");
+    write_xlsx(p, "<worksheet><sheetData><row r=\"1\"><c r=\"ZZZZZZ1\" t=\"inlineStr\"><is><t>Name"
+                  "</t></is></c></row></sheetData></worksheet>", NULL, NULL);
+    ck_assert_int_eq(emb_xlsx_open(p, &x), EMB_OK);
+    emb_alloc_peak_reset();
+    long before = emb_alloc_count();
+    ck_assert_int_eq(emb_xlsx_column(x, "S", "Name", &col), EMB_EINPUT);
+    assert_message(p, "cell reference 'ZZZZZZ1'", "A1 to XFD1048576");
+    ck_assert_msg(emb_alloc_count() - before < 1000, "%ld allocations", emb_alloc_count() - before);
+    emb_xlsx_close(x);
+    /* A data row numbered 4 x 10^9: the column would be padded to it. */
+    p = tpath("row.xlsx");
+    write_xlsx(p, "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Name</t>"
+                  "</is></c></row><row r=\"4000000000\"><c t=\"inlineStr\"><is><t>CN</t></is></c>"
+                  "</row></sheetData></worksheet>", NULL, NULL);
+    ck_assert_int_eq(emb_xlsx_open(p, &x), EMB_OK);
+    before = emb_alloc_count();
+    ck_assert_int_eq(emb_xlsx_column(x, "S", "Name", &col), EMB_EINPUT);
+    assert_message(p, "row number '4000000000'", "1..1048576");
+    ck_assert_msg(emb_alloc_count() - before < 1000, "%ld allocations", emb_alloc_count() - before);
+    emb_xlsx_close(x);
+    /* A workbook is a zip: a member escaping it refuses the workbook. */
+    p = tpath("trav.xlsx");
+    write_xlsx(p, "<worksheet/>", "../../evil.xml", "x");
+    ck_assert_int_eq(emb_xlsx_open(p, &x), EMB_EINPUT);
+    ck_assert_ptr_null(x);
+    assert_message(p, "'../../evil.xml'", "'..' component");
+}
+END_TEST
+
+/* ---- text ---------------------------------------------------------------- */
+
+/* path := n copies of `unit` (of length ul) then `tail`. */
+static void write_repeat(const char *path, const char *unit, size_t n, const char *tail)
+{
+    FILE *fp = fopen(path, "wb");
+    ck_assert_ptr_nonnull(fp);
+    size_t ul = strlen(unit);
+    char *blk = malloc(ul * 4096);
+    for (size_t i = 0; i < 4096; i++)
+        memcpy(blk + i * ul, unit, ul);
+    for (size_t i = 0; i < n; i += 4096)
+        fwrite(blk, ul, n - i < 4096 ? n - i : 4096, fp);
+    fputs(tail, fp);
+    free(blk);
+    ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* Read the first line of tmpdir/name (tab- or comma-separated): expect
+ * EMB_EINPUT with the fragments; the largest allocation below `peak`. */
+static void expect_line_refused(const char *name, char delim, size_t peak, const char *frag1,
+                                const char *frag2)
+{
+    emb_archive *a = NULL;
+    emb_tsv *r = NULL;
+    int have = 0;
+    ck_assert_int_eq(emb_archive_open(tmpdir, &a), EMB_OK);
+    emb_alloc_peak_reset();
+    ck_assert_int_eq(emb_tsv_open_in(a, name, &r), EMB_OK);
+    if (delim != '\t')
+        emb_tsv_set_delim(r, delim);
+    emb_status st = emb_tsv_next(r, &have);
+    ck_assert_msg(st == EMB_EINPUT, "%s: got %d (%s)", name, st, emb_errmsg());
+    assert_message(name, frag1, frag2);
+    ck_assert_msg(emb_alloc_peak_request() < peak, "%s: %zu bytes at once", name,
+                  emb_alloc_peak_request());
+    emb_tsv_close(r);
+    emb_archive_close(a);
+}
+
+START_TEST(text_without_end)
+{
+    /* 64 MiB without a delimiter or a newline: refused at the first
+     * buffer (1 MiB), which never grows. */
+    write_repeat(tpath("field.txt"), "abcdefgh", (size_t)8 << 20, "\n");
+    expect_line_refused("field.txt", '\t', 2 * EMB_TSV_BUFSIZE,
+                        "field.txt: line 1, column 1: a field longer than 4096 bytes", NULL);
+    /* The same after two cells, and in CSV. */
+    FILE *fp = fopen(tpath("field3.csv"), "wb");
+    fputs("a,b,", fp);
+    fclose(fp);
+    write_repeat(tpath("field3b.csv"), "x", (size_t)2 << 20, "\n");
+    {
+        /* concatenate: "a,b," + 2 MiB of x */
+        FILE *o = fopen(tpath("field3.csv"), "ab"), *i = fopen(tpath("field3b.csv"), "rb");
+        char b[65536];
+        size_t n;
+        while ((n = fread(b, 1, sizeof b, i)) > 0)
+            fwrite(b, 1, n, o);
+        fclose(i), fclose(o);
+    }
+    expect_line_refused("field3.csv", ',', 2 * EMB_TSV_BUFSIZE, "line 1, column 3",
+                        "a field longer than 4096 bytes");
+    /* A header row of 2^20 + 1 columns. */
+    write_repeat(tpath("wide.txt"), "a\t", ((size_t)1 << 20), "a\n");
+    expect_line_refused("wide.txt", '\t', (size_t)16 << 20, "line 1, column 1048577",
+                        "more than 1048576 columns");
+    /* A line of short fields longer than a quarter of the memory limit
+     * (64 MiB here): 20 MB. */
+    write_repeat(tpath("long.txt"), "1234567890123456789012345678901\t", 640000, "\n");
+    expect_line_refused("long.txt", '\t', (size_t)20 << 20,
+                        "the line is longer than 16777216 bytes",
+                        "a quarter of the memory limit");
+    /* A label of 5000 bytes in a short line. */
+    fp = fopen(tpath("label.txt"), "wb");
+    fputs("region\t", fp);
+    for (int i = 0; i < 5000; i++)
+        fputc('r', fp);
+    fputs("\tR2\n", fp);
+    fclose(fp);
+    expect_line_refused("label.txt", '\t', 2 * EMB_TSV_BUFSIZE,
+                        "label.txt: line 1, column 2: a field of 5000 bytes", "longer than 4096");
+}
+END_TEST
+
+/* A plain-CSV table folder (datasets/README.md) whose Z and Y headers
+ * declare `regions` regions of one sector: no data rows (the plan must
+ * refuse before they are wanted). */
+static void csv_headers(const char *dir, size_t regions)
+{
+    char path[4200];
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    FILE *fp = fopen(path, "w");
+    fputs("{\"format\": \"embodied-csv\", \"version\": 1, \"Z\": \"Z.csv\", \"Y\": \"Y.csv\", "
+          "\"F\": \"F.csv\"}\n", fp);
+    fclose(fp);
+    const char *files[] = {"Z.csv", "Y.csv", "F.csv"}, *inner[] = {"sector", "category", "sector"},
+               *cell[] = {"s", "hh", "s"};
+    for (int f = 0; f < 3; f++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        fp = fopen(path, "w");
+        fputs("region,", fp);
+        for (size_t r = 0; r < regions; r++)
+            fprintf(fp, ",R%zu", r);
+        fprintf(fp, "\n%s,", inner[f]);
+        for (size_t r = 0; r < regions; r++)
+            fprintf(fp, ",%s", cell[f]);
+        fputc('\n', fp);
+        fclose(fp);
+    }
+}
+
+START_TEST(import_plan_from_headers)
+{
+    /* 3,000 regions x 1 sector: Z alone is 69 MiB, over the 64 MiB limit:
+     * refused once the headers are read, before Z is allocated. */
+    const char *dir = tpath("csv3000");
+    csv_headers(dir, 3000);
+    emb_table *t = NULL;
+    emb_alloc_peak_reset();
+    emb_status st = emb_import_csv(dir, NULL, &t);
+    ck_assert_msg(st == EMB_ENOMEM, "got %d: %s", st, emb_errmsg());
+    ck_assert_ptr_null(t);
+    assert_message(dir, "the table needs 137 MiB (Z 69 MiB, Y 69 MiB", "memory limit is 64 MiB");
+    ck_assert_msg(emb_alloc_peak_request() < 2 * EMB_TSV_BUFSIZE, "%zu bytes at once",
+                  emb_alloc_peak_request());
+    /* With room for it, the same headers get past the plan, as far as the
+     * missing rows. */
+    emb_set_memory_limit((size_t)1 << 30);
+    ck_assert_int_eq(emb_import_csv(dir, NULL, &t), EMB_EINPUT);
+    assert_message(NULL, "F.csv", "no stressor rows");
+}
+END_TEST
+
+START_TEST(json_hostile)
+{
+    /* 20,000 items in one array (a 40 kB file): refused at the cap. */
+    const char *dir = tpath("js");
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/file_parameters.json", dir);
+    FILE *fp = fopen(path, "w");
+    fputs("{\"files\": [", fp);
+    for (int i = 0; i < 20000; i++)
+        fputs(i ? ",0" : "0", fp);
+    fputs("]}\n", fp);
+    fclose(fp);
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_import_pymrio(dir, NULL, &t), EMB_EINPUT);
+    assert_message("file_parameters.json", "line 1", "more than 10000 items in one array");
+    /* Just over 1 MiB of whitespace: refused by size, not read whole. */
+    write_repeat(path, " ", ((size_t)1 << 20) + 10, "{}\n");
+    ck_assert_int_eq(emb_import_pymrio(dir, NULL, &t), EMB_EINPUT);
+    assert_message("file_parameters.json", "larger than 1048576 bytes", NULL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hostile");
@@ -661,5 +1132,21 @@ int main(void)
     tcase_add_test(th, h5_links);
     tcase_add_test(th, h5_chunks_and_csr);
     suite_add_tcase(s, th);
+    TCase *tz = tcase_create("zip");
+    tcase_add_checked_fixture(tz, setup, teardown);
+    tcase_set_timeout(tz, 120);
+    tcase_add_test(tz, zip_member_names_escaping_the_archive);
+    tcase_add_test(tz, zip_bombs);
+    tcase_add_test(tz, zip_member_inflating_past_its_entry);
+    tcase_add_test(tz, zip_too_many_members);
+    tcase_add_test(tz, xlsx_forged_cells);
+    suite_add_tcase(s, tz);
+    TCase *tt = tcase_create("text");
+    tcase_add_checked_fixture(tt, setup, teardown);
+    tcase_set_timeout(tt, 120);
+    tcase_add_test(tt, text_without_end);
+    tcase_add_test(tt, import_plan_from_headers);
+    tcase_add_test(tt, json_hostile);
+    suite_add_tcase(s, tt);
     return emb_test_run(s);
 }
