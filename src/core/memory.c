@@ -53,6 +53,12 @@ const char *emb_memory_limit_origin(void)
     return emb_memory_limit_is_set() ? "--max-memory" : "machine memory";
 }
 
+size_t emb_block_bytes(size_t want)
+{
+    size_t cap = emb_memory_limit() / 16;
+    return want < cap ? want : cap;
+}
+
 const char *emb_fmt_bytes(double bytes, char *buf, size_t cap)
 {
     static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -108,7 +114,14 @@ double emb_plan_total(const emb_plan *p)
 
 emb_status emb_plan_check(const emb_plan *p, const char *file, const char *subject)
 {
-    double total = emb_plan_total(p), limit = (double)emb_memory_limit();
+    return emb_plan_check_against(p, file, subject, (double)emb_memory_limit(),
+                                  emb_memory_limit_origin());
+}
+
+emb_status emb_plan_check_against(const emb_plan *p, const char *file, const char *subject,
+                                  double limit, const char *origin)
+{
+    double total = emb_plan_total(p);
     if (total <= limit)
         return EMB_OK;
     /* The largest items first: they are what the user can act on. */
@@ -136,5 +149,5 @@ emb_status emb_plan_check(const emb_plan *p, const char *file, const char *subje
         snprintf(list + off, sizeof list - off, ", ...");
     return emb_raise(EMB_ENOMEM, "%s: %s needs %s (%s) but the memory limit is %s (%s)", file,
                      subject, emb_fmt_bytes(total, t, sizeof t), list,
-                     emb_fmt_bytes(limit, l, sizeof l), emb_memory_limit_origin());
+                     emb_fmt_bytes(limit, l, sizeof l), origin);
 }

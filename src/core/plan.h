@@ -47,8 +47,18 @@ double emb_plan_total(const emb_plan *p);
  * default).  subject: "the table", "the import", ... */
 emb_status emb_plan_check(const emb_plan *p, const char *file, const char *subject);
 
+/* The same against an explicit `limit` (bytes) whose origin the message
+ * names ("emb_solver_opts.max_memory"). */
+emb_status emb_plan_check_against(const emb_plan *p, const char *file, const char *subject,
+                                  double limit, const char *origin);
+
 /* bytes as "7.2 GiB", "512 MiB", "12 KiB", "100 B" into buf[cap]; returns buf. */
 const char *emb_fmt_bytes(double bytes, char *buf, size_t cap);
+
+/* Bytes for a streaming work buffer (a block of rows of T) of at most
+ * `want`: no more than a sixteenth of the memory limit, so that small
+ * limits shrink the blocks (more, smaller reads) instead of refusing. */
+size_t emb_block_bytes(size_t want);
 
 /* The limit's origin for messages: "--max-memory" or "machine memory". */
 const char *emb_memory_limit_origin(void);

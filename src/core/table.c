@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/label.h"
+#include "core/plan.h"
 #include "core/table_impl.h"
 
 #include <math.h>
@@ -417,8 +418,9 @@ emb_status emb_table_tech_csr(const emb_table *t, emb_csr **out)
         *out = m;
         return EMB_OK;
     }
-    /* Rows per block: about 16 MiB, at least 1. */
-    size_t nb = ((size_t)16 << 20) / (N * sizeof(double) + 1);
+    /* Rows per block: about 16 MiB (less under a small memory limit), at
+     * least 1. */
+    size_t nb = emb_block_bytes((size_t)16 << 20) / (N * sizeof(double) + 1);
     nb = nb < 1 ? 1 : nb > N ? N : nb;
     size_t cap = N < 1024 ? 1024 : N;
     double *W = NULL;

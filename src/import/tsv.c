@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
 #include "embodied/memory.h"
 #include "import/numparse.h"
 
@@ -70,7 +71,10 @@ emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out)
     emb_status st = emb_bytesrc_open(a, rel, &src);
     if (st != EMB_OK)
         return st;
-    return emb_tsv_open(src, EMB_TSV_BUFSIZE, EMB_TSV_MAXLINE, out);
+    /* A small memory limit starts with a smaller buffer (it grows for long
+     * lines, within the limit) rather than refusing a short file. */
+    size_t buf = emb_block_bytes(EMB_TSV_BUFSIZE);
+    return emb_tsv_open(src, buf < 4096 ? 4096 : buf, EMB_TSV_MAXLINE, out);
 }
 
 void emb_tsv_close(emb_tsv *r)

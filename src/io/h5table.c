@@ -108,8 +108,9 @@ static emb_status stream_open(hid_t file, const char *path, const char *name, si
     if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 2, chunk) == 2 && chunk[1] > 0) {
         size_t per_row = (N + (size_t)chunk[1] - 1) / (size_t)chunk[1]; /* chunks across a row */
         size_t bytes = (size_t)chunk[0] * N * sizeof(double);
-        if (bytes / sizeof(double) / N != (size_t)chunk[0] || bytes > STREAM_CACHE_MAX)
-            bytes = STREAM_CACHE_MAX;
+        size_t cache_max = emb_block_bytes(STREAM_CACHE_MAX);
+        if (bytes / sizeof(double) / N != (size_t)chunk[0] || bytes > cache_max)
+            bytes = cache_max;
         if (bytes < ((size_t)1 << 20))
             bytes = (size_t)1 << 20;
         size_t slots = per_row * 16 + 1; /* sparse hash table: about 100x chunks advised, 16x is ample */
@@ -876,7 +877,7 @@ static emb_status write_tech(hid_t file, const char *path, const emb_table *t, c
     double *buf = NULL;
     size_t N = t->N, row_bytes = N * sizeof(double); /* N*N*8 was checked by emb_table_create */
     hsize_t dims[2] = {(hsize_t)N, (hsize_t)N};
-    size_t rows = WRITE_BLOCK_BYTES / row_bytes;
+    size_t rows = emb_block_bytes(WRITE_BLOCK_BYTES) / row_bytes;
     if (rows < 1)
         rows = 1;
     if ((space = H5Screate_simple(2, dims, NULL)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) {

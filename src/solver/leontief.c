@@ -20,6 +20,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -554,15 +555,25 @@ emb_status emb_solver_parse(const char *s, emb_solver_kind *k)
     return emb_raise(EMB_EUSAGE, "--solver '%s': expected dense, mixed, sparse or auto", s);
 }
 
+/* The memory the solver may plan for, and where that number came from. */
+static double solver_limit(const emb_solver_opts *o, const char **origin)
+{
+    if (o && o->max_memory > 0) {
+        *origin = "emb_solver_opts.max_memory";
+        return o->max_memory;
+    }
+    *origin = emb_memory_limit_origin();
+    return (double)emb_memory_limit();
+}
+
 /* Decide the method for auto (and check memory for any), with the reason
  * in lf->st.explain. */
 static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
 {
     const emb_table *t = lf->t;
     size_t N = lf->N;
-    double mem = o && o->max_memory > 0 ? o->max_memory : (double)emb_memory_limit();
-    const char *origin = o && o->max_memory > 0 ? "emb_solver_opts.max_memory"
-                                                : emb_memory_limit_origin();
+    const char *origin;
+    double mem = solver_limit(o, &origin);
     double dense_bytes = 8.0 * (double)N * (double)N, mixed_bytes = dense_bytes / 2;
     emb_solver_kind k = o ? o->kind : EMB_SOLVER_AUTO;
     char *ex = lf->st.explain;
@@ -667,8 +678,37 @@ static emb_status create_sparse(emb_leontief *lf, const emb_solver_opts *o)
     emb_sparse_defaults(&so);
     so.tol = o && o->tol > 0 ? o->tol : SPARSE_DEFAULT_TOL;
     lf->tol = so.tol;
+    /* Its plan (sparse.h, "Memory"), before anything is built: A, A_O and
+     * A_O^T as CSR (12 bytes a non-zero each; a dense table's non-zeros are
+     * known only once read, so only a CSR table's count here: the copy grows
+     * within the limit as it is built), the preconditioner's blocks and
+     * inverses, a GMRES batch.  Under a tight limit the batch shrinks (fewer
+     * right-hand sides in lockstep: more passes over A_O, same results)
+     * before the plan is refused. */
+    const emb_table *t = lf->t;
+    const char *origin;
+    double mem = solver_limit(o, &origin);
+    double b = (double)(t->n_s < EMB_SPARSE_BLOCK_MAX ? t->n_s : EMB_SPARSE_BLOCK_MAX);
+    double m = (double)so.restart, dN = (double)N;
+    emb_plan p;
+    for (;;) {
+        double w = (double)((so.batch + 7) / 8 * 8);
+        emb_plan_init(&p);
+        if (t->csr)
+            emb_plan_add(&p, "A, A_O, A_O^T as CSR", (double)t->csr->nnz, 3,
+                         sizeof(double) + sizeof(uint32_t));
+        emb_plan_add(&p, "preconditioner blocks", dN, b, 4 * sizeof(double));
+        emb_plan_add(&p, "GMRES batch", dN, w * (m + 6), sizeof(double));
+        emb_plan_add(&p, "vectors", dN, 8, sizeof(double));
+        if (emb_plan_total(&p) <= mem || so.batch <= 8)
+            break;
+        so.batch /= 2;
+    }
+    emb_status st = emb_plan_check_against(&p, tp(t), "the sparse solver", mem, origin);
+    if (st)
+        return st;
     double t0 = now();
-    emb_status st = emb_sparse_create(lf->t, &so, &lf->sp);
+    st = emb_sparse_create(lf->t, &so, &lf->sp);
     if (st)
         return st;
     if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
