@@ -889,7 +889,11 @@ START_TEST(zip_too_many_members)
         char nm[32];
         snprintf(nm, sizeof nm, "f%05u", i);
         zip_source_t *src = zip_source_buffer(z, "", 0, 0);
-        ck_assert_int_ge(zip_file_add(z, nm, src, 0), 0);
+        zip_int64_t idx = zip_file_add(z, nm, src, 0);
+        ck_assert_int_ge(idx, 0);
+        /* Stored: a deflate context per member (256 KiB, mmapped and
+         * unmapped each time under ASan) would take minutes there. */
+        ck_assert_int_eq(zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0), 0);
     }
     ck_assert_int_eq(zip_close(z), 0);
     expect_archive_refused(p, EMB_EINPUT, "lists 65536 members", "more than the 65535");
