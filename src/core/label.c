@@ -2,6 +2,11 @@
  * control characters. */
 #include "core/label.h"
 
+#include "core/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
 /* Length of the valid UTF-8 sequence at s[0, n) (1-4), or 0 when invalid:
  * overlong forms, surrogates and code points above U+10FFFF are invalid
  * (RFC 3629). */
@@ -59,4 +64,47 @@ const char *emb_label_problem(const char *s, size_t len, int allow_empty, size_t
         i += l;
     }
     return NULL;
+}
+
+/* Sort key: the label, then its index, so the first two entries of a run of
+ * equal labels are its first two occurrences. */
+typedef struct label_ref {
+    const char *s;
+    size_t i;
+} label_ref;
+
+static int cmp_label_ref(const void *x, const void *y)
+{
+    const label_ref *a = x, *b = y;
+    int c = strcmp(a->s, b->s);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+int emb_first_duplicate(const char *const *v, size_t n, size_t *first, size_t *second)
+{
+    if (n <= 64) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(v[i], v[j]) == 0) {
+                    *first = j, *second = i;
+                    return 1;
+                }
+        return 0;
+    }
+    label_ref *r = emb_alloc(n, sizeof *r, "label index");
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        r[i].s = v[i], r[i].i = i;
+    qsort(r, n, sizeof *r, cmp_label_ref);
+    size_t bi = (size_t)-1, bj = 0;
+    for (size_t p = 1; p < n; p++)
+        if (strcmp(r[p].s, r[p - 1].s) == 0 && (p < 2 || strcmp(r[p - 1].s, r[p - 2].s) != 0) &&
+            r[p].i < bi)
+            bi = r[p].i, bj = r[p - 1].i;
+    emb_free(r);
+    if (bi == (size_t)-1)
+        return 0;
+    *first = bj, *second = bi;
+    return 1;
 }

@@ -23,4 +23,11 @@
  * byte offset. */
 const char *emb_label_problem(const char *s, size_t len, int allow_empty, size_t *at);
 
+/* Is any of v[0, n) equal to an earlier one?  Returns 1 with *first < *second
+ * the first such pair (the smallest *second, *first its earliest equal),
+ * else 0; -1 when memory for the sort runs out (EMB_ENOMEM raised).  Small
+ * sets are compared pairwise, large ones sorted: n log n, so a header of a
+ * million distinct labels costs a second, not hours. */
+int emb_first_duplicate(const char *const *v, size_t n, size_t *first, size_t *second);
+
 #endif

@@ -474,24 +474,9 @@ fail:
     return st;
 }
 
-/* Sort key for finding duplicate labels: the label, then its index, so the
- * first two entries of a run of equal labels are its first two occurrences. */
-typedef struct label_ref {
-    const char *s;
-    size_t i;
-} label_ref;
-
-static int cmp_label_ref(const void *x, const void *y)
-{
-    const label_ref *a = x, *b = y;
-    int c = strcmp(a->s, b->s);
-    return c ? c : (a->i > b->i) - (a->i < b->i);
-}
-
-/* Check that n labels are set, acceptable (core/label.h) and unique.  Small
- * sets are compared pairwise; large ones (a hostile file may declare
- * millions) sorted, so the check costs n log n, never n^2.  Either way the
- * duplicate reported is the first entry i equal to an earlier j. */
+/* Check that n labels are set, acceptable (core/label.h) and unique (a
+ * hostile file may declare millions: emb_first_duplicate sorts, n log n);
+ * the duplicate reported is the first entry i equal to an earlier j. */
 static emb_status check_labels(const emb_table *t, char *const *v, size_t n, const char *what,
                                const char *ds)
 {
@@ -505,29 +490,13 @@ static emb_status check_labels(const emb_table *t, char *const *v, size_t n, con
             return emb_raise(EMB_EINPUT, "%s: dataset %s: %s label %zu ('%.80s') %s (byte %zu)",
                              tpath(t), ds, what, i, v[i], why, at);
     }
-    if (n <= 64) {
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(v[i], v[j]) == 0)
-                    return emb_raise(EMB_EINPUT, "%s: dataset %s: duplicate %s name '%s' (entries "
-                                                 "%zu and %zu)", tpath(t), ds, what, v[i], j, i);
-        return EMB_OK;
-    }
-    label_ref *r = emb_alloc(n, sizeof *r, "label index");
-    if (!r)
+    size_t j, i;
+    int d = emb_first_duplicate((const char *const *)v, n, &j, &i);
+    if (d < 0)
         return EMB_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        r[i].s = v[i], r[i].i = i;
-    qsort(r, n, sizeof *r, cmp_label_ref);
-    size_t bi = (size_t)-1, bj = 0;
-    for (size_t p = 1; p < n; p++)
-        if (strcmp(r[p].s, r[p - 1].s) == 0 && (p < 2 || strcmp(r[p - 1].s, r[p - 2].s) != 0) &&
-            r[p].i < bi)
-            bi = r[p].i, bj = r[p - 1].i;
-    emb_free(r);
-    if (bi != (size_t)-1)
+    if (d)
         return emb_raise(EMB_EINPUT, "%s: dataset %s: duplicate %s name '%s' (entries %zu and %zu)",
-                         tpath(t), ds, what, v[bi], bj, bi);
+                         tpath(t), ds, what, v[i], j, i);
     return EMB_OK;
 }
 

@@ -37,6 +37,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/label.h"
 #include "core/names.h"
 #include "core/plan.h"
 #include "embodied/solver.h"
@@ -468,11 +469,28 @@ static emb_status open_tsv(job *j, const fparam *p, emb_tsv **r)
     return emb_tsv_open_in(j->ar, p->rel, r);
 }
 
+/* A header row of n data columns is checked before its labels are: Z's
+ * (max_outer 0) gives N = n, and an N x N table must fit the memory limit;
+ * the others may name at most max_outer distinct regions (Z's).  Both keep
+ * the label checks below, which compare each new label with those before
+ * it, within what the table's own size allows: no 2^20-column header of
+ * distinct labels makes them quadratic in a small file. */
+static emb_status header_bounds(emb_tsv *r, size_t n, size_t max_outer)
+{
+    if (max_outer)
+        return EMB_OK;
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_add(&p, "Z", (double)n, (double)n, sizeof(double));
+    return emb_plan_check(&p, emb_tsv_name(r), "the table");
+}
+
 /* Read the two column-header rows of r (see colhdr) and skip pandas' row of
  * index names if it follows.  nic may be NIC_INFER: pandas writes the level
- * name in the first cell and leaves the other index cells empty. */
+ * name in the first cell and leaves the other index cells empty.  max_outer:
+ * see header_bounds. */
 static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_what,
-                              const char *inner_what, colhdr *h)
+                              const char *inner_what, size_t max_outer, colhdr *h)
 {
     const char *f = emb_tsv_name(r);
     int have;
@@ -495,6 +513,8 @@ static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_wha
                             "data columns, found %zu field%s", nic, nic == 1 ? "" : "s", nf,
                             nf == 1 ? "" : "s");
     h->nic = nic, h->nf = nf, h->line_outer = emb_tsv_lineno(r);
+    if ((st = header_bounds(r, nf - nic, max_outer)))
+        return st;
     /* Outer row: runs of equal labels, all of the same length. */
     size_t run = 0, first_run = 0;
     for (size_t c = nic; c < nf; c++) {
@@ -505,6 +525,10 @@ static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_wha
             run++;
             continue;
         }
+        if (max_outer && h->outer.n >= max_outer)
+            return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s': more %ss than the %zu of the "
+                                "technology matrix", outer_what, lab, outer_what, max_outer);
+        /* Linear, so n_r^2 in all: bounded by header_bounds (n_r <= N). */
         if (sl_find(&h->outer, lab) >= 0)
             return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears again after other %ss "
                                 "(columns must be grouped by %s)", outer_what, lab, outer_what,
@@ -539,18 +563,25 @@ static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_wha
     if (emb_tsv_nfields(r) != nf)
         return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "header row has %zu fields, line %zu "
                             "has %zu", emb_tsv_nfields(r), h->line_outer, nf);
-    for (size_t c = nic; c < nf; c++) {
+    for (size_t c = nic; c < nic + first_run; c++) {
+        const char *lab = emb_tsv_field(r, c);
+        if (!*lab)
+            return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", inner_what);
+        if ((st = sl_push(&h->inner, lab)))
+            return st;
+    }
+    /* Sorted: a Y header of one region may list a million categories. */
+    size_t d0, d1;
+    int dup = emb_first_duplicate((const char *const *)h->inner.v, h->inner.n, &d0, &d1);
+    if (dup < 0)
+        return EMB_ENOMEM;
+    if (dup)
+        return emb_tsv_fail(r, EMB_EINPUT, nic + d1, "%s '%s' appears twice under %s '%s'",
+                            inner_what, h->inner.v[d1], outer_what, h->outer.v[0]);
+    for (size_t c = nic + first_run; c < nf; c++) {
         const char *lab = emb_tsv_field(r, c);
         size_t i = c - nic;
-        if (i < first_run) {
-            if (!*lab)
-                return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", inner_what);
-            if (sl_find(&h->inner, lab) >= 0)
-                return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears twice under %s '%s'",
-                                    inner_what, lab, outer_what, h->outer.v[0]);
-            if ((st = sl_push(&h->inner, lab)))
-                return st;
-        } else if (strcmp(lab, h->inner.v[i % first_run]) != 0) {
+        if (strcmp(lab, h->inner.v[i % first_run]) != 0) {
             return emb_tsv_fail(r, EMB_EINPUT, c, "expected %s '%s' (every %s must list the %ss "
                                 "of %s '%s' in the same order), found '%s'", inner_what,
                                 h->inner.v[i % first_run], outer_what, inner_what, outer_what,
@@ -682,9 +713,9 @@ static emb_status read_core_headers(job *j)
         return emb_raise(EMB_EINPUT, "%s: nr_index_col is %zu in %s; expected 2 (region, sector)",
                          j->Y.disp, j->Y.nic, j->params);
     if ((st = open_tsv(j, &j->tech, &j->zr)) ||
-        (st = read_colhdr(j->zr, &j->tech, "region", "sector", &j->zc)) ||
+        (st = read_colhdr(j->zr, &j->tech, "region", "sector", 0, &j->zc)) ||
         (st = open_tsv(j, &j->Y, &j->yr)) ||
-        (st = read_colhdr(j->yr, &j->Y, "region", "category", &j->yc)))
+        (st = read_colhdr(j->yr, &j->Y, "region", "category", j->zc.outer.n, &j->yc)))
         return st;
     return same_labels(j->Y.disp, j->yc.line_outer, j->yc.nic + 1, j->yc.inner.n, &j->yc.outer,
                        &j->zc.outer, "region", j->tech.disp);
@@ -778,7 +809,7 @@ static emb_status read_F(job *j, extension *e, double *dst)
     emb_status st;
     int have;
     size_t row = 0, i = 0;
-    if ((st = open_tsv(j, &e->F, &r)) || (st = read_colhdr(r, &e->F, "region", "sector", &h)) ||
+    if ((st = open_tsv(j, &e->F, &r)) || (st = read_colhdr(r, &e->F, "region", "sector", j->zc.outer.n, &h)) ||
         (st = same_labels(e->F.disp, h.line_outer, h.nic + 1, h.inner.n, &h.outer, &j->zc.outer,
                           "region", j->tech.disp)) ||
         (st = same_labels(e->F.disp, h.line_inner, h.nic + 1, 1, &h.inner, &j->zc.inner, "sector",
@@ -942,7 +973,7 @@ static emb_status read_FY(job *j, extension *e)
     if (!e->FY.rel)
         return EMB_OK;
     if ((st = open_tsv(j, &e->FY, &r)) ||
-        (st = read_colhdr(r, &e->FY, "region", "category", &h)) ||
+        (st = read_colhdr(r, &e->FY, "region", "category", j->zc.outer.n, &h)) ||
         (st = same_labels(e->FY.disp, h.line_outer, h.nic + 1, h.inner.n, &h.outer, &j->zc.outer,
                           "region", j->tech.disp)) ||
         (st = same_labels(e->FY.disp, h.line_inner, h.nic + 1, 1, &h.inner, &j->yc.inner,
