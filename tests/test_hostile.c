@@ -1179,6 +1179,54 @@ START_TEST(json_hostile)
 }
 END_TEST
 
+/* ---- plans in the library ------------------------------------------------ */
+
+START_TEST(library_plans)
+{
+    /* emb_table_create: 10^4 x 10^4 industries asked of the library. */
+    emb_table *t = (emb_table *)&t;
+    emb_alloc_peak_reset();
+    ck_assert_int_eq(emb_table_create(10000, 10000, 1, 1, EMB_TECH_Z, 1, &t), EMB_ENOMEM);
+    ck_assert_ptr_null(t);
+    assert_message("table", "the table needs 71 PiB", "(Z 71 PiB");
+    ck_assert_uint_lt(emb_alloc_peak_request(), SMALL);
+    /* The generator, before generating. */
+    emb_synth_opts o = emb_synth_defaults(1000, 1000, 6, 3, 1);
+    ck_assert_int_eq(emb_synth_table(&o, &t), EMB_ENOMEM);
+    assert_message("synth", "the generated table needs", "memory limit is 64 MiB (--max-memory)");
+    ck_assert_uint_lt(emb_alloc_peak_request(), SMALL);
+    /* The accounts: flows by sector (k x N x n_r) refused before solving. */
+    o = emb_synth_defaults(10, 50, 2, 3, 1);
+    ck_assert_int_eq(emb_synth_table(&o, &t), EMB_OK);
+    emb_set_memory_limit((size_t)100 << 10);
+    emb_accounts_opts ao = {.flows_by_sector = 1};
+    emb_accounts *a = (emb_accounts *)&a;
+    emb_alloc_peak_reset();
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENOMEM);
+    ck_assert_ptr_null(a);
+    assert_message(NULL, "the accounts computation needs", "flows by sector 117 KiB");
+    ck_assert_uint_lt(emb_alloc_peak_request(), (size_t)16 << 10);
+    /* The solver, after the accounts' plan fits: the dense factor of N =
+     * 500 (1.9 MiB). */
+    emb_set_memory_limit((size_t)1 << 20);
+    ao.flows_by_sector = 0;
+    ao.solver.kind = EMB_SOLVER_DENSE;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENOMEM);
+    assert_message(NULL, "the solver needs 1.9 MiB (Leontief factor I - A, N x N double, N = 500)",
+                   "but the memory limit is 1.0 MiB (--max-memory)");
+    /* A single request above the limit, through the wrapper. */
+    ck_assert_ptr_null(emb_alloc(2, (size_t)1 << 20, "test block"));
+    assert_message(NULL, "test block: one allocation of 2.0 MiB exceeds the memory limit of 1.0 MiB",
+                   NULL);
+    emb_table_free(t);
+    /* The setting: 0 restores the machine's memory, the previous value is
+     * returned. */
+    ck_assert_uint_eq(emb_set_memory_limit(0), (size_t)1 << 20);
+    ck_assert(!emb_memory_limit_is_set());
+    ck_assert_uint_gt(emb_memory_limit(), (size_t)1 << 20);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hostile");
@@ -1212,5 +1260,9 @@ int main(void)
     tcase_add_test(tt, wide_headers_stay_cheap);
     tcase_add_test(tt, json_hostile);
     suite_add_tcase(s, tt);
+    TCase *tp = tcase_create("plans");
+    tcase_add_checked_fixture(tp, setup, teardown);
+    tcase_add_test(tp, library_plans);
+    suite_add_tcase(s, tp);
     return emb_test_run(s);
 }

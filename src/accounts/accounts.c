@@ -205,7 +205,7 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
     }
     if (opt.flows_by_sector)
         emb_plan_add(&plan, "flows by sector", dk * dN, dR, sizeof(double));
-    emb_status st = emb_plan_check(&plan, tp(t), "the accounts");
+    emb_status st = emb_plan_check(&plan, tp(t), "the accounts computation");
     if (st)
         return st;
     st = EMB_ENOMEM;

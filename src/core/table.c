@@ -34,6 +34,15 @@ emb_status emb_table_create(size_t n_r, size_t n_s, size_t n_f, size_t k, emb_te
         emb_mul_overflows(k, n_y, &kny) || emb_mul_overflows(N, n_y, &Nny))
         return emb_raise(EMB_ENOMEM, "table: %zu regions x %zu sectors is too large to index",
                          n_r, n_s);
+    /* Readers and importers check this plan first, naming their file; this
+     * one catches callers that did not. */
+    emb_plan plan;
+    emb_plan_init(&plan);
+    emb_plan_table(&plan, (double)n_r, (double)n_s, (double)n_f, (double)k, with_T,
+                   kind == EMB_TECH_Z ? "Z" : "A", 0);
+    emb_status st = emb_plan_check(&plan, "table", "the table");
+    if (st)
+        return st;
     emb_table *t = emb_calloc(1, sizeof *t, "table");
     if (!t)
         return EMB_ENOMEM;
