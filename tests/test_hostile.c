@@ -441,6 +441,13 @@ START_TEST(h5_null_empty_bad_and_duplicate_labels)
     h5_vstrings(f, "sectors", 2, sd);
     H5Fclose(f);
     expect_refused(p, EMB_EINPUT, "dataset /sectors: duplicate sector name 's1'", "entries 0 and 1");
+    /* Free text is printed by `embodied info`: no escape sequences either. */
+    p = tpath("source.h5");
+    f = h5_base(p, NULL);
+    h5_attr_string(f, "source", "EXIOBASE\x1b]0;owned\x07");
+    H5Fclose(f);
+    expect_refused(p, EMB_EINPUT, "attribute source ('EXIOBASE\\x1B]0;owned\\x07')",
+                   "contains a control character");
     /* Units may be empty (dimensionless counts). */
     p = tpath("unit.h5");
     f = h5_base(p, "stressor_units");

@@ -40,16 +40,9 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
     return len;
 }
 
-const char *emb_label_problem(const char *s, size_t len, int allow_empty, size_t *at)
+/* UTF-8 without control characters. */
+static const char *utf8_problem(const unsigned char *u, size_t len, size_t *at)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    *at = 0;
-    if (len == 0)
-        return allow_empty ? NULL : "is empty";
-    if (len > EMB_LABEL_MAX) {
-        *at = EMB_LABEL_MAX;
-        return "is longer than 4096 bytes";
-    }
     for (size_t i = 0; i < len;) {
         unsigned cp = 0;
         size_t l = utf8_seq(u + i, len - i, &cp);
@@ -64,6 +57,28 @@ const char *emb_label_problem(const char *s, size_t len, int allow_empty, size_t
         i += l;
     }
     return NULL;
+}
+
+const char *emb_label_problem(const char *s, size_t len, int allow_empty, size_t *at)
+{
+    *at = 0;
+    if (len == 0)
+        return allow_empty ? NULL : "is empty";
+    if (len > EMB_LABEL_MAX) {
+        *at = EMB_LABEL_MAX;
+        return "is longer than 4096 bytes";
+    }
+    return utf8_problem((const unsigned char *)s, len, at);
+}
+
+const char *emb_text_problem(const char *s, size_t len, size_t *at)
+{
+    *at = 0;
+    if (len > EMB_TEXT_MAX) {
+        *at = EMB_TEXT_MAX;
+        return "is longer than 65536 bytes";
+    }
+    return utf8_problem((const unsigned char *)s, len, at);
 }
 
 /* Sort key: the label, then its index, so the first two entries of a run of

@@ -23,6 +23,11 @@
  * byte offset. */
 const char *emb_label_problem(const char *s, size_t len, int allow_empty, size_t *at);
 
+/* Free text (the table's source) follows the same rule with room for a
+ * paragraph: at most EMB_TEXT_MAX bytes, may be empty. */
+#define EMB_TEXT_MAX ((size_t)65536)
+const char *emb_text_problem(const char *s, size_t len, size_t *at);
+
 /* Is any of v[0, n) equal to an earlier one?  Returns 1 with *first < *second
  * the first such pair (the smallest *second, *first its earliest equal),
  * else 0; -1 when memory for the sort runs out (EMB_ENOMEM raised).  Small

@@ -546,6 +546,15 @@ emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts)
                                          "stressor '%s' %s (byte %zu)", tpath(t), s,
                              t->stressor_units[s], t->stressors[s], why, at);
     }
+    size_t tat;
+    const char *twhy;
+    if (t->source && (twhy = emb_text_problem(t->source, strlen(t->source), &tat)))
+        return emb_raise(EMB_EINPUT, "%s: attribute source ('%.80s') %s (byte %zu)", tpath(t),
+                         t->source, twhy, tat);
+    if (t->monetary_unit &&
+        (twhy = emb_label_problem(t->monetary_unit, strlen(t->monetary_unit), 1, &tat)))
+        return emb_raise(EMB_EINPUT, "%s: attribute monetary_unit ('%.80s') %s (byte %zu)",
+                         tpath(t), t->monetary_unit, twhy, tat);
     for (size_t g = 0; g < t->n_groups; g++) {
         size_t at;
         const char *why = emb_label_problem(t->groups[g].name, strlen(t->groups[g].name), 0, &at);
