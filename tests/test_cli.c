@@ -543,10 +543,111 @@ START_TEST(outputs_not_overwritten_without_force)
     snprintf(args, sizeof args, "accounts '%s' -q --max-memory 12X", in);
     ck_assert_int_eq(run(args, &err), 2);
     free(err);
-    snprintf(args, sizeof args, "accounts '%s' -q --solver dense --max-memory 10", in);
+    snprintf(args, sizeof args, "accounts '%s' -q --solver dense --max-memory 100", in);
     ck_assert_int_eq(run(args, &err), 6);
-    ck_assert_msg(strstr(err, "allowed"), "%s", err);
+    ck_assert_msg(strstr(err, "needs") && strstr(err, "but the memory limit is 100 B (--max-memory)"),
+                  "%s", err);
     free(err);
+}
+END_TEST
+
+/* --max-memory on every command that loads or builds a table: documented,
+ * plans refused before work with exit status 6 and one line naming the
+ * file, the plan and the limit; nothing written. */
+START_TEST(max_memory_on_every_command)
+{
+    char args[20000], h5[4300], t5[4300], dir[4200], *err;
+    const char *helps[] = {"info --help", "accounts --help", "flows --help", "import --help",
+                           "synth --help"};
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+        ck_assert_int_eq(run(helps[i], &err), 0);
+        free(err);
+        char p[4300];
+        snprintf(p, sizeof p, "%s/stdout.txt", tmp);
+        char *o = slurp(p);
+        ck_assert_msg(strstr(o, "--max-memory SIZE"), "%s: %s", helps[i], o);
+        free(o);
+    }
+    /* A table no machine holds: refused before generating, at the default
+     * limit (the machine's memory). */
+    snprintf(h5, sizeof h5, "%s/huge.h5", out_dir);
+    snprintf(args, sizeof args, "synth -r 5000 -s 5000 -o '%s'", h5);
+    ck_assert_int_eq(run(args, &err), 6);
+    ck_assert_msg(strstr(err, "embodied: synth: the generated table needs") &&
+                      strstr(err, "(machine memory)") && strchr(err, '\n') == err + strlen(err) - 1,
+                  "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "synth -r 4 -s 5 -o '%s' --max-memory 10K", h5);
+    ck_assert_int_eq(run(args, &err), 6);
+    ck_assert_msg(strstr(err, "but the memory limit is 10 KiB (--max-memory)"), "%s", err);
+    free(err);
+    ck_assert_uint_eq(count_entries(out_dir), 0);
+    /* One region of 300 sectors: the table is kilobytes, a dense factor
+     * 703 KiB. */
+    snprintf(t5, sizeof t5, "%s/t.h5", tmp);
+    snprintf(args, sizeof args, "synth -r 1 -s 300 -f 1 -k 1 -o '%s'", t5);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "info '%s' --max-memory 4K", t5);
+    ck_assert_int_eq(run(args, &err), 6);
+    ck_assert_msg(strstr(err, "t.h5: the table needs") && strstr(err, "Y 2.3 KiB") &&
+                      strstr(err, "memory limit is 4.0 KiB (--max-memory)"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "info '%s' --max-memory 1G", t5);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' -q --solver dense --max-memory 100K", t5);
+    ck_assert_int_eq(run(args, &err), 6);
+    ck_assert_msg(strstr(err, "t.h5: the solver needs 703 KiB (Leontief factor I - A, N x N double, "
+                              "N = 300) but the memory limit is 100 KiB (--max-memory)"), "%s", err);
+    free(err);
+    /* Under a limit auto takes what fits: the float factor (352 KiB). */
+    snprintf(args, sizeof args, "accounts '%s' -q --explain --max-memory 600K", t5);
+    ck_assert_msg(run(args, &err) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "solver mixed: the dense factor"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "flows '%s' --from R001 --to R001 --max-memory 4K", t5);
+    ck_assert_int_eq(run(args, &err), 6);
+    ck_assert_msg(strstr(err, "the table needs"), "%s", err);
+    free(err);
+    /* import: the plan from the headers (plain CSV, 3,000 regions x 1
+     * sector: Z and Y 69 MiB each), before any data row is read. */
+    snprintf(dir, sizeof dir, "%s/csv", tmp);
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    char p[4400];
+    snprintf(p, sizeof p, "%s/manifest.json", dir);
+    FILE *fp = fopen(p, "w");
+    fputs("{\"format\": \"embodied-csv\", \"version\": 1, \"Z\": \"Z.csv\", \"Y\": \"Y.csv\", "
+          "\"F\": \"F.csv\"}\n", fp);
+    fclose(fp);
+    const char *files[] = {"Z.csv", "Y.csv", "F.csv"}, *inner[] = {"sector,,s", "category,,hh",
+                                                                    "sector,,s"};
+    for (int f = 0; f < 3; f++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[f]);
+        fp = fopen(p, "w");
+        fputs("region,", fp);
+        for (int r = 0; r < 3000; r++)
+            fprintf(fp, ",R%d", r);
+        fprintf(fp, "\n%s", inner[f]);
+        for (int r = 1; r < 3000; r++)
+            fprintf(fp, ",%s", inner[f] + strlen(inner[f]) - (f == 1 ? 2 : 1));
+        fputc('\n', fp);
+        fclose(fp);
+    }
+    snprintf(args, sizeof args, "import csv '%s' -o '%s' --max-memory 32M", dir, h5);
+    ck_assert_int_eq(run(args, &err), 6);
+    ck_assert_msg(strstr(err, "csv/Z.csv: the table needs 69 MiB (Z 69 MiB)") &&
+                      strstr(err, "memory limit is 32 MiB (--max-memory)"), "%s", err);
+    free(err);
+    ck_assert_uint_eq(count_entries(out_dir), 0);
+    /* Sizes that are not sizes: usage errors. */
+    const char *bad[] = {"0", "-5G", "1.5X", "G", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(args, sizeof args, "info '%s' --max-memory '%s'", t5, bad[i]);
+        ck_assert_int_eq(run(args, &err), 2);
+        ck_assert_msg(strstr(err, "--max-memory"), "%s", err);
+        free(err);
+    }
 }
 END_TEST
 
@@ -636,6 +737,7 @@ int main(void)
     tcase_add_test(tc, full_disk_gives_io_error_and_no_output);
     tcase_add_test(tc, interrupted_run_leaves_nothing);
     tcase_add_test(tc, synth_csr_then_accounts);
+    tcase_add_test(tc, max_memory_on_every_command);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -174,7 +174,7 @@ START_TEST(auto_choice_and_memory_bound)
     ao.solver.kind = EMB_SOLVER_MIXED;
     ao.solver.max_memory = 3 * N2;
     ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENOMEM);
-    ck_assert_msg(strstr(emb_errmsg(), "GiB allowed"), "%s", emb_errmsg());
+    ck_assert_msg(strstr(emb_errmsg(), "but the memory limit is"), "%s", emb_errmsg());
     ao.solver.kind = EMB_SOLVER_DENSE;
     ao.solver.max_memory = 6 * N2;
     ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_ENOMEM);
@@ -197,12 +197,19 @@ START_TEST(auto_choice_and_memory_bound)
     ck_assert_msg(strstr(a->solver.explain, "stored as CSR"), "%s", a->solver.explain);
     emb_accounts_free(a);
     emb_table_free(t);
-    /* Too little memory for any factor: sparse, whatever the storage. */
+    /* Too little memory for any factor (N = 3000: 36 MB in single
+     * precision): sparse, whatever the storage, its batch shrunk to fit. */
     t = gen(30, 100, 9);
-    a = run(t, EMB_SOLVER_AUTO, 1e6);
+    a = run(t, EMB_SOLVER_AUTO, 35e6);
     ck_assert_int_eq(a->solver.kind, EMB_SOLVER_SPARSE);
     ck_assert_msg(strstr(a->solver.explain, "neither"), "%s", a->solver.explain);
     emb_accounts_free(a);
+    /* Too little for the sparse solver too: refused before any work. */
+    emb_accounts_opts ao2 = {.per_sector = 0};
+    ao2.solver.max_memory = 1e6;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao2, &a), EMB_ENOMEM);
+    ck_assert_msg(strstr(emb_errmsg(), "the sparse solver needs") &&
+                      strstr(emb_errmsg(), "preconditioner blocks"), "%s", emb_errmsg());
     emb_table_free(t);
 }
 END_TEST

@@ -3,6 +3,7 @@
 #define EMBODIED_H
 
 #include "embodied/error.h"
+#include "embodied/memory.h"
 #include "embodied/progress.h"
 #include "embodied/table.h"
 #include "embodied/io.h"

@@ -25,8 +25,8 @@
  *
  * Memory: 8 N^2 bytes (dense) or 4 N^2 (mixed) for the factor plus O(N)
  * vectors and a 16 MiB row block.  Sizes above what LAPACK's 32-bit integers
- * can index, or a factor larger than max_memory, are refused with EMB_ENOMEM
- * before allocating.
+ * can index, or a factor larger than max_memory (default: the process-wide
+ * limit, embodied/memory.h), are refused with EMB_ENOMEM before allocating.
  */
 #ifndef EMBODIED_SOLVER_H
 #define EMBODIED_SOLVER_H
@@ -58,7 +58,8 @@ emb_status emb_solver_parse(const char *s, emb_solver_kind *k);
 typedef struct emb_solver_opts {
     emb_solver_kind kind; /* EMB_SOLVER_AUTO (0) by default */
     double tol;           /* mixed: relative residual every right-hand side must reach; 0 = 1e-12 */
-    double max_memory;    /* bytes the solver may plan for; 0 = the machine's physical memory */
+    double max_memory;    /* bytes the solver may plan for; 0 = the process-wide limit,
+                             emb_memory_limit() (embodied/memory.h) */
 } emb_solver_opts;
 
 typedef struct emb_solver_stats {

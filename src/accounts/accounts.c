@@ -5,6 +5,7 @@
  * multiplier rows, and for per-sector imports min(N, k n_r) more. */
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
 #include "embodied/accounts.h"
 #include "embodied/solver.h"
 
@@ -187,7 +188,27 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
     if (k == 0)
         return emb_raise(EMB_EINPUT, "%s: the table has no stressors (/F has 0 rows): nothing to "
                                      "account for", tp(t));
-    emb_status st = EMB_ENOMEM;
+    /* The results' plan, before anything is allocated or solved (the
+     * solver checks its own, the factor, when it is created). */
+    emb_plan plan;
+    double dk = (double)k, dN = (double)N, dR = (double)R, dG = (double)G;
+    emb_plan_init(&plan);
+    emb_plan_add(&plan, "flows", dk * dR, dR, sizeof(double));
+    emb_plan_add(&plan, "M", dk, dN, sizeof(double));
+    emb_plan_add(&plan, "S", dk, dN, sizeof(double));
+    emb_plan_add(&plan, "final demand by region", dN, dR, sizeof(double));
+    emb_plan_add(&plan, "L Y by region", dN, dR, sizeof(double));
+    emb_plan_add(&plan, "regional accounts", dk * (6 * dR + 5 * dG) + dN, 1, sizeof(double));
+    if (opt.per_sector) {
+        emb_plan_add(&plan, "D_cba, D_pba, D_imp, D_exp", 4 * dk, dN, sizeof(double));
+        emb_plan_add(&plan, "per-sector right-hand sides", dN, EMB_RHS_BATCH, sizeof(double));
+    }
+    if (opt.flows_by_sector)
+        emb_plan_add(&plan, "flows by sector", dk * dN, dR, sizeof(double));
+    emb_status st = emb_plan_check(&plan, tp(t), "the accounts computation");
+    if (st)
+        return st;
+    st = EMB_ENOMEM;
     emb_leontief *lf = NULL;
     double *S = NULL, *Yreg = NULL, *X = NULL;
     emb_accounts *a = emb_calloc(1, sizeof *a, "accounts");

@@ -60,9 +60,20 @@ enum { CLI_OPT_SOLVER = 400, CLI_OPT_EXPLAIN, CLI_OPT_MAX_MEMORY };
     "      --solver METHOD     dense, mixed (float LU + refinement in double), sparse or\n"       \
     "                          auto (default: picks from N, storage and memory)\n"                \
     "      --explain           say which solver ran and why, refinement steps, fallbacks\n"       \
-    "      --max-memory SIZE   bound for the solver's plan, e.g. 8G (default: machine memory)\n"
+    CLI_MEMORY_HELP
 int cli_solver_option(const char *cmd, int code, const char *arg, emb_solver_opts *so,
                       int *explain);
+
+/* --max-memory SIZE, on every subcommand that loads or builds a table: sets
+ * the process-wide limit (embodied/memory.h) that every allocation plan is
+ * checked against before work starts.  cli_memory_option returns 0 or the
+ * usage exit code (message printed). */
+#define CLI_MEMORY_HELP                                                                            \
+    "      --max-memory SIZE   refuse, before starting, work whose memory plan (reading or\n"    \
+    "                          importing the table, generating it, the solver's factor, the\n"  \
+    "                          results) exceeds SIZE, e.g. 8G or 512M (K, M, G, T: powers of\n" \
+    "                          1024; default: the machine's physical memory); exit status 6\n"
+int cli_memory_option(const char *cmd, const char *arg);
 void cli_report_solver(const emb_solver_stats *ss, int explain);
 
 /* Refuse to overwrite an existing output file unless force: prints the

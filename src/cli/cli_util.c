@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -256,6 +257,16 @@ static int parse_size(const char *s, double *out)
     return 0;
 }
 
+int cli_memory_option(const char *cmd, const char *arg)
+{
+    double v;
+    if (parse_size(arg, &v) || v < 1)
+        return cli_usage_error(cmd, "--max-memory '%s': expected a size such as 8G or 512M", arg);
+    /* The solver's own max_memory stays 0: it follows this limit. */
+    emb_set_memory_limit(v >= (double)SIZE_MAX ? SIZE_MAX : (size_t)v);
+    return 0;
+}
+
 int cli_solver_option(const char *cmd, int code, const char *arg, emb_solver_opts *so,
                       int *explain)
 {
@@ -265,11 +276,7 @@ int cli_solver_option(const char *cmd, int code, const char *arg, emb_solver_opt
         return st ? cli_usage_error(cmd, "%s", emb_errmsg()) : 0;
     }
     case CLI_OPT_EXPLAIN: *explain = 1; return 0;
-    case CLI_OPT_MAX_MEMORY:
-        if (parse_size(arg, &so->max_memory))
-            return cli_usage_error(cmd, "--max-memory '%s': expected a size such as 8G or 512M",
-                                   arg);
-        return 0;
+    case CLI_OPT_MAX_MEMORY: return cli_memory_option(cmd, arg);
     default: return -1;
     }
 }

@@ -122,6 +122,9 @@ static void usage(FILE *fp, const format *f)
           "                            datasets/README.md; datasets/characterization/)\n"
           "  -z, --deflate LEVEL       gzip the matrices at LEVEL 1-9 (default 0: uncompressed)\n"
           "      --force               overwrite an existing output file\n"
+          "      --max-memory SIZE     refuse, before reading the data, an import whose table\n"
+          "                            (sized from the labels and headers) exceeds SIZE, e.g. 8G\n"
+          "                            (default: the machine's physical memory); exit status 6\n"
           "      --list                list the supported formats\n"
           "  -h, --help                this help (after FORMAT: that format's help)\n"
           "A progress bar is drawn on stderr when it is a terminal.\n",
@@ -140,6 +143,7 @@ int cmd_import(int argc, char **argv)
         {"deflate", required_argument, NULL, 'z'},
         {"list", no_argument, NULL, OPT_LIST},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *out = NULL, *stressors_csv = NULL;
@@ -153,6 +157,10 @@ int cmd_import(int argc, char **argv)
         case OPT_STRESSORS_CSV: stressors_csv = optarg; break;
         case OPT_CHARACTERIZE: cli_list_push(&chr, optarg); break;
         case OPT_FORCE: force = 1; break;
+        case CLI_OPT_MAX_MEMORY:
+            if ((rc = cli_memory_option("import", optarg)))
+                goto done;
+            break;
         case 'z': {
             char *end;
             long v = strtol(optarg, &end, 10);

@@ -15,6 +15,7 @@ static void usage(FILE *fp)
           "Without FILE, describes the demo table.\n"
           "\n"
           "  -g, --group NAME=R1,R2  define a region group (repeatable)\n"
+          CLI_MEMORY_HELP
           "  -h, --help              this help\n",
           fp);
 }
@@ -31,13 +32,21 @@ static void print_labels(const char *what, char *const *v, size_t n)
 int cmd_info(int argc, char **argv)
 {
     static const struct option opts[] = {{"group", required_argument, NULL, 'g'},
-                                         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
+                                         {NULL, 0, NULL, 0}};
     cli_list groups = {0};
     int c, rc;
     while ((c = getopt_long(argc, argv, "g:h", opts, NULL)) != -1) {
         switch (c) {
         case 'g': cli_list_push(&groups, optarg); break;
         case 'h': usage(stdout); cli_list_free(&groups); return EMB_EXIT_OK;
+        case CLI_OPT_MAX_MEMORY:
+            if ((rc = cli_memory_option("info", optarg))) {
+                cli_list_free(&groups);
+                return rc;
+            }
+            break;
         default: cli_list_free(&groups); return cli_usage_error("info", "invalid option");
         }
     }

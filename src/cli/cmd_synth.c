@@ -33,6 +33,9 @@ static void usage(FILE *fp)
           "  -z, --deflate LEVEL    gzip the matrices at LEVEL 1-9 (default 0: uncompressed)\n"
           "  -o, --output FILE      output HDF5 file (required; written atomically)\n"
           "      --force            overwrite an existing output file\n"
+          "      --max-memory SIZE  refuse, before generating, a table whose memory plan exceeds\n"
+          "                         SIZE, e.g. 8G (default: the machine's physical memory);\n"
+          "                         exit status 6\n"
           "  -h, --help             this help\n",
           fp);
 }
@@ -60,6 +63,7 @@ int cmd_synth(int argc, char **argv)
         {"spectral-radius", required_argument, NULL, OPT_RHO}, {"csr", no_argument, NULL, OPT_CSR},
         {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
         {"force", no_argument, NULL, 'F'},
+        {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
         {NULL, 0, NULL, 0}};
     double r = 0, s = 0, f = 6, k = 3, dens = 0.3, zero = 0.02, seed = 1, defl = 0;
     double lo = -1, hi = -1;
@@ -89,6 +93,7 @@ int cmd_synth(int argc, char **argv)
         case OPT_CSR: csr = 1; break;
         case 'o': out = optarg; break;
         case 'F': force = 1; break;
+        case CLI_OPT_MAX_MEMORY: rc = cli_memory_option("synth", optarg); break;
         case 'h': usage(stdout); return EMB_EXIT_OK;
         default: return cli_usage_error("synth", "invalid option");
         }

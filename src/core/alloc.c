@@ -1,7 +1,10 @@
-/* src/core/alloc.c — overflow-checked allocation with fault injection. */
+/* src/core/alloc.c — overflow-checked allocation with fault injection and
+ * the memory limit (embodied/memory.h) applied to every single request. */
 #define _DEFAULT_SOURCE /* madvise flags beyond POSIX */
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
+#include "embodied/memory.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,9 +13,12 @@
 
 static _Thread_local long fail_countdown = -1; /* < 0: no injection */
 static _Thread_local long alloc_count = 0;
+static _Thread_local size_t peak_request = 0;
 
 void emb_alloc_fail_after(long n) { fail_countdown = n; }
 long emb_alloc_count(void) { return alloc_count; }
+size_t emb_alloc_peak_request(void) { return peak_request; }
+void emb_alloc_peak_reset(void) { peak_request = 0; }
 
 int emb_mul_overflows(size_t a, size_t b, size_t *out)
 {
@@ -22,10 +28,12 @@ int emb_mul_overflows(size_t a, size_t b, size_t *out)
     return 0;
 }
 
-/* Decide whether this allocation is the injected failure. */
-static int injected(void)
+/* Decide whether this allocation of `bytes` is the injected failure. */
+static int injected(size_t bytes)
 {
     alloc_count++;
+    if (bytes > peak_request)
+        peak_request = bytes;
     if (fail_countdown < 0)
         return 0;
     if (fail_countdown == 0) {
@@ -47,13 +55,28 @@ static void *fail(size_t nmemb, size_t size, const char *what, int overflow)
     return NULL;
 }
 
+/* A single request above the memory limit is refused before malloc: with
+ * overcommit, malloc would succeed and the process die later, touching it.
+ * Plans (core/plan.h) catch sums earlier, with a better message; this is the
+ * backstop for every allocation no plan foresaw. */
+static void *over_limit(size_t bytes, const char *what)
+{
+    char b[32], l[32];
+    emb_raise(EMB_ENOMEM, "%s: one allocation of %s exceeds the memory limit of %s (%s)",
+              what ? what : "allocation", emb_fmt_bytes((double)bytes, b, sizeof b),
+              emb_fmt_bytes((double)emb_memory_limit(), l, sizeof l), emb_memory_limit_origin());
+    return NULL;
+}
+
 void *emb_alloc(size_t nmemb, size_t size, const char *what)
 {
     size_t bytes;
     if (emb_mul_overflows(nmemb, size, &bytes))
         return fail(nmemb, size, what, 1);
-    if (injected())
+    if (injected(bytes))
         return fail(nmemb, size, what, 0);
+    if (bytes > emb_memory_limit())
+        return over_limit(bytes, what);
     void *p = malloc(bytes ? bytes : 1);
     return p ? p : fail(nmemb, size, what, 0);
 }
@@ -63,8 +86,10 @@ void *emb_calloc(size_t nmemb, size_t size, const char *what)
     size_t bytes;
     if (emb_mul_overflows(nmemb, size, &bytes))
         return fail(nmemb, size, what, 1);
-    if (injected())
+    if (injected(bytes))
         return fail(nmemb, size, what, 0);
+    if (bytes > emb_memory_limit())
+        return over_limit(bytes, what);
     void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
     return p ? p : fail(nmemb, size, what, 0);
 }
@@ -77,8 +102,10 @@ void *emb_alloc_big(size_t nmemb, size_t size, const char *what)
     size_t bytes;
     if (emb_mul_overflows(nmemb, size, &bytes))
         return fail(nmemb, size, what, 1);
-    if (injected())
+    if (injected(bytes))
         return fail(nmemb, size, what, 0);
+    if (bytes > emb_memory_limit())
+        return over_limit(bytes, what);
     if (bytes < HUGE_MIN) {
         void *p = malloc(bytes ? bytes : 1);
         return p ? p : fail(nmemb, size, what, 0);
@@ -97,8 +124,10 @@ void *emb_realloc(void *old, size_t nmemb, size_t size, const char *what)
     size_t bytes;
     if (emb_mul_overflows(nmemb, size, &bytes))
         return fail(nmemb, size, what, 1);
-    if (injected())
+    if (injected(bytes))
         return fail(nmemb, size, what, 0);
+    if (bytes > emb_memory_limit())
+        return over_limit(bytes, what);
     void *p = realloc(old, bytes ? bytes : 1);
     return p ? p : fail(nmemb, size, what, 0);
 }

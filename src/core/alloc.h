@@ -3,8 +3,10 @@
  * Every heap allocation goes through emb_alloc()/emb_calloc()/emb_strdup() so
  * that (1) nmemb*size is checked for overflow before anything is requested,
  * (2) a failure is raised as EMB_ENOMEM with a message saying what was being
- * allocated and how big it was, and (3) tests can make the k-th allocation
- * fail (emb_alloc_fail_after) to prove every error path cleans up.
+ * allocated and how big it was, (3) a single request larger than the memory
+ * limit (embodied/memory.h) is refused before malloc sees it, and (4) tests
+ * can make the k-th allocation fail (emb_alloc_fail_after) to prove every
+ * error path cleans up.
  * emb_free(NULL) is a no-op.
  */
 #ifndef EMB_ALLOC_H
@@ -36,5 +38,10 @@ int emb_mul_overflows(size_t a, size_t b, size_t *out);
 void emb_alloc_fail_after(long n);
 /* Number of allocations made on this thread since start (for tests). */
 long emb_alloc_count(void);
+/* Largest single request (bytes) made on this thread since the last
+ * emb_alloc_peak_reset(), refused or not (for tests: "nothing large was
+ * allocated before the input was refused"). */
+size_t emb_alloc_peak_request(void);
+void emb_alloc_peak_reset(void);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
 #include "core/names.h"
 
 #include <errno.h>
@@ -361,6 +362,15 @@ emb_status emb_table_characterize(emb_table *t, const char *csv_path)
                        j.n_imp, t->N);
         goto done;
     }
+    /* The plan: the impact rows, then F and F_Y grown to hold them (realloc
+     * may copy: old and new blocks at once). */
+    emb_plan plan;
+    emb_plan_init(&plan);
+    emb_plan_add(&plan, "impact rows", (double)j.n_imp, (double)(t->N + t->n_y), sizeof(double));
+    emb_plan_add(&plan, "F and F_Y grown", (double)(t->k + j.n_imp),
+                 (double)(t->N + t->n_y), sizeof(double));
+    if ((st = emb_plan_check(&plan, csv_path, "the characterisation")))
+        goto done;
     if (!(j.F = emb_calloc(nF, sizeof(double), "impact rows of F")) ||
         !(j.FY = emb_calloc(nFY, sizeof(double), "impact rows of F_Y")) ||
         !(owner = emb_calloc(t->k, sizeof *owner, "stressor flags"))) {

@@ -2,6 +2,8 @@
  * access to the technology matrix (dense, CSR or stream); emb_csr basics. */
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/label.h"
+#include "core/plan.h"
 #include "core/table_impl.h"
 
 #include <math.h>
@@ -32,6 +34,15 @@ emb_status emb_table_create(size_t n_r, size_t n_s, size_t n_f, size_t k, emb_te
         emb_mul_overflows(k, n_y, &kny) || emb_mul_overflows(N, n_y, &Nny))
         return emb_raise(EMB_ENOMEM, "table: %zu regions x %zu sectors is too large to index",
                          n_r, n_s);
+    /* Readers and importers check this plan first, naming their file; this
+     * one catches callers that did not. */
+    emb_plan plan;
+    emb_plan_init(&plan);
+    emb_plan_table(&plan, (double)n_r, (double)n_s, (double)n_f, (double)k, with_T,
+                   kind == EMB_TECH_Z ? "Z" : "A", 0);
+    emb_status st = emb_plan_check(&plan, "table", "the table");
+    if (st)
+        return st;
     emb_table *t = emb_calloc(1, sizeof *t, "table");
     if (!t)
         return EMB_ENOMEM;
@@ -416,8 +427,9 @@ emb_status emb_table_tech_csr(const emb_table *t, emb_csr **out)
         *out = m;
         return EMB_OK;
     }
-    /* Rows per block: about 16 MiB, at least 1. */
-    size_t nb = ((size_t)16 << 20) / (N * sizeof(double) + 1);
+    /* Rows per block: about 16 MiB (less under a small memory limit), at
+     * least 1. */
+    size_t nb = emb_block_bytes((size_t)16 << 20) / (N * sizeof(double) + 1);
     nb = nb < 1 ? 1 : nb > N ? N : nb;
     size_t cap = N < 1024 ? 1024 : N;
     double *W = NULL;
@@ -471,18 +483,29 @@ fail:
     return st;
 }
 
-/* Check that n labels are set, non-empty and unique (quadratic only for the
- * small label sets; regions and sectors are at most a few thousand). */
-static emb_status check_labels(const emb_table *t, char *const *v, size_t n, const char *what)
+/* Check that n labels are set, acceptable (core/label.h) and unique (a
+ * hostile file may declare millions: emb_first_duplicate sorts, n log n);
+ * the duplicate reported is the first entry i equal to an earlier j. */
+static emb_status check_labels(const emb_table *t, char *const *v, size_t n, const char *what,
+                               const char *ds)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!v[i] || !v[i][0])
-            return emb_raise(EMB_EINPUT, "%s: %s label %zu is missing or empty", tpath(t), what, i);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(v[i], v[j]) == 0)
-                return emb_raise(EMB_EINPUT, "%s: duplicate %s name '%s' (entries %zu and %zu)",
-                                 tpath(t), what, v[i], j, i);
+        size_t at;
+        const char *why;
+        if (!v[i])
+            return emb_raise(EMB_EINPUT, "%s: dataset %s: %s label %zu is missing", tpath(t), ds,
+                             what, i);
+        if ((why = emb_label_problem(v[i], strlen(v[i]), 0, &at)))
+            return emb_raise(EMB_EINPUT, "%s: dataset %s: %s label %zu ('%.80s') %s (byte %zu)",
+                             tpath(t), ds, what, i, v[i], why, at);
     }
+    size_t j, i;
+    int d = emb_first_duplicate((const char *const *)v, n, &j, &i);
+    if (d < 0)
+        return EMB_ENOMEM;
+    if (d)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s: duplicate %s name '%s' (entries %zu and %zu)",
+                         tpath(t), ds, what, v[i], j, i);
     return EMB_OK;
 }
 
@@ -505,16 +528,39 @@ static emb_status check_finite(const emb_table *t, const double *a, size_t rows,
 emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts)
 {
     emb_status st;
-    if ((st = check_labels(t, t->regions, t->n_r, "region")) ||
-        (st = check_labels(t, t->sectors, t->n_s, "sector")) ||
-        (st = check_labels(t, t->fd_categories, t->n_f, "final-demand category")) ||
-        (st = check_labels(t, t->stressors, t->k, "stressor")))
+    if ((st = check_labels(t, t->regions, t->n_r, "region", "/regions")) ||
+        (st = check_labels(t, t->sectors, t->n_s, "sector", "/sectors")) ||
+        (st = check_labels(t, t->fd_categories, t->n_f, "final-demand category",
+                           "/fd_categories")) ||
+        (st = check_labels(t, t->stressors, t->k, "stressor", "/stressors")))
         return st;
-    for (size_t s = 0; s < t->k; s++)
+    for (size_t s = 0; s < t->k; s++) {
+        size_t at;
+        const char *why;
         if (!t->stressor_units[s])
             return emb_raise(EMB_EINPUT, "%s: unit of stressor '%s' is missing", tpath(t),
                              t->stressors[s]);
+        /* A unit may be empty (dimensionless counts), nothing else. */
+        if ((why = emb_label_problem(t->stressor_units[s], strlen(t->stressor_units[s]), 1, &at)))
+            return emb_raise(EMB_EINPUT, "%s: dataset /stressor_units: unit %zu ('%.80s') of "
+                                         "stressor '%s' %s (byte %zu)", tpath(t), s,
+                             t->stressor_units[s], t->stressors[s], why, at);
+    }
+    size_t tat;
+    const char *twhy;
+    if (t->source && (twhy = emb_text_problem(t->source, strlen(t->source), &tat)))
+        return emb_raise(EMB_EINPUT, "%s: attribute source ('%.80s') %s (byte %zu)", tpath(t),
+                         t->source, twhy, tat);
+    if (t->monetary_unit &&
+        (twhy = emb_label_problem(t->monetary_unit, strlen(t->monetary_unit), 1, &tat)))
+        return emb_raise(EMB_EINPUT, "%s: attribute monetary_unit ('%.80s') %s (byte %zu)",
+                         tpath(t), t->monetary_unit, twhy, tat);
     for (size_t g = 0; g < t->n_groups; g++) {
+        size_t at;
+        const char *why = emb_label_problem(t->groups[g].name, strlen(t->groups[g].name), 0, &at);
+        if (why)
+            return emb_raise(EMB_EINPUT, "%s: group name '%.80s' %s (byte %zu)", tpath(t),
+                             t->groups[g].name, why, at);
         if (emb_table_region_index(t, t->groups[g].name) >= 0)
             return emb_raise(EMB_EINPUT, "%s: group name '%s' is also a region", tpath(t),
                              t->groups[g].name);

@@ -1,5 +1,6 @@
-/* src/import/bytesrc.c — folders and zip archives as sources of bytes: opening,
- * listing, locating the content root and streaming reads (see bytesrc.h). */
+/* src/import/bytesrc.c — folders and zip archives as sources of bytes: opening
+ * (with the checks that refuse hostile zips), listing, locating the content
+ * root and streaming reads (see bytesrc.h). */
 #include "import/bytesrc.h"
 
 #include "core/alloc.h"
@@ -24,6 +25,7 @@ struct emb_bytesrc {
     char *name;      /* display name */
     FILE *fp;        /* folder file, or NULL */
     zip_file_t *zf;  /* zip member, or NULL */
+    int sized;       /* zip member with a declared uncompressed size (s->size) */
     emb_progress_fn progress;
     void *progress_ctx;
     unsigned long long size, done, reported; /* bytes: file size, read, last reported */
@@ -32,6 +34,75 @@ struct emb_bytesrc {
 /* Bytes between two progress calls: often enough for a smooth bar, rarely
  * enough to cost nothing. */
 #define PROGRESS_STEP (4ull << 20)
+
+/* Why member name `nm` (raw bytes as stored) cannot be a file of the
+ * archive, or NULL.  We never extract, but a database download holding
+ * such a name is corrupt or built to attack unzip tools: absolute paths,
+ * '..' components, backslashes (APPNOTE 4.4.17: only '/' separates) and
+ * drive letters. */
+static const char *bad_member_name(const char *nm)
+{
+    if (nm[0] == '/')
+        return "an absolute path";
+    if (strchr(nm, '\\'))
+        return "a backslash (zip paths use '/'; '\\' is how Windows paths escape the folder)";
+    if (((nm[0] >= 'A' && nm[0] <= 'Z') || (nm[0] >= 'a' && nm[0] <= 'z')) && nm[1] == ':')
+        return "a drive letter";
+    for (const char *c = nm; *c;) {
+        size_t len = strcspn(c, "/");
+        if (len == 2 && c[0] == '.' && c[1] == '.')
+            return "a '..' component (a path outside the archive)";
+        c += len;
+        if (*c)
+            c++;
+    }
+    return NULL;
+}
+
+/* Refuse a zip whose central directory is hostile, before any member is
+ * inflated: too many entries, member names that escape the archive,
+ * declared sizes beyond EMB_ZIP_MEMBER_MAX or that expand more than
+ * EMB_ZIP_MAX_RATIO times over EMB_ZIP_RATIO_MIN bytes (a zip bomb: deflate
+ * cannot exceed 1032:1, real MRIO text compresses 5-20:1). */
+static emb_status check_zip(const emb_archive *a)
+{
+    zip_int64_t ne = zip_get_num_entries(a->zip, 0);
+    if (ne < 0 || (zip_uint64_t)ne > EMB_ZIP_MAX_ENTRIES)
+        return emb_raise(EMB_EINPUT, "%s: the zip archive lists %lld members, more than the %llu "
+                                     "an MRIO download could need (corrupt or hostile zip)",
+                         a->path, (long long)ne, (unsigned long long)EMB_ZIP_MAX_ENTRIES);
+    for (zip_int64_t i = 0; i < ne; i++) {
+        const char *nm = zip_get_name(a->zip, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        const char *why;
+        if (!nm)
+            return emb_raise(EMB_EINPUT, "%s: member %lld has no readable name (corrupt zip)",
+                             a->path, (long long)i);
+        if ((why = bad_member_name(nm)))
+            return emb_raise(EMB_EINPUT, "%s: member '%.200s' has %s: refused as a corrupt or "
+                                         "hostile archive", a->path, nm, why);
+        zip_stat_t zs;
+        zip_stat_init(&zs);
+        if (zip_stat_index(a->zip, (zip_uint64_t)i, ZIP_FL_UNCHANGED, &zs) != 0)
+            return emb_raise(EMB_EINPUT, "%s: member '%.200s': cannot read its entry (corrupt "
+                                         "zip)", a->path, nm);
+        if (!(zs.valid & ZIP_STAT_SIZE))
+            continue;
+        if (zs.size > EMB_ZIP_MEMBER_MAX)
+            return emb_raise(EMB_EINPUT, "%s: member '%.200s' declares %llu bytes uncompressed, "
+                                         "more than the reader's limit of %llu (corrupt or "
+                                         "hostile zip)", a->path, nm,
+                             (unsigned long long)zs.size, (unsigned long long)EMB_ZIP_MEMBER_MAX);
+        if ((zs.valid & ZIP_STAT_COMP_SIZE) && zs.size > EMB_ZIP_RATIO_MIN &&
+            (double)zs.size > EMB_ZIP_MAX_RATIO * (double)(zs.comp_size ? zs.comp_size : 1))
+            return emb_raise(EMB_EINPUT, "%s: member '%.200s' declares %llu bytes from %llu "
+                                         "compressed, a ratio of %.0f:1 (more than %d:1: a zip "
+                                         "bomb?); refused before inflating", a->path, nm,
+                             (unsigned long long)zs.size, (unsigned long long)zs.comp_size,
+                             (double)zs.size / (double)(zs.comp_size ? zs.comp_size : 1),
+                             EMB_ZIP_MAX_RATIO);
+    }
+    return EMB_OK;
+}
 
 void emb_archive_set_progress(emb_archive *a, emb_progress_fn fn, void *ctx)
 {
@@ -72,6 +143,11 @@ emb_status emb_archive_open(const char *path, emb_archive **out)
             emb_raise(st, "%s: not a folder or a readable zip archive (libzip: %s)", path,
                       zip_error_strerror(&ze));
             zip_error_fini(&ze);
+            emb_archive_close(a);
+            return st;
+        }
+        emb_status st = check_zip(a);
+        if (st) {
             emb_archive_close(a);
             return st;
         }
@@ -329,7 +405,7 @@ emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
             zip_stat_t zs;
             zip_stat_init(&zs);
             if (zip_stat(a->zip, rel, 0, &zs) == 0 && (zs.valid & ZIP_STAT_SIZE))
-                s->size = (unsigned long long)zs.size;
+                s->size = (unsigned long long)zs.size, s->sized = 1;
         }
     } else {
         struct stat sb;
@@ -370,10 +446,20 @@ emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got)
     if (cap == 0)
         return EMB_OK;
     if (s->zf) {
-        zip_int64_t r = zip_fread(s->zf, buf, (zip_uint64_t)cap);
+        /* Never inflate more than the declared size (+ 1 byte, to see that
+         * there is more): a member whose deflate stream runs on past it is
+         * a forged entry, and stops here, not when the disk or the CRC says. */
+        zip_uint64_t want = (zip_uint64_t)cap;
+        if (s->sized && want > s->size - s->done + 1)
+            want = s->size - s->done + 1;
+        zip_int64_t r = zip_fread(s->zf, buf, want);
         if (r < 0)
             return emb_raise(EMB_EIO, "%s: cannot read member: %s", s->name,
                              zip_file_strerror(s->zf));
+        if (s->sized && s->done + (unsigned long long)r > s->size)
+            return emb_raise(EMB_EINPUT, "%s: the member inflates to more than the %llu bytes "
+                                         "its entry declares (corrupt or hostile zip)", s->name,
+                             s->size);
         *got = (size_t)r;
         report(s, *got);
         return EMB_OK;

@@ -9,6 +9,17 @@
  *
  * Every file is known by a display name used in all messages:
  * "<folder>/<rel>" for folders, "<zip>:<member>" for zips.
+ *
+ * Hostile zips are refused when opened, from the central directory alone
+ * (EMB_EINPUT naming the archive and the member): more than
+ * EMB_ZIP_MAX_ENTRIES members; a member name that is absolute, has a '..'
+ * component, a backslash or a drive letter (we never extract, but a
+ * database download with such a name is corrupt or an attack on unzip
+ * tools); a declared uncompressed size above EMB_ZIP_MEMBER_MAX, or above
+ * EMB_ZIP_RATIO_MIN and more than EMB_ZIP_MAX_RATIO times the compressed
+ * size (a zip bomb: deflate cannot exceed 1032:1, real MRIO text compresses
+ * 5-20:1).  While streaming, a member is never inflated past its declared
+ * size: one that runs on is EMB_EINPUT.
  */
 #ifndef EMB_IMPORT_BYTESRC_H
 #define EMB_IMPORT_BYTESRC_H
@@ -18,11 +29,17 @@
 #include "embodied/error.h"
 #include "embodied/progress.h"
 
+#define EMB_ZIP_MAX_ENTRIES 65535u /* the classic zip format's limit; no MRIO download nears it */
+#define EMB_ZIP_MEMBER_MAX (1ull << 40) /* 1 TiB: GLORIA's largest CSV is tens of GB */
+#define EMB_ZIP_RATIO_MIN (64ull << 20)
+#define EMB_ZIP_MAX_RATIO 1000
+
 typedef struct emb_archive emb_archive;
 typedef struct emb_bytesrc emb_bytesrc;
 
 /* Open `path`, a folder or a zip file.  A missing path or a file that is not
- * a zip archive is EMB_EIO naming it.  *out owned by the caller. */
+ * a zip archive is EMB_EIO naming it; a hostile zip (above) EMB_EINPUT.
+ * *out owned by the caller. */
 emb_status emb_archive_open(const char *path, emb_archive **out);
 
 /* Close; NULL is a no-op.  Sources opened from it must be closed first. */
@@ -67,7 +84,8 @@ void emb_archive_set_progress(emb_archive *a, emb_progress_fn fn, void *ctx);
 emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out);
 
 /* Read up to cap bytes into buf; *got = 0 means end of file.  A read or
- * decompression (CRC) failure is EMB_EIO naming the file. */
+ * decompression (CRC) failure is EMB_EIO naming the file; a zip member that
+ * inflates past its declared size, EMB_EINPUT. */
 emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got);
 
 /* Display name of the open file (valid while it is open). */

@@ -28,6 +28,8 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/label.h"
+#include "core/plan.h"
 #include "import/bytesrc.h"
 #include "import/csvutil.h"
 #include "import/json.h"
@@ -217,8 +219,13 @@ static emb_status open_csv(cjob *j, const cfile *f, emb_tsv **r)
 
 /* Two header rows after NIC corner cells: outer labels in runs of equal
  * length, inner labels repeating the first run.  Then pandas' index-name row
- * (every data cell empty) is skipped when present. */
-static emb_status read_colhdr(emb_tsv *r, const char *ow, const char *iw, colhdr *h)
+ * (every data cell empty) is skipped when present.  Before the labels are
+ * compared (each new one with those before it): Z's header (max_outer 0)
+ * gives N, and N x N must fit the memory limit; the others may name at most
+ * max_outer regions (Z's).  So the comparisons stay within what the table's
+ * own size allows, whatever a header row declares. */
+static emb_status read_colhdr(emb_tsv *r, const char *ow, const char *iw, size_t max_outer,
+                              colhdr *h)
 {
     int have;
     emb_status st;
@@ -233,6 +240,13 @@ static emb_status read_colhdr(emb_tsv *r, const char *ow, const char *iw, colhdr
                             "and then data columns (is the delimiter right?)", nf,
                             nf == 1 ? "" : "s", NIC);
     h->nf = nf, h->line_outer = emb_tsv_lineno(r);
+    if (!max_outer) {
+        emb_plan p;
+        emb_plan_init(&p);
+        emb_plan_add(&p, "Z", (double)(nf - NIC), (double)(nf - NIC), sizeof(double));
+        if ((st = emb_plan_check(&p, emb_tsv_name(r), "the table")))
+            return st;
+    }
     size_t first = 0;
     for (size_t c = NIC; c < nf; c++) {
         const char *lab = emb_tsv_field(r, c);
@@ -242,6 +256,11 @@ static emb_status read_colhdr(emb_tsv *r, const char *ow, const char *iw, colhdr
             run++;
             continue;
         }
+        if (max_outer && h->outer.n >= max_outer)
+            return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s': more %ss than the %zu of the "
+                                "technology matrix", ow, lab, ow, max_outer);
+        /* Linear, so n_r^2 in all: bounded by the plan of Z's header (n_r
+         * <= N) and max_outer. */
         if (emb_strlist_find(&h->outer, lab) >= 0)
             return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears again after other %ss (columns "
                                 "must be grouped by %s)", ow, lab, ow, ow);
@@ -270,18 +289,25 @@ static emb_status read_colhdr(emb_tsv *r, const char *ow, const char *iw, colhdr
     if (emb_tsv_nfields(r) != nf)
         return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "header row has %zu fields, line %zu has "
                             "%zu", emb_tsv_nfields(r), h->line_outer, nf);
-    for (size_t c = NIC; c < nf; c++) {
+    for (size_t c = NIC; c < NIC + first; c++) {
+        const char *lab = emb_tsv_field(r, c);
+        if (!*lab)
+            return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", iw);
+        if ((st = emb_strlist_push(&h->inner, lab)))
+            return st;
+    }
+    /* Sorted: a Y header of one region may list a million categories. */
+    size_t d0, d1;
+    int dup = emb_first_duplicate((const char *const *)h->inner.v, h->inner.n, &d0, &d1);
+    if (dup < 0)
+        return EMB_ENOMEM;
+    if (dup)
+        return emb_tsv_fail(r, EMB_EINPUT, NIC + d1, "%s '%s' appears twice under %s '%s'", iw,
+                            h->inner.v[d1], ow, h->outer.v[0]);
+    for (size_t c = NIC + first; c < nf; c++) {
         const char *lab = emb_tsv_field(r, c);
         size_t i = c - NIC;
-        if (i < first) {
-            if (!*lab)
-                return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", iw);
-            if (emb_strlist_find(&h->inner, lab) >= 0)
-                return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears twice under %s '%s'", iw,
-                                    lab, ow, h->outer.v[0]);
-            if ((st = emb_strlist_push(&h->inner, lab)))
-                return st;
-        } else if (strcmp(lab, h->inner.v[i % first]) != 0) {
+        if (strcmp(lab, h->inner.v[i % first]) != 0) {
             return emb_tsv_fail(r, EMB_EINPUT, c, "expected %s '%s' (every %s lists the %ss of "
                                 "'%s' in the same order), found '%s'", iw, h->inner.v[i % first],
                                 ow, iw, h->outer.v[0], lab);
@@ -387,7 +413,7 @@ static emb_status read_F(cjob *j)
     const emb_import_opts *o = j->opts;
     if (o && o->n_stressor_patterns && !(used = emb_calloc(o->n_stressor_patterns, 1, "flags")))
         return EMB_ENOMEM;
-    if ((st = open_csv(j, &j->F, &r)) || (st = read_colhdr(r, "region", "sector", &h)) ||
+    if ((st = open_csv(j, &j->F, &r)) || (st = read_colhdr(r, "region", "sector", j->zc.outer.n, &h)) ||
         (st = same_labels(emb_tsv_name(r), h.line_outer, h.inner.n, &h.outer, &j->zc.outer,
                           "region", emb_tsv_name(j->zr))) ||
         (st = same_labels(emb_tsv_name(r), h.line_inner, 1, &h.inner, &j->zc.inner, "sector",
@@ -448,7 +474,7 @@ static emb_status read_FY(cjob *j)
     int have;
     if (!j->FY.rel)
         return EMB_OK;
-    if ((st = open_csv(j, &j->FY, &r)) || (st = read_colhdr(r, "region", "category", &h)) ||
+    if ((st = open_csv(j, &j->FY, &r)) || (st = read_colhdr(r, "region", "category", j->zc.outer.n, &h)) ||
         (st = same_labels(emb_tsv_name(r), h.line_outer, h.inner.n, &h.outer, &j->zc.outer,
                           "region", emb_tsv_name(j->zr))) ||
         (st = same_labels(emb_tsv_name(r), h.line_inner, 1, &h.inner, &j->yc.inner, "category",
@@ -519,11 +545,23 @@ done:
 
 /* ----------------------------------------------------------------- table */
 
+/* The table's allocation plan with k stressors: with k = 0 once Z's and
+ * Y's headers give the dimensions (before F is read: its rows grow as they
+ * come), then with the stressors of F (before the table is allocated). */
+static emb_status plan_table(const cjob *j, size_t k)
+{
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_table(&p, (double)j->zc.outer.n, (double)j->zc.inner.n, (double)j->yc.inner.n,
+                   (double)k, 1, j->kind == EMB_TECH_A ? "A" : "Z", j->x.rel != NULL);
+    return emb_plan_check(&p, j->path, "the table");
+}
+
 static emb_status build_table(cjob *j)
 {
     size_t k = j->snames.n;
     emb_status st;
-    if ((st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
+    if ((st = plan_table(j, k)) || (st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
         return st;
     emb_table *t = j->t;
     emb_free(t->F);
@@ -620,11 +658,11 @@ emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_tab
     if (opts && opts->progress)
         emb_archive_set_progress(j.ar, opts->progress, opts->progress_ctx);
     if ((st = read_manifest(&j)) || (st = open_csv(&j, &j.tech, &j.zr)) ||
-        (st = read_colhdr(j.zr, "region", "sector", &j.zc)) || (st = open_csv(&j, &j.Y, &j.yr)) ||
-        (st = read_colhdr(j.yr, "region", "category", &j.yc)) ||
+        (st = read_colhdr(j.zr, "region", "sector", 0, &j.zc)) || (st = open_csv(&j, &j.Y, &j.yr)) ||
+        (st = read_colhdr(j.yr, "region", "category", j.zc.outer.n, &j.yc)) ||
         (st = same_labels(emb_tsv_name(j.yr), j.yc.line_outer, j.yc.inner.n, &j.yc.outer,
                           &j.zc.outer, "region", emb_tsv_name(j.zr))) ||
-        (st = read_F(&j)) || (st = build_table(&j)))
+        (st = plan_table(&j, 0)) || (st = read_F(&j)) || (st = build_table(&j)))
         goto done;
     if ((st = read_rs_rows(&j, j.zr, j.zc.nf, j.t->T, j.t->N)) ||
         (st = read_rs_rows(&j, j.yr, j.yc.nf, j.t->Y, j.t->n_y)) || (st = read_FY(&j)) ||

@@ -32,6 +32,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
 #include "import/bytesrc.h"
 #include "import/tsv.h"
 
@@ -665,7 +666,14 @@ static emb_status read_matrix(job *j, const char *rel, const size_t *rmap, size_
 static emb_status build_table(job *j)
 {
     const axis *T = &j->ax_T, *FD = &j->ax_FD;
-    emb_status st = emb_table_create(T->regions.n, T->inner.n, FD->inner.n, j->k, EMB_TECH_Z, 1, &j->t);
+    /* The labels fixed every dimension: the plan, before the table. */
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_table(&p, (double)T->regions.n, (double)T->inner.n, (double)FD->inner.n,
+                   (double)j->k, 1, "Z", 0);
+    emb_status st = emb_plan_check(&p, j->path, "the table");
+    if (!st)
+        st = emb_table_create(T->regions.n, T->inner.n, FD->inner.n, j->k, EMB_TECH_Z, 1, &j->t);
     if (st)
         return st;
     emb_table *t = j->t;

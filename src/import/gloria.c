@@ -39,6 +39,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
 #include "import/bytesrc.h"
 #include "import/csvutil.h"
 #include "import/tsv.h"
@@ -319,6 +320,17 @@ static emb_status read_labels(job *j)
         return emb_raise(EMB_ENOMEM, "%s: %zu regions x %zu sectors: too large", emb_xlsx_path(x),
                          j->R, j->S);
     size_t rowlen = j->n2 > j->R * j->NF ? j->n2 : j->R * j->NF;
+    /* The ReadMe fixed every dimension: the plan (at most KQ + NVA
+     * stressors; U and V are CSR, grown as T streams, each growth within
+     * the limit), before anything of that size is allocated. */
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_table(&p, (double)j->R, (double)j->S, (double)j->NF, (double)(j->KQ + j->NVA), 0,
+                   "Z", 1);
+    emb_plan_add(&p, "T row buffer", (double)rowlen, 1, sizeof(double));
+    emb_plan_add(&p, "U row sums", (double)j->NA, 1, sizeof(double));
+    if ((st = emb_plan_check(&p, j->path, "the table")))
+        return st;
     if (!(j->row = emb_alloc(rowlen, sizeof *j->row, "GLORIA row")))
         return EMB_ENOMEM;
     return EMB_OK;

@@ -40,6 +40,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
 #include "import/bytesrc.h"
 #include "import/csvutil.h"
 #include "import/tsv.h"
@@ -948,10 +949,25 @@ static emb_status appendf(char **s, const char *fmt, ...)
     return EMB_OK;
 }
 
+/* The table's allocation plan with k stressors: with k = 0 as soon as the
+ * header gives N and n_f (before the stressor CSV is read), then with the
+ * stressors found (before the table is allocated). */
+static emb_status plan_table(const icio *j, size_t k)
+{
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_table(&p, (double)j->reg.n, (double)j->n_s, (double)j->n_f, (double)k, 1, "Z", 0);
+    emb_plan_add(&p, "column sums and output row", (double)j->reg.n * (double)j->n_s, 2,
+                 sizeof(double));
+    return emb_plan_check(&p, j->path, "the table");
+}
+
 static emb_status build_table(icio *j)
 {
     size_t k = j->snames.n;
-    emb_status st = emb_table_create(j->reg.n, j->n_s, j->n_f, k, EMB_TECH_Z, 1, &j->t);
+    emb_status st = plan_table(j, k);
+    if (!st)
+        st = emb_table_create(j->reg.n, j->n_s, j->n_f, k, EMB_TECH_Z, 1, &j->t);
     if (st)
         return st;
     emb_table *t = j->t;
@@ -1066,7 +1082,7 @@ emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, e
     if (opts && opts->progress)
         emb_archive_set_progress(j.ar, opts->progress, opts->progress_ctx);
     if ((st = emb_csv_open_in(j.ar, j.rel, ',', &j.r)) || (st = read_header(&j)) ||
-        (st = read_stressors(&j)) || (st = build_table(&j)))
+        (st = plan_table(&j, 0)) || (st = read_stressors(&j)) || (st = build_table(&j)))
         goto done;
     if (!(j.zcol = emb_calloc(j.N, sizeof *j.zcol, "column sums"))) {
         st = EMB_ENOMEM;

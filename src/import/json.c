@@ -12,6 +12,10 @@
 
 #define JSON_MAX_BYTES ((size_t)1 << 20)
 #define JSON_MAX_DEPTH 64
+/* Items of one array or object: parameter files hold a few dozen; the cap
+ * keeps the duplicate-key check (pairwise) and the tree (about 80 bytes per
+ * item, ~40 times the text of "0,") small for any 1 MiB file. */
+#define JSON_MAX_ITEMS 10000
 
 typedef struct parser {
     const char *p, *end;
@@ -236,14 +240,19 @@ static emb_status parse_number(parser *ps, emb_json *v)
 
 static emb_status parse_value(parser *ps, emb_json *v);
 
-/* Append *item (moved) and its key (moved, may be NULL) to container v. */
+/* Append *item (moved) and its key (moved, may be NULL) to container v.
+ * The arrays grow to powers of two (the capacity is implied by n), so a
+ * long array costs linear, not quadratic, copying. */
 static emb_status append(emb_json *v, emb_json *item, char *key)
 {
-    emb_json *ni = emb_realloc(v->items, v->n + 1, sizeof *ni, "JSON items");
+    int grow = v->n == 0 || (v->n >= 8 && (v->n & (v->n - 1)) == 0);
+    size_t cap = v->n == 0 ? 8 : 2 * v->n;
+    emb_json *ni = grow ? emb_realloc(v->items, cap, sizeof *ni, "JSON items") : v->items;
     if (ni)
         v->items = ni;
-    char **nk = NULL;
-    if (ni && v->type == EMB_JSON_OBJECT && (nk = emb_realloc(v->keys, v->n + 1, sizeof *nk, "JSON keys")))
+    char **nk = v->keys;
+    if (ni && grow && v->type == EMB_JSON_OBJECT &&
+        (nk = emb_realloc(v->keys, cap, sizeof *nk, "JSON keys")))
         v->keys = nk;
     if (!ni || (v->type == EMB_JSON_OBJECT && !nk)) {
         free_contents(item);
@@ -274,6 +283,9 @@ static emb_status parse_container(parser *ps, emb_json *v, int object)
         char *key = NULL;
         emb_status st;
         skip_ws(ps);
+        if (v->n >= JSON_MAX_ITEMS)
+            return jfail(ps, "more than %d items in one %s (not a parameter file?)", JSON_MAX_ITEMS,
+                         object ? "object" : "array");
         if (object) {
             if (ps->p >= ps->end || *ps->p != '"')
                 return jfail(ps, "expected a key string, found %s", found(ps, fb, sizeof fb));
@@ -399,6 +411,11 @@ emb_status emb_json_read(emb_bytesrc *src, emb_json **out)
         return EMB_ENOMEM;
     emb_status st = EMB_OK;
     for (;;) {
+        if (len > JSON_MAX_BYTES) {
+            st = emb_raise(EMB_EINPUT, "%s: larger than %zu bytes (not a parameter file?)",
+                           emb_bytesrc_name(src), JSON_MAX_BYTES);
+            break;
+        }
         if (len == cap) {
             if (cap > JSON_MAX_BYTES) {
                 st = emb_raise(EMB_EINPUT, "%s: larger than %zu bytes (not a parameter file?)",

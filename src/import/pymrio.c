@@ -37,7 +37,9 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/label.h"
 #include "core/names.h"
+#include "core/plan.h"
 #include "embodied/solver.h"
 #include "import/bytesrc.h"
 #include "import/json.h"
@@ -467,11 +469,28 @@ static emb_status open_tsv(job *j, const fparam *p, emb_tsv **r)
     return emb_tsv_open_in(j->ar, p->rel, r);
 }
 
+/* A header row of n data columns is checked before its labels are: Z's
+ * (max_outer 0) gives N = n, and an N x N table must fit the memory limit;
+ * the others may name at most max_outer distinct regions (Z's).  Both keep
+ * the label checks below, which compare each new label with those before
+ * it, within what the table's own size allows: no 2^20-column header of
+ * distinct labels makes them quadratic in a small file. */
+static emb_status header_bounds(emb_tsv *r, size_t n, size_t max_outer)
+{
+    if (max_outer)
+        return EMB_OK;
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_add(&p, "Z", (double)n, (double)n, sizeof(double));
+    return emb_plan_check(&p, emb_tsv_name(r), "the table");
+}
+
 /* Read the two column-header rows of r (see colhdr) and skip pandas' row of
  * index names if it follows.  nic may be NIC_INFER: pandas writes the level
- * name in the first cell and leaves the other index cells empty. */
+ * name in the first cell and leaves the other index cells empty.  max_outer:
+ * see header_bounds. */
 static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_what,
-                              const char *inner_what, colhdr *h)
+                              const char *inner_what, size_t max_outer, colhdr *h)
 {
     const char *f = emb_tsv_name(r);
     int have;
@@ -494,6 +513,8 @@ static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_wha
                             "data columns, found %zu field%s", nic, nic == 1 ? "" : "s", nf,
                             nf == 1 ? "" : "s");
     h->nic = nic, h->nf = nf, h->line_outer = emb_tsv_lineno(r);
+    if ((st = header_bounds(r, nf - nic, max_outer)))
+        return st;
     /* Outer row: runs of equal labels, all of the same length. */
     size_t run = 0, first_run = 0;
     for (size_t c = nic; c < nf; c++) {
@@ -504,6 +525,10 @@ static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_wha
             run++;
             continue;
         }
+        if (max_outer && h->outer.n >= max_outer)
+            return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s': more %ss than the %zu of the "
+                                "technology matrix", outer_what, lab, outer_what, max_outer);
+        /* Linear, so n_r^2 in all: bounded by header_bounds (n_r <= N). */
         if (sl_find(&h->outer, lab) >= 0)
             return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears again after other %ss "
                                 "(columns must be grouped by %s)", outer_what, lab, outer_what,
@@ -538,18 +563,25 @@ static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_wha
     if (emb_tsv_nfields(r) != nf)
         return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "header row has %zu fields, line %zu "
                             "has %zu", emb_tsv_nfields(r), h->line_outer, nf);
-    for (size_t c = nic; c < nf; c++) {
+    for (size_t c = nic; c < nic + first_run; c++) {
+        const char *lab = emb_tsv_field(r, c);
+        if (!*lab)
+            return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", inner_what);
+        if ((st = sl_push(&h->inner, lab)))
+            return st;
+    }
+    /* Sorted: a Y header of one region may list a million categories. */
+    size_t d0, d1;
+    int dup = emb_first_duplicate((const char *const *)h->inner.v, h->inner.n, &d0, &d1);
+    if (dup < 0)
+        return EMB_ENOMEM;
+    if (dup)
+        return emb_tsv_fail(r, EMB_EINPUT, nic + d1, "%s '%s' appears twice under %s '%s'",
+                            inner_what, h->inner.v[d1], outer_what, h->outer.v[0]);
+    for (size_t c = nic + first_run; c < nf; c++) {
         const char *lab = emb_tsv_field(r, c);
         size_t i = c - nic;
-        if (i < first_run) {
-            if (!*lab)
-                return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", inner_what);
-            if (sl_find(&h->inner, lab) >= 0)
-                return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears twice under %s '%s'",
-                                    inner_what, lab, outer_what, h->outer.v[0]);
-            if ((st = sl_push(&h->inner, lab)))
-                return st;
-        } else if (strcmp(lab, h->inner.v[i % first_run]) != 0) {
+        if (strcmp(lab, h->inner.v[i % first_run]) != 0) {
             return emb_tsv_fail(r, EMB_EINPUT, c, "expected %s '%s' (every %s must list the %ss "
                                 "of %s '%s' in the same order), found '%s'", inner_what,
                                 h->inner.v[i % first_run], outer_what, inner_what, outer_what,
@@ -681,9 +713,9 @@ static emb_status read_core_headers(job *j)
         return emb_raise(EMB_EINPUT, "%s: nr_index_col is %zu in %s; expected 2 (region, sector)",
                          j->Y.disp, j->Y.nic, j->params);
     if ((st = open_tsv(j, &j->tech, &j->zr)) ||
-        (st = read_colhdr(j->zr, &j->tech, "region", "sector", &j->zc)) ||
+        (st = read_colhdr(j->zr, &j->tech, "region", "sector", 0, &j->zc)) ||
         (st = open_tsv(j, &j->Y, &j->yr)) ||
-        (st = read_colhdr(j->yr, &j->Y, "region", "category", &j->yc)))
+        (st = read_colhdr(j->yr, &j->Y, "region", "category", j->zc.outer.n, &j->yc)))
         return st;
     return same_labels(j->Y.disp, j->yc.line_outer, j->yc.nic + 1, j->yc.inner.n, &j->yc.outer,
                        &j->zc.outer, "region", j->tech.disp);
@@ -734,14 +766,27 @@ static emb_status want_stressor(job *j, const extension *e, const char *key, int
     return EMB_OK;
 }
 
+/* A row key for messages: its index cells joined by '/', as in the stressor
+ * names the table gets (a tab would break the one-line message). */
+static const char *key_text(const char *key, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; key[i] && i + 1 < cap; i++)
+        buf[i] = key[i] == '\t' ? '/' : key[i];
+    buf[i] = '\0';
+    return buf;
+}
+
 /* Record stressor row `key` of F in the first pass: every row goes into
  * e->all (duplicates are an error), the wanted ones into e->keys too. */
 static emb_status add_stressor(job *j, extension *e, emb_tsv *r, const char *key)
 {
     int keep;
     emb_status st;
+    char kt[256];
     if (sl_find(&e->all, key) >= 0)
-        return emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice", key);
+        return emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice",
+                            key_text(key, kt, sizeof kt));
     if ((st = want_stressor(j, e, key, &keep)) || (st = sl_push(&e->all, key)))
         return st;
     unsigned char *nk = emb_realloc(e->keep, e->all.cap, 1, "stressor flags");
@@ -764,7 +809,7 @@ static emb_status read_F(job *j, extension *e, double *dst)
     emb_status st;
     int have;
     size_t row = 0, i = 0;
-    if ((st = open_tsv(j, &e->F, &r)) || (st = read_colhdr(r, &e->F, "region", "sector", &h)) ||
+    if ((st = open_tsv(j, &e->F, &r)) || (st = read_colhdr(r, &e->F, "region", "sector", j->zc.outer.n, &h)) ||
         (st = same_labels(e->F.disp, h.line_outer, h.nic + 1, h.inner.n, &h.outer, &j->zc.outer,
                           "region", j->tech.disp)) ||
         (st = same_labels(e->F.disp, h.line_inner, h.nic + 1, 1, &h.inner, &j->zc.inner, "sector",
@@ -903,9 +948,11 @@ static emb_status read_ext_units(job *j, extension *e)
         }
     }
     for (size_t s = 0; !st && s < e->keys.n; s++)
-        if (!e->units.v[s][0])
+        if (!e->units.v[s][0]) {
+            char kt[256];
             st = emb_raise(EMB_EINPUT, "%s: no unit for stressor '%s' of %s", e->unit.disp,
-                           e->keys.v[s], e->F.disp);
+                           key_text(e->keys.v[s], kt, sizeof kt), e->F.disp);
+        }
 done:
     emb_tsv_close(r);
     return st;
@@ -926,7 +973,7 @@ static emb_status read_FY(job *j, extension *e)
     if (!e->FY.rel)
         return EMB_OK;
     if ((st = open_tsv(j, &e->FY, &r)) ||
-        (st = read_colhdr(r, &e->FY, "region", "category", &h)) ||
+        (st = read_colhdr(r, &e->FY, "region", "category", j->zc.outer.n, &h)) ||
         (st = same_labels(e->FY.disp, h.line_outer, h.nic + 1, h.inner.n, &h.outer, &j->zc.outer,
                           "region", j->tech.disp)) ||
         (st = same_labels(e->FY.disp, h.line_inner, h.nic + 1, 1, &h.inner, &j->yc.inner,
@@ -960,10 +1007,13 @@ static emb_status read_FY(job *j, extension *e)
             emb_free(key);
             continue;
         }
+        char kt[256];
         if (s < 0)
-            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' is not in %s", key, e->F.disp);
+            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' is not in %s",
+                              key_text(key, kt, sizeof kt), e->F.disp);
         else if (seen[s])
-            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice", key);
+            st = emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice",
+                              key_text(key, kt, sizeof kt));
         emb_free(key);
         if (st)
             break;
@@ -1116,6 +1166,23 @@ static void prefault_end(prefault *pf)
     pf->started = 0;
 }
 
+/* The table's allocation plan with k stressors, checked against the memory
+ * limit: first with k = 0 as soon as Z's and Y's headers give N and n_f
+ * (before the satellite files are scanned), then with the k they hold
+ * (before the table is allocated).  An A table without x.txt also needs
+ * the dense LU that computes x. */
+static emb_status plan_table(const job *j, size_t k)
+{
+    double n_r = (double)j->zc.outer.n, n_s = (double)j->zc.inner.n, N = n_r * n_s;
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_table(&p, n_r, n_s, (double)j->yc.inner.n, (double)k, 1,
+                   j->kind == EMB_TECH_A ? "A" : "Z", j->x.rel || j->kind == EMB_TECH_A);
+    if (j->kind == EMB_TECH_A && !j->x.rel)
+        emb_plan_add(&p, "LU for x = (I - A)^-1 Y 1", N, N, sizeof(double));
+    return emb_plan_check(&p, j->path, "the table");
+}
+
 static emb_status build_table(job *j)
 {
     size_t k = 0;
@@ -1124,7 +1191,7 @@ static emb_status build_table(job *j)
         j->ext[e].off = k;
         k += j->ext[e].keys.n;
     }
-    if ((st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
+    if ((st = plan_table(j, k)) || (st = emb_table_create(j->zc.outer.n, j->zc.inner.n, j->yc.inner.n, k, j->kind, 1, &j->t)))
         return st;
     emb_table *t = j->t;
     advise_huge(t->T, t->N * t->N * sizeof(double));
@@ -1202,7 +1269,8 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
     }
     if ((st = emb_archive_locate(j.ar, PARAMS, &j.root)) ||
         (st = read_core_params(&j)) || (st = read_metadata(&j)) ||
-        (st = find_extensions(&j, opts)) || (st = read_core_headers(&j)))
+        (st = find_extensions(&j, opts)) || (st = read_core_headers(&j)) ||
+        (st = plan_table(&j, 0)))
         goto done;
     for (size_t e = 0; e < j.n_ext; e++)
         if ((st = read_F(&j, &j.ext[e], NULL)))

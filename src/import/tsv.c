@@ -5,6 +5,8 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
+#include "embodied/memory.h"
 #include "import/numparse.h"
 
 #include <errno.h>
@@ -69,7 +71,10 @@ emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out)
     emb_status st = emb_bytesrc_open(a, rel, &src);
     if (st != EMB_OK)
         return st;
-    return emb_tsv_open(src, EMB_TSV_BUFSIZE, EMB_TSV_MAXLINE, out);
+    /* A small memory limit starts with a smaller buffer (it grows for long
+     * lines, within the limit) rather than refusing a short file. */
+    size_t buf = emb_block_bytes(EMB_TSV_BUFSIZE);
+    return emb_tsv_open(src, buf < 4096 ? 4096 : buf, EMB_TSV_MAXLINE, out);
 }
 
 void emb_tsv_close(emb_tsv *r)
@@ -159,6 +164,64 @@ static char *csv_record_end(emb_tsv *r)
     return NULL;
 }
 
+/* The line being read, buf[beg, end), is incomplete: the 1-based column
+ * its end is in (delimiters counted; in CSV those inside quotes are not). */
+static size_t partial_column(const emb_tsv *r)
+{
+    size_t col = 1;
+    int inq = 0;
+    for (size_t i = r->beg; i < r->end; i++) {
+        char c = r->buf[i];
+        if (r->csv && c == '"')
+            inq = !inq;
+        else if (c == r->delim && !inq)
+            col++;
+    }
+    return col;
+}
+
+/* Raise EMB_EINPUT "<file>: line L, column C: ..." for the incomplete line. */
+static emb_status partial_fail(const emb_tsv *r, const char *fmt, ...) EMB_PRINTF(2, 3);
+static emb_status partial_fail(const emb_tsv *r, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return emb_raise(EMB_EINPUT, "%s: line %zu, column %zu: %s", emb_tsv_name(r), r->line + 1,
+                     partial_column(r), msg);
+}
+
+/* The longest line the buffer may grow to: the reader's limit, and at most
+ * a quarter of the memory limit (the buffer is one allocation of the import
+ * beside the table it fills). */
+static size_t line_limit(const emb_tsv *r, int *by_mem)
+{
+    size_t lim = r->maxcap, mem = emb_memory_limit() / 4;
+    *by_mem = mem < lim;
+    if (mem < lim)
+        lim = mem;
+    return lim < r->cap ? r->cap : lim;
+}
+
+/* Before the buffer grows for a long line: the field it ends in must not
+ * already be longer than EMB_TSV_MAXFIELD (outside quotes), so a megabyte of
+ * bytes without a delimiter stops the reader at its first buffer. */
+static emb_status check_partial(const emb_tsv *r)
+{
+    if (r->csv && r->inq)
+        return EMB_OK; /* a quoted field may hold delimiters: the line limit decides */
+    size_t i = r->end;
+    while (i > r->beg && r->buf[i - 1] != r->delim)
+        i--;
+    if (r->end - i > EMB_TSV_MAXFIELD)
+        return partial_fail(r, "a field longer than %zu bytes (the longest label allowed; "
+                               "numbers are far shorter: binary data, or not %s text?)",
+                            EMB_TSV_MAXFIELD, r->csv ? "comma-separated" : "tab-separated");
+    return EMB_OK;
+}
+
 /* Find the next complete line, reading and growing the buffer as needed.
  * On success [*ls, *le) is the line (without its newline); *have = 0 at EOF. */
 static emb_status find_line(emb_tsv *r, size_t *ls, size_t *le, int *have)
@@ -187,14 +250,19 @@ static emb_status find_line(emb_tsv *r, size_t *ls, size_t *le, int *have)
             memmove(r->buf, r->buf + r->beg, r->end - r->beg);
             r->end -= r->beg, r->scan -= r->beg, r->beg = 0;
         }
-        if (r->end == r->cap) { /* the line fills the buffer: grow, within the limit */
-            if (r->cap >= r->maxcap)
-                return emb_raise(EMB_EINPUT, "%s: line %zu is longer than %zu bytes (the reader's "
-                                             "limit; is this a %s text file%s?)",
-                                 emb_tsv_name(r), r->line + 1, r->maxcap,
-                                 r->csv ? "comma-separated" : "tab-separated",
-                                 r->csv ? ", or a quote left open" : "");
-            size_t nc = r->cap > r->maxcap / 2 ? r->maxcap : 2 * r->cap;
+        if (r->end == r->cap) { /* the line fills the buffer: grow, within the limits */
+            emb_status st = check_partial(r);
+            if (st)
+                return st;
+            int by_mem = 0;
+            size_t lim = line_limit(r, &by_mem);
+            if (r->cap >= lim)
+                return partial_fail(r, "the line is longer than %zu bytes, the reader's limit%s "
+                                       "(is this a %s text file%s?)", lim,
+                                    by_mem ? " (a quarter of the memory limit)" : "",
+                                    r->csv ? "comma-separated" : "tab-separated",
+                                    r->csv ? ", or a quote left open" : "");
+            size_t nc = r->cap > lim / 2 ? lim : 2 * r->cap;
             char *nb = emb_realloc(r->buf, nc + 1, 1, "TSV read buffer");
             if (!nb)
                 return EMB_ENOMEM;
@@ -210,8 +278,15 @@ static emb_status find_line(emb_tsv *r, size_t *ls, size_t *le, int *have)
     }
 }
 
-static emb_status push_field(emb_tsv *r, char *f)
+static emb_status push_field(emb_tsv *r, char *f, size_t len)
 {
+    if (len > EMB_TSV_MAXFIELD)
+        return emb_tsv_fail(r, EMB_EINPUT, r->nf, "a field of %zu bytes, longer than %zu (the "
+                            "longest label allowed; numbers are far shorter)", len,
+                            EMB_TSV_MAXFIELD);
+    if (r->nf >= EMB_TSV_MAXFIELDS)
+        return emb_tsv_fail(r, EMB_EINPUT, r->nf, "more than %zu columns (the reader's limit; no "
+                            "MRIO table is that wide)", EMB_TSV_MAXFIELDS);
     if (r->nf == r->fcap) {
         char **nv = emb_realloc(r->fields, 2 * r->fcap, sizeof *nv, "TSV field list");
         if (!nv)
@@ -230,6 +305,7 @@ static emb_status split(emb_tsv *r, char *p, size_t len)
     r->nf = 0;
     for (;;) {
         char *start = p;
+        size_t flen;
         emb_status st;
         if (*p == '"') { /* quoted: copy down over the quotes, "" -> " */
             char *w = p++;
@@ -249,6 +325,7 @@ static emb_status split(emb_tsv *r, char *p, size_t len)
             if (p < end && *p != r->delim)
                 return emb_tsv_fail(r, EMB_EINPUT, r->nf, "text after the closing quote");
             *w = '\0';
+            flen = (size_t)(w - start);
         } else {
             char *tab = memchr(p, r->delim, (size_t)(end - p));
             p = tab ? tab : end;
@@ -256,8 +333,9 @@ static emb_status split(emb_tsv *r, char *p, size_t len)
                 return emb_tsv_fail(r, EMB_EINPUT, r->nf, "quote inside an unquoted field (CSV: "
                                     "quote the whole field and double the quote inside, \"a\"\"b\")");
             *p = '\0';
+            flen = (size_t)(p - start);
         }
-        if ((st = push_field(r, start)) != EMB_OK)
+        if ((st = push_field(r, start, flen)) != EMB_OK)
             return st;
         if (p == end)
             return EMB_OK;
@@ -297,8 +375,8 @@ emb_status emb_tsv_next(emb_tsv *r, int *have)
         *have = 1;
         return EMB_OK;
     }
-    char *p;
-    size_t len;
+    char *p = NULL;
+    size_t len = 0;
     emb_status st = take_line(r, &p, &len, have);
     if (st != EMB_OK || !*have)
         return st;
@@ -320,8 +398,8 @@ static int fast_row(emb_tsv *r, char *p, size_t len, size_t nlead, size_t n, dou
     *end = '\0';
     for (size_t i = 0; i < nlead; i++) {
         char *sep = memchr(q, d, (size_t)(end - q));
-        if (!sep || memchr(q, '"', (size_t)(sep - q)))
-            return 0;
+        if (!sep || memchr(q, '"', (size_t)(sep - q)) || (size_t)(sep - q) > EMB_TSV_MAXFIELD)
+            return 0; /* split() names what is wrong */
         f[i] = q;
         q = sep + 1;
     }
@@ -344,8 +422,8 @@ emb_status emb_tsv_next_numbers(emb_tsv *r, size_t nlead, size_t n, double *out,
     *parsed = 0;
     if (r->again)
         return emb_tsv_next(r, have);
-    char *p;
-    size_t len;
+    char *p = NULL;
+    size_t len = 0;
     emb_status st = take_line(r, &p, &len, have);
     if (st != EMB_OK || !*have)
         return st;

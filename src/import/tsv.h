@@ -4,8 +4,13 @@
  * Reads an emb_bytesrc through one fixed buffer and hands out the fields of
  * one line at a time, so a 10 GB Z.txt needs no more memory than its longest
  * line.  The buffer starts at `bufsize` bytes and grows (doubling) only for a
- * line that does not fit, up to `maxline` bytes; a longer line is EMB_EINPUT
- * naming the file and line.
+ * line that does not fit, up to `maxline` bytes or a quarter of the memory
+ * limit (embodied/memory.h), whichever is less; a longer line is EMB_EINPUT
+ * naming the file, line and column.  Hostile text is stopped early, each
+ * time with file, line and column: a field longer than EMB_TSV_MAXFIELD
+ * bytes (checked before the buffer grows, so a gigabyte without a
+ * delimiter costs one buffer), a line of more than EMB_TSV_MAXFIELDS
+ * columns.
  *
  * Lines end in "\n" or "\r\n"; the last line may lack its newline; a UTF-8
  * byte-order mark at the start is skipped; a NUL byte is an error (binary
@@ -34,6 +39,10 @@
  * EXIOBASE 3 pxp row is ~200 kB, so this only stops runaway binary input). */
 #define EMB_TSV_BUFSIZE ((size_t)1 << 20)
 #define EMB_TSV_MAXLINE ((size_t)256 << 20)
+/* A field is a label (at most 4096 bytes, core/label.h) or a number (tens of
+ * bytes); columns: GLORIA's T-Results, the widest MRIO file, has 39,360. */
+#define EMB_TSV_MAXFIELD ((size_t)4096)
+#define EMB_TSV_MAXFIELDS ((size_t)1 << 20)
 
 /* Sentinel column for emb_tsv_fail: the message names the line only. */
 #define EMB_TSV_NOCOL ((size_t)-1)

@@ -6,11 +6,21 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "embodied/memory.h"
 #include "import/bytesrc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Excel's own limits: a cell beyond them is not from a spreadsheet, and
+ * without them a forged reference ("ZZZZZZZ1", r="4000000000") would make
+ * the column reader pad its lists with billions of empty cells. */
+#define XLSX_MAX_ROWS ((size_t)1 << 20)
+#define XLSX_MAX_COLS ((size_t)1 << 14)
+/* Shared strings: each costs a list entry (~40 bytes) for as little as
+ * "<si/>" (5 bytes) of XML; label workbooks hold thousands. */
+#define XLSX_MAX_SHARED ((size_t)1 << 20)
 
 struct emb_xlsx {
     char *path;
@@ -176,12 +186,18 @@ static emb_status read_part(emb_xlsx *x, const char *rel, char **out, size_t *le
         return st;
     char *buf = NULL;
     size_t n = 0, cap = 0, got;
+    /* A part is held whole: at most EMB_XLSX_MAXPART, and a quarter of the
+     * memory limit. */
+    size_t lim = EMB_XLSX_MAXPART, mem = emb_memory_limit() / 4;
+    if (mem < lim)
+        lim = mem;
     for (;;) {
         if (cap - n < 65536) {
             size_t nc = cap ? 2 * cap : 131072;
-            if (nc > EMB_XLSX_MAXPART + 1) {
-                st = emb_raise(EMB_EINPUT, "%s: part larger than %zu MiB", emb_bytesrc_name(s),
-                               EMB_XLSX_MAXPART >> 20);
+            if (nc > lim + 1 && cap > 0) {
+                st = emb_raise(EMB_EINPUT, "%s: part larger than %zu bytes, the reader's limit "
+                                           "(%zu MiB, and at most a quarter of the memory limit)",
+                               emb_bytesrc_name(s), cap - 65536, EMB_XLSX_MAXPART >> 20);
                 break;
             }
             char *nb = emb_realloc(buf, nc, 1, "xlsx part");
@@ -223,6 +239,11 @@ static emb_status read_shared(emb_xlsx *x)
     while (st == EMB_OK && next_tag(p, e, &t)) {
         p = t.end + 1;
         if (is(&t, "si")) {
+            if ((t.closing || t.selfclose) && x->shared.n >= XLSX_MAX_SHARED) {
+                st = emb_raise(EMB_EINPUT, "%s: %s holds more than %zu shared strings (the "
+                                           "reader's limit)", x->path, rel, XLSX_MAX_SHARED);
+                break;
+            }
             if (t.closing || t.selfclose) {
                 st = emb_strlist_push(&x->shared, acc ? acc : "");
                 in_si = 0;
@@ -333,18 +354,30 @@ void emb_xlsx_close(emb_xlsx *x)
 
 /* ------------------------------------------------------------ sheets */
 
-/* "AB12" -> column 27 (0-based), row 11 (0-based); 0 when malformed. */
+/* "AB12" -> column 27 (0-based), row 11 (0-based); 0 when malformed or
+ * beyond Excel's XLSX_MAX_COLS x XLSX_MAX_ROWS. */
 static int cell_ref(const char *r, size_t *row, size_t *col)
 {
     size_t c = 0, w = 0;
-    while (*r >= 'A' && *r <= 'Z' && c < ((size_t)1 << 40))
+    while (*r >= 'A' && *r <= 'Z' && c <= XLSX_MAX_COLS)
         c = c * 26 + (size_t)(*r++ - 'A' + 1);
-    while (*r >= '0' && *r <= '9' && w < ((size_t)1 << 40))
+    while (*r >= '0' && *r <= '9' && w <= XLSX_MAX_ROWS)
         w = w * 10 + (size_t)(*r++ - '0');
-    if (!c || !w || *r)
+    if (!c || !w || *r || c > XLSX_MAX_COLS || w > XLSX_MAX_ROWS)
         return 0;
     *col = c - 1, *row = w - 1;
     return 1;
+}
+
+/* A row number attribute ("12"): 1..XLSX_MAX_ROWS, else 0. */
+static size_t row_number(const char *s)
+{
+    size_t w = 0;
+    if (!*s)
+        return 0;
+    for (; *s >= '0' && *s <= '9' && w <= XLSX_MAX_ROWS; s++)
+        w = w * 10 + (size_t)(*s - '0');
+    return *s || w > XLSX_MAX_ROWS ? 0 : w;
 }
 
 emb_status emb_xlsx_column(emb_xlsx *x, const char *sheet, const char *header, emb_strlist *out)
@@ -370,8 +403,16 @@ emb_status emb_xlsx_column(emb_xlsx *x, const char *sheet, const char *header, e
         p = t.end + 1;
         if (is(&t, "row") && !t.closing) {
             char *r = attr(&t, "r", &st);
-            row = r ? strtoul(r, NULL, 10) - 1 : row + 1;
+            size_t w = r ? row_number(r) : row + 2;
+            if (!w || w > XLSX_MAX_ROWS) {
+                st = emb_raise(EMB_EINPUT, "%s: sheet '%s': row number '%.20s' is not in 1..%zu "
+                                           "(Excel's limit)", x->path, sheet, r ? r : "(next)",
+                               XLSX_MAX_ROWS);
+                emb_free(r);
+                break;
+            }
             emb_free(r);
+            row = w - 1;
             col = 0;
             if (row > 0 && want == (size_t)-1)
                 break; /* row 1 done, header not found */
@@ -380,8 +421,19 @@ emb_status emb_xlsx_column(emb_xlsx *x, const char *sheet, const char *header, e
             ty = attr(&t, "t", &st);
             ref = st ? NULL : attr(&t, "r", &st);
             size_t rr, cc;
-            if (ref && cell_ref(ref, &rr, &cc))
+            if (ref && !cell_ref(ref, &rr, &cc)) {
+                st = emb_raise(EMB_EINPUT, "%s: sheet '%s': cell reference '%.20s' is not a cell "
+                                           "of a worksheet (A1 to XFD%zu)", x->path, sheet, ref,
+                               XLSX_MAX_ROWS);
+                break;
+            }
+            if (ref)
                 col = cc;
+            if (col >= XLSX_MAX_COLS) {
+                st = emb_raise(EMB_EINPUT, "%s: sheet '%s', row %zu: more than %zu cells (Excel's "
+                                           "limit)", x->path, sheet, row + 1, XLSX_MAX_COLS);
+                break;
+            }
             vlen = 0;
             if (v)
                 v[0] = '\0';

@@ -9,7 +9,13 @@
  * and merged cells are ignored.  XML entities (&amp; &#x41; ...) are decoded.
  *
  * Each XML member is read whole (label sheets are kilobytes; one above
- * EMB_XLSX_MAXPART is refused), so memory is bounded by the largest part.
+ * EMB_XLSX_MAXPART, or above a quarter of the memory limit, is refused), so
+ * memory is bounded by the largest part.  Cells beyond Excel's limits
+ * (16,384 columns, 1,048,576 rows) and more than 2^20 shared strings are
+ * refused (EMB_EINPUT naming the workbook, sheet and cell): they are not
+ * from a spreadsheet, and would make the column reader pad its lists with
+ * billions of empty cells.  The workbook is a zip: bytesrc.h's checks on
+ * member names and sizes apply.
  */
 #ifndef EMB_IMPORT_XLSX_H
 #define EMB_IMPORT_XLSX_H

@@ -14,12 +14,15 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/label.h"
+#include "core/plan.h"
 #include "core/table_impl.h"
 #include "io/atomic.h"
 #include "io/h5util.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -105,8 +108,9 @@ static emb_status stream_open(hid_t file, const char *path, const char *name, si
     if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 2, chunk) == 2 && chunk[1] > 0) {
         size_t per_row = (N + (size_t)chunk[1] - 1) / (size_t)chunk[1]; /* chunks across a row */
         size_t bytes = (size_t)chunk[0] * N * sizeof(double);
-        if (bytes / sizeof(double) / N != (size_t)chunk[0] || bytes > STREAM_CACHE_MAX)
-            bytes = STREAM_CACHE_MAX;
+        size_t cache_max = emb_block_bytes(STREAM_CACHE_MAX);
+        if (bytes / sizeof(double) / N != (size_t)chunk[0] || bytes > cache_max)
+            bytes = cache_max;
         if (bytes < ((size_t)1 << 20))
             bytes = (size_t)1 << 20;
         size_t slots = per_row * 16 + 1; /* sparse hash table: about 100x chunks advised, 16x is ample */
@@ -233,13 +237,16 @@ done:
  * e0; x_ok: [e0][1] accepted too, as pandas-derived writers store x).  ctx
  * explains the expectation in label counts. */
 static emb_status check_shape(hid_t file, const char *path, const char *name, size_t e0,
-                              size_t e1, int x_ok, const char *ctx)
+                              size_t e1, int x_ok, const char *ctx, size_t *chunk_max)
 {
     int rank;
     size_t d[3];
+    emb_h5_info info;
     emb_status st = emb_h5_shape(file, path, name, 1, &rank, d);
-    if (st)
+    if (st || (st = emb_h5_describe(file, path, name, &info)))
         return st;
+    if (info.chunk_bytes > *chunk_max)
+        *chunk_max = info.chunk_bytes;
     if (e1 == 0 && ((rank == 1 && d[0] == e0) || (x_ok && rank == 2 && d[0] == e0 && d[1] == 1)))
         return EMB_OK;
     if (e1 != 0 && rank == 2 && d[0] == e0 && d[1] == e1)
@@ -270,45 +277,113 @@ static emb_status read_matrix(hid_t file, const char *path, const char *name, si
     return emb_h5_read_doubles(file, path, name, rank, want, data);
 }
 
-/* Groups /groups/<NAME> (1-D lists of region names), in creation order when
- * the file tracks it, else in name order. */
+/* The /groups group, reached by hard links only; *grp NO_ID when absent. */
+static emb_status open_groups(hid_t file, const char *path, hid_t *grp, H5G_info_t *gi,
+                              H5_index_t *order)
+{
+    emb_h5_kind kind;
+    hid_t gcpl = NO_ID;
+    unsigned crt = 0;
+    *grp = NO_ID;
+    emb_status st = emb_h5_object(file, path, "/groups", &kind);
+    if (st || kind == EMB_H5_ABSENT)
+        return st;
+    if (kind != EMB_H5_GROUP)
+        return emb_raise(EMB_EINPUT, "%s: /groups is not a group (expected a group of 1-D string "
+                                     "datasets, one per region group)", path);
+    if ((*grp = H5Gopen2(file, "/groups", H5P_DEFAULT)) < 0 ||
+        (gcpl = H5Gget_create_plist(*grp)) < 0 || H5Pget_link_creation_order(gcpl, &crt) < 0 ||
+        H5Gget_info(*grp, gi) < 0) {
+        st = emb_raise(EMB_EIO, "%s: cannot open group /groups", path);
+        close_id(grp, H5Gclose);
+    }
+    close_id(&gcpl, H5Pclose);
+    *order = (crt & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    return st;
+}
+
+/* Name of link i of /groups (newly allocated in *name) and its full path
+ * (*full), the name checked to be a label before anything is allocated for
+ * it: a link name may be as long as the file is. */
+static emb_status group_link(hid_t grp, const char *path, H5_index_t order, hsize_t i,
+                             char **name, char **full)
+{
+    *name = *full = NULL;
+    ssize_t len = H5Lget_name_by_idx(grp, ".", order, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
+    if (len < 0)
+        return emb_raise(EMB_EIO, "%s: cannot list group /groups", path);
+    if ((size_t)len > EMB_LABEL_MAX)
+        return emb_raise(EMB_EINPUT, "%s: /groups: member %llu has a name of %zd bytes, more than "
+                                     "the %zu a label may have", path, (unsigned long long)i, len,
+                         EMB_LABEL_MAX);
+    if (!(*name = emb_alloc((size_t)len + 1, 1, "group name")) ||
+        !(*full = emb_alloc((size_t)len + sizeof "/groups/", 1, "group path")))
+        return EMB_ENOMEM;
+    if (H5Lget_name_by_idx(grp, ".", order, H5_ITER_INC, i, *name, (size_t)len + 1, H5P_DEFAULT) < 0)
+        return emb_raise(EMB_EIO, "%s: cannot list group /groups", path);
+    snprintf(*full, (size_t)len + sizeof "/groups/", "/groups/%s", *name);
+    size_t at;
+    const char *why = emb_label_problem(*name, strlen(*name), 0, &at);
+    if (why)
+        return emb_raise(EMB_EINPUT, "%s: %s: the group name %s (byte %zu)", path, *full, why, at);
+    return EMB_OK;
+}
+
+/* Check /groups before anything is allocated: every member a hard link to a
+ * 1-D string dataset (a soft or external link, a hard link back to a parent
+ * group, a sub-group are refused, never walked) of at most n_r entries, with
+ * a label for a name; what reading them will allocate goes into plan. */
+static emb_status probe_groups(hid_t file, const char *path, size_t n_r, emb_plan *plan)
+{
+    hid_t grp = NO_ID;
+    H5G_info_t gi;
+    H5_index_t order;
+    char *name = NULL, *full = NULL;
+    double bytes = 0;
+    emb_status st = open_groups(file, path, &grp, &gi, &order);
+    if (st || grp == NO_ID)
+        return st;
+    for (hsize_t i = 0; i < gi.nlinks; i++) {
+        size_t n;
+        emb_h5_info info;
+        if ((st = group_link(grp, path, order, i, &name, &full)) ||
+            (st = emb_h5_probe_strings(file, path, full, &n, &info)))
+            goto done;
+        if (n > n_r) {
+            st = emb_raise(EMB_EINPUT, "%s: dataset %s has %zu entries, more than the %zu regions "
+                                       "(a group lists each member region once)", path, full, n,
+                           n_r);
+            goto done;
+        }
+        bytes += emb_h5_strings_bytes(&info, n) + (double)n * sizeof(size_t) +
+                 (double)sizeof(emb_group) + 2.0 * (double)strlen(full);
+        emb_free(name), emb_free(full);
+        name = full = NULL;
+    }
+    emb_plan_add(plan, "groups", bytes, 1, 1);
+done:
+    emb_free(name);
+    emb_free(full);
+    close_id(&grp, H5Gclose);
+    return st;
+}
+
+/* Groups /groups/<NAME> (1-D lists of region names, checked by
+ * probe_groups), in creation order when the file tracks it, else in name
+ * order. */
 static emb_status read_groups(hid_t file, const char *path, emb_table *t)
 {
-    emb_status st = EMB_OK;
-    hid_t grp = NO_ID, gcpl = NO_ID;
+    hid_t grp = NO_ID;
+    H5G_info_t gi;
+    H5_index_t order;
     char *name = NULL, *full = NULL, **mem = NULL;
     size_t nmem = 0;
-    if (!emb_h5_exists(file, "/groups"))
-        return EMB_OK;
-    if ((grp = H5Gopen2(file, "/groups", H5P_DEFAULT)) < 0) {
-        st = emb_raise(EMB_EINPUT, "%s: /groups is not a group", path);
-        goto done;
-    }
-    H5G_info_t gi;
-    unsigned crt = 0;
-    if ((gcpl = H5Gget_create_plist(grp)) < 0 ||
-        H5Pget_link_creation_order(gcpl, &crt) < 0 || H5Gget_info(grp, &gi) < 0) {
-        st = emb_raise(EMB_EIO, "%s: cannot open group /groups", path);
-        goto done;
-    }
-    H5_index_t order = (crt & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    emb_status st = open_groups(file, path, &grp, &gi, &order);
+    if (st || grp == NO_ID)
+        return st;
     for (hsize_t i = 0; i < gi.nlinks; i++) {
-        ssize_t len = H5Lget_name_by_idx(grp, ".", order, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
-        if (len < 0) {
-            st = emb_raise(EMB_EIO, "%s: cannot list group /groups", path);
-            goto done;
-        }
-        if (!(name = emb_alloc((size_t)len + 1, 1, "group name")) ||
-            !(full = emb_alloc((size_t)len + sizeof "/groups/", 1, "group path"))) {
-            st = EMB_ENOMEM;
-            goto done;
-        }
-        if (H5Lget_name_by_idx(grp, ".", order, H5_ITER_INC, i, name, (size_t)len + 1, H5P_DEFAULT) < 0) {
-            st = emb_raise(EMB_EIO, "%s: cannot list group /groups", path);
-            goto done;
-        }
-        snprintf(full, (size_t)len + sizeof "/groups/", "/groups/%s", name);
-        if ((st = emb_h5_read_strings(file, path, full, 0, &mem, &nmem)))
+        if ((st = group_link(grp, path, order, i, &name, &full)) ||
+            (st = emb_h5_read_strings(file, path, full, 0, 0, &mem, &nmem)))
             goto done;
         /* Name the dataset here; emb_table_add_group knows only the table. */
         for (size_t j = 0; j < nmem; j++)
@@ -331,7 +406,6 @@ done:
     emb_strv_free(mem, nmem);
     emb_free(name);
     emb_free(full);
-    close_id(&gcpl, H5Pclose);
     close_id(&grp, H5Gclose);
     return st;
 }
@@ -359,17 +433,6 @@ static emb_status read_meta(hid_t file, const char *path, emb_table *t)
  * 32-bit: the only temporary of the CSR reader, 8 MiB. */
 #define CSR_READ_BLOCK ((size_t)1 << 20)
 
-/* Is the object at name a group (rather than a dataset)? */
-static int is_group(hid_t file, const char *name)
-{
-    hid_t o = H5Oopen(file, name, H5P_DEFAULT);
-    if (o < 0)
-        return 0;
-    int g = H5Iget_type(o) == H5I_GROUP;
-    H5Oclose(o);
-    return g;
-}
-
 static const char *class_str(H5T_class_t c)
 {
     switch (c) {
@@ -381,45 +444,33 @@ static const char *class_str(H5T_class_t c)
     }
 }
 
-/* Member `name` of CSR group g: a 1-D dataset of type class want; *len its
- * length. */
+/* Member `name` of CSR group g: a 1-D dataset (hard link) of type class
+ * want; *len its length, *chunk the largest chunk seen so far. */
 static emb_status csr_member(hid_t file, const char *path, const char *g, const char *name,
-                             H5T_class_t want, size_t *len)
+                             H5T_class_t want, size_t *len, size_t *chunk)
 {
     char full[64];
+    emb_h5_kind kind;
+    emb_h5_info info;
     snprintf(full, sizeof full, "%s/%s", g, name);
-    emb_status st = EMB_OK;
-    hid_t dset = NO_ID, type = NO_ID, space = NO_ID;
-    hsize_t dim = 0;
-    if (!emb_h5_exists(file, full))
+    emb_status st = emb_h5_object(file, path, full, &kind);
+    if (st)
+        return st;
+    if (kind == EMB_H5_ABSENT)
         return emb_raise(EMB_EINPUT, "%s: dataset %s is missing (a CSR group %s needs datasets "
                                      "data, indices, indptr and attribute shape)", path, full, g);
-    if ((dset = H5Dopen2(file, full, H5P_DEFAULT)) < 0) {
-        st = emb_raise(EMB_EINPUT, "%s: %s is not a dataset", path, full);
-        goto done;
-    }
-    if ((type = H5Dget_type(dset)) < 0 || (space = H5Dget_space(dset)) < 0) {
-        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot read its type or shape", path, full);
-        goto done;
-    }
-    H5T_class_t cls = H5Tget_class(type);
-    if (cls != want) {
-        st = emb_raise(EMB_EINPUT, "%s: dataset %s has type class %s, expected %s", path, full,
-                       class_str(cls), want == H5T_FLOAT ? "floating point (float64 or float32)"
-                                                         : "integer (any width, signed or not)");
-        goto done;
-    }
-    int rank = H5Sget_simple_extent_ndims(space);
-    if (rank != 1 || H5Sget_simple_extent_dims(space, &dim, NULL) != 1) {
-        st = emb_raise(EMB_EINPUT, "%s: dataset %s has rank %d, expected 1", path, full, rank);
-        goto done;
-    }
-    *len = (size_t)dim;
-done:
-    close_id(&space, H5Sclose);
-    close_id(&type, H5Tclose);
-    close_id(&dset, H5Dclose);
-    return st;
+    if ((st = emb_h5_describe(file, path, full, &info)))
+        return st;
+    if (info.cls != want)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s has type class %s, expected %s", path, full,
+                         class_str(info.cls), want == H5T_FLOAT ? "floating point (float64 or float32)"
+                                                                : "integer (any width, signed or not)");
+    if (info.rank != 1)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s has rank %d, expected 1", path, full, info.rank);
+    *len = info.dims[0];
+    if (info.chunk_bytes > *chunk)
+        *chunk = info.chunk_bytes;
+    return EMB_OK;
 }
 
 /* Optional string attribute `name` of g, which when present must be one of
@@ -445,7 +496,8 @@ static emb_status csr_kind_attr(hid_t grp, const char *path, const char *g, cons
 /* Check CSR group g (N x N) before anything is allocated: attribute shape
  * = [N, N], datasets data (float), indices and indptr (integer), 1-D, of
  * lengths nnz, nnz and N + 1 with nnz <= N^2.  *nnz = the stored entries. */
-static emb_status csr_probe(hid_t file, const char *path, const char *g, size_t N, size_t *nnz)
+static emb_status csr_probe(hid_t file, const char *path, const char *g, size_t N, size_t *nnz,
+                            size_t *chunk)
 {
     emb_status st = EMB_OK;
     hid_t grp = NO_ID, attr = NO_ID, type = NO_ID, space = NO_ID;
@@ -487,9 +539,9 @@ static emb_status csr_probe(hid_t file, const char *path, const char *g, size_t 
                        N, N);
         goto done;
     }
-    if ((st = csr_member(file, path, g, "data", H5T_FLOAT, &n_data)) ||
-        (st = csr_member(file, path, g, "indices", H5T_INTEGER, &n_ind)) ||
-        (st = csr_member(file, path, g, "indptr", H5T_INTEGER, &n_ptr)))
+    if ((st = csr_member(file, path, g, "data", H5T_FLOAT, &n_data, chunk)) ||
+        (st = csr_member(file, path, g, "indices", H5T_INTEGER, &n_ind, chunk)) ||
+        (st = csr_member(file, path, g, "indptr", H5T_INTEGER, &n_ptr, chunk)))
         goto done;
     if (n_ptr != N + 1) {
         st = emb_raise(EMB_EINPUT, "%s: dataset %s/indptr has %zu entries, expected N + 1 = %zu",
@@ -666,11 +718,20 @@ emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
 
     if ((st = open_file(path, &file)) || (st = check_format(file, path)))
         goto done;
-    for (int i = 0; i < L_COUNT; i++)
-        if ((st = emb_h5_read_strings(file, path, label_ds[i], i == L_UNIT ? nlab[L_STR] : 0,
-                                      &lab[i], &nlab[i])))
+    /* Order matters for hostile files: label counts come from the
+     * dataspaces, every shape is checked against them, and the sum of what
+     * will be allocated against the memory limit, all before the first
+     * label or value is read.  A file declaring 10^9 regions (chunked, never
+     * written: a few kilobytes) is refused without reading them. */
+    emb_h5_info linfo[L_COUNT];
+    size_t chunk = 0;
+    for (int i = 0; i < L_COUNT; i++) {
+        if ((st = emb_h5_probe_strings(file, path, label_ds[i], &nlab[i], &linfo[i])))
             goto done;
-    if (nlab[L_UNIT] != nlab[L_STR]) { /* k == 0 was not checked above */
+        if (linfo[i].chunk_bytes > chunk)
+            chunk = linfo[i].chunk_bytes;
+    }
+    if (nlab[L_UNIT] != nlab[L_STR]) {
         st = emb_raise(EMB_EINPUT, "%s: dataset /stressor_units has %zu entries, expected %zu "
                                    "(one per stressor)", path, nlab[L_UNIT], nlab[L_STR]);
         goto done;
@@ -683,15 +744,18 @@ emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
         }
 
     size_t n_r = nlab[L_REG], n_s = nlab[L_SEC], n_f = nlab[L_FD], k = nlab[L_STR];
-    size_t N, n_y, NN, NNbytes;
-    if (emb_mul_overflows(n_r, n_s, &N) || emb_mul_overflows(n_r, n_f, &n_y) ||
-        emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, sizeof(double), &NNbytes)) {
-        st = emb_raise(EMB_ENOMEM, "%s: %zu regions x %zu sectors: the N x N technology matrix "
-                                   "overflows the address space", path, n_r, n_s);
+    size_t N, n_y;
+    if (emb_mul_overflows(n_r, n_s, &N) || emb_mul_overflows(n_r, n_f, &n_y)) {
+        st = emb_raise(EMB_ENOMEM, "%s: %zu regions x %zu sectors x %zu final-demand categories "
+                                   "overflows the address space", path, n_r, n_s, n_f);
         goto done;
     }
-    int has_Z = emb_h5_exists(file, "/Z"), has_A = emb_h5_exists(file, "/A");
-    int has_x = emb_h5_exists(file, "/x"), has_FY = emb_h5_exists(file, "/F_Y");
+    emb_h5_kind kZ, kA, kx, kFY;
+    if ((st = emb_h5_object(file, path, "/Z", &kZ)) || (st = emb_h5_object(file, path, "/A", &kA)) ||
+        (st = emb_h5_object(file, path, "/x", &kx)) || (st = emb_h5_object(file, path, "/F_Y", &kFY)))
+        goto done;
+    int has_Z = kZ != EMB_H5_ABSENT, has_A = kA != EMB_H5_ABSENT;
+    int has_x = kx != EMB_H5_ABSENT, has_FY = kFY != EMB_H5_ABSENT;
     if (has_Z && has_A) {
         st = emb_raise(EMB_EINPUT, "%s: datasets /Z and /A are both present; give exactly one "
                                    "technology matrix", path);
@@ -707,7 +771,7 @@ emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
         goto done;
     }
     const char *tname = has_Z ? "/Z" : "/A";
-    int tech_csr = is_group(file, tname);
+    int tech_csr = (has_Z ? kZ : kA) == EMB_H5_GROUP;
     size_t nnz = 0;
 
     /* Every shape is checked before the first large allocation. */
@@ -719,20 +783,45 @@ emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
                        path, tname, N, EMB_CSR_MAX_DIM);
         goto done;
     }
-    if ((st = tech_csr ? csr_probe(file, path, tname, N, &nnz)
-                       : check_shape(file, path, tname, N, N, 0, cN)))
+    if ((st = tech_csr ? csr_probe(file, path, tname, N, &nnz, &chunk)
+                       : check_shape(file, path, tname, N, N, 0, cN, &chunk)))
         goto done;
     snprintf(ctx, sizeof ctx, "%s, %s", cN, cY);
-    if ((st = check_shape(file, path, "/Y", N, n_y, 0, ctx)))
+    if ((st = check_shape(file, path, "/Y", N, n_y, 0, ctx, &chunk)))
         goto done;
     snprintf(ctx, sizeof ctx, "%zu stressors, %s", k, cN);
-    if ((st = check_shape(file, path, "/F", k, N, 0, ctx)))
+    if ((st = check_shape(file, path, "/F", k, N, 0, ctx, &chunk)))
         goto done;
     snprintf(ctx, sizeof ctx, "%zu stressors, %s", k, cY);
-    if (has_FY && (st = check_shape(file, path, "/F_Y", k, n_y, 0, ctx)))
+    if (has_FY && (st = check_shape(file, path, "/F_Y", k, n_y, 0, ctx, &chunk)))
         goto done;
-    if (has_x && (st = check_shape(file, path, "/x", N, 0, 1, cN)))
+    if (has_x && (st = check_shape(file, path, "/x", N, 0, 1, cN, &chunk)))
         goto done;
+
+    /* The plan: everything this call allocates, from the shapes alone. */
+    emb_plan plan;
+    emb_plan_init(&plan);
+    emb_plan_table(&plan, (double)n_r, (double)n_s, (double)n_f, (double)k, in_mem && !tech_csr,
+                   tname + 1, has_x);
+    if (tech_csr) {
+        emb_plan_add(&plan, tname + 1, (double)nnz, 1, sizeof(double) + sizeof(uint32_t));
+        emb_plan_add(&plan, "CSR row pointers", (double)N + 1, 1, sizeof(size_t));
+        emb_plan_add(&plan, "CSR index block",
+                     (double)(nnz < CSR_READ_BLOCK ? nnz : CSR_READ_BLOCK) + (double)N + 1, 1,
+                     sizeof(long long));
+    }
+    double label_bytes = 0;
+    for (int i = 0; i < L_COUNT; i++)
+        label_bytes += emb_h5_strings_bytes(&linfo[i], nlab[i]);
+    emb_plan_add(&plan, "labels", label_bytes, 1, 1);
+    emb_plan_add(&plan, "HDF5 chunk", (double)chunk, 1, 1);
+    if ((st = probe_groups(file, path, n_r, &plan)) || (st = emb_plan_check(&plan, path, "the table")))
+        goto done;
+
+    for (int i = 0; i < L_COUNT; i++)
+        if ((st = emb_h5_read_strings(file, path, label_ds[i], nlab[i], i == L_UNIT, &lab[i],
+                                      &nlab[i])))
+            goto done;
 
     if ((st = emb_table_create(n_r, n_s, n_f, k, has_Z ? EMB_TECH_Z : EMB_TECH_A,
                                in_mem && !tech_csr, &t)) ||
@@ -788,7 +877,7 @@ static emb_status write_tech(hid_t file, const char *path, const emb_table *t, c
     double *buf = NULL;
     size_t N = t->N, row_bytes = N * sizeof(double); /* N*N*8 was checked by emb_table_create */
     hsize_t dims[2] = {(hsize_t)N, (hsize_t)N};
-    size_t rows = WRITE_BLOCK_BYTES / row_bytes;
+    size_t rows = emb_block_bytes(WRITE_BLOCK_BYTES) / row_bytes;
     if (rows < 1)
         rows = 1;
     if ((space = H5Screate_simple(2, dims, NULL)) < 0 || (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) {

@@ -14,12 +14,16 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/label.h"
+#include "core/plan.h" /* emb_fmt_bytes */
 #include "core/table_impl.h" /* emb_strv_free */
 
 #include <stdio.h>
 #include <string.h>
 
 #define NO_ID H5I_INVALID_HID
+/* Longest object path the reader looks up ("/groups/<name>"). */
+#define EMB_H5_NAME_MAX 8192
 
 /* Target size of one chunk: large enough for gzip to work well and for row
  * block reads to touch few chunks, small enough for HDF5's default 1 MiB chunk
@@ -40,27 +44,68 @@ static void close_id(hid_t *id, herr_t (*fn)(hid_t))
     *id = NO_ID;
 }
 
-int emb_h5_exists(hid_t loc, const char *name)
+static const char *link_kind(H5L_type_t t)
 {
-    /* H5Lexists fails (rather than answering 0) when an intermediate group is
-     * missing, so walk the path one component at a time. */
-    char buf[1024];
+    switch (t) {
+    case H5L_TYPE_SOFT: return "a soft";
+    case H5L_TYPE_EXTERNAL: return "an external";
+    case H5L_TYPE_HARD: return "a hard";
+    default: return "a user-defined";
+    }
+}
+
+/* Kind of the object a hard link `name` leads to (its path checked). */
+static emb_h5_kind object_kind(hid_t loc, const char *name)
+{
+    hid_t o = H5Oopen(loc, name, H5P_DEFAULT);
+    if (o < 0)
+        return EMB_H5_ABSENT;
+    H5I_type_t t = H5Iget_type(o);
+    H5Oclose(o);
+    return t == H5I_DATASET ? EMB_H5_DATASET : t == H5I_GROUP ? EMB_H5_GROUP : EMB_H5_OTHER;
+}
+
+emb_status emb_h5_object(hid_t loc, const char *file, const char *name, emb_h5_kind *kind)
+{
+    /* One component at a time: H5Lexists and H5Lget_info follow every link
+     * but the last of a path, so each prefix is checked to be a hard link
+     * (to a group, when more follows) before anything beyond it is looked
+     * up.  Names longer than the buffer come only from hostile files (link
+     * names under /groups): refused. */
+    char buf[EMB_H5_NAME_MAX + 1];
     size_t n = strlen(name);
-    if (n == 0 || strcmp(name, "/") == 0)
-        return 1;
-    if (n >= sizeof buf)
-        return H5Lexists(loc, name, H5P_DEFAULT) > 0;
+    *kind = EMB_H5_ABSENT;
+    if (n == 0 || strcmp(name, "/") == 0) {
+        *kind = EMB_H5_GROUP;
+        return EMB_OK;
+    }
+    if (n > EMB_H5_NAME_MAX)
+        return emb_raise(EMB_EINPUT, "%s: object name '%.60s...' is longer than %d bytes", file,
+                         name, EMB_H5_NAME_MAX);
     memcpy(buf, name, n + 1);
-    for (size_t i = 1; i < n; i++) {
-        if (buf[i] != '/')
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && buf[i] != '/')
             continue;
         buf[i] = '\0';
         htri_t e = H5Lexists(loc, buf, H5P_DEFAULT);
-        buf[i] = '/';
         if (e <= 0)
-            return 0;
+            return EMB_OK; /* absent (or below something that is not a group) */
+        H5L_info_t li;
+        if (H5Lget_info(loc, buf, &li, H5P_DEFAULT) < 0)
+            return emb_raise(EMB_EIO, "%s: cannot inspect link %s", file, buf);
+        if (li.type != H5L_TYPE_HARD)
+            return emb_raise(EMB_EINPUT, "%s: %s is %s link; embodied-mrio files hold their "
+                                         "datasets and groups as hard links only (soft, external "
+                                         "and user-defined links are never followed)",
+                             file, buf, link_kind(li.type));
+        if (i < n) {
+            if (object_kind(loc, buf) != EMB_H5_GROUP)
+                return EMB_OK; /* "/Y/x": nothing can be below a dataset */
+            buf[i] = '/';
+        }
     }
-    return H5Lexists(loc, name, H5P_DEFAULT) > 0;
+    *kind = object_kind(loc, name);
+    return EMB_OK;
 }
 
 static const char *class_name(H5T_class_t c)
@@ -193,9 +238,117 @@ done:
     return st;
 }
 
+emb_status emb_h5_describe(hid_t loc, const char *file, const char *name, emb_h5_info *info)
+{
+    emb_status st = EMB_OK;
+    emb_h5_kind kind;
+    hid_t dset = NO_ID, type = NO_ID, space = NO_ID, dcpl = NO_ID;
+    hsize_t hd[H5S_MAX_RANK];
+    memset(info, 0, sizeof *info);
+    if ((st = emb_h5_object(loc, file, name, &kind)))
+        return st;
+    if (kind == EMB_H5_ABSENT)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s is missing", file, name);
+    if (kind != EMB_H5_DATASET)
+        return emb_raise(EMB_EINPUT, "%s: %s is %s, not a dataset", file, name,
+                         kind == EMB_H5_GROUP ? "a group" : "a named datatype");
+    if ((dset = H5Dopen2(loc, name, H5P_DEFAULT)) < 0) {
+        st = emb_raise(EMB_EINPUT, "%s: %s is not a dataset", file, name);
+        goto done;
+    }
+    if ((type = H5Dget_type(dset)) < 0 || (space = H5Dget_space(dset)) < 0 ||
+        (dcpl = H5Dget_create_plist(dset)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot read its type or shape", file, name);
+        goto done;
+    }
+    info->cls = H5Tget_class(type);
+    info->type_size = H5Tget_size(type);
+    if (info->cls == H5T_STRING) {
+        htri_t v = H5Tis_variable_str(type);
+        if (v < 0) {
+            st = emb_raise(EMB_EIO, "%s: dataset %s: cannot inspect its string type", file, name);
+            goto done;
+        }
+        info->var_str = v > 0;
+        if (!info->var_str) {
+            info->strpad = H5Tget_strpad(type);
+            if (info->type_size > EMB_H5_STRING_MAX) {
+                st = emb_raise(EMB_EINPUT, "%s: dataset %s holds fixed-length strings of %zu bytes, "
+                                           "more than the reader's limit of %zu", file, name,
+                               info->type_size, EMB_H5_STRING_MAX);
+                goto done;
+            }
+        }
+    }
+    int r = H5Sget_simple_extent_ndims(space);
+    if (r < 0 || r > 3 || H5Sget_simple_extent_dims(space, hd, NULL) != r) {
+        st = emb_raise(EMB_EINPUT, "%s: dataset %s has rank %d, expected at most 3", file, name, r);
+        goto done;
+    }
+    info->rank = r;
+    for (int i = 0; i < r; i++)
+        info->dims[i] = (size_t)hd[i];
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+        hsize_t cd[H5S_MAX_RANK];
+        int nd = H5Pget_chunk(dcpl, H5S_MAX_RANK, cd);
+        double bytes = (double)info->type_size;
+        for (int i = 0; i < nd; i++)
+            bytes *= (double)cd[i];
+        if (nd < 0 || bytes > (double)EMB_H5_CHUNK_MAX) {
+            char b[32], l[32];
+            st = emb_raise(EMB_EINPUT, "%s: dataset %s is stored in chunks of %s, more than the "
+                                       "reader's limit of %s (HDF5 inflates a whole chunk to read "
+                                       "any part of it)", file, name,
+                           emb_fmt_bytes(bytes, b, sizeof b),
+                           emb_fmt_bytes((double)EMB_H5_CHUNK_MAX, l, sizeof l));
+            goto done;
+        }
+        info->chunk_bytes = (size_t)bytes;
+    }
+done:
+    close_id(&dcpl, H5Pclose);
+    close_id(&space, H5Sclose);
+    close_id(&type, H5Tclose);
+    close_id(&dset, H5Dclose);
+    return st;
+}
+
+emb_status emb_h5_probe_strings(hid_t loc, const char *file, const char *name, size_t *n,
+                                emb_h5_info *info)
+{
+    emb_h5_info own;
+    if (!info)
+        info = &own;
+    *n = 0;
+    emb_status st = emb_h5_describe(loc, file, name, info);
+    if (st)
+        return st;
+    if (info->cls != H5T_STRING)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s has type class %s, expected string", file,
+                         name, class_name(info->cls));
+    if (info->rank != 1)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s has rank %d, expected a 1-D list of strings",
+                         file, name, info->rank);
+    *n = info->dims[0];
+    return EMB_OK;
+}
+
+double emb_h5_strings_bytes(const emb_h5_info *info, size_t n)
+{
+    /* The array of pointers we return, and per string: variable length, the
+     * pointer array HDF5 fills and our copy (length unknown before reading:
+     * counted as a typical label with malloc's overhead); fixed length, the
+     * read buffer and the copy. */
+    double per = (double)sizeof(char *) +
+                 (info->var_str ? (double)sizeof(char *) + 48.0
+                                : 2.0 * (double)info->type_size + 17.0);
+    return (double)n * per;
+}
+
 /* Copy a fixed-length field of `size` bytes into a C string: it ends at the
- * first NUL or at `size` (writers may fill the field exactly, without a
- * terminator); space-padded fields lose their trailing spaces. */
+ * first NUL or, for NUL- and space-padded strings, at `size` (numpy's S
+ * dtype fills the field exactly, without a terminator); space-padded fields
+ * lose their trailing spaces. */
 static char *fixed_to_cstr(const char *field, size_t size, int spacepad)
 {
     size_t len = 0;
@@ -208,9 +361,11 @@ static char *fixed_to_cstr(const char *field, size_t size, int spacepad)
 }
 
 /* Read the n strings of a dataset (is_attr 0) or attribute (is_attr 1) whose
- * file type is ftype into out[0..n-1] (already zeroed; each newly allocated). */
+ * file type is ftype into out[0..n-1] (already zeroed; each newly allocated).
+ * Dataset entries must be labels (empty ones only when allow_empty); a null
+ * variable-length string is an error there and "" in an attribute. */
 static emb_status read_strv(hid_t obj, int is_attr, hid_t ftype, hid_t space, const char *file,
-                            const char *what, size_t n, char **out)
+                            const char *what, size_t n, char **out, int allow_empty)
 {
     emb_status st = EMB_OK;
     hid_t mtype = NO_ID;
@@ -220,6 +375,11 @@ static emb_status read_strv(hid_t obj, int is_attr, hid_t ftype, hid_t space, co
     size_t size = H5Tget_size(ftype);
     if (is_var < 0 || size == 0 || (mtype = H5Tcopy(ftype)) < 0) {
         st = emb_raise(EMB_EIO, "%s: %s: cannot inspect string type", file, what);
+        goto done;
+    }
+    if (!is_var && size > EMB_H5_STRING_MAX) { /* attributes come here undescribed */
+        st = emb_raise(EMB_EINPUT, "%s: %s: fixed-length strings of %zu bytes, more than the "
+                                   "reader's limit of %zu", file, what, size, EMB_H5_STRING_MAX);
         goto done;
     }
     if (n == 0)
@@ -241,16 +401,39 @@ static emb_status read_strv(hid_t obj, int is_attr, hid_t ftype, hid_t space, co
         goto done;
     }
     reclaim = is_var;
-    int spacepad = H5Tget_strpad(ftype) == H5T_STR_SPACEPAD;
+    H5T_str_t pad = is_var ? H5T_STR_NULLTERM : H5Tget_strpad(ftype);
     for (size_t i = 0; i < n; i++) {
         if (is_var) {
             const char *s = ((char **)buf)[i];
+            if (!s && !is_attr) {
+                st = emb_raise(EMB_EINPUT, "%s: %s: entry %zu is a null variable-length string "
+                                           "(no value)", file, what, i);
+                goto done;
+            }
             out[i] = emb_strdup(s ? s : "");
         } else {
-            out[i] = fixed_to_cstr((const char *)buf + i * size, size, spacepad);
+            const char *field = (const char *)buf + i * size;
+            /* A null-terminated type promises a NUL inside the field; without
+             * it the field's width, not the writer, decided where the string
+             * ends: a truncated label or binary data. */
+            if (pad == H5T_STR_NULLTERM && !memchr(field, '\0', size)) {
+                st = emb_raise(EMB_EINPUT, "%s: %s: entry %zu: a null-terminated fixed-length "
+                                           "string of %zu bytes has no terminator (truncated "
+                                           "label? write it null-padded, as numpy does)",
+                               file, what, i, size);
+                goto done;
+            }
+            out[i] = fixed_to_cstr(field, size, pad == H5T_STR_SPACEPAD);
         }
         if (!out[i]) {
             st = EMB_ENOMEM;
+            goto done;
+        }
+        size_t at;
+        const char *why;
+        if (!is_attr && (why = emb_label_problem(out[i], strlen(out[i]), allow_empty, &at))) {
+            st = emb_raise(EMB_EINPUT, "%s: %s: entry %zu ('%.80s') %s (byte %zu)", file, what, i,
+                           out[i], why, at);
             goto done;
         }
     }
@@ -267,7 +450,7 @@ done:
 }
 
 emb_status emb_h5_read_strings(hid_t loc, const char *file, const char *name, size_t expect_n,
-                               char ***out, size_t *n)
+                               int allow_empty, char ***out, size_t *n)
 {
     emb_status st = EMB_OK;
     hid_t dset = NO_ID, type = NO_ID, space = NO_ID;
@@ -275,42 +458,23 @@ emb_status emb_h5_read_strings(hid_t loc, const char *file, const char *name, si
     size_t count = 0;
     *out = NULL;
     *n = 0;
-    if (!emb_h5_exists(loc, name))
-        return emb_raise(EMB_EINPUT, "%s: dataset %s is missing", file, name);
-    if ((dset = H5Dopen2(loc, name, H5P_DEFAULT)) < 0) {
-        st = emb_raise(EMB_EINPUT, "%s: %s is not a dataset", file, name);
-        goto done;
-    }
-    if ((type = H5Dget_type(dset)) < 0 || (space = H5Dget_space(dset)) < 0) {
-        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot read its type or shape", file, name);
-        goto done;
-    }
-    H5T_class_t cls = H5Tget_class(type);
-    if (cls != H5T_STRING) {
-        st = emb_raise(EMB_EINPUT, "%s: dataset %s has type class %s, expected string", file,
-                       name, class_name(cls));
-        goto done;
-    }
-    int rank = H5Sget_simple_extent_ndims(space);
-    hsize_t dim = 0;
-    if (rank != 1 || H5Sget_simple_extent_dims(space, &dim, NULL) != 1) {
-        st = emb_raise(EMB_EINPUT, "%s: dataset %s has rank %d, expected a 1-D list of strings",
-                       file, name, rank);
-        goto done;
-    }
-    count = (size_t)dim;
-    if (expect_n && count != expect_n) {
-        st = emb_raise(EMB_EINPUT, "%s: dataset %s has %zu entries, expected %zu", file, name,
-                       count, expect_n);
+    if ((st = emb_h5_probe_strings(loc, file, name, &count, NULL)))
+        return st;
+    if (expect_n && count != expect_n)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s has %zu entries, expected %zu", file, name,
+                         count, expect_n);
+    if ((dset = H5Dopen2(loc, name, H5P_DEFAULT)) < 0 || (type = H5Dget_type(dset)) < 0 ||
+        (space = H5Dget_space(dset)) < 0) {
+        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot open it", file, name);
         goto done;
     }
     if (!(v = emb_calloc(count, sizeof(char *), "string labels"))) {
         st = EMB_ENOMEM;
         goto done;
     }
-    char what[512];
+    char what[EMB_H5_NAME_MAX + 16];
     snprintf(what, sizeof what, "dataset %s", name);
-    if ((st = read_strv(dset, 0, type, space, file, what, count, v)))
+    if ((st = read_strv(dset, 0, type, space, file, what, count, v, allow_empty)))
         goto done;
     *out = v;
     *n = count;
@@ -326,39 +490,19 @@ done:
 emb_status emb_h5_shape(hid_t loc, const char *file, const char *name, int need_float, int *rank,
                         size_t dims[3])
 {
-    emb_status st = EMB_OK;
-    hid_t dset = NO_ID, type = NO_ID, space = NO_ID;
-    hsize_t hd[H5S_MAX_RANK];
+    emb_h5_info info;
     *rank = 0;
-    if (!emb_h5_exists(loc, name))
-        return emb_raise(EMB_EINPUT, "%s: dataset %s is missing", file, name);
-    if ((dset = H5Dopen2(loc, name, H5P_DEFAULT)) < 0) {
-        st = emb_raise(EMB_EINPUT, "%s: %s is not a dataset", file, name);
-        goto done;
-    }
-    if ((type = H5Dget_type(dset)) < 0 || (space = H5Dget_space(dset)) < 0) {
-        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot read its type or shape", file, name);
-        goto done;
-    }
-    H5T_class_t cls = H5Tget_class(type);
-    if (need_float && cls != H5T_FLOAT) {
-        st = emb_raise(EMB_EINPUT, "%s: dataset %s has type class %s, expected floating point "
-                                   "(float64 or float32)", file, name, class_name(cls));
-        goto done;
-    }
-    int r = H5Sget_simple_extent_ndims(space);
-    if (r < 0 || r > 3 || H5Sget_simple_extent_dims(space, hd, NULL) != r) {
-        st = emb_raise(EMB_EINPUT, "%s: dataset %s has rank %d, expected at most 3", file, name, r);
-        goto done;
-    }
-    *rank = r;
-    for (int i = 0; i < r; i++)
-        dims[i] = (size_t)hd[i];
-done:
-    close_id(&space, H5Sclose);
-    close_id(&type, H5Tclose);
-    close_id(&dset, H5Dclose);
-    return st;
+    emb_status st = emb_h5_describe(loc, file, name, &info);
+    if (st)
+        return st;
+    if (need_float && info.cls != H5T_FLOAT)
+        return emb_raise(EMB_EINPUT, "%s: dataset %s has type class %s, expected floating point "
+                                     "(float64 or float32; write integers as floats, e.g. numpy "
+                                     "astype(float))", file, name, class_name(info.cls));
+    *rank = info.rank;
+    for (int i = 0; i < info.rank; i++)
+        dims[i] = info.dims[i];
+    return EMB_OK;
 }
 
 emb_status emb_h5_read_doubles(hid_t loc, const char *file, const char *name, int rank,
@@ -474,7 +618,7 @@ emb_status emb_h5_attr_read_string(hid_t obj, const char *file, const char *name
     if (!st && *present) {
         char what[512];
         snprintf(what, sizeof what, "attribute %s", name);
-        st = read_strv(attr, 1, type, space, file, what, 1, &v);
+        st = read_strv(attr, 1, type, space, file, what, 1, &v, 1);
         if (!st)
             *out = v;
     }

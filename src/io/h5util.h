@@ -13,8 +13,45 @@
 /* Silence HDF5's automatic error printing (idempotent). */
 void emb_h5_init(void);
 
-/* Does link `name` exist under loc (intermediate groups checked)? */
-int emb_h5_exists(hid_t loc, const char *name);
+/* Bounds on what a file may declare, checked before anything is allocated
+ * for it: a fixed-length string wider than EMB_H5_STRING_MAX bytes (a label
+ * is at most 4096, core/label.h; the rest is padding no writer produces),
+ * and a chunk larger than EMB_H5_CHUNK_MAX bytes (HDF5 inflates a whole
+ * chunk to read any part of it, outside our allocation wrapper: h5py's
+ * chunks are at most 1 MiB, ours 1 MiB). */
+#define EMB_H5_STRING_MAX ((size_t)65536)
+#define EMB_H5_CHUNK_MAX ((size_t)256 << 20)
+
+typedef enum emb_h5_kind {
+    EMB_H5_ABSENT = 0,
+    EMB_H5_DATASET,
+    EMB_H5_GROUP,
+    EMB_H5_OTHER /* a named datatype */
+} emb_h5_kind;
+
+/* What `name` ('/'-separated, relative to loc) is, following hard links
+ * only: every component of the path must be a hard link (a soft, external
+ * or user-defined link is EMB_EINPUT naming it and is never traversed, so an
+ * external link cannot make the reader open another file and a soft link
+ * loop is never walked).  A missing component gives EMB_H5_ABSENT. */
+emb_status emb_h5_object(hid_t loc, const char *file, const char *name, emb_h5_kind *kind);
+
+/* A dataset described from its header, nothing read. */
+typedef struct emb_h5_info {
+    int rank;              /* 0 (scalar or null dataspace) .. 3 */
+    size_t dims[3];
+    H5T_class_t cls;       /* type class */
+    size_t type_size;      /* bytes per element in the file (fixed strings: the width) */
+    int var_str;           /* variable-length string */
+    H5T_str_t strpad;      /* fixed strings: NULLTERM, NULLPAD or SPACEPAD */
+    size_t chunk_bytes;    /* bytes of one chunk, 0 when not chunked */
+} emb_h5_info;
+
+/* Describe dataset `name` (reached through hard links only, emb_h5_object):
+ * EMB_EINPUT naming file and dataset when it is missing, a group or a
+ * datatype, of rank above 3, a fixed-length string wider than
+ * EMB_H5_STRING_MAX, or chunked in chunks above EMB_H5_CHUNK_MAX. */
+emb_status emb_h5_describe(hid_t loc, const char *file, const char *name, emb_h5_info *info);
 
 /* Chunk shape for a dataset of `rank` dims: about EMB_H5_CHUNK_ELEMS
  * elements, whole trailing dimensions first (whole rows of a matrix where a
@@ -30,11 +67,26 @@ emb_status emb_h5_write_doubles(hid_t loc, const char *file, const char *name, i
 emb_status emb_h5_write_strings(hid_t loc, const char *file, const char *name, size_t n,
                                 const char *const *s);
 
-/* Read a 1-D string dataset (variable or fixed length, ASCII or UTF-8) into a
- * newly allocated array of *n newly allocated strings.  expect_n != 0 checks
- * the length. */
+/* Check that `name` is a 1-D string dataset and return its length in *n,
+ * reading nothing (emb_h5_describe's checks; EMB_EINPUT for another class or
+ * rank).  info may be NULL. */
+emb_status emb_h5_probe_strings(hid_t loc, const char *file, const char *name, size_t *n,
+                                emb_h5_info *info);
+
+/* Bytes emb_h5_read_strings may allocate for n strings of a dataset
+ * described by info (an estimate for variable-length strings, whose lengths
+ * only reading tells), for allocation plans. */
+double emb_h5_strings_bytes(const emb_h5_info *info, size_t n);
+
+/* Read a 1-D string dataset of labels (variable or fixed length, ASCII or
+ * UTF-8) into a newly allocated array of *n newly allocated strings.
+ * expect_n != 0 checks the length.  Every entry must be a label
+ * (core/label.h; empty only when allow_empty): a null variable-length
+ * string, a null-terminated fixed-length field without its terminator, bytes
+ * that are not UTF-8 or control characters are EMB_EINPUT naming the dataset
+ * and the entry.  Call emb_h5_probe_strings and plan first. */
 emb_status emb_h5_read_strings(hid_t loc, const char *file, const char *name, size_t expect_n,
-                               char ***out, size_t *n);
+                               int allow_empty, char ***out, size_t *n);
 
 /* Check a floating-point dataset's rank and dims (expected[]) and read it into
  * data (row-major, caller-allocated). */
@@ -42,7 +94,8 @@ emb_status emb_h5_read_doubles(hid_t loc, const char *file, const char *name, in
                                const size_t *expected, double *data);
 
 /* Shape of a dataset: *rank and dims[0..rank-1] (rank <= 3); EMB_EINPUT if
- * missing, of rank > 3, or not floating point when need_float. */
+ * missing, not a dataset reached by hard links, of rank > 3, or not floating
+ * point when need_float (emb_h5_describe's checks). */
 emb_status emb_h5_shape(hid_t loc, const char *file, const char *name, int need_float, int *rank,
                         size_t dims[3]);
 

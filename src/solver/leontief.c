@@ -11,6 +11,8 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/parallel.h"
+#include "core/plan.h"
+#include "embodied/memory.h"
 #include "solver/leontief_impl.h"
 #include "solver/sparse.h"
 
@@ -18,6 +20,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,31 +49,29 @@ static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B,
 
 static const char *tp(const emb_table *t) { return t->path && t->path[0] ? t->path : "(table)"; }
 
-/* Refuse sizes LAPACK cannot index or the machine cannot hold, before
- * allocating (N*N*8 overflow and out-of-memory are user errors). */
-static double physical_memory(void)
+/* Refuse sizes LAPACK cannot index or the memory limit cannot hold, before
+ * allocating (N*N*8 overflow and out-of-memory are user errors).  The factor
+ * is the solver's plan: the O(N) vectors and the 16 MiB row block beside it
+ * are noise next to it for any N where the limit matters. */
+static emb_status check_size(const emb_table *t, size_t elem, double max_memory, const char *origin)
 {
-    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    return pages > 0 && psize > 0 ? (double)pages * (double)psize : 0.0;
-}
-
-/* Refuse sizes LAPACK cannot index or the address space cannot hold, before
- * allocating (N*N*8 overflow and out-of-memory are user errors). */
-static emb_status check_size(const emb_table *t, size_t elem, double max_memory)
-{
-    size_t N = t->N, NN, bytes;
+    size_t N = t->N;
     if (N > (size_t)INT_MAX)
         return emb_raise(EMB_ENOMEM, "%s: N = %zu industries exceeds LAPACK's 32-bit index limit "
                                      "(%d)", tp(t), N, INT_MAX);
-    if (emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, elem, &bytes))
+    double bytes = (double)N * (double)N * (double)elem;
+    if (max_memory > 0 && bytes > max_memory) {
+        char b[32], l[32];
+        return emb_raise(EMB_ENOMEM, "%s: the solver needs %s (Leontief factor I - A, N x N %s, "
+                                     "N = %zu) but the memory limit is %s (%s)",
+                         tp(t), emb_fmt_bytes(bytes, b, sizeof b),
+                         elem == sizeof(double) ? "double" : "single precision", N,
+                         emb_fmt_bytes(max_memory, l, sizeof l), origin);
+    }
+    size_t NN, nbytes;
+    if (emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, elem, &nbytes))
         return emb_raise(EMB_ENOMEM, "%s: N = %zu: an N x N matrix overflows the address space",
                          tp(t), N);
-    if (max_memory > 0 && (double)bytes > max_memory)
-        return emb_raise(EMB_ENOMEM, "%s: the Leontief factor needs %.2f GiB (N = %zu, %s), more "
-                                     "than the %.2f GiB allowed (machine memory or --max-memory)",
-                         tp(t), (double)bytes / 1073741824.0, N,
-                         elem == sizeof(double) ? "double" : "single precision",
-                         max_memory / 1073741824.0);
     return EMB_OK;
 }
 
@@ -554,13 +555,25 @@ emb_status emb_solver_parse(const char *s, emb_solver_kind *k)
     return emb_raise(EMB_EUSAGE, "--solver '%s': expected dense, mixed, sparse or auto", s);
 }
 
+/* The memory the solver may plan for, and where that number came from. */
+static double solver_limit(const emb_solver_opts *o, const char **origin)
+{
+    if (o && o->max_memory > 0) {
+        *origin = "emb_solver_opts.max_memory";
+        return o->max_memory;
+    }
+    *origin = emb_memory_limit_origin();
+    return (double)emb_memory_limit();
+}
+
 /* Decide the method for auto (and check memory for any), with the reason
  * in lf->st.explain. */
 static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
 {
     const emb_table *t = lf->t;
     size_t N = lf->N;
-    double mem = o && o->max_memory > 0 ? o->max_memory : physical_memory();
+    const char *origin;
+    double mem = solver_limit(o, &origin);
     double dense_bytes = 8.0 * (double)N * (double)N, mixed_bytes = dense_bytes / 2;
     emb_solver_kind k = o ? o->kind : EMB_SOLVER_AUTO;
     char *ex = lf->st.explain;
@@ -599,7 +612,7 @@ static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
     lf->st.kind = k;
     if (k == EMB_SOLVER_SPARSE) /* O(nnz) memory, checked by its allocations */
         return EMB_OK;
-    return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem);
+    return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem, origin);
 }
 
 /* Allocate the working matrix of the chosen precision. */
@@ -665,8 +678,37 @@ static emb_status create_sparse(emb_leontief *lf, const emb_solver_opts *o)
     emb_sparse_defaults(&so);
     so.tol = o && o->tol > 0 ? o->tol : SPARSE_DEFAULT_TOL;
     lf->tol = so.tol;
+    /* Its plan (sparse.h, "Memory"), before anything is built: A, A_O and
+     * A_O^T as CSR (12 bytes a non-zero each; a dense table's non-zeros are
+     * known only once read, so only a CSR table's count here: the copy grows
+     * within the limit as it is built), the preconditioner's blocks and
+     * inverses, a GMRES batch.  Under a tight limit the batch shrinks (fewer
+     * right-hand sides in lockstep: more passes over A_O, same results)
+     * before the plan is refused. */
+    const emb_table *t = lf->t;
+    const char *origin;
+    double mem = solver_limit(o, &origin);
+    double b = (double)(t->n_s < EMB_SPARSE_BLOCK_MAX ? t->n_s : EMB_SPARSE_BLOCK_MAX);
+    double m = (double)so.restart, dN = (double)N;
+    emb_plan p;
+    for (;;) {
+        double w = (double)((so.batch + 7) / 8 * 8);
+        emb_plan_init(&p);
+        if (t->csr)
+            emb_plan_add(&p, "A, A_O, A_O^T as CSR", (double)t->csr->nnz, 3,
+                         sizeof(double) + sizeof(uint32_t));
+        emb_plan_add(&p, "preconditioner blocks", dN, b, 4 * sizeof(double));
+        emb_plan_add(&p, "GMRES batch", dN, w * (m + 6), sizeof(double));
+        emb_plan_add(&p, "vectors", dN, 8, sizeof(double));
+        if (emb_plan_total(&p) <= mem || so.batch <= 8)
+            break;
+        so.batch /= 2;
+    }
+    emb_status st = emb_plan_check_against(&p, tp(t), "the sparse solver", mem, origin);
+    if (st)
+        return st;
     double t0 = now();
-    emb_status st = emb_sparse_create(lf->t, &so, &lf->sp);
+    st = emb_sparse_create(lf->t, &so, &lf->sp);
     if (st)
         return st;
     if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||

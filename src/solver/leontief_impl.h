@@ -28,7 +28,8 @@ struct emb_leontief {
     emb_solver_stats st;
 };
 
-/* Rows of T per streaming block: about 16 MiB, at least 1. */
+/* Rows of T per streaming block: about 16 MiB (less under a small memory
+ * limit, core/plan.h emb_block_bytes), at least 1. */
 size_t emb_lf_block_rows(size_t N);
 
 /* One pass over T (streamed from lf->t): for the direct set, Rd = Bd - (I - A) Xd

@@ -8,6 +8,7 @@
  * block goes straight from the file into two dgemm calls.  Blocks are read
  * on this thread while a worker multiplies the previous one (prefetch.c). */
 #include "core/alloc.h"
+#include "core/plan.h"
 #include "core/error_impl.h"
 #include "solver/leontief_impl.h"
 #include "solver/prefetch.h"
@@ -26,7 +27,7 @@ double emb_lf_now(void)
 
 size_t emb_lf_block_rows(size_t N)
 {
-    size_t nb = (16u << 20) / (N * sizeof(double) + 1);
+    size_t nb = emb_block_bytes((size_t)16 << 20) / (N * sizeof(double) + 1);
     return nb < 1 ? 1 : nb > N ? N : nb;
 }
 

@@ -43,6 +43,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/plan.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -194,6 +195,25 @@ static emb_status gen_alloc(gen *g)
     double want = expect * 1.125 + (double)N + 4096.0, lim = (double)N * (double)N + (double)N;
     g->cap = (size_t)(want < lim ? want : lim);
     return emb_csr_create(N, N, g->cap, &g->Z);
+}
+
+/* The generator's allocation plan, checked against the memory limit before
+ * anything is allocated: the table (dense Z unless csr), the CSR it builds Z
+ * in (as sized by gen_alloc) and its O(N) work vectors. */
+static emb_status plan(const emb_synth_opts *o)
+{
+    double n_r = (double)o->n_r, n_s = (double)o->n_s, N = n_r * n_s;
+    double expect = N * (DOMESTIC_DENSITY * n_s + 1.0 + o->foreign_density * (N - n_s));
+    double nnz = expect * 1.125 + N + 4096.0;
+    if (nnz > N * N + N)
+        nnz = N * N + N;
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_table(&p, n_r, n_s, (double)o->n_f, (double)o->k, !o->csr, "Z", 0);
+    emb_plan_add(&p, "CSR of Z", nnz, 1, sizeof(double) + sizeof(uint32_t));
+    emb_plan_add(&p, "CSR row pointers", N + 1, 1, sizeof(size_t));
+    emb_plan_add(&p, "work vectors", N, 9, sizeof(double));
+    return emb_plan_check(&p, "synth", "the generated table");
 }
 
 /* Draw m distinct indices of [0, n) into perm[0..m) (partial Fisher-Yates). */
@@ -673,6 +693,8 @@ emb_status emb_synth_table(const emb_synth_opts *o, emb_table **out)
         return emb_raise(EMB_EUSAGE, "synth: no options (use emb_synth_defaults)");
     emb_status st = check_opts(o);
     if (st)
+        return st;
+    if ((st = plan(o)))
         return st;
     gen g;
     memset(&g, 0, sizeof g);

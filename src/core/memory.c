@@ -1,0 +1,153 @@
+/* src/core/memory.c — the process-wide memory limit (embodied/memory.h) and
+ * allocation plans checked against it (core/plan.h). */
+#include "embodied/memory.h"
+
+#include "core/error_impl.h"
+#include "core/plan.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* 0: the default (physical memory).  Relaxed atomics: the value is a
+ * setting, not a synchronisation point. */
+static _Atomic size_t limit_set;
+/* Physical memory, computed once (0: not yet).  Two threads racing compute
+ * the same number. */
+static _Atomic size_t phys_cache;
+
+static size_t physical_memory(void)
+{
+    size_t p = atomic_load_explicit(&phys_cache, memory_order_relaxed);
+    if (p)
+        return p;
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psize > 0 && (unsigned long)pages <= SIZE_MAX / (unsigned long)psize)
+        p = (size_t)pages * (size_t)psize;
+    else
+        p = SIZE_MAX; /* unknown: no limit rather than a made-up one */
+    atomic_store_explicit(&phys_cache, p, memory_order_relaxed);
+    return p;
+}
+
+size_t emb_set_memory_limit(size_t bytes)
+{
+    return atomic_exchange_explicit(&limit_set, bytes, memory_order_relaxed);
+}
+
+size_t emb_memory_limit(void)
+{
+    size_t v = atomic_load_explicit(&limit_set, memory_order_relaxed);
+    return v ? v : physical_memory();
+}
+
+int emb_memory_limit_is_set(void)
+{
+    return atomic_load_explicit(&limit_set, memory_order_relaxed) != 0;
+}
+
+const char *emb_memory_limit_origin(void)
+{
+    return emb_memory_limit_is_set() ? "--max-memory" : "machine memory";
+}
+
+size_t emb_block_bytes(size_t want)
+{
+    size_t cap = emb_memory_limit() / 16;
+    return want < cap ? want : cap;
+}
+
+const char *emb_fmt_bytes(double bytes, char *buf, size_t cap)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    size_t u = 0;
+    double v = bytes;
+    while (v >= 1024.0 && u + 1 < sizeof unit / sizeof unit[0])
+        v /= 1024.0, u++;
+    if (u == 0)
+        snprintf(buf, cap, "%.0f B", v);
+    else if (v >= 1024.0) /* beyond EiB: only hostile files get here */
+        snprintf(buf, cap, "%.3g %s", v, unit[u]);
+    else
+        snprintf(buf, cap, v < 10 ? "%.1f %s" : "%.0f %s", v, unit[u]);
+    return buf;
+}
+
+void emb_plan_init(emb_plan *p) { memset(p, 0, sizeof *p); }
+
+void emb_plan_add(emb_plan *p, const char *what, double n1, double n2, double elem)
+{
+    double b = n1 * n2 * elem;
+    if (!(b > 0))
+        return;
+    if (p->n < EMB_PLAN_MAX) {
+        p->item[p->n].what = what;
+        p->item[p->n++].bytes = b;
+    } else {
+        p->item[EMB_PLAN_MAX - 1].bytes += b;
+    }
+}
+
+void emb_plan_table(emb_plan *p, double n_r, double n_s, double n_f, double k, int with_T,
+                    const char *tname, int with_x)
+{
+    double N = n_r * n_s, n_y = n_r * n_f;
+    if (with_T)
+        emb_plan_add(p, tname, N, N, sizeof(double));
+    emb_plan_add(p, "Y", N, n_y, sizeof(double));
+    emb_plan_add(p, "F", k, N, sizeof(double));
+    emb_plan_add(p, "F_Y", k, n_y, sizeof(double));
+    if (with_x)
+        emb_plan_add(p, "x", N, 1, sizeof(double));
+    emb_plan_add(p, "label slots", n_r + n_s + n_f + 2 * k, 1, sizeof(char *));
+}
+
+double emb_plan_total(const emb_plan *p)
+{
+    double s = 0;
+    for (size_t i = 0; i < p->n; i++)
+        s += p->item[i].bytes;
+    return s;
+}
+
+emb_status emb_plan_check(const emb_plan *p, const char *file, const char *subject)
+{
+    return emb_plan_check_against(p, file, subject, (double)emb_memory_limit(),
+                                  emb_memory_limit_origin());
+}
+
+emb_status emb_plan_check_against(const emb_plan *p, const char *file, const char *subject,
+                                  double limit, const char *origin)
+{
+    double total = emb_plan_total(p);
+    if (total <= limit)
+        return EMB_OK;
+    /* The largest items first: they are what the user can act on. */
+    size_t order[EMB_PLAN_MAX];
+    for (size_t i = 0; i < p->n; i++) {
+        size_t j = i;
+        while (j > 0 && p->item[order[j - 1]].bytes < p->item[i].bytes) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    char list[400], b[32], t[32], l[32];
+    size_t off = 0, shown = p->n < 5 ? p->n : 5;
+    list[0] = '\0';
+    for (size_t i = 0; i < shown && off < sizeof list; i++) {
+        const emb_plan_item *it = &p->item[order[i]];
+        int w = snprintf(list + off, sizeof list - off, "%s%s %s", i ? ", " : "", it->what,
+                         emb_fmt_bytes(it->bytes, b, sizeof b));
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
+    if (p->n > shown && off < sizeof list)
+        snprintf(list + off, sizeof list - off, ", ...");
+    return emb_raise(EMB_ENOMEM, "%s: %s needs %s (%s) but the memory limit is %s (%s)", file,
+                     subject, emb_fmt_bytes(total, t, sizeof t), list,
+                     emb_fmt_bytes(limit, l, sizeof l), origin);
+}
