@@ -442,7 +442,7 @@ START_TEST(broken_truncated)
     char *cut = strstr(b, "EU27,coal,0,4"); /* mid-line: "EU27,coal,0,4" */
     emb_test_spit(p, b, (size_t)(cut - b) + 13);
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.csv: line 5, column 5: missing cell",
-                 "expected 6 fields: 2 labels + 4 data columns, found 4");
+                 "expected 6 fields: 2 index + 4 data columns, found 4");
     emb_test_spit(p, b, (size_t)(cut - b)); /* at a line end */
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: ends after line 4 with 2 of the 4 "
                  "(region, sector) rows", NULL);
@@ -493,7 +493,7 @@ START_TEST(broken_missing_column)
     char *tmp = fresh_copy();
     edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), 4, 4, NULL);
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Y.csv: line 4, column 6: missing cell",
-                 "expected 6 fields: 2 labels + 4 data columns, found 5");
+                 "expected 6 fields: 2 index + 4 data columns, found 5");
     emb_test_rmtree(tmp);
     free(tmp);
     /* A whole column gone from F: EU27 has one sector fewer. */
@@ -588,7 +588,8 @@ START_TEST(broken_manifest)
     /* A manifest with a wrong delimiter: the header has one field. */
     rewrite(tmp, "manifest.json", "{\"format\": \"embodied-csv\", \"delimiter\": \";\", \"Z\": "
                                   "\"Z.csv\", \"Y\": \"Y.csv\", \"F\": \"F.csv\"}");
-    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 1: 1 field; expected 2 label cells",
+    import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 1: expected 2 index columns and then data "
+                 "columns, found 1 field",
                  "is the delimiter right?");
     emb_test_rmtree(tmp);
     free(tmp);

@@ -48,12 +48,6 @@ typedef struct cfile {
 
 /* Column labels of a matrix file: outer (regions) and inner (sectors or
  * categories, the first region's block). */
-typedef struct colhdr {
-    emb_strlist outer, inner;
-    size_t nf;           /* fields per line */
-    size_t line_outer, line_inner;
-} colhdr;
-
 typedef struct cjob {
     const char *path;
     const emb_import_opts *opts;
@@ -67,7 +61,7 @@ typedef struct cjob {
     char *name, *monetary;
     int year;
     emb_tsv *zr, *yr;    /* left open after their headers */
-    colhdr zc, yc;
+    emb_colhdr zc, yc;
     emb_strlist snames, sunits, sall;
     emb_rows Fm;
     emb_table *t;
@@ -206,125 +200,9 @@ done:
 
 /* ---------------------------------------------------------------- headers */
 
-static void colhdr_free(colhdr *h)
-{
-    emb_strlist_free(&h->outer);
-    emb_strlist_free(&h->inner);
-}
-
 static emb_status open_csv(cjob *j, const cfile *f, emb_tsv **r)
 {
     return emb_csv_open_in(j->ar, f->rel, j->delim, r);
-}
-
-/* Two header rows after NIC corner cells: outer labels in runs of equal
- * length, inner labels repeating the first run.  Then pandas' index-name row
- * (every data cell empty) is skipped when present.  Before the labels are
- * compared (each new one with those before it): Z's header (max_outer 0)
- * gives N, and N x N must fit the memory limit; the others may name at most
- * max_outer regions (Z's).  So the comparisons stay within what the table's
- * own size allows, whatever a header row declares. */
-static emb_status read_colhdr(emb_tsv *r, const char *ow, const char *iw, size_t max_outer,
-                              colhdr *h)
-{
-    int have;
-    emb_status st;
-    if ((st = emb_tsv_next(r, &have)))
-        return st;
-    if (!have)
-        return emb_raise(EMB_EINPUT, "%s: empty file; expected a header row of %ss and one of %ss",
-                         emb_tsv_name(r), ow, iw);
-    size_t nf = emb_tsv_nfields(r), run = 0;
-    if (nf <= NIC)
-        return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "%zu field%s; expected %d label cells "
-                            "and then data columns (is the delimiter right?)", nf,
-                            nf == 1 ? "" : "s", NIC);
-    h->nf = nf, h->line_outer = emb_tsv_lineno(r);
-    if (!max_outer) {
-        emb_plan p;
-        emb_plan_init(&p);
-        emb_plan_add(&p, "Z", (double)(nf - NIC), (double)(nf - NIC), sizeof(double));
-        if ((st = emb_plan_check(&p, emb_tsv_name(r), "the table")))
-            return st;
-    }
-    size_t first = 0;
-    for (size_t c = NIC; c < nf; c++) {
-        const char *lab = emb_tsv_field(r, c);
-        if (!*lab)
-            return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", ow);
-        if (c > NIC && !strcmp(lab, h->outer.v[h->outer.n - 1])) {
-            run++;
-            continue;
-        }
-        if (max_outer && h->outer.n >= max_outer)
-            return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s': more %ss than the %zu of the "
-                                "technology matrix", ow, lab, ow, max_outer);
-        /* Linear, so n_r^2 in all: bounded by the plan of Z's header (n_r
-         * <= N) and max_outer. */
-        if (emb_strlist_find(&h->outer, lab) >= 0)
-            return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears again after other %ss (columns "
-                                "must be grouped by %s)", ow, lab, ow, ow);
-        if (h->outer.n == 1)
-            first = run;
-        else if (h->outer.n > 1 && run != first)
-            return emb_tsv_fail(r, EMB_EINPUT, c - 1, "%s '%s' has %zu columns, %s '%s' has %zu "
-                                "(every %s needs the same %ss)", ow, h->outer.v[h->outer.n - 1], run,
-                                ow, h->outer.v[0], first, ow, iw);
-        if ((st = emb_strlist_push(&h->outer, lab)))
-            return st;
-        run = 1;
-    }
-    if (h->outer.n == 1)
-        first = run;
-    else if (run != first)
-        return emb_tsv_fail(r, EMB_EINPUT, nf - 1, "%s '%s' has %zu columns, %s '%s' has %zu "
-                            "(every %s needs the same %ss)", ow, h->outer.v[h->outer.n - 1], run, ow,
-                            h->outer.v[0], first, ow, iw);
-    if ((st = emb_tsv_next(r, &have)))
-        return st;
-    if (!have)
-        return emb_raise(EMB_EINPUT, "%s: ends after line %zu; expected a second header row (%s "
-                                     "labels)", emb_tsv_name(r), h->line_outer, iw);
-    h->line_inner = emb_tsv_lineno(r);
-    if (emb_tsv_nfields(r) != nf)
-        return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "header row has %zu fields, line %zu has "
-                            "%zu", emb_tsv_nfields(r), h->line_outer, nf);
-    for (size_t c = NIC; c < NIC + first; c++) {
-        const char *lab = emb_tsv_field(r, c);
-        if (!*lab)
-            return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", iw);
-        if ((st = emb_strlist_push(&h->inner, lab)))
-            return st;
-    }
-    /* Sorted: a Y header of one region may list a million categories. */
-    size_t d0, d1;
-    int dup = emb_first_duplicate((const char *const *)h->inner.v, h->inner.n, &d0, &d1);
-    if (dup < 0)
-        return EMB_ENOMEM;
-    if (dup)
-        return emb_tsv_fail(r, EMB_EINPUT, NIC + d1, "%s '%s' appears twice under %s '%s'", iw,
-                            h->inner.v[d1], ow, h->outer.v[0]);
-    for (size_t c = NIC + first; c < nf; c++) {
-        const char *lab = emb_tsv_field(r, c);
-        size_t i = c - NIC;
-        if (strcmp(lab, h->inner.v[i % first]) != 0) {
-            return emb_tsv_fail(r, EMB_EINPUT, c, "expected %s '%s' (every %s lists the %ss of "
-                                "'%s' in the same order), found '%s'", iw, h->inner.v[i % first],
-                                ow, iw, h->outer.v[0], lab);
-        }
-    }
-    /* pandas' index-name row */
-    if ((st = emb_tsv_next(r, &have)) || !have)
-        return st;
-    if (emb_tsv_nfields(r) == nf) {
-        size_t c = NIC;
-        while (c < nf && !*emb_tsv_field(r, c))
-            c++;
-        if (c == nf)
-            return EMB_OK;
-    }
-    emb_tsv_again(r);
-    return EMB_OK;
 }
 
 /* got (read at `line`, labels at columns NIC + 1 + i * stride, 1-based)
@@ -342,27 +220,6 @@ static emb_status same_labels(const char *file, size_t line, size_t stride, cons
         return emb_raise(EMB_EINPUT, "%s: line %zu: the columns list %zu %ss, %s has %zu", file,
                          line, got->n, what, wfile, want->n);
     return EMB_OK;
-}
-
-static emb_status check_nfields(emb_tsv *r, size_t nf)
-{
-    size_t got = emb_tsv_nfields(r);
-    if (got == nf)
-        return EMB_OK;
-    return emb_tsv_fail(r, EMB_EINPUT, got < nf ? got : nf, "%s cell (expected %zu fields: %d "
-                        "labels + %zu data columns, found %zu)", got < nf ? "missing" : "extra", nf,
-                        NIC, nf - NIC, got);
-}
-
-/* Only blank lines may follow the data. */
-static emb_status expect_end(emb_tsv *r, const char *rows)
-{
-    int have;
-    emb_status st;
-    while ((st = emb_tsv_next(r, &have)) == EMB_OK && have)
-        if (!emb_tsv_blank(r))
-            return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "unexpected row after the %s", rows);
-    return st;
 }
 
 /* ------------------------------------------------------------------ rows */
@@ -384,7 +241,7 @@ static emb_status read_rs_rows(cjob *j, emb_tsv *r, size_t nf, double *dst, size
         if (!have)
             return emb_raise(EMB_EINPUT, "%s: ends after line %zu with %zu of the %s",
                              emb_tsv_name(r), emb_tsv_lineno(r), i, rows);
-        if ((st = check_nfields(r, nf)))
+        if ((st = emb_tsv_check_nfields(r, nf, NIC)))
             return st;
         const char *reg = j->zc.outer.v[i / n_s], *sec = j->zc.inner.v[i % n_s];
         for (int c = 0; c < 2; c++) {
@@ -398,14 +255,14 @@ static emb_status read_rs_rows(cjob *j, emb_tsv *r, size_t nf, double *dst, size
             if ((st = emb_tsv_number(r, c, &dst[i * ld + (c - NIC)])))
                 return st;
     }
-    return expect_end(r, rows);
+    return emb_tsv_expect_end(r, rows);
 }
 
 /* F: header like Z's, rows stressor, unit, N numbers, into j->Fm. */
 static emb_status read_F(cjob *j)
 {
     emb_tsv *r = NULL;
-    colhdr h;
+    emb_colhdr h;
     memset(&h, 0, sizeof h);
     unsigned char *used = NULL;
     emb_status st;
@@ -413,7 +270,8 @@ static emb_status read_F(cjob *j)
     const emb_import_opts *o = j->opts;
     if (o && o->n_stressor_patterns && !(used = emb_calloc(o->n_stressor_patterns, 1, "flags")))
         return EMB_ENOMEM;
-    if ((st = open_csv(j, &j->F, &r)) || (st = read_colhdr(r, "region", "sector", j->zc.outer.n, &h)) ||
+    if ((st = open_csv(j, &j->F, &r)) ||
+        (st = emb_colhdr_read(r, NIC, "region", "sector", j->zc.outer.n, &h)) ||
         (st = same_labels(emb_tsv_name(r), h.line_outer, h.inner.n, &h.outer, &j->zc.outer,
                           "region", emb_tsv_name(j->zr))) ||
         (st = same_labels(emb_tsv_name(r), h.line_inner, 1, &h.inner, &j->zc.inner, "sector",
@@ -423,7 +281,7 @@ static emb_status read_F(cjob *j)
     while ((st = emb_tsv_next(r, &have)) == EMB_OK && have) {
         if (emb_tsv_blank(r))
             continue;
-        if ((st = check_nfields(r, h.nf)))
+        if ((st = emb_tsv_check_nfields(r, h.nf, NIC)))
             break;
         const char *name = emb_tsv_field(r, 0), *unit = emb_tsv_field(r, 1);
         if (!*name) {
@@ -458,7 +316,7 @@ static emb_status read_F(cjob *j)
         st = emb_stressor_patterns_check(o, used, &j->sall, emb_tsv_name(r));
 done:
     emb_free(used);
-    colhdr_free(&h);
+    emb_colhdr_free(&h);
     emb_tsv_close(r);
     return st;
 }
@@ -467,14 +325,15 @@ done:
 static emb_status read_FY(cjob *j)
 {
     emb_tsv *r = NULL;
-    colhdr h;
+    emb_colhdr h;
     memset(&h, 0, sizeof h);
     unsigned char *seen = NULL;
     emb_status st;
     int have;
     if (!j->FY.rel)
         return EMB_OK;
-    if ((st = open_csv(j, &j->FY, &r)) || (st = read_colhdr(r, "region", "category", j->zc.outer.n, &h)) ||
+    if ((st = open_csv(j, &j->FY, &r)) ||
+        (st = emb_colhdr_read(r, NIC, "region", "category", j->zc.outer.n, &h)) ||
         (st = same_labels(emb_tsv_name(r), h.line_outer, h.inner.n, &h.outer, &j->zc.outer,
                           "region", emb_tsv_name(j->zr))) ||
         (st = same_labels(emb_tsv_name(r), h.line_inner, 1, &h.inner, &j->yc.inner, "category",
@@ -487,7 +346,7 @@ static emb_status read_FY(cjob *j)
     while ((st = emb_tsv_next(r, &have)) == EMB_OK && have) {
         if (emb_tsv_blank(r))
             continue;
-        if ((st = check_nfields(r, h.nf)))
+        if ((st = emb_tsv_check_nfields(r, h.nf, NIC)))
             break;
         const char *name = emb_tsv_field(r, 0), *unit = emb_tsv_field(r, 1);
         long s = emb_strlist_find(&j->snames, name);
@@ -514,7 +373,7 @@ static emb_status read_FY(cjob *j)
     }
 done:
     emb_free(seen);
-    colhdr_free(&h);
+    emb_colhdr_free(&h);
     emb_tsv_close(r);
     return st;
 }
@@ -535,7 +394,7 @@ static emb_status read_x(cjob *j)
                        emb_tsv_name(r));
         goto done;
     }
-    if ((st = check_nfields(r, NIC + 1)))
+    if ((st = emb_tsv_check_nfields(r, NIC + 1, NIC)))
         goto done;
     st = read_rs_rows(j, r, NIC + 1, j->t->x, 1);
 done:
@@ -629,8 +488,8 @@ static void cjob_free(cjob *j)
 {
     emb_tsv_close(j->zr);
     emb_tsv_close(j->yr);
-    colhdr_free(&j->zc);
-    colhdr_free(&j->yc);
+    emb_colhdr_free(&j->zc);
+    emb_colhdr_free(&j->yc);
     emb_free(j->tech.rel), emb_free(j->Y.rel), emb_free(j->F.rel), emb_free(j->FY.rel);
     emb_free(j->x.rel);
     emb_free(j->root), emb_free(j->mrel), emb_free(j->mdisp), emb_free(j->name), emb_free(j->monetary);
@@ -658,8 +517,9 @@ emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_tab
     if (opts && opts->progress)
         emb_archive_set_progress(j.ar, opts->progress, opts->progress_ctx);
     if ((st = read_manifest(&j)) || (st = open_csv(&j, &j.tech, &j.zr)) ||
-        (st = read_colhdr(j.zr, "region", "sector", 0, &j.zc)) || (st = open_csv(&j, &j.Y, &j.yr)) ||
-        (st = read_colhdr(j.yr, "region", "category", j.zc.outer.n, &j.yc)) ||
+        (st = emb_colhdr_read(j.zr, NIC, "region", "sector", 0, &j.zc)) ||
+        (st = open_csv(&j, &j.Y, &j.yr)) ||
+        (st = emb_colhdr_read(j.yr, NIC, "region", "category", j.zc.outer.n, &j.yc)) ||
         (st = same_labels(emb_tsv_name(j.yr), j.yc.line_outer, j.yc.inner.n, &j.yc.outer,
                           &j.zc.outer, "region", emb_tsv_name(j.zr))) ||
         (st = plan_table(&j, 0)) || (st = read_F(&j)) || (st = build_table(&j)))

@@ -1,6 +1,7 @@
-/* src/import/csvutil.h — small pieces shared by the CSV importers (OECD ICIO,
- * plain CSV) (internal): a growable list of owned strings, a growable
- * row-major matrix, stressor selection by glob, and opening a CSV reader.
+/* src/import/csvutil.h — small pieces shared by the text importers
+ * (pymrio/EXIOBASE, OECD ICIO, plain CSV) (internal): a growable list of
+ * owned strings, a growable row-major matrix, stressor selection by glob,
+ * opening a CSV reader, and pandas' two-row column headers.
  */
 #ifndef EMB_IMPORT_CSVUTIL_H
 #define EMB_IMPORT_CSVUTIL_H
@@ -51,5 +52,37 @@ emb_status emb_stressor_patterns_check(const emb_import_opts *opts, const unsign
 
 /* emb_tsv_open_in() switched to CSV with delimiter `delim`. */
 emb_status emb_csv_open_in(emb_archive *a, const char *rel, char delim, emb_tsv **out);
+
+/* pandas' MultiIndex column header as pymrio writes Z, Y and F: after nic
+ * index cells, a row of outer labels (regions) in runs of equal length and a
+ * row of inner labels (sectors, categories) repeating the first run; then
+ * pandas' row of index names (index cells named, every data cell empty),
+ * skipped when present. */
+typedef struct emb_colhdr {
+    emb_strlist outer, inner;
+    size_t nic, nf; /* index columns, fields per line */
+    size_t line_outer, line_inner;
+} emb_colhdr;
+
+/* Read the header rows of r into *h (zero-filled by the caller; freed with
+ * emb_colhdr_free even on error).  nic 0: count the index columns from the
+ * first row (pandas writes the level name in the first cell and leaves the
+ * other index cells empty).  ow/iw name the outer and inner labels in
+ * messages.  Before any label is compared: Z's header (max_outer 0) gives
+ * N = nf - nic, and an N x N table must fit the memory limit; any other
+ * header may name at most max_outer outer labels (Z's regions).  So the
+ * label checks stay within what the table's own size allows, whatever a
+ * header row declares. */
+emb_status emb_colhdr_read(emb_tsv *r, size_t nic, const char *ow, const char *iw,
+                           size_t max_outer, emb_colhdr *h);
+void emb_colhdr_free(emb_colhdr *h);
+
+/* The current line of r must have nf fields (nic index + nf - nic data);
+ * else EMB_EINPUT naming the first missing or extra column. */
+emb_status emb_tsv_check_nfields(emb_tsv *r, size_t nf, size_t nic);
+
+/* After the last expected row (`rows` names them in the message): only blank
+ * lines may follow. */
+emb_status emb_tsv_expect_end(emb_tsv *r, const char *rows);
 
 #endif

@@ -42,6 +42,7 @@
 #include "core/plan.h"
 #include "embodied/solver.h"
 #include "import/bytesrc.h"
+#include "import/csvutil.h"
 #include "import/json.h"
 #include "import/tsv.h"
 
@@ -60,43 +61,6 @@
 #define NIC_INFER ((size_t)-1) /* count index columns from the first header row */
 
 /* ---------------------------------------------------------------- helpers */
-
-/* A growable list of owned strings. */
-typedef struct strlist {
-    char **v;
-    size_t n, cap;
-} strlist;
-
-static emb_status sl_push(strlist *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 16;
-        char **nv = emb_realloc(l->v, nc, sizeof *nv, "label list");
-        if (!nv)
-            return EMB_ENOMEM;
-        l->v = nv, l->cap = nc;
-    }
-    if (!(l->v[l->n] = emb_strdup(s)))
-        return EMB_ENOMEM;
-    l->n++;
-    return EMB_OK;
-}
-
-static long sl_find(const strlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (l->v[i] && strcmp(l->v[i], s) == 0)
-            return (long)i;
-    return -1;
-}
-
-static void sl_free(strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        emb_free(l->v[i]);
-    emb_free(l->v);
-    memset(l, 0, sizeof *l);
-}
 
 /* Raise EMB_EINPUT as "<file>: line L[, column C]: ..." for a line that is
  * no longer the reader's current one (C 1-based; 0 = no column). */
@@ -149,21 +113,15 @@ typedef struct extension {
     fparam F, FY, unit;
     size_t nic;     /* index columns of F (resolved) */
     size_t nf;      /* fields per F line */
-    strlist all;    /* every stressor row of F, in file order: its index cells joined by '\t' */
+    emb_strlist all;    /* every stressor row of F, in file order: its index cells joined by '\t' */
     unsigned char *keep; /* [all.n]: 1 where the row is kept (matches --stressors) */
-    strlist keys;   /* the kept stressors (a subsequence of all) */
-    strlist units;  /* per kept stressor */
+    emb_strlist keys;   /* the kept stressors (a subsequence of all) */
+    emb_strlist units;  /* per kept stressor */
     size_t off;     /* first stressor row in the table */
 } extension;
 
 /* Column labels of a table: two header rows, outer-major (region, then
  * sector or category). */
-typedef struct colhdr {
-    strlist outer, inner;
-    size_t nic, nf;            /* index columns, fields per line */
-    size_t line_outer, line_inner;
-} colhdr;
-
 typedef struct job {
     const char *path;
     emb_archive *ar;
@@ -177,7 +135,7 @@ typedef struct job {
     const char *const *pats; /* --stressors globs (fnmatch on the full name); none: keep all */
     size_t n_pats;
     unsigned char *pat_hit;  /* [n_pats]: the pattern matched at least one stressor */
-    colhdr zc, yc;
+    emb_colhdr zc, yc;
     emb_tsv *zr, *yr; /* Z/A and Y, left open after their headers */
     char *monetary;
     emb_table *t;
@@ -340,7 +298,7 @@ static void ext_free(extension *e)
 {
     emb_free(e->dir);
     fp_free(&e->F), fp_free(&e->FY), fp_free(&e->unit);
-    sl_free(&e->all), sl_free(&e->keys), sl_free(&e->units);
+    emb_strlist_free(&e->all), emb_strlist_free(&e->keys), emb_strlist_free(&e->units);
     emb_free(e->keep);
     memset(e, 0, sizeof *e);
 }
@@ -469,150 +427,23 @@ static emb_status open_tsv(job *j, const fparam *p, emb_tsv **r)
     return emb_tsv_open_in(j->ar, p->rel, r);
 }
 
-/* A header row of n data columns is checked before its labels are: Z's
- * (max_outer 0) gives N = n, and an N x N table must fit the memory limit;
- * the others may name at most max_outer distinct regions (Z's).  Both keep
- * the label checks below, which compare each new label with those before
- * it, within what the table's own size allows: no 2^20-column header of
- * distinct labels makes them quadratic in a small file. */
-static emb_status header_bounds(emb_tsv *r, size_t n, size_t max_outer)
-{
-    if (max_outer)
-        return EMB_OK;
-    emb_plan p;
-    emb_plan_init(&p);
-    emb_plan_add(&p, "Z", (double)n, (double)n, sizeof(double));
-    return emb_plan_check(&p, emb_tsv_name(r), "the table");
-}
-
-/* Read the two column-header rows of r (see colhdr) and skip pandas' row of
- * index names if it follows.  nic may be NIC_INFER: pandas writes the level
- * name in the first cell and leaves the other index cells empty.  max_outer:
- * see header_bounds. */
+/* The two column-header rows of r (emb_colhdr_read), after checking the
+ * file's parameters ask for two. */
 static emb_status read_colhdr(emb_tsv *r, const fparam *p, const char *outer_what,
-                              const char *inner_what, size_t max_outer, colhdr *h)
+                              const char *inner_what, size_t max_outer, emb_colhdr *h)
 {
-    const char *f = emb_tsv_name(r);
-    int have;
-    emb_status st;
     if (p->nhdr != 2)
         return emb_raise(EMB_EINPUT, "%s: nr_header is %zu in file_parameters.json; expected 2 "
-                                     "(a row of %s and a row of %s labels)", f, p->nhdr,
-                         outer_what, inner_what);
-    if ((st = emb_tsv_next(r, &have)))
-        return st;
-    if (!have)
-        return emb_raise(EMB_EINPUT, "%s: empty file; expected 2 header rows (%s, %s)", f,
-                         outer_what, inner_what);
-    size_t nf = emb_tsv_nfields(r), nic = p->nic;
-    if (nic == NIC_INFER)
-        for (nic = 1; nic + 1 < nf && !*emb_tsv_field(r, nic);)
-            nic++;
-    if (nic == 0 || nf <= nic)
-        return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "expected %zu index column%s and then "
-                            "data columns, found %zu field%s", nic, nic == 1 ? "" : "s", nf,
-                            nf == 1 ? "" : "s");
-    h->nic = nic, h->nf = nf, h->line_outer = emb_tsv_lineno(r);
-    if ((st = header_bounds(r, nf - nic, max_outer)))
-        return st;
-    /* Outer row: runs of equal labels, all of the same length. */
-    size_t run = 0, first_run = 0;
-    for (size_t c = nic; c < nf; c++) {
-        const char *lab = emb_tsv_field(r, c);
-        if (!*lab)
-            return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", outer_what);
-        if (c > nic && strcmp(lab, h->outer.v[h->outer.n - 1]) == 0) {
-            run++;
-            continue;
-        }
-        if (max_outer && h->outer.n >= max_outer)
-            return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s': more %ss than the %zu of the "
-                                "technology matrix", outer_what, lab, outer_what, max_outer);
-        /* Linear, so n_r^2 in all: bounded by header_bounds (n_r <= N). */
-        if (sl_find(&h->outer, lab) >= 0)
-            return emb_tsv_fail(r, EMB_EINPUT, c, "%s '%s' appears again after other %ss "
-                                "(columns must be grouped by %s)", outer_what, lab, outer_what,
-                                outer_what);
-        if (c > nic) { /* a run ends */
-            if (h->outer.n == 1)
-                first_run = run;
-            else if (run != first_run)
-                return emb_tsv_fail(r, EMB_EINPUT, c - 1, "%s '%s' has %zu columns, %s '%s' has "
-                                    "%zu (every %s needs the same %ss)", outer_what,
-                                    h->outer.v[h->outer.n - 1], run, outer_what, h->outer.v[0],
-                                    first_run, outer_what, inner_what);
-        }
-        if ((st = sl_push(&h->outer, lab)))
-            return st;
-        run = 1;
-    }
-    if (h->outer.n == 1)
-        first_run = run;
-    else if (run != first_run)
-        return emb_tsv_fail(r, EMB_EINPUT, nf - 1, "%s '%s' has %zu columns, %s '%s' has %zu "
-                            "(every %s needs the same %ss)", outer_what,
-                            h->outer.v[h->outer.n - 1], run, outer_what, h->outer.v[0], first_run,
-                            outer_what, inner_what);
-    /* Inner row: the first block names them, the others repeat it. */
-    if ((st = emb_tsv_next(r, &have)))
-        return st;
-    if (!have)
-        return emb_raise(EMB_EINPUT, "%s: ends after line %zu; expected a second header row "
-                                     "(%s labels)", f, h->line_outer, inner_what);
-    h->line_inner = emb_tsv_lineno(r);
-    if (emb_tsv_nfields(r) != nf)
-        return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "header row has %zu fields, line %zu "
-                            "has %zu", emb_tsv_nfields(r), h->line_outer, nf);
-    for (size_t c = nic; c < nic + first_run; c++) {
-        const char *lab = emb_tsv_field(r, c);
-        if (!*lab)
-            return emb_tsv_fail(r, EMB_EINPUT, c, "empty %s label", inner_what);
-        if ((st = sl_push(&h->inner, lab)))
-            return st;
-    }
-    /* Sorted: a Y header of one region may list a million categories. */
-    size_t d0, d1;
-    int dup = emb_first_duplicate((const char *const *)h->inner.v, h->inner.n, &d0, &d1);
-    if (dup < 0)
-        return EMB_ENOMEM;
-    if (dup)
-        return emb_tsv_fail(r, EMB_EINPUT, nic + d1, "%s '%s' appears twice under %s '%s'",
-                            inner_what, h->inner.v[d1], outer_what, h->outer.v[0]);
-    for (size_t c = nic + first_run; c < nf; c++) {
-        const char *lab = emb_tsv_field(r, c);
-        size_t i = c - nic;
-        if (strcmp(lab, h->inner.v[i % first_run]) != 0) {
-            return emb_tsv_fail(r, EMB_EINPUT, c, "expected %s '%s' (every %s must list the %ss "
-                                "of %s '%s' in the same order), found '%s'", inner_what,
-                                h->inner.v[i % first_run], outer_what, inner_what, outer_what,
-                                h->outer.v[0], lab);
-        }
-    }
-    /* pandas' index-name row: index cells named, every data cell empty.  It
-     * is absent where the index has no names (EXIOBASE's satellite F.txt). */
-    if ((st = emb_tsv_next(r, &have)) || !have)
-        return st;
-    if (emb_tsv_nfields(r) == nf) {
-        size_t c = nic;
-        while (c < nf && !*emb_tsv_field(r, c))
-            c++;
-        if (c == nf)
-            return EMB_OK;
-    }
-    emb_tsv_again(r); /* a data row */
-    return EMB_OK;
-}
-
-static void colhdr_free(colhdr *h)
-{
-    sl_free(&h->outer);
-    sl_free(&h->inner);
+                                     "(a row of %s and a row of %s labels)", emb_tsv_name(r),
+                         p->nhdr, outer_what, inner_what);
+    return emb_colhdr_read(r, p->nic == NIC_INFER ? 0 : p->nic, outer_what, inner_what, max_outer,
+                           h);
 }
 
 /* Labels `got` (read at line, columns first_col + i*stride, 1-based) must be
  * `want` of file `wfile`. */
 static emb_status same_labels(const char *file, size_t line, size_t first_col, size_t stride,
-                              const strlist *got, const strlist *want, const char *what,
+                              const emb_strlist *got, const emb_strlist *want, const char *what,
                               const char *wfile)
 {
     size_t n = got->n < want->n ? got->n : want->n;
@@ -624,29 +455,6 @@ static emb_status same_labels(const char *file, size_t line, size_t first_col, s
         return at(file, line, 0, "the columns list %zu %ss, %s has %zu", got->n, what, wfile,
                   want->n);
     return EMB_OK;
-}
-
-/* After the last expected row: only blank lines may follow. */
-static emb_status expect_end(emb_tsv *r, const char *rows)
-{
-    int have;
-    emb_status st;
-    while ((st = emb_tsv_next(r, &have)) == EMB_OK && have)
-        if (emb_tsv_nfields(r) > 1 || *emb_tsv_field(r, 0))
-            return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "unexpected row after the %s", rows);
-    return st;
-}
-
-/* The current line must have nf fields. */
-static emb_status check_nfields(emb_tsv *r, size_t nf, size_t nic)
-{
-    size_t got = emb_tsv_nfields(r);
-    if (got == nf)
-        return EMB_OK;
-    /* Name the first missing or first extra column. */
-    return emb_tsv_fail(r, EMB_EINPUT, got < nf ? got : nf, "%s (expected %zu fields: %zu index "
-                        "+ %zu data columns, found %zu)", got < nf ? "missing cell" : "extra cell",
-                        nf, nic, nf - nic, got);
 }
 
 /* Read the N data rows of r, indexed (region, sector) in the order of Z's
@@ -664,7 +472,7 @@ static emb_status read_rs_rows(job *j, emb_tsv *r, size_t nic, size_t nf, double
         if (!have)
             return emb_raise(EMB_EINPUT, "%s: ends after line %zu with %zu of the %s", emb_tsv_name(r),
                              emb_tsv_lineno(r), i, rows);
-        if ((st = check_nfields(r, nf, nic)))
+        if ((st = emb_tsv_check_nfields(r, nf, nic)))
             return st;
         const char *reg = j->zc.outer.v[i / n_s], *sec = j->zc.inner.v[i % n_s];
         if (strcmp(emb_tsv_field(r, 0), reg) != 0)
@@ -678,7 +486,7 @@ static emb_status read_rs_rows(job *j, emb_tsv *r, size_t nic, size_t nf, double
         if (!parsed && (st = emb_tsv_numbers(r, nic, nf - nic, dst + i * ld)))
             return st;
     }
-    return expect_end(r, rows);
+    return emb_tsv_expect_end(r, rows);
 }
 
 /* The index cells of the current line joined by '\t' (a tab cannot occur
@@ -784,17 +592,17 @@ static emb_status add_stressor(job *j, extension *e, emb_tsv *r, const char *key
     int keep;
     emb_status st;
     char kt[256];
-    if (sl_find(&e->all, key) >= 0)
+    if (emb_strlist_find(&e->all, key) >= 0)
         return emb_tsv_fail(r, EMB_EINPUT, 0, "stressor '%s' appears twice",
                             key_text(key, kt, sizeof kt));
-    if ((st = want_stressor(j, e, key, &keep)) || (st = sl_push(&e->all, key)))
+    if ((st = want_stressor(j, e, key, &keep)) || (st = emb_strlist_push(&e->all, key)))
         return st;
     unsigned char *nk = emb_realloc(e->keep, e->all.cap, 1, "stressor flags");
     if (!nk)
         return EMB_ENOMEM;
     e->keep = nk;
     e->keep[e->all.n - 1] = (unsigned char)keep;
-    return keep ? sl_push(&e->keys, key) : EMB_OK;
+    return keep ? emb_strlist_push(&e->keys, key) : EMB_OK;
 }
 
 /* One pass over F of extension e.  With dst NULL: check its columns, collect
@@ -804,12 +612,13 @@ static emb_status add_stressor(job *j, extension *e, emb_tsv *r, const char *key
 static emb_status read_F(job *j, extension *e, double *dst)
 {
     emb_tsv *r = NULL;
-    colhdr h;
+    emb_colhdr h;
     memset(&h, 0, sizeof h);
     emb_status st;
     int have;
     size_t row = 0, i = 0;
-    if ((st = open_tsv(j, &e->F, &r)) || (st = read_colhdr(r, &e->F, "region", "sector", j->zc.outer.n, &h)) ||
+    if ((st = open_tsv(j, &e->F, &r)) ||
+        (st = read_colhdr(r, &e->F, "region", "sector", j->zc.outer.n, &h)) ||
         (st = same_labels(e->F.disp, h.line_outer, h.nic + 1, h.inner.n, &h.outer, &j->zc.outer,
                           "region", j->tech.disp)) ||
         (st = same_labels(e->F.disp, h.line_inner, h.nic + 1, 1, &h.inner, &j->zc.inner, "sector",
@@ -818,10 +627,10 @@ static emb_status read_F(job *j, extension *e, double *dst)
     e->nic = h.nic, e->nf = h.nf;
     while ((st = emb_tsv_next(r, &have)) == EMB_OK && have) {
         if (emb_tsv_nfields(r) == 1 && !*emb_tsv_field(r, 0)) { /* blank: the end */
-            st = expect_end(r, "stressor rows and a blank line");
+            st = emb_tsv_expect_end(r, "stressor rows and a blank line");
             break;
         }
-        if ((st = check_nfields(r, h.nf, h.nic)))
+        if ((st = emb_tsv_check_nfields(r, h.nf, h.nic)))
             break;
         if (!*emb_tsv_field(r, 0)) {
             st = emb_tsv_fail(r, EMB_EINPUT, 0, "empty stressor name");
@@ -853,7 +662,7 @@ static emb_status read_F(job *j, extension *e, double *dst)
     if (!st && dst && (row != e->all.n || i != e->keys.n))
         st = emb_raise(EMB_EINPUT, "%s: the file changed while it was being read", e->F.disp);
 done:
-    colhdr_free(&h);
+    emb_colhdr_free(&h);
     emb_tsv_close(r);
     return st;
 }
@@ -927,12 +736,12 @@ static emb_status read_ext_units(job *j, extension *e)
         goto done;
     }
     for (size_t s = 0; s < e->keys.n; s++) /* units[] parallel to keys[] */
-        if ((st = sl_push(&e->units, "")))
+        if ((st = emb_strlist_push(&e->units, "")))
             goto done;
     while ((st = emb_tsv_next(r, &have)) == EMB_OK && have) {
         if (emb_tsv_nfields(r) == 1 && !*emb_tsv_field(r, 0))
             continue;
-        if ((st = check_nfields(r, nf, nf - 1)))
+        if ((st = emb_tsv_check_nfields(r, nf, nf - 1)))
             goto done;
         size_t m = nf - 1 < e->nic ? nf - 1 : e->nic;
         for (size_t s = 0; s < e->keys.n; s++) {
@@ -964,7 +773,7 @@ done:
 static emb_status read_FY(job *j, extension *e)
 {
     emb_tsv *r = NULL;
-    colhdr h;
+    emb_colhdr h;
     memset(&h, 0, sizeof h);
     char *seen = NULL;
     emb_status st;
@@ -990,10 +799,10 @@ static emb_status read_FY(job *j, extension *e)
     }
     while ((st = emb_tsv_next(r, &have)) == EMB_OK && have) {
         if (emb_tsv_nfields(r) == 1 && !*emb_tsv_field(r, 0)) {
-            st = expect_end(r, "stressor rows and a blank line");
+            st = emb_tsv_expect_end(r, "stressor rows and a blank line");
             break;
         }
-        if ((st = check_nfields(r, h.nf, h.nic)))
+        if ((st = emb_tsv_check_nfields(r, h.nf, h.nic)))
             break;
         char *key = row_key(r, h.nic);
         if (!key) {
@@ -1001,9 +810,10 @@ static emb_status read_FY(job *j, extension *e)
             break;
         }
         /* Usually the same order as F: try the row's own index first. */
-        long s = row < e->keys.n && strcmp(e->keys.v[row], key) == 0 ? (long)row
-                                                                     : sl_find(&e->keys, key);
-        if (s < 0 && sl_find(&e->all, key) >= 0) { /* in F, but not wanted */
+        long s = row < e->keys.n && strcmp(e->keys.v[row], key) == 0
+                     ? (long)row
+                     : emb_strlist_find(&e->keys, key);
+        if (s < 0 && emb_strlist_find(&e->all, key) >= 0) { /* in F, but not wanted */
             emb_free(key);
             continue;
         }
@@ -1026,7 +836,7 @@ static emb_status read_FY(job *j, extension *e)
     }
 done:
     emb_free(seen);
-    colhdr_free(&h);
+    emb_colhdr_free(&h);
     emb_tsv_close(r);
     return st;
 }
@@ -1054,7 +864,7 @@ static emb_status read_x(job *j)
             st = emb_raise(EMB_EINPUT, "%s: ends before its %zu header row%s", j->x.disp,
                            j->x.nhdr, j->x.nhdr == 1 ? "" : "s");
         else
-            st = check_nfields(r, 3, 2);
+            st = emb_tsv_check_nfields(r, 3, 2);
     }
     if (!st)
         st = read_rs_rows(j, r, 2, 3, j->t->x, 1);
@@ -1232,8 +1042,8 @@ static void job_free(job *j)
 {
     emb_tsv_close(j->zr);
     emb_tsv_close(j->yr);
-    colhdr_free(&j->zc);
-    colhdr_free(&j->yc);
+    emb_colhdr_free(&j->zc);
+    emb_colhdr_free(&j->yc);
     for (size_t e = 0; e < j->n_ext; e++)
         ext_free(&j->ext[e]);
     emb_free(j->ext);
