@@ -69,7 +69,16 @@ emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out)
     emb_status st = emb_bytesrc_open(a, rel, &src);
     if (st != EMB_OK)
         return st;
-    return emb_tsv_open(src, EMB_TSV_BUFSIZE, EMB_TSV_MAXLINE, out);
+    /* A file smaller than the default buffer gets a buffer its size (plus
+     * the byte that lets the read after it see end of file at once): the
+     * unit.txt and label files of a table are kilobytes, and a megabyte each
+     * is memory to map, fault in and unmap for nothing.  The size is only a
+     * hint (a zip may misstate it): a longer line still grows the buffer. */
+    size_t bufsize = EMB_TSV_BUFSIZE;
+    unsigned long long size = emb_bytesrc_size(src);
+    if (size > 0 && size < bufsize)
+        bufsize = size < 4096 ? 4096 : (size_t)size + 1;
+    return emb_tsv_open(src, bufsize, EMB_TSV_MAXLINE, out);
 }
 
 void emb_tsv_close(emb_tsv *r)
