@@ -579,6 +579,14 @@ START_TEST(broken_manifest)
          "\"delimiter\" must be one character", EMB_EINPUT},
         {"{\"format\": \"embodied-csv\", \"year\": \"2020\", \"Z\": \"Z.csv\"}",
          "\"year\" must be a whole number", EMB_EINPUT},
+        /* Beyond int's range and infinite (found by fuzz_csv): refused, not
+         * converted (undefined behaviour). */
+        {"{\"format\": \"embodied-csv\", \"year\": 2e20, \"Z\": \"Z.csv\"}",
+         "\"year\" must be a whole number", EMB_EINPUT},
+        {"{\"format\": \"embodied-csv\", \"year\": -1e999, \"Z\": \"Z.csv\"}",
+         "\"year\" must be a whole number", EMB_EINPUT},
+        {"{\"format\": \"embodied-csv\", \"year\": 2020.5, \"Z\": \"Z.csv\"}",
+         "\"year\" must be a whole number", EMB_EINPUT},
         {"{\"format\": \"embodied-csv\",}", "manifest.json: line 1", EMB_EINPUT},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -474,6 +474,8 @@ emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got)
 
 const char *emb_bytesrc_name(const emb_bytesrc *s) { return s->name; }
 
+unsigned long long emb_bytesrc_size(const emb_bytesrc *s) { return s->size; }
+
 void emb_bytesrc_close(emb_bytesrc *s)
 {
     if (!s)

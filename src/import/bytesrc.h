@@ -88,6 +88,11 @@ emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out);
  * inflates past its declared size, EMB_EINPUT. */
 emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got);
 
+/* The file's size in bytes as the folder or the zip directory states it
+ * (uncompressed for zip members), or 0 when unknown: a hint for sizing
+ * buffers, not a promise (a damaged zip may state anything). */
+unsigned long long emb_bytesrc_size(const emb_bytesrc *s);
+
 /* Display name of the open file (valid while it is open). */
 const char *emb_bytesrc_name(const emb_bytesrc *s);
 

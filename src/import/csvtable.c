@@ -152,8 +152,10 @@ static emb_status read_manifest(cjob *j)
         j->delim = *d;
     }
     if ((v = emb_json_get(doc, "year"))) {
-        if (v->type != EMB_JSON_NUMBER || v->number != (double)(int)v->number || v->number < 0 ||
-            v->number > 9999) {
+        /* The range first: (int) of a double outside int's range (2e20, or
+         * the inf that 1e999 parses to) is undefined behaviour. */
+        if (v->type != EMB_JSON_NUMBER || !(v->number >= 0 && v->number <= 9999) ||
+            v->number != (double)(int)v->number) {
             st = mfail(j, v->line, "\"year\" must be a whole number%s%s", "", "");
             goto done;
         }

@@ -72,9 +72,17 @@ emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out)
     if (st != EMB_OK)
         return st;
     /* A small memory limit starts with a smaller buffer (it grows for long
-     * lines, within the limit) rather than refusing a short file. */
-    size_t buf = emb_block_bytes(EMB_TSV_BUFSIZE);
-    return emb_tsv_open(src, buf < 4096 ? 4096 : buf, EMB_TSV_MAXLINE, out);
+     * lines, within the limit) rather than refusing a short file.  A file
+     * smaller than that gets a buffer its size (plus the byte that lets the
+     * read after it see end of file at once): the unit.txt and label files
+     * of a table are kilobytes, and a megabyte each is memory to map, fault
+     * in and unmap for nothing.  The size is only a hint (a zip may misstate
+     * it): a longer line still grows the buffer. */
+    size_t bufsize = emb_block_bytes(EMB_TSV_BUFSIZE);
+    unsigned long long size = emb_bytesrc_size(src);
+    if (size > 0 && size < bufsize)
+        bufsize = (size_t)size + 1;
+    return emb_tsv_open(src, bufsize < 4096 ? 4096 : bufsize, EMB_TSV_MAXLINE, out);
 }
 
 void emb_tsv_close(emb_tsv *r)

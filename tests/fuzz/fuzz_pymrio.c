@@ -1,0 +1,19 @@
+/* tests/fuzz/fuzz_pymrio.c — fuzz target: emb_import_pymrio on a pymrio /
+ * EXIOBASE-3 text layout given in the container format (fuzz.h): a folder,
+ * or the zip when the first entry is one ("IOT.zip/file_parameters.json").
+ * Tables that load go through the accounts (emb_fuzz_use_table). */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    emb_fuzz_input in;
+    if (emb_fuzz_unpack(data, size, &in) != 0)
+        return 0;
+    emb_table *t = NULL;
+    emb_status st = emb_import_pymrio(in.first_is_zip ? in.first : in.root, &in.opts, &t);
+    emb_fuzz_note("emb_import_pymrio", st);
+    if (st == EMB_OK)
+        emb_fuzz_use_table(t);
+    emb_table_free(t);
+    return 0;
+}
