@@ -333,17 +333,41 @@ void emb_xlsx_close(emb_xlsx *x)
 
 /* ------------------------------------------------------------ sheets */
 
-/* "AB12" -> column 27 (0-based), row 11 (0-based); 0 when malformed. */
+/* A worksheet's limits in the format (ECMA-376: A1:XFD1048576).  Row and
+ * column numbers come from the file, and the reader fills the cells before
+ * a value with empty strings: without the limits, one <row r="99999999999">
+ * made it allocate billions of them (found by fuzz_gloria). */
+#define MAX_ROWS ((size_t)1 << 20)
+#define MAX_COLS ((size_t)1 << 14)
+
+/* "AB12" -> column 27 (0-based), row 11 (0-based): 1; 0 when malformed; -1
+ * beyond the worksheet's limits. */
 static int cell_ref(const char *r, size_t *row, size_t *col)
 {
     size_t c = 0, w = 0;
-    while (*r >= 'A' && *r <= 'Z' && c < ((size_t)1 << 40))
+    while (*r >= 'A' && *r <= 'Z' && c <= MAX_COLS)
         c = c * 26 + (size_t)(*r++ - 'A' + 1);
-    while (*r >= '0' && *r <= '9' && w < ((size_t)1 << 40))
+    while (*r >= '0' && *r <= '9' && w <= MAX_ROWS)
         w = w * 10 + (size_t)(*r++ - '0');
+    if (c > MAX_COLS || w > MAX_ROWS)
+        return -1;
     if (!c || !w || *r)
         return 0;
     *col = c - 1, *row = w - 1;
+    return 1;
+}
+
+/* A <row r="..."> number, "1" to MAX_ROWS, as a 0-based row; 0 otherwise. */
+static int row_num(const char *r, size_t *row)
+{
+    size_t w = 0;
+    if (!*r)
+        return 0;
+    for (; *r >= '0' && *r <= '9' && w <= MAX_ROWS; r++)
+        w = w * 10 + (size_t)(*r - '0');
+    if (*r || w == 0 || w > MAX_ROWS)
+        return 0;
+    *row = w - 1;
     return 1;
 }
 
@@ -370,7 +394,12 @@ emb_status emb_xlsx_column(emb_xlsx *x, const char *sheet, const char *header, e
         p = t.end + 1;
         if (is(&t, "row") && !t.closing) {
             char *r = attr(&t, "r", &st);
-            row = r ? strtoul(r, NULL, 10) - 1 : row + 1;
+            if (r ? !row_num(r, &row) : ++row >= MAX_ROWS) {
+                st = emb_raise(EMB_EINPUT, "%s: sheet '%s': row number '%.40s' is not 1 to %zu "
+                               "(the format's limit)", x->path, sheet, r ? r : "?", MAX_ROWS);
+                emb_free(r);
+                break;
+            }
             emb_free(r);
             col = 0;
             if (row > 0 && want == (size_t)-1)
@@ -380,8 +409,15 @@ emb_status emb_xlsx_column(emb_xlsx *x, const char *sheet, const char *header, e
             ty = attr(&t, "t", &st);
             ref = st ? NULL : attr(&t, "r", &st);
             size_t rr, cc;
-            if (ref && cell_ref(ref, &rr, &cc))
+            int ok = ref ? cell_ref(ref, &rr, &cc) : 0;
+            if (ok > 0)
                 col = cc;
+            if (ok < 0 || col >= MAX_COLS) {
+                st = emb_raise(EMB_EINPUT, "%s: sheet '%s': cell %.40s is beyond column XFD or "
+                               "row %zu (the format's limits)", x->path, sheet, ref ? ref : "?",
+                               MAX_ROWS);
+                break;
+            }
             vlen = 0;
             if (v)
                 v[0] = '\0';
