@@ -287,6 +287,34 @@ START_TEST(supply_not_diagonal)
 }
 END_TEST
 
+/* In the copy `d`, replace the text of the ReadMe's Regions sheet from the
+ * first `from` through the next `through` (inclusive; NULL: `from` alone)
+ * by `to`. */
+static void edit_regions_sheet(const char *d, const char *from, const char *through, const char *to)
+{
+    int zerr;
+    zip_t *in = zip_open(emb_test_pathf("%s/%s", sample(), README), ZIP_RDONLY, &zerr);
+    zip_t *out = zip_open(emb_test_pathf("%s/%s", d, README), 0, &zerr);
+    ck_assert(in && out);
+    const char *nm = "xl/worksheets/sheet1.xml";
+    zip_stat_t zs;
+    ck_assert_int_eq(zip_stat(in, nm, 0, &zs), 0);
+    char *buf = malloc(zs.size + strlen(to) + 1);
+    zip_file_t *zf = zip_fopen(in, nm, 0);
+    ck_assert_int_eq(zip_fread(zf, buf, zs.size), (zip_int64_t)zs.size);
+    zip_fclose(zf);
+    buf[zs.size] = '\0';
+    char *a = strstr(buf, from);
+    ck_assert_msg(a != NULL, "'%s' not in %s", from, nm);
+    char *b = through ? strstr(a, through) + strlen(through) : a + strlen(from);
+    memmove(a + strlen(to), b, strlen(b) + 1);
+    memcpy(a, to, strlen(to));
+    zip_source_t *src = zip_source_buffer(out, buf, strlen(buf), 1);
+    ck_assert_int_ge(zip_file_add(out, nm, src, ZIP_FL_OVERWRITE), 0);
+    zip_close(in);
+    ck_assert_int_eq(zip_close(out), 0);
+}
+
 /* Import the copy in `dir`: EMB_EINPUT with a message holding every one of
  * the NULL-terminated strings. */
 static void expect_input_error(const char *dir, ...)
@@ -340,33 +368,34 @@ START_TEST(broken_copies)
     /* Wrong label count: a ReadMe with 2 regions (AZE's row removed) against
      * T's 18 columns. */
     d = copy_sample(tmp, "labels");
-    {
-        int zerr;
-        zip_t *in = zip_open(emb_test_pathf("%s/%s", sample(), README), ZIP_RDONLY, &zerr);
-        zip_t *out = zip_open(emb_test_pathf("%s/%s", d, README), 0, &zerr);
-        ck_assert(in && out);
-        zip_int64_t ne = zip_get_num_entries(in, 0);
-        for (zip_int64_t i = 0; i < ne; i++) {
-            const char *nm = zip_get_name(in, (zip_uint64_t)i, 0);
-            if (strcmp(nm, "xl/worksheets/sheet1.xml"))
-                continue;
-            zip_stat_t zs;
-            zip_stat_index(in, (zip_uint64_t)i, 0, &zs);
-            char *buf = malloc(zs.size + 1);
-            zip_file_t *zf = zip_fopen_index(in, (zip_uint64_t)i, 0);
-            ck_assert_int_eq(zip_fread(zf, buf, zs.size), (zip_int64_t)zs.size);
-            zip_fclose(zf);
-            buf[zs.size] = '\0';
-            char *a = strstr(buf, "<row r=\"4\">"), *b = strstr(a, "</row>") + 6;
-            memmove(a, b, strlen(b) + 1);
-            zip_source_t *src = zip_source_buffer(out, buf, strlen(buf), 1);
-            ck_assert_int_ge(zip_file_add(out, nm, src, ZIP_FL_OVERWRITE), 0);
-        }
-        zip_close(in);
-        ck_assert_int_eq(zip_close(out), 0);
-    }
+    edit_regions_sheet(d, "<row r=\"4\">", "</row>", "");
     expect_input_error(d, "T-Results_2022_059_Markup001(full).csv: line 1, column 13: 18 columns, "
                           "expected 12 (2 x 2 regions x 3 sectors of GLORIA_ReadMe_059.xlsx)", NULL);
+    /* Row and column numbers beyond the worksheet's limits (found by
+     * fuzz_gloria: the empty cells before them were being allocated one by
+     * one, billions of them). */
+    d = copy_sample(tmp, "bigrow");
+    edit_regions_sheet(d, "<row r=\"2\">", NULL, "<row r=\"4294967298\">");
+    expect_input_error(d, "GLORIA_ReadMe_059.xlsx: sheet 'Regions': row number '4294967298' is "
+                          "not in 1..1048576", NULL);
+    d = copy_sample(tmp, "negrow");
+    edit_regions_sheet(d, "<row r=\"3\">", NULL, "<row r=\"-02\">");
+    expect_input_error(d, "sheet 'Regions': row number '-02' is not in 1..1048576", NULL);
+    d = copy_sample(tmp, "bigcol");
+    edit_regions_sheet(d, "<c r=\"B3\"", NULL, "<c r=\"XFE3\"");
+    expect_input_error(d, "sheet 'Regions': cell reference 'XFE3' is not a cell of a worksheet "
+                          "(A1 to XFD1048576)", NULL);
+    d = copy_sample(tmp, "bigref");
+    edit_regions_sheet(d, "<c r=\"B3\"", NULL, "<c r=\"B1048577\"");
+    expect_input_error(d, "sheet 'Regions': cell reference 'B1048577' is not a cell", NULL);
+    /* At the limits: XFD1048576 is a valid cell (beyond the column read). */
+    d = copy_sample(tmp, "limits");
+    edit_regions_sheet(d, "<c r=\"C3\"", NULL, "<c r=\"XFD3\"");
+    {
+        emb_table *t = NULL;
+        ck_assert_msg(emb_import_gloria(d, NULL, &t) == EMB_OK, "%s", emb_errmsg());
+        emb_table_free(t);
+    }
     /* A missing file. */
     d = copy_sample(tmp, "nofile");
     ck_assert_int_eq(remove(emb_test_pathf("%s/%s", d, F_YQ)), 0);
