@@ -6,8 +6,9 @@
 #
 # Usage: scripts/soak.sh [ITERATIONS] [SEED]     (default 500, fixed seed)
 set -eu
-cd "$(dirname "$0")/.."
-./scripts/setup.sh
+. "$(dirname -- "$0")/setup.sh"
+emb_install_packages
+cd "$EMB_ROOT"
 if [ ! -d build-asan ]; then
     meson setup build-asan -Db_sanitize=address,undefined -Dbuildtype=debug
 fi

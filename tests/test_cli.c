@@ -687,6 +687,39 @@ START_TEST(full_disk_gives_io_error_and_no_output)
 }
 END_TEST
 
+/* A directory the user may not write to: exit status 5 naming the path, no
+ * output, no temporary.  Root ignores permissions, so as root the command
+ * runs as nobody (setpriv, util-linux); the test directory is opened up for
+ * it meanwhile. */
+START_TEST(read_only_dir_gives_io_error)
+{
+    char ro[4300], args[16384], prefix[128] = "";
+    snprintf(ro, sizeof ro, "%s/ro", tmp);
+    ck_assert_int_eq(mkdir(ro, 0555), 0);
+    ck_assert_int_eq(chmod(ro, 0555), 0); /* whatever the umask */
+    if (geteuid() == 0) {
+        if (access("/usr/bin/setpriv", X_OK) != 0) {
+            printf("# skipped: running as root without setpriv, permissions cannot be tested\n");
+            return;
+        }
+        ck_assert_int_eq(chmod(tmp, 0755), 0);
+        snprintf(prefix, sizeof prefix, "setpriv --reuid=65534 --regid=65534 --clear-groups");
+    }
+    const char *cmds[] = {"accounts -q -o '%s/r.h5'", "accounts -q --csv '%s/csv'",
+                          "flows --from MN --to CN -o '%s/f.csv'", "synth -r 2 -s 3 -o '%s/t.h5'"};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        char *err;
+        snprintf(args, sizeof args, cmds[c], ro);
+        int rc = run_in(prefix, args, "", &err);
+        ck_assert_msg(rc == 5, "%s: exit %d, %s", args, rc, err);
+        ck_assert_msg(strstr(err, ro), "%s: the message does not name the path: %s", args, err);
+        ck_assert_msg(count_entries(ro) == 0, "%s: left a file behind", args);
+        free(err);
+    }
+    ck_assert_int_eq(chmod(tmp, 0700), 0);
+}
+END_TEST
+
 /* SIGINT or SIGTERM while writing: no result and no temporary left. */
 START_TEST(interrupted_run_leaves_nothing)
 {
@@ -735,6 +768,7 @@ int main(void)
     tcase_add_test(tc, help_and_version);
     tcase_add_test(tc, outputs_not_overwritten_without_force);
     tcase_add_test(tc, full_disk_gives_io_error_and_no_output);
+    tcase_add_test(tc, read_only_dir_gives_io_error);
     tcase_add_test(tc, interrupted_run_leaves_nothing);
     tcase_add_test(tc, synth_csr_then_accounts);
     tcase_add_test(tc, max_memory_on_every_command);
