@@ -720,6 +720,25 @@ START_TEST(read_only_dir_gives_io_error)
 }
 END_TEST
 
+/* A file on which libhdf5 1.10 itself loops (found by fuzz_h5, kept in
+ * tests/fuzz/known/): the CLI's probe in a child process turns the hang
+ * into an input error naming the file, within the probe's time limit. */
+START_TEST(hdf5_library_hang_is_an_input_error)
+{
+    char args[8192], *err;
+    snprintf(args, sizeof args, "info '%s'", emb_test_src_path("tests/fuzz/known/h5/heap-loop.h5"));
+    time_t t0 = time(NULL);
+    int rc = run_in("EMBODIED_HDF5_PROBE_SECONDS=2", args, "", &err);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, "heap-loop.h5: the HDF5 library did not finish reading"), "%s", err);
+    ck_assert_msg(time(NULL) - t0 < 30, "took %ld s", (long)(time(NULL) - t0));
+    free(err);
+    rc = run_in("EMBODIED_HDF5_PROBE_SECONDS=x", "info", "", &err);
+    ck_assert_msg(rc == 2 && strstr(err, "EMBODIED_HDF5_PROBE_SECONDS='x'"), "exit %d: %s", rc, err);
+    free(err);
+}
+END_TEST
+
 /* SIGINT or SIGTERM while writing: no result and no temporary left. */
 START_TEST(interrupted_run_leaves_nothing)
 {
@@ -769,6 +788,7 @@ int main(void)
     tcase_add_test(tc, outputs_not_overwritten_without_force);
     tcase_add_test(tc, full_disk_gives_io_error_and_no_output);
     tcase_add_test(tc, read_only_dir_gives_io_error);
+    tcase_add_test(tc, hdf5_library_hang_is_an_input_error);
     tcase_add_test(tc, interrupted_run_leaves_nothing);
     tcase_add_test(tc, synth_csr_then_accounts);
     tcase_add_test(tc, max_memory_on_every_command);

@@ -3,12 +3,15 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int cli_fail(emb_status st)
@@ -74,6 +77,58 @@ const char *cli_demo_path(void)
     return NULL;
 }
 
+/* libhdf5 1.10 (Debian 12) can crash or loop inside its own code on a
+ * damaged file (global heaps of variable-length strings: tests/fuzz/known/
+ * has such files), before embodied can check anything.  So the CLI first
+ * reads the table (labels, attributes, Y, F, x; T stays in the file) in a
+ * child process with a time limit: a crash or a hang there becomes an input
+ * error naming the file, and the real read happens only after the child
+ * finished.  One extra open and read of the small datasets; the library
+ * itself never forks.  EMBODIED_HDF5_PROBE_SECONDS sets the limit (default
+ * 120; 0 turns the probe off). */
+static int probe_h5(const char *path)
+{
+    unsigned secs = 120;
+    const char *env = getenv("EMBODIED_HDF5_PROBE_SECONDS");
+    if (env && *env) {
+        char *end;
+        unsigned long v = strtoul(env, &end, 10);
+        if (*end || v > 86400)
+            return cli_usage_error(NULL, "EMBODIED_HDF5_PROBE_SECONDS='%s': expected 0 to 86400",
+                                   env);
+        secs = (unsigned)v;
+    }
+    if (secs == 0)
+        return 0;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 0; /* no probe possible: read directly */
+    if (pid == 0) {
+        alarm(secs);
+        emb_table *t = NULL;
+        emb_status st = emb_table_read_h5(path, EMB_READ_DEFAULT, &t);
+        emb_table_free(t);
+        _exit(st ? 1 : 0); /* no exit handlers: they belong to the parent */
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    if (!WIFSIGNALED(status))
+        return 0; /* read, or refused: the real read gives the message */
+    int sig = WTERMSIG(status);
+    if (sig == SIGALRM)
+        fprintf(stderr, "embodied: %s: the HDF5 library did not finish reading the file's labels "
+                        "and small datasets within %u s: the file is damaged (README, \"Known "
+                        "limits\")\n", path, secs);
+    else
+        fprintf(stderr, "embodied: %s: the HDF5 library crashed (signal %d, %s) reading the "
+                        "file's labels and small datasets: the file is damaged (README, \"Known "
+                        "limits\")\n", path, sig, strsignal(sig));
+    return EMB_EXIT_INPUT;
+}
+
 int cli_load_table(const char *path, int flags, const char *const *groups, size_t n_groups,
                    emb_table **out)
 {
@@ -87,6 +142,9 @@ int cli_load_table(const char *path, int flags, const char *const *groups, size_
         }
         fprintf(stderr, "embodied: no FILE given: using the illustrative demo table %s\n", path);
     }
+    int rc = probe_h5(path);
+    if (rc)
+        return rc;
     emb_table *t = NULL;
     emb_status st = emb_table_read_h5(path, flags, &t);
     if (st)
