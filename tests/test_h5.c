@@ -296,31 +296,6 @@ END_TEST
 
 /* ---- files written by raw HDF5 calls ---------------------------------- */
 
-/* n strings as a fixed-length dataset of `size` bytes each: every string is
- * copied with memcpy of min(len, size) bytes and the rest filled with `fill`,
- * so a string of exactly `size` bytes has no terminator. */
-static void raw_fixed_strings(hid_t loc, const char *name, size_t n, const char *const *s,
-                              size_t size, H5T_str_t pad, H5T_cset_t cset, char fill)
-{
-    char *buf = malloc(n * size);
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(s[i]) < size ? strlen(s[i]) : size;
-        memset(buf + i * size, fill, size);
-        memcpy(buf + i * size, s[i], l);
-    }
-    hid_t ty = H5Tcopy(H5T_C_S1);
-    H5Tset_size(ty, size);
-    H5Tset_strpad(ty, pad);
-    H5Tset_cset(ty, cset);
-    hsize_t d = n;
-    hid_t sp = H5Screate_simple(1, &d, NULL);
-    hid_t ds = H5Dcreate2(loc, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    ck_assert_int_ge(ds, 0);
-    ck_assert_int_ge(H5Dwrite(ds, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
-    H5Dclose(ds), H5Sclose(sp), H5Tclose(ty);
-    free(buf);
-}
-
 static void raw_vlen_strings(hid_t loc, const char *name, size_t n, const char *const *s)
 {
     hid_t ty = H5Tcopy(H5T_C_S1);
@@ -385,10 +360,10 @@ START_TEST(raw_fixed_length_ascii_and_float32)
     static const char *const fd[] = {"hh"};              /* space-padded */
     static const char *const str[] = {"CO2"};            /* UTF-8 fixed, NUL-padded */
     static const char *const unit[] = {"kg"};            /* variable-length ASCII */
-    raw_fixed_strings(f, "regions", 2, reg, 2, H5T_STR_NULLPAD, H5T_CSET_ASCII, '\0');
-    raw_fixed_strings(f, "sectors", 2, sec, 8, H5T_STR_NULLTERM, H5T_CSET_ASCII, '\0');
-    raw_fixed_strings(f, "fd_categories", 1, fd, 6, H5T_STR_SPACEPAD, H5T_CSET_ASCII, ' ');
-    raw_fixed_strings(f, "stressors", 1, str, 5, H5T_STR_NULLPAD, H5T_CSET_UTF8, '\0');
+    emb_test_h5_fixed_strings(f, "regions", 2, reg, 2, H5T_STR_NULLPAD, H5T_CSET_ASCII, '\0');
+    emb_test_h5_fixed_strings(f, "sectors", 2, sec, 8, H5T_STR_NULLTERM, H5T_CSET_ASCII, '\0');
+    emb_test_h5_fixed_strings(f, "fd_categories", 1, fd, 6, H5T_STR_SPACEPAD, H5T_CSET_ASCII, ' ');
+    emb_test_h5_fixed_strings(f, "stressors", 1, str, 5, H5T_STR_NULLPAD, H5T_CSET_UTF8, '\0');
     raw_vlen_strings(f, "stressor_units", 1, unit);
     float Z[16], Y[8] = {1.5f, 2.25f, 3.1f, 4.0f, -1.0f, 0.0f, 7.5f, 1e-3f}, F[4] = {0.1f, 0.2f, 0.3f, 0.4f};
     for (int i = 0; i < 16; i++)

@@ -94,29 +94,6 @@ static void h5_vstrings(hid_t f, const char *name, size_t n, const char *const *
     H5Dclose(ds), H5Sclose(sp), H5Tclose(ty);
 }
 
-/* Fixed-length strings of `size` bytes, copied with memcpy (no terminator
- * when a string fills the field), padded with `fill`. */
-static void h5_fstrings(hid_t f, const char *name, size_t n, const char *const *s, size_t size,
-                        H5T_str_t pad, char fill)
-{
-    char *buf = malloc(n * size + 1);
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(s[i]) < size ? strlen(s[i]) : size;
-        memset(buf + i * size, fill, size);
-        memcpy(buf + i * size, s[i], l);
-    }
-    hid_t ty = H5Tcopy(H5T_C_S1);
-    H5Tset_size(ty, size);
-    H5Tset_strpad(ty, pad);
-    hsize_t d = n;
-    hid_t sp = H5Screate_simple(1, &d, NULL);
-    hid_t ds = H5Dcreate2(f, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    ck_assert_int_ge(ds, 0);
-    ck_assert_int_ge(H5Dwrite(ds, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
-    H5Dclose(ds), H5Sclose(sp), H5Tclose(ty);
-    free(buf);
-}
-
 /* A dataset of type ty and the given shape that claims any size and costs
  * nothing: chunked, never written (reads would give fill values).  rank 0
  * makes a scalar. */
@@ -362,15 +339,15 @@ START_TEST(h5_strings_without_terminators)
     static const char *const sec[] = {"agri", "mine"};
     const char *p = tpath("nullterm.h5");
     hid_t f = h5_base(p, "sectors");
-    h5_fstrings(f, "sectors", 2, sec, 4, H5T_STR_NULLTERM, '\0');
+    emb_test_h5_fixed_strings(f, "sectors", 2, sec, 4, H5T_STR_NULLTERM, H5T_CSET_ASCII, '\0');
     H5Fclose(f);
     expect_refused(p, EMB_EINPUT, "dataset /sectors: entry 0", "has no terminator");
     /* Null- and space-padded types need none: the field's width ends them. */
     p = tpath("nullpad.h5");
     f = h5_base(p, "sectors regions");
-    h5_fstrings(f, "sectors", 2, sec, 4, H5T_STR_NULLPAD, '\0');
+    emb_test_h5_fixed_strings(f, "sectors", 2, sec, 4, H5T_STR_NULLPAD, H5T_CSET_ASCII, '\0');
     static const char *const reg[] = {"AB", "C"};
-    h5_fstrings(f, "regions", 2, reg, 2, H5T_STR_SPACEPAD, ' ');
+    emb_test_h5_fixed_strings(f, "regions", 2, reg, 2, H5T_STR_SPACEPAD, H5T_CSET_ASCII, ' ');
     H5Fclose(f);
     emb_table *t = expect_read(p);
     ck_assert_str_eq(t->sectors[0], "agri");

@@ -2,6 +2,8 @@
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
 
+#include <hdf5.h>
+
 #include <ftw.h>
 #include <stdarg.h>
 #include <math.h>
@@ -211,3 +213,27 @@ double emb_test_compare(const char *what, const double *got, const emb_test_csv 
     return worst;
 }
 
+
+/* ------------------------------------------------------------ HDF5 files */
+
+void emb_test_h5_fixed_strings(hid_t loc, const char *name, size_t n, const char *const *s,
+                               size_t size, H5T_str_t pad, H5T_cset_t cset, char fill)
+{
+    char *buf = malloc(n * size);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(s[i]) < size ? strlen(s[i]) : size;
+        memset(buf + i * size, fill, size);
+        memcpy(buf + i * size, s[i], l);
+    }
+    hid_t ty = H5Tcopy(H5T_C_S1);
+    H5Tset_size(ty, size);
+    H5Tset_strpad(ty, pad);
+    H5Tset_cset(ty, cset);
+    hsize_t d = n;
+    hid_t sp = H5Screate_simple(1, &d, NULL);
+    hid_t ds = H5Dcreate2(loc, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(ds, 0);
+    ck_assert_int_ge(H5Dwrite(ds, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+    H5Dclose(ds), H5Sclose(sp), H5Tclose(ty);
+    free(buf);
+}

@@ -5,6 +5,7 @@
 #define EMB_TESTUTIL_H
 
 #include <check.h>
+#include <hdf5.h>
 #include <stddef.h>
 
 /* Directory of ../shared/testdata, or NULL when absent.  Call
@@ -66,6 +67,13 @@ void emb_test_csv_free(emb_test_csv *c);
  * values, when it exceeds rtol. */
 double emb_test_compare(const char *what, const double *got, const emb_test_csv *ref, size_t row0,
                         size_t nrows, double rtol);
+
+/* A 1-D dataset of n fixed-length strings of `size` bytes (padding `pad`,
+ * character set `cset`): each copied with memcpy of min(len, size) bytes and
+ * the rest filled with `fill`, so a string of exactly `size` bytes has no
+ * terminator (for the reader's string rules). */
+void emb_test_h5_fixed_strings(hid_t loc, const char *name, size_t n, const char *const *s,
+                               size_t size, H5T_str_t pad, H5T_cset_t cset, char fill);
 
 /* Run a suite with TAP output to stdout (CK_TAP_LOG_FILE_NAME=-); returns the
  * process exit status. */
