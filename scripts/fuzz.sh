@@ -140,6 +140,12 @@ for t in $TARGETS; do
     if [ "$fatal" -gt 0 ]; then
         status=1
         total_new=$((total_new + fatal))
+    elif [ -n "$rcs" ] && [ "$n_new" = 0 ]; then
+        echo "fuzz.sh:   libFuzzer failed without writing an input (see the log)" >&2
+        case " ${EMB_FUZZ_REPORT_ONLY:-} " in
+            *" $t "*) ;;
+            *) status=1 ;;
+        esac
     fi
 done
 if [ "$status" != 0 ]; then
