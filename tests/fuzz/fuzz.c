@@ -45,7 +45,8 @@ static void remove_base(void)
         rmtree(base);
 }
 
-/* base/in, emptied: the folder of one input.  NULL if it cannot be made. */
+/* base/in, emptied: the folder of one input.  A scratch folder that cannot
+ * be made aborts: silently skipping every input would test nothing. */
 static const char *fresh_root(void)
 {
     static char root[512];
@@ -53,14 +54,19 @@ static const char *fresh_root(void)
         const char *tmp = getenv("TMPDIR");
         snprintf(base, sizeof base, "%s/emb-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(base)) {
-            base[0] = '\0';
-            return NULL;
+            fprintf(stderr, "fuzz: cannot make a scratch folder %s: %s\n", base, strerror(errno));
+            abort();
         }
         atexit(remove_base);
         snprintf(root, sizeof root, "%s/in", base);
     }
     rmtree(root);
-    return mkdir(root, 0700) == 0 ? root : NULL;
+    /* Someone may have removed the scratch folder under a long run. */
+    if (mkdir(root, 0700) != 0 && (errno != ENOENT || mkdir(base, 0700) != 0 || mkdir(root, 0700) != 0)) {
+        fprintf(stderr, "fuzz: cannot make %s: %s\n", root, strerror(errno));
+        abort();
+    }
+    return root;
 }
 
 /* mkdir -p of the folders leading to file `path` (the last component is
