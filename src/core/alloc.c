@@ -6,7 +6,9 @@
 #include "core/plan.h"
 #include "embodied/memory.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -143,5 +145,22 @@ char *emb_strndup(const char *s, size_t n)
 }
 
 char *emb_strdup(const char *s) { return emb_strndup(s, strlen(s)); }
+
+char *emb_strfmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = emb_alloc((size_t)n + 1, 1, "text");
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
 
 void emb_free(void *p) { free(p); }

@@ -27,6 +27,12 @@ void *emb_realloc(void *p, size_t nmemb, size_t size, const char *what);
  * dgetrf.  Freed with emb_free. */
 void *emb_alloc_big(size_t nmemb, size_t size, const char *what);
 char *emb_strdup(const char *s);
+/* printf into a new string (NULL and EMB_ENOMEM raised on failure). */
+char *emb_strfmt(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 char *emb_strndup(const char *s, size_t n);
 void emb_free(void *p);
 

@@ -108,25 +108,6 @@ static emb_status zl_push(sizelist *l, size_t x)
     return EMB_OK;
 }
 
-/* printf into a new string. */
-static char *fmt_alloc(const char *fmt, ...) EMB_PRINTF(1, 2);
-static char *fmt_alloc(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = emb_alloc((size_t)n + 1, 1, "text");
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* A blank line: one empty field. */
 static int blank(const emb_tsv *r) { return emb_tsv_nfields(r) == 1 && !*emb_tsv_field(r, 0); }
 
@@ -262,7 +243,7 @@ static void job_free(job *j)
 /* Data file `kind` of the year found, in the data archive. */
 static char *data_rel(const job *j, const char *kind)
 {
-    return fmt_alloc("%sEora26_%04d_bp_%s.txt", j->root, j->year, kind);
+    return emb_strfmt("%sEora26_%04d_bp_%s.txt", j->root, j->year, kind);
 }
 
 /* Find Eora26_YYYY_{bp,pp}_T.txt at the top of the archive or inside one
@@ -288,7 +269,7 @@ static emb_status find_year(job *j)
                     snprintf(years + l, sizeof years - l, "%s%.500s", n_bp ? ", " : "", rel);
                 if (n_bp++ == 0) {
                     bp_year = y;
-                    if (!(bp_root = fmt_alloc("%s%s", dir ? dir : "", dir ? "/" : "")))
+                    if (!(bp_root = emb_strfmt("%s%s", dir ? dir : "", dir ? "/" : "")))
                         st = EMB_ENOMEM;
                 }
                 continue;
@@ -328,7 +309,7 @@ static emb_status find_year(job *j)
  * given, or in the folder given). */
 static emb_status find_labels(job *j)
 {
-    char *rel = fmt_alloc("%slabels_T.txt", j->root), *ip = NULL;
+    char *rel = emb_strfmt("%slabels_T.txt", j->root), *ip = NULL;
     emb_status st = EMB_OK;
     if (!rel)
         return EMB_ENOMEM;
@@ -340,10 +321,10 @@ static emb_status find_labels(job *j)
     }
     if (emb_archive_is_zip(j->ar)) {
         const char *slash = strrchr(j->path, '/');
-        ip = slash ? fmt_alloc("%.*s/indices.zip", (int)(slash - j->path), j->path)
+        ip = slash ? emb_strfmt("%.*s/indices.zip", (int)(slash - j->path), j->path)
                    : emb_strdup("indices.zip");
     } else {
-        ip = fmt_alloc("%s/%sindices.zip", emb_archive_path(j->ar), j->root);
+        ip = emb_strfmt("%s/%sindices.zip", emb_archive_path(j->ar), j->root);
     }
     if (!ip) {
         st = EMB_ENOMEM;
@@ -375,7 +356,7 @@ done:
 
 static emb_status open_label(job *j, const char *name, emb_tsv **r, char **disp)
 {
-    char *rel = fmt_alloc("%s%s", j->lroot, name);
+    char *rel = emb_strfmt("%s%s", j->lroot, name);
     if (!rel)
         return EMB_ENOMEM;
     emb_status st = EMB_OK;
@@ -703,11 +684,11 @@ static emb_status set_source(job *j)
 {
     char *s;
     if (j->ax_T.n_row == 0 && j->ax_FD.n_row == 0) {
-        s = fmt_alloc("Eora26 %d, basic prices (1000 USD); no Rest-of-World (%s) entries", j->year,
+        s = emb_strfmt("Eora26 %d, basic prices (1000 USD); no Rest-of-World (%s) entries", j->year,
                       ROW_CODE);
     } else {
         double all = j->all_T + j->all_FD, lost = j->row_T + j->col_T + j->row_FD + j->col_FD;
-        s = fmt_alloc("Eora26 %d, basic prices (1000 USD); Rest of World (%s: %zu row%s and column%s "
+        s = emb_strfmt("Eora26 %d, basic prices (1000 USD); Rest of World (%s: %zu row%s and column%s "
                       "of T, %zu final-demand column%s) dropped as pymrio does: T row %.10g, "
                       "T column %.10g, FD row %.10g, FD columns %.10g (1000 USD; %.3g%% of all "
                       "of T and FD); Q %zu and QY %zu non-zero cells",

@@ -144,24 +144,6 @@ static void job_free(job *j)
     emb_csr_free(j->D);
 }
 
-static char *fmt_alloc(const char *fmt, ...) EMB_PRINTF(1, 2);
-static char *fmt_alloc(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = emb_alloc((size_t)n + 1, 1, "text");
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 static int starts(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
 static int ends(const char *s, const char *p)
 {
@@ -225,7 +207,7 @@ static emb_status find_member(emb_archive *a, const char *key, char **rel)
         if ((st = emb_archive_files(a, dir, &f, &nf)))
             break;
         for (size_t i = 0; i < nf && !*rel && st == EMB_OK; i++)
-            if (strstr(f[i], pat) && ends(f[i], MARKUP) && !(*rel = fmt_alloc("%s%s", dir, f[i])))
+            if (strstr(f[i], pat) && ends(f[i], MARKUP) && !(*rel = emb_strfmt("%s%s", dir, f[i])))
                 st = EMB_ENOMEM;
         for (size_t i = 0; i < nf; i++)
             emb_free(f[i]);
@@ -253,15 +235,15 @@ static emb_status locate(job *j)
         (st = find_entry(j, "GLORIA_SatelliteAccounts_", ".zip", 1, &j->sar_name)) ||
         (st = find_entry(j, "GLORIA_ReadMe_", ".xlsx", 0, &j->readme_name)))
         return st;
-    if (!(p = fmt_alloc("%s/%s", j->path, j->mar_name)))
+    if (!(p = emb_strfmt("%s/%s", j->path, j->mar_name)))
         return EMB_ENOMEM;
     st = emb_archive_open(p, &j->mar);
     emb_free(p);
-    if (st || !(p = fmt_alloc("%s/%s", j->path, j->sar_name)))
+    if (st || !(p = emb_strfmt("%s/%s", j->path, j->sar_name)))
         return st ? st : EMB_ENOMEM;
     st = emb_archive_open(p, &j->sar);
     emb_free(p);
-    if (st || !(p = fmt_alloc("%s/%s", j->path, j->readme_name)))
+    if (st || !(p = emb_strfmt("%s/%s", j->path, j->readme_name)))
         return st ? st : EMB_ENOMEM;
     st = emb_xlsx_open(p, &j->readme);
     emb_free(p);
@@ -364,8 +346,8 @@ static emb_status select_stressors(job *j)
     }
     for (size_t s = 0; s < j->KQ + j->NVA && !st; s++) {
         int q = s < j->KQ;
-        char *name = q ? fmt_alloc("Q/%s/%s", j->sat_head.v[s], j->sat_ind.v[s])
-                       : fmt_alloc("VA/%s", j->va.v[s - j->KQ]);
+        char *name = q ? emb_strfmt("Q/%s/%s", j->sat_head.v[s], j->sat_ind.v[s])
+                       : emb_strfmt("VA/%s", j->va.v[s - j->KQ]);
         size_t *slot = q ? &j->qmap[s] : &j->vamap[s - j->KQ];
         *slot = SKIP;
         if (!name) {
@@ -782,7 +764,7 @@ static emb_status set_source(job *j)
                 snprintf(dropped + l, sizeof dropped - l, "%s%s", nd ? " " : "", j->regions.v[r]);
             nd++;
         }
-    char *s = fmt_alloc(
+    char *s = emb_strfmt(
         "GLORIA %s, %d, basic prices (Markup001), 1000 USD; product-by-product table under the "
         "industry-technology assumption as pymrio's parse_gloria: Z = U diag(g)^-1 V, x = U1 + Y1, "
         "F = Q diag(g)^-1 V (V %s, %zu industries without output); regions dropped as empty: %zu%s%s"
