@@ -241,7 +241,10 @@ static void free_names(char **v, size_t n)
     emb_free(v);
 }
 
-emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***names, size_t *n)
+/* The sorted, distinct names directly inside `dir` of the archive: its
+ * sub-folders (want_dirs) or its files. */
+static emb_status list_dir(const emb_archive *a, const char *dir, int want_dirs, char ***names,
+                           size_t *n)
 {
     *names = NULL, *n = 0;
     char **v = NULL;
@@ -256,8 +259,10 @@ emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***na
             if (!nm || strncmp(nm, dir, ld) != 0)
                 continue;
             const char *rest = nm + ld, *slash = strchr(rest, '/');
-            if (slash && slash > rest)
+            if (want_dirs && slash && slash > rest)
                 st = push_unique(&v, &nv, &cap, rest, (size_t)(slash - rest));
+            else if (!want_dirs && *rest && !slash)
+                st = push_unique(&v, &nv, &cap, rest, strlen(rest));
         }
     } else {
         char *full = ld ? join(a->path, '/', dir) : emb_strdup(a->path);
@@ -271,13 +276,13 @@ emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***na
         }
         struct dirent *de;
         while (st == EMB_OK && (de = readdir(d)) != NULL) {
-            if (de->d_name[0] == '.') /* ".", ".." and hidden folders */
+            if (de->d_name[0] == '.') /* ".", ".." and hidden entries */
                 continue;
             char *sub = join(full, '/', de->d_name);
             struct stat sb;
             if (!sub)
                 st = EMB_ENOMEM;
-            else if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+            else if (stat(sub, &sb) == 0 && (want_dirs ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode)))
                 st = push_unique(&v, &nv, &cap, de->d_name, strlen(de->d_name));
             emb_free(sub);
         }
@@ -294,56 +299,14 @@ emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***na
     return EMB_OK;
 }
 
+emb_status emb_archive_subdirs(const emb_archive *a, const char *dir, char ***names, size_t *n)
+{
+    return list_dir(a, dir, 1, names, n);
+}
+
 emb_status emb_archive_files(const emb_archive *a, const char *dir, char ***names, size_t *n)
 {
-    *names = NULL, *n = 0;
-    char **v = NULL;
-    size_t nv = 0, cap = 0;
-    emb_status st = EMB_OK;
-    size_t ld = strlen(dir);
-    if (a->zip) {
-        zip_int64_t ne = zip_get_num_entries(a->zip, 0);
-        for (zip_int64_t i = 0; i < ne && st == EMB_OK; i++) {
-            const char *nm = zip_get_name(a->zip, (zip_uint64_t)i, ZIP_FL_ENC_GUESS);
-            if (!nm || strncmp(nm, dir, ld) != 0)
-                continue;
-            const char *rest = nm + ld;
-            if (*rest && !strchr(rest, '/'))
-                st = push_unique(&v, &nv, &cap, rest, strlen(rest));
-        }
-    } else {
-        char *full = ld ? join(a->path, '/', dir) : emb_strdup(a->path);
-        if (!full)
-            return EMB_ENOMEM;
-        DIR *d = opendir(full);
-        if (!d) {
-            st = emb_raise(EMB_EIO, "%s: cannot list folder: %s", full, strerror(errno));
-            emb_free(full);
-            return st;
-        }
-        struct dirent *de;
-        while (st == EMB_OK && (de = readdir(d)) != NULL) {
-            if (de->d_name[0] == '.')
-                continue;
-            char *sub = join(full, '/', de->d_name);
-            struct stat sb;
-            if (!sub)
-                st = EMB_ENOMEM;
-            else if (stat(sub, &sb) == 0 && S_ISREG(sb.st_mode))
-                st = push_unique(&v, &nv, &cap, de->d_name, strlen(de->d_name));
-            emb_free(sub);
-        }
-        closedir(d);
-        emb_free(full);
-    }
-    if (st != EMB_OK) {
-        free_names(v, nv);
-        return st;
-    }
-    if (nv)
-        qsort(v, nv, sizeof *v, cmp_str);
-    *names = v, *n = nv;
-    return EMB_OK;
+    return list_dir(a, dir, 0, names, n);
 }
 
 emb_status emb_archive_locate(const emb_archive *a, const char *marker, char **prefix)
