@@ -41,46 +41,6 @@ static char *fresh_copy(void)
     return tmp;
 }
 
-static char *line_start(char *text, int line)
-{
-    char *p = text;
-    for (int l = 1; l < line; l++) {
-        p = strchr(p, '\n');
-        ck_assert(p != NULL);
-        p++;
-    }
-    return p;
-}
-
-/* Replace field `col` (1-based) of line `line` by repl, or delete it with
- * its comma when repl is NULL (unquoted fields only). */
-static void edit_cell(const char *path, int line, int col, const char *repl)
-{
-    size_t n;
-    char *b = emb_test_slurp(path, &n);
-    char *p = line_start(b, line);
-    for (int c = 1; c < col; c++) {
-        p = strchr(p, ',');
-        ck_assert(p != NULL);
-        p++;
-    }
-    char *e = p + strcspn(p, ",\n");
-    size_t head = (size_t)(p - b), tail = n - (size_t)(e - b);
-    char *o = malloc(n + (repl ? strlen(repl) : 0) + 1);
-    size_t w = head;
-    memcpy(o, b, head);
-    if (repl) {
-        memcpy(o + w, repl, strlen(repl));
-        w += strlen(repl);
-    } else {
-        w--; /* the comma before */
-    }
-    memcpy(o + w, e, tail);
-    emb_test_spit(path, o, w + tail);
-    free(o);
-    free(b);
-}
-
 /* Replace the whole text of a file. */
 static void rewrite(const char *tmp, const char *file, const char *text)
 {
@@ -460,27 +420,28 @@ END_TEST
 START_TEST(broken_text_cell)
 {
     char *tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 5, "abc");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 4, 5, "abc");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.csv: line 4, column 5: 'abc' is not a number",
                  NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 5, "");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 4, 5, "");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 5: empty cell", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 5, "nan");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 4, 5, "nan");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 5: 'nan' is not a finite", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 5, "0");
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 6, "1,5"); /* a decimal comma: one cell too many */
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 4, 5, "0");
+    /* a decimal comma: one cell too many */
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 4, 6, "1,5");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 7: extra cell", NULL);
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 6, "0");
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 7, NULL);
-    edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), 6, 3, "x1");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 4, 6, "0");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 4, 7, NULL);
+    emb_test_edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), ',', 6, 3, "x1");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Y.csv: line 6, column 3: 'x1' is not a number", NULL);
-    edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), 6, 3, "0");
-    edit_cell(emb_test_pathf("%s/m/x.csv", tmp), 3, 3, "two hundred");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), ',', 6, 3, "0");
+    emb_test_edit_cell(emb_test_pathf("%s/m/x.csv", tmp), ',', 3, 3, "two hundred");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "x.csv: line 3, column 3: 'two hundred'", NULL);
-    edit_cell(emb_test_pathf("%s/m/x.csv", tmp), 3, 3, "200");
-    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 4, "-");
+    emb_test_edit_cell(emb_test_pathf("%s/m/x.csv", tmp), ',', 3, 3, "200");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), ',', 3, 4, "-");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 4: '-' is not a number", NULL);
-    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 4, "0");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), ',', 3, 4, "0");
     emb_table *t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
     emb_table_free(t);
     emb_test_rmtree(tmp);
@@ -491,7 +452,7 @@ END_TEST
 START_TEST(broken_missing_column)
 {
     char *tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), 4, 4, NULL);
+    emb_test_edit_cell(emb_test_pathf("%s/m/Y.csv", tmp), ',', 4, 4, NULL);
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Y.csv: line 4, column 6: missing cell",
                  "expected 6 fields: 2 index + 4 data columns, found 5");
     emb_test_rmtree(tmp);
@@ -518,36 +479,39 @@ START_TEST(broken_labels)
     free(tmp);
 
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 2, "coal"); /* rows out of order */
+    /* rows out of order */
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 4, 2, "coal");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 4, column 2: expected sector 'steel'",
                  "found 'coal'");
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 4, 2, "steel");
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 2, 6, "iron"); /* second block renames a sector */
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 4, 2, "steel");
+    /* second block renames a sector */
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 2, 6, "iron");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 2, column 6: expected sector 'steel'",
                  "found 'iron'");
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 2, 6, "steel");
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 1, 5, "EU28");
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 1, 6, "EU28");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 2, 6, "steel");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 1, 5, "EU28");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 1, 6, "EU28");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 1, column 5: expected region 'EU27'",
                  "found 'EU28'");
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 1, 5, "EU27");
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 1, 6, "EU27");
-    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 1, "N2O");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 1, 5, "EU27");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 1, 6, "EU27");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), ',', 3, 1, "N2O");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 1: stressor 'N2O' is not "
                  "in F.csv", NULL);
-    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 1, "CO2");
-    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 2, "Mt");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), ',', 3, 1, "CO2");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), ',', 3, 2, "Mt");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F_Y.csv: line 3, column 2: unit 'Mt' of stressor "
                  "'CO2' differs from 'kt'", NULL);
-    edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), 3, 2, "kt");
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 1, "CO2");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F_Y.csv", tmp), ',', 3, 2, "kt");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 4, 1, "CO2");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 1: stressor 'CO2' appears "
                  "twice", NULL);
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 1, "CH4");
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 2, "");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 4, 1, "CH4");
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 4, 2, "");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "F.csv: line 4, column 2: empty unit", NULL);
-    edit_cell(emb_test_pathf("%s/m/F.csv", tmp), 4, 2, "t");
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 1, 5, "CN"); /* CN again after EU27 */
+    emb_test_edit_cell(emb_test_pathf("%s/m/F.csv", tmp), ',', 4, 2, "t");
+    /* CN again after EU27 */
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 1, 5, "CN");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.csv: line 1, column 6: region 'EU27' has 1 "
                  "columns", NULL);
     emb_test_rmtree(tmp);
@@ -653,7 +617,7 @@ START_TEST(cli_round_trip)
         emb_test_spit(emb_test_pathf("%s/m/%s", tmp, example_files[i]), f, n);
         free(f);
     }
-    edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), 3, 3, "zero");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.csv", tmp), ',', 3, 3, "zero");
     snprintf(cmd, sizeof cmd, "'%s/embodied' import csv '%s/m' -o '%s/u.h5' 2>'%s/err'",
              b ? b : "build", tmp, tmp, tmp);
     rc = system(cmd);

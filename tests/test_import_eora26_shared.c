@@ -53,54 +53,12 @@ static void done_copy(char *tmp)
     free(tmp);
 }
 
-/* Start of 1-based line `line` in text. */
-static char *line_start(char *text, int line)
-{
-    char *p = text;
-    for (int l = 1; l < line; l++) {
-        p = strchr(p, '\n');
-        ck_assert(p != NULL);
-        p++;
-    }
-    return p;
-}
-
-/* Replace field `col` (1-based) of line `line` of file path by `repl`, or
- * delete it with its tab when repl is NULL. */
-static void edit_cell(const char *path, int line, int col, const char *repl)
-{
-    size_t n;
-    char *b = emb_test_slurp(path, &n);
-    char *p = line_start(b, line);
-    for (int c = 1; c < col; c++) {
-        p = strchr(p, '\t');
-        ck_assert(p != NULL);
-        p++;
-    }
-    char *e = p + strcspn(p, "\t\n");
-    size_t head = (size_t)(p - b), tail = n - (size_t)(e - b);
-    char *o = malloc(n + (repl ? strlen(repl) : 0) + 1);
-    memcpy(o, b, head);
-    size_t w = head;
-    if (repl) {
-        memcpy(o + w, repl, strlen(repl));
-        w += strlen(repl);
-    } else {
-        w--; /* the tab before the field */
-    }
-    memcpy(o + w, e, tail);
-    w += tail;
-    emb_test_spit(path, o, w);
-    free(o);
-    free(b);
-}
-
 /* Delete lines [from, to] (1-based) of file path. */
 static void delete_lines(const char *path, int from, int to)
 {
     size_t n;
     char *b = emb_test_slurp(path, &n);
-    char *s = line_start(b, from), *e = line_start(b, to + 1);
+    char *s = emb_test_line_start(b, from), *e = emb_test_line_start(b, to + 1);
     memmove(s, e, n - (size_t)(e - b) + 1);
     emb_test_spit(path, b, n - (size_t)(e - s));
     free(b);
@@ -458,10 +416,10 @@ START_TEST(rest_of_world_is_dropped)
     emb_table_free(t);
 
     /* The RoW column of T is checked like any other. */
-    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 49, "x");
+    emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), '\t', 3, 49, "x");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 3, column 49: 'x' is "
                  "not a number", NULL);
-    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 49, "1");
+    emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), '\t', 3, 49, "1");
     /* RoW alone is no table. */
     emb_test_spits(emb_test_pathf("%s/e/labels_T.txt", tmp), "Rest of World\tROW\tIndustries\tTOTAL\n");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: no region besides ROW", NULL);
@@ -553,7 +511,7 @@ START_TEST(broken_truncated)
     emb_test_spit(p, b, cut);
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "/e/Eora26_2010_bp_T.txt: line ", "missing cell");
     /* Cut at a line end: rows are missing. */
-    emb_test_spit(p, b, (size_t)(line_start(b, 31) - b));
+    emb_test_spit(p, b, (size_t)(emb_test_line_start(b, 31) - b));
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: ends after line 30 with 30 "
                  "of the 48 rows (one per line of ", "/e/labels_T.txt)");
     emb_test_spit(p, b, n);
@@ -570,30 +528,30 @@ START_TEST(broken_text_cell)
 {
     char *tmp = fresh_copy();
     char *T = emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp);
-    edit_cell(T, 7, 12, "abc");
+    emb_test_edit_cell(T, '\t', 7, 12, "abc");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "/e/Eora26_2010_bp_T.txt: line 7, column 12: 'abc' "
                  "is not a number", NULL);
-    edit_cell(T, 7, 12, "1.5e3x");
+    emb_test_edit_cell(T, '\t', 7, 12, "1.5e3x");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: '1.5e3x' is not a number", NULL);
-    edit_cell(T, 7, 12, "NaN");
+    emb_test_edit_cell(T, '\t', 7, 12, "NaN");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: 'NaN' is not a finite number", NULL);
-    edit_cell(T, 7, 12, "1e999");
+    emb_test_edit_cell(T, '\t', 7, 12, "1e999");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "line 7, column 12: '1e999' is not a finite number", NULL);
-    edit_cell(T, 7, 12, "");
+    emb_test_edit_cell(T, '\t', 7, 12, "");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 7, column 12: empty cell", NULL);
-    edit_cell(T, 7, 12, "12.5");
+    emb_test_edit_cell(T, '\t', 7, 12, "12.5");
     emb_table *t = import_ok(emb_test_pathf("%s/e", tmp), NULL);
     ck_assert(t->T[6 * 48 + 11] == 12.5);
     emb_table_free(t);
-    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), 40, 41, "n/a");
+    emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), '\t', 40, 41, "n/a");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_FD.txt: line 40, column 41: 'n/a' "
                  "is not a number", NULL);
-    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), 40, 41, "0");
-    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), 2, 5, "1,5");
+    emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_FD.txt", tmp), '\t', 40, 41, "0");
+    emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), '\t', 2, 5, "1,5");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_Q.txt: line 2, column 5: '1,5' is "
                  "not a number", NULL);
-    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), 2, 5, "1.5");
-    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), 1, 42, "inf");
+    emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_Q.txt", tmp), '\t', 2, 5, "1.5");
+    emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_QY.txt", tmp), '\t', 1, 42, "inf");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_QY.txt: line 1, column 42: 'inf' is "
                  "not a finite number", NULL);
     done_copy(tmp);
@@ -604,10 +562,10 @@ START_TEST(broken_columns)
 {
     char *tmp = fresh_copy();
     char *T = emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp);
-    edit_cell(T, 9, 30, NULL);
+    emb_test_edit_cell(T, '\t', 9, 30, NULL);
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 9, column 48: missing "
                  "cell (expected 48 columns, one per line of ", "labels_T.txt, found 47)");
-    edit_cell(T, 9, 30, "1\t2\t3"); /* now one too many */
+    emb_test_edit_cell(T, '\t', 9, 30, "1\t2\t3"); /* now one too many */
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "Eora26_2010_bp_T.txt: line 9, column 49: extra "
                  "cell (expected 48 columns", "found 49)");
     done_copy(tmp);
@@ -665,7 +623,7 @@ START_TEST(broken_labels)
 
     /* One FD category more in reg1. */
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/e/labels_FD.txt", tmp), 8, 2, "reg1");
+    emb_test_edit_cell(emb_test_pathf("%s/e/labels_FD.txt", tmp), '\t', 8, 2, "reg1");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_FD.txt: line 8, column 4: final-demand "
                  "category 'Final consumption expenditure by households' appears twice in region "
                  "'reg1'", NULL);
@@ -673,7 +631,7 @@ START_TEST(broken_labels)
 
     /* Sectors in another order in reg3. */
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), 18, 4, "trade");
+    emb_test_edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), '\t', 18, 4, "trade");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 18, column 4: expected sector "
                  "'mining' (every region lists the sectors of 'reg1' in the same order), found "
                  "'trade'", NULL);
@@ -681,27 +639,28 @@ START_TEST(broken_labels)
 
     /* Regions not grouped; FD regions in another order; a missing column. */
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), 20, 2, "reg4"); /* reg3's block cut short */
+    /* reg3's block cut short */
+    emb_test_edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), '\t', 20, 2, "reg4");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 17: region 'reg3' has 3 "
                  "sectors, 'reg1' has 8", NULL);
     for (int l = 17; l <= 24; l++) /* reg3's lines say reg1 */
-        edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), l, 2, "reg1");
+        emb_test_edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), '\t', l, 2, "reg1");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 17, column 2: region 'reg1' "
                  "appears again after other regions", NULL);
     done_copy(tmp);
     tmp = fresh_copy();
     for (int l = 8; l <= 14; l++)
-        edit_cell(emb_test_pathf("%s/e/labels_FD.txt", tmp), l, 2, "reg3");
+        emb_test_edit_cell(emb_test_pathf("%s/e/labels_FD.txt", tmp), '\t', l, 2, "reg3");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_FD.txt: line 8, column 2: expected region "
                  "'reg2' (the regions of ", "labels_T.txt, in the same order), found 'reg3'");
     done_copy(tmp);
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), 5, 3, NULL);
+    emb_test_edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), '\t', 5, 3, NULL);
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 5, column 4: expected 4 columns "
                  "(country, ISO3 code, 'Industries', sector), found 3", NULL);
     done_copy(tmp);
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), 5, 2, "");
+    emb_test_edit_cell(emb_test_pathf("%s/e/labels_T.txt", tmp), '\t', 5, 2, "");
     import_fails(emb_test_pathf("%s/e", tmp), EMB_EINPUT, "labels_T.txt: line 5, column 2: empty ISO3 code", NULL);
     done_copy(tmp);
 
@@ -733,7 +692,7 @@ START_TEST(number_formats)
     size_t nn = sizeof nums / sizeof nums[0];
     char *tmp = fresh_copy();
     for (size_t i = 0; i < nn; i++)
-        edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 2, (int)i + 1, nums[i]);
+        emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), '\t', 2, (int)i + 1, nums[i]);
     emb_table *t = import_ok(emb_test_pathf("%s/e", tmp), NULL);
     for (size_t i = 0; i < nn; i++) {
         double want = strtod(nums[i], NULL), got = t->T[1 * 48 + i];
@@ -810,7 +769,7 @@ START_TEST(cli_round_trip)
     rc = run_cli(tmp, "import eora26 --help", &err);
     ck_assert_int_eq(rc, 0);
     free(err);
-    edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), 3, 4, "oops");
+    emb_test_edit_cell(emb_test_pathf("%s/e/Eora26_2010_bp_T.txt", tmp), '\t', 3, 4, "oops");
     rc = run_cli(tmp, emb_test_pathf("import eora26 '%s/e' -o '%s/bad.h5'", tmp, tmp), &err);
     ck_assert_int_eq(rc, 3);
     ck_assert_msg(strstr(err, "Eora26_2010_bp_T.txt: line 3, column 4: 'oops' is not a number") &&

@@ -60,57 +60,13 @@ static char *fresh_copy(void)
     return tmp;
 }
 
-/* Start of 1-based line `line` in text. */
-static char *line_start(char *text, int line)
-{
-    char *p = text;
-    for (int l = 1; l < line; l++) {
-        p = strchr(p, '\n');
-        ck_assert(p != NULL);
-        p++;
-    }
-    return p;
-}
-
-/* Replace field `col` (1-based) of line `line` of file path by `repl`, or
- * delete it with its tab when repl is NULL. */
-static void edit_cell(const char *path, int line, int col, const char *repl)
-{
-    size_t n;
-    char *b = emb_test_slurp(path, &n);
-    char *p = line_start(b, line);
-    for (int c = 1; c < col; c++) {
-        p = strchr(p, '\t');
-        ck_assert(p != NULL);
-        p++;
-    }
-    char *e = p + strcspn(p, "\t\n");
-    size_t head = (size_t)(p - b), tail = n - (size_t)(e - b);
-    char *o = malloc(n + (repl ? strlen(repl) : 0) + 1);
-    memcpy(o, b, head);
-    size_t w = head;
-    if (repl) {
-        memcpy(o + w, repl, strlen(repl));
-        w += strlen(repl);
-        memcpy(o + w, e, tail);
-        w += tail;
-    } else { /* drop the field and the tab before it */
-        w--;
-        memcpy(o + w, e, tail);
-        w += tail;
-    }
-    emb_test_spit(path, o, w);
-    free(o);
-    free(b);
-}
-
 /* Replace every `from` in 1-based line `line` of file path by `to`. */
 static void replace_in_line(const char *path, int line, const char *from, const char *to)
 {
     size_t n, lf = strlen(from), lt = strlen(to);
     char *b = emb_test_slurp(path, &n);
     char *o = malloc(2 * n + 64 * lt + 1), *w = o;
-    char *ls = line_start(b, line), *le = strchr(ls, '\n');
+    char *ls = emb_test_line_start(b, line), *le = strchr(ls, '\n');
     memcpy(w, b, (size_t)(ls - b));
     w += ls - b;
     for (char *p = ls; p < le;) {
@@ -428,7 +384,7 @@ START_TEST(x_txt_is_read)
         ck_assert(t->x[i] == 1000 + i + 0.25);
     emb_table_free(t);
     /* A mislabelled row of x.txt is reported where it is. */
-    edit_cell(emb_test_pathf("%s/m/x.txt", tmp), 5, 2, "mining");
+    emb_test_edit_cell(emb_test_pathf("%s/m/x.txt", tmp), '\t', 5, 2, "mining");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "x.txt: line 5, column 2", "expected sector 'electricity'");
     free(buf);
     emb_test_rmtree(tmp);
@@ -451,7 +407,7 @@ START_TEST(broken_truncated_z)
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.txt: line ", "missing cell");
     /* Cut at a line end: rows are missing. */
     b = emb_test_slurp(emb_test_pathf("%s/pymrio-test-mrio/Z.txt", shared), &n);
-    emb_test_spit(p, b, (size_t)(line_start(b, 31) - b));
+    emb_test_spit(p, b, (size_t)(emb_test_line_start(b, 31) - b));
     free(b);
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: ends after line 30 with 27 of the 48 (region, sector) rows", NULL);
     emb_test_rmtree(tmp);
@@ -462,27 +418,27 @@ END_TEST
 START_TEST(broken_text_cell)
 {
     char *tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "abc");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 7, 12, "abc");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "/m/Z.txt: line 7, column 12: 'abc' is not a number", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "1.5e3x");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 7, 12, "1.5e3x");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: '1.5e3x' is not a number", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "NaN");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 7, 12, "NaN");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: 'NaN' is not a finite number", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "-inf");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 7, 12, "-inf");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "line 7, column 12: '-inf' is not a finite number", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "1e999");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 7, 12, "1e999");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "line 7, column 12: '1e999' is not a finite number", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 7, 12, "");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 7, column 12: empty cell", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 7, 12, "12.5");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 7, 12, "12.5");
     emb_table *t = import_ok(emb_test_pathf("%s/m", tmp), NULL);
     ck_assert(t->T[3 * 48 + 9] == 12.5); /* line 7 = data row 3; column 12 = industry 9 */
     emb_table_free(t);
     /* Y and F cells too. */
-    edit_cell(emb_test_pathf("%s/m/Y.txt", tmp), 50, 44, "x");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Y.txt", tmp), '\t', 50, 44, "x");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Y.txt: line 50, column 44: 'x' is not a number", NULL);
-    edit_cell(emb_test_pathf("%s/m/Y.txt", tmp), 50, 44, "0");
-    edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), 5, 3, "");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Y.txt", tmp), '\t', 50, 44, "0");
+    emb_test_edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), '\t', 5, 3, "");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 5, column 3: empty cell", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -492,7 +448,7 @@ END_TEST
 START_TEST(broken_missing_column)
 {
     char *tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 9, 30, NULL);
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 9, 30, NULL);
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 9, column 50: missing cell",
                  "expected 50 fields: 2 index + 48 data columns, found 49");
     emb_test_rmtree(tmp);
@@ -529,7 +485,7 @@ START_TEST(broken_labels)
     emb_test_rmtree(tmp);
     free(tmp);
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 6, 2, "trade");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 6, 2, "trade");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 6, column 2: expected sector 'manufactoring'",
                  "found 'trade'");
     emb_test_rmtree(tmp);
@@ -537,10 +493,11 @@ START_TEST(broken_labels)
 
     /* Z columns not region-major: reg1 again after reg2. */
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 1, 12, "reg1");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 1, 12, "reg1");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 1, column 12: region 'reg1' appears again", NULL);
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 1, 12, "reg2");
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 1, 11, "reg1"); /* reg1 9 columns, reg2 7 */
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 1, 12, "reg2");
+    /* reg1 9 columns, reg2 7 */
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 1, 11, "reg1");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 1, column 18: region 'reg2' has 7 columns",
                  "region 'reg1' has 9");
     emb_test_rmtree(tmp);
@@ -548,7 +505,7 @@ START_TEST(broken_labels)
 
     /* A sector renamed in the second block of the column header. */
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), 2, 12, "steel");
+    emb_test_edit_cell(emb_test_pathf("%s/m/Z.txt", tmp), '\t', 2, 12, "steel");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "Z.txt: line 2, column 12: expected sector 'mining'",
                  "found 'steel'");
     emb_test_rmtree(tmp);
@@ -568,7 +525,7 @@ START_TEST(broken_labels)
 
     /* A stressor of F_Y that F lacks. */
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/emissions/F_Y.txt", tmp), 5, 1, "emission_type3");
+    emb_test_edit_cell(emb_test_pathf("%s/m/emissions/F_Y.txt", tmp), '\t', 5, 1, "emission_type3");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/F_Y.txt: line 5, column 1: stressor 'emission_type3/water' is not in", NULL);
     emb_test_rmtree(tmp);
     free(tmp);
@@ -582,8 +539,8 @@ START_TEST(broken_labels)
 
     /* Two stressors of the same name. */
     tmp = fresh_copy();
-    edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), 5, 1, "emission_type1");
-    edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), 5, 2, "air");
+    emb_test_edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), '\t', 5, 1, "emission_type1");
+    emb_test_edit_cell(emb_test_pathf("%s/m/emissions/F.txt", tmp), '\t', 5, 2, "air");
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "emissions/F.txt: line 5, column 1: stressor", "appears twice");
     emb_test_rmtree(tmp);
     free(tmp);
@@ -591,7 +548,7 @@ START_TEST(broken_labels)
     /* An extension with no stressor rows. */
     tmp = fresh_copy();
     b = emb_test_slurp(emb_test_pathf("%s/pymrio-test-mrio/factor_inputs/F.txt", shared), &n);
-    emb_test_spit(emb_test_pathf("%s/m/factor_inputs/F.txt", tmp), b, (size_t)(line_start(b, 4) - b));
+    emb_test_spit(emb_test_pathf("%s/m/factor_inputs/F.txt", tmp), b, (size_t)(emb_test_line_start(b, 4) - b));
     free(b);
     import_fails(emb_test_pathf("%s/m", tmp), EMB_EINPUT, "factor_inputs/F.txt: no stressor rows", NULL);
     emb_test_rmtree(tmp);

@@ -125,6 +125,45 @@ void emb_test_spit(const char *path, const char *data, size_t len)
 
 void emb_test_spits(const char *path, const char *text) { emb_test_spit(path, text, strlen(text)); }
 
+char *emb_test_line_start(char *text, int line)
+{
+    char *p = text;
+    for (int l = 1; l < line; l++) {
+        p = strchr(p, '\n');
+        ck_assert(p != NULL);
+        p++;
+    }
+    return p;
+}
+
+void emb_test_edit_cell(const char *path, char delim, int line, int col, const char *repl)
+{
+    size_t n;
+    char *b = emb_test_slurp(path, &n);
+    char *p = emb_test_line_start(b, line);
+    for (int c = 1; c < col; c++) {
+        p = strchr(p, delim);
+        ck_assert(p != NULL);
+        p++;
+    }
+    const char stop[3] = {delim, '\n', '\0'};
+    char *e = p + strcspn(p, stop);
+    size_t head = (size_t)(p - b), tail = n - (size_t)(e - b);
+    char *o = malloc(n + (repl ? strlen(repl) : 0) + 1);
+    memcpy(o, b, head);
+    size_t w = head;
+    if (repl) {
+        memcpy(o + w, repl, strlen(repl));
+        w += strlen(repl);
+    } else {
+        w--; /* the delimiter before the field */
+    }
+    memcpy(o + w, e, tail);
+    emb_test_spit(path, o, w + tail);
+    free(o);
+    free(b);
+}
+
 
 void emb_test_csv_free(emb_test_csv *c)
 {

@@ -48,6 +48,13 @@ char *emb_test_slurp(const char *path, size_t *len);
 void emb_test_spit(const char *path, const char *data, size_t len);
 void emb_test_spits(const char *path, const char *text);
 
+/* Start of 1-based line `line` in text (fails the test past the end). */
+char *emb_test_line_start(char *text, int line);
+/* Replace field `col` (1-based) of line `line` of file path, fields
+ * separated by `delim`, by `repl`, or delete it with the delimiter before it
+ * when repl is NULL. */
+void emb_test_edit_cell(const char *path, char delim, int line, int col, const char *repl);
+
 /* A numeric CSV as pandas writes pymrio's results: rows x cols values after
  * nhdr header lines and nidx index columns; rows whose value cells are all
  * empty (pandas' index-name row) are skipped.  first[i] is row i's first
