@@ -17,7 +17,10 @@
  * Per-sector accounts (opts.per_sector), pymrio's D_* (k x N):
  *   D_pba[s][i] = S[s][i] x_i;   D_exp[s][i] = S[s][i] sum_{d != r(i)} X[i][d];
  *   D_cba[s][(d,j)] = sum_r M[s][(r,j)] Y_reg[(r,j)][d]   (by consuming region d and final product j);
- *   D_imp[s][(d,j)] = D_cba[s][(d,j)] minus the part produced in d.
+ *   D_imp[s][(d,j)] = sum_{i not in d} S[s][i] (L Y_reg[:,d] masked to product j)[i]
+ *                     (the part emitted outside d, summed directly over the foreign origins).
+ * Every import and export is such a direct sum, never a total minus the
+ * domestic part, so a small trade share keeps its relative precision.
  */
 #ifndef EMBODIED_ACCOUNTS_H
 #define EMBODIED_ACCOUNTS_H

@@ -103,15 +103,17 @@ emb_status emb_accounts_check(const emb_accounts *acc, double tol, double *worst
     return check_identities(acc, tol, worst, "accounts");
 }
 
-/* Per-sector D_imp: subtract from D_cba the part of each (consuming region d,
- * final product j) produced inside d.  Two equivalent ways; choose the one
- * with fewer right-hand sides:
- *  (a) k*n_r transposed solves: M_d = (S masked to region d) (I - A)^-1, then
- *      dom[s][(d,j)] = sum_r M_d[s][(r,j)] Y_reg[(r,j)][d];
- *  (b) N direct solves: v = (I - A)^-1 (Y_reg[:,d] masked to product j), then
- *      dom[s][(d,j)] = sum_{i in d} S[s][i] v[i]. */
-static emb_status domestic_part(emb_leontief *lf, const emb_table *t, const double *S,
-                                const double *Yreg, double *dom, double *res)
+/* Per-sector D_imp[s][(d,j)]: the part of the footprint of final product j
+ * consumed in region d that is emitted outside d, summed directly over the
+ * foreign origins (never D_cba minus the domestic part: where imports are a
+ * 1e-7 share of D_cba that difference loses 7 digits).  Two equivalent ways;
+ * choose the one with fewer right-hand sides:
+ *  (a) k*n_r transposed solves: M_fd = (S with region d's columns zeroed) (I - A)^-1,
+ *      D_imp[s][(d,j)] = sum_r M_fd[s][(r,j)] Y_reg[(r,j)][d];
+ *  (b) N direct solves: v = (I - A)^-1 (Y_reg[:,d] masked to product j),
+ *      D_imp[s][(d,j)] = sum_{i not in d} S[s][i] v[i]. */
+static emb_status foreign_part(emb_leontief *lf, const emb_table *t, const double *S,
+                               const double *Yreg, double *imp, double *res)
 {
     size_t N = t->N, k = t->k, R = t->n_r, ns = t->n_s;
     int by_multiplier = k * R <= N;
@@ -130,7 +132,8 @@ static emb_status domestic_part(emb_leontief *lf, const emb_table *t, const doub
             double *b = B + c * N;
             if (by_multiplier) { /* id = d*k + s */
                 size_t d = id / k, s = id % k;
-                memcpy(b + d * ns, S + s * N + d * ns, ns * sizeof(double));
+                memcpy(b, S + s * N, N * sizeof(double));
+                memset(b + d * ns, 0, ns * sizeof(double));
             } else { /* id = d*ns + j */
                 size_t d = id / ns, j = id % ns;
                 for (size_t r = 0; r < R; r++)
@@ -154,15 +157,16 @@ static emb_status domestic_part(emb_leontief *lf, const emb_table *t, const doub
                     double acc = 0;
                     for (size_t r = 0; r < R; r++)
                         acc += v[r * ns + j] * Yreg[d * N + r * ns + j];
-                    dom[s * N + d * ns + j] = acc;
+                    imp[s * N + d * ns + j] = acc;
                 }
             } else {
                 size_t d = id / ns, j = id % ns;
                 for (size_t s = 0; s < k; s++) {
                     double acc = 0;
-                    for (size_t i = d * ns; i < (d + 1) * ns; i++)
-                        acc += S[s * N + i] * v[i];
-                    dom[s * N + d * ns + j] = acc;
+                    for (size_t i = 0; i < N; i++)
+                        if (i / ns != d)
+                            acc += S[s * N + i] * v[i];
+                    imp[s * N + d * ns + j] = acc;
                 }
             }
         }
@@ -299,15 +303,21 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
                 B[o * R + d] = acc;
             }
         }
+        /* Imports and exports summed directly over the other regions, never
+         * a column sum minus the domestic flow (that loses the digits of a
+         * small trade share). */
         for (size_t r = 0; r < R; r++) {
-            double col = 0, row = 0;
+            double col = 0, imp = 0, exp_ = 0;
             for (size_t q = 0; q < R; q++) {
                 col += B[q * R + r];
-                row += B[r * R + q];
+                if (q != r) {
+                    imp += B[q * R + r];
+                    exp_ += B[r * R + q];
+                }
             }
             a->cba[s * R + r] = col + a->fy[s * R + r];
-            a->imports[s * R + r] = col - B[r * R + r];
-            a->exports[s * R + r] = row - B[r * R + r];
+            a->imports[s * R + r] = imp;
+            a->exports[s * R + r] = exp_;
             a->pba[s * R + r] += a->fy[s * R + r];
         }
     }
@@ -336,10 +346,8 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
                     a->D_cba[s * N + d * ns + j] = acc;
                 }
         double res = 0;
-        if ((st = domestic_part(lf, t, S, Yreg, a->D_imp, &res)))
+        if ((st = foreign_part(lf, t, S, Yreg, a->D_imp, &res)))
             goto fail;
-        for (size_t i = 0; i < k * N; i++)
-            a->D_imp[i] = a->D_cba[i] - a->D_imp[i];
         if (res > a->residual_solve)
             a->residual_solve = res;
         if (!(res <= EMB_RESIDUAL_LIMIT)) {
