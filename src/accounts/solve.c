@@ -6,6 +6,8 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 
+#include <cblas.h>
+#include <limits.h>
 #include <string.h>
 
 /* D_imp entries of one per-sector column v (see foreign_part in the header
@@ -77,6 +79,40 @@ static void mark(emb_accounts_prep *p, emb_accounts_rhs_kind which, size_t first
         p->res_sector = residual;
 }
 
+/* Direct per-sector columns id .. id+g-1 (all of one consuming region d,
+ * products j0 .. j0+g-1, V N x g with leading dimension ldv):
+ * D_imp[s][(d,j)] = sum_{i not in d} S[s][i] V[i][j], as two matrix products
+ * over the rows before and after region d (k N^2 flops for all N columns:
+ * at BLAS speed, a fraction of the solves' N^3).  Sizes beyond int fall back
+ * to reduce_sector. */
+static void reduce_direct_block(emb_accounts_prep *p, size_t id, size_t g, const double *V,
+                                size_t ldv)
+{
+    size_t N = p->N, k = p->k, ns = p->ns, d = id / ns, j0 = id % ns;
+    if (N > INT_MAX || k > INT_MAX || ldv > INT_MAX || g > INT_MAX) {
+        for (size_t c = 0; c < g; c++)
+            reduce_sector(p, EMB_ACCOUNTS_DIRECT, id + c, V + c * ldv);
+        return;
+    }
+    /* Column-major: Out^T (g x k, ld N, at D_imp + d n_s + j0) = V[rows]^T S^T[rows]. */
+    double *C = p->a->D_imp + d * ns + j0;
+    size_t a0 = d * ns, b0 = (d + 1) * ns;
+    double beta = 0.0;
+    if (a0 > 0) {
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)g, (int)k, (int)a0, 1.0, V,
+                    (int)ldv, p->S, (int)N, 0.0, C, (int)N);
+        beta = 1.0;
+    }
+    if (b0 < N) {
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)g, (int)k, (int)(N - b0), 1.0,
+                    V + b0, (int)ldv, p->S + b0, (int)N, beta, C, (int)N);
+        beta = 1.0;
+    }
+    if (beta == 0.0) /* one region: nothing is imported */
+        for (size_t s = 0; s < k; s++)
+            memset(C + s * N, 0, g * sizeof(double));
+}
+
 emb_status emb_accounts_set_solution(emb_accounts_prep *p, emb_accounts_rhs_kind which,
                                      size_t first, size_t count, const double *X, size_t ldx,
                                      double residual)
@@ -95,6 +131,12 @@ emb_status emb_accounts_set_solution(emb_accounts_prep *p, emb_accounts_rhs_kind
         if (id < nmain) {
             if (main + id * N != v)
                 memcpy(main + id * N, v, N * sizeof(double));
+        } else if (which == EMB_ACCOUNTS_DIRECT) { /* the run of columns of one region */
+            size_t d = (id - nmain) / p->ns, g = 1;
+            while (c + g < count && (id + g - nmain) / p->ns == d)
+                g++;
+            reduce_direct_block(p, id - nmain, g, v, ldx);
+            c += g - 1;
         } else {
             reduce_sector(p, which, id - nmain, v);
         }
