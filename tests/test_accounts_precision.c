@@ -175,7 +175,8 @@ static void ref_compute(const emb_table *t, ref *r)
     r->pba = dalloc(kR), r->cba = dalloc(kR), r->imp = dalloc(kR), r->exp_ = dalloc(kR);
     r->unalloc = dalloc(kR), r->fy = dalloc(kR), r->flows = dalloc(kR * R);
     r->Mout = dalloc(k * N), r->xout = dalloc(N);
-    r->Dpba = dalloc(k * N), r->Dcba = dalloc(k * N), r->Dimp = dalloc(k * N), r->Dexp = dalloc(k * N);
+    r->Dpba = dalloc(k * N), r->Dcba = dalloc(k * N);
+    r->Dimp = dalloc(k * N), r->Dexp = dalloc(k * N);
     r->fbs = dalloc(k * N * R);
     r->gpba = dalloc(k * G), r->gcba = dalloc(k * G), r->gimp = dalloc(k * G);
     r->gexp = dalloc(k * G), r->gun = dalloc(k * G);

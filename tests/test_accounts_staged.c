@@ -156,7 +156,8 @@ START_TEST(same_solver_bit_identical)
         OK(emb_accounts_solve_all(p, lf));
         OK(emb_accounts_assemble(p, &a));
         same_accounts(ref, a, 0);
-        ck_assert(a->residual_solve == ref->residual_solve && a->residual_tsolve == ref->residual_tsolve);
+        ck_assert(a->residual_solve == ref->residual_solve &&
+                  a->residual_tsolve == ref->residual_tsolve);
         emb_accounts_free(a);
         emb_accounts_prep_free(p);
         emb_leontief_free(lf);
@@ -223,8 +224,9 @@ START_TEST(own_solves)
             double rd = 0, rt = 0;
             OK(emb_leontief_residuals(lf, t, w ? 0 : n, Xt, Bt, w ? n : 0, Xt, Bt, &rd, &rt));
             /* in two pieces, the second first */
-            OK(emb_accounts_set_solution(p, which, n / 2, n - n / 2, X + (n / 2) * ld, ld, w ? rt : rd));
-            OK(emb_accounts_set_solution(p, which, 0, n / 2, X, ld, w ? rt : rd));
+            double res = w ? rt : rd;
+            OK(emb_accounts_set_solution(p, which, n / 2, n - n / 2, X + (n / 2) * ld, ld, res));
+            OK(emb_accounts_set_solution(p, which, 0, n / 2, X, ld, res));
             free(B), free(X), free(Bt), free(Xt);
         }
         OK(emb_accounts_assemble(p, &a));

@@ -97,9 +97,14 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
  * order and any number of pieces, before emb_accounts_assemble() turns the
  * solutions into the accounts.  A per-sector column is reduced into D_imp as
  * soon as it is set (nothing N x N is kept); each column's contribution is
- * written to its own entries, so the pieces do not change a single bit of the
- * result.  Memory: the prep holds the accounts' arrays, S, Y_reg and
- * X = L Y_reg (N x n_r); emb_accounts_solve_range() adds N x min(count, 256). */
+ * written to its own entries, so the order of the pieces does not matter, and
+ * with the same solver and the same column blocks as emb_accounts_solve_all
+ * the result is bit-identical to emb_accounts_compute (other block sizes can
+ * move the last bit: BLAS kernels depend on the column count).  Calls on one
+ * prep must not overlap (solve pieces in parallel into buffers of their own,
+ * then set them one at a time).  Memory: the prep holds the accounts' arrays,
+ * S, Y_reg and X = L Y_reg (N x n_r); emb_accounts_solve_range() adds
+ * N x min(count, 256). */
 typedef struct emb_accounts_prep emb_accounts_prep;
 
 typedef enum emb_accounts_rhs_kind {

@@ -162,7 +162,9 @@ fail:
 
 size_t emb_accounts_n_rhs(const emb_accounts_prep *p, emb_accounts_rhs_kind which)
 {
-    return which == EMB_ACCOUNTS_DIRECT ? p->n_direct : which == EMB_ACCOUNTS_TRANSPOSED ? p->n_trans : 0;
+    return which == EMB_ACCOUNTS_DIRECT       ? p->n_direct
+           : which == EMB_ACCOUNTS_TRANSPOSED ? p->n_trans
+                                              : 0;
 }
 
 emb_status emb_accounts_check_range(const emb_accounts_prep *p, emb_accounts_rhs_kind which,
@@ -173,8 +175,9 @@ emb_status emb_accounts_check_range(const emb_accounts_prep *p, emb_accounts_rhs
                                      "EMB_ACCOUNTS_TRANSPOSED", fn, (int)which);
     size_t n = emb_accounts_n_rhs(p, which);
     if (first > n || count > n - first)
-        return emb_raise(EMB_EUSAGE, "%s: %s right-hand sides %zu .. %zu out of range (there are %zu)",
-                         fn, which == EMB_ACCOUNTS_DIRECT ? "direct" : "transposed", first,
+        return emb_raise(EMB_EUSAGE,
+                         "%s: %s right-hand sides %zu .. %zu out of range (there are %zu)", fn,
+                         which == EMB_ACCOUNTS_DIRECT ? "direct" : "transposed", first,
                          first + count - 1, n);
     if (ld < p->N)
         return emb_raise(EMB_EUSAGE, "%s: leading dimension %zu < N = %zu", fn, ld, p->N);

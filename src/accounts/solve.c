@@ -122,7 +122,8 @@ emb_status emb_accounts_set_solution(emb_accounts_prep *p, emb_accounts_rhs_kind
     if (st || (st = check_residual(p, which, first, residual)))
         return st;
     if (!(residual >= 0))
-        return emb_raise(EMB_EUSAGE, "emb_accounts_set_solution: residual %g is negative", residual);
+        return emb_raise(EMB_EUSAGE, "emb_accounts_set_solution: residual %g is negative",
+                         residual);
     size_t N = p->N, nmain = which == EMB_ACCOUNTS_DIRECT ? p->R : p->k;
     double *main = which == EMB_ACCOUNTS_DIRECT ? p->X : p->a->M;
     for (size_t c = 0; c < count; c++) {
