@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern int openblas_get_num_threads(void);
@@ -165,6 +166,111 @@ START_TEST(fault_injection_per_call)
 }
 END_TEST
 
+
+/* A generated table written to a file and read back streamed, so that the
+ * solver's passes over T go through the row-block reader. */
+static emb_table *streamed_table(char **dir)
+{
+    emb_synth_opts o = emb_synth_defaults(4, 5, 2, 2, 7);
+    emb_table *g = NULL, *t = NULL;
+    ck_assert_int_eq(emb_synth_table(&o, &g), EMB_OK);
+    *dir = emb_test_tmpdir();
+    char *path = emb_test_pathf("%s/t.h5", *dir);
+    ck_assert_int_eq(emb_table_write_h5(g, path, NULL), EMB_OK);
+    ck_assert_int_eq(emb_table_read_h5(path, EMB_READ_DEFAULT, &t), EMB_OK);
+    emb_table_free(g);
+    return t;
+}
+
+typedef struct {
+    const emb_table *t;
+    size_t limit;
+    emb_status st;
+    pthread_barrier_t *bar;
+} acc_job;
+
+static void *acc_thread(void *arg)
+{
+    acc_job *j = arg;
+    emb_context *c = NULL;
+    if (emb_context_create(&c))
+        return NULL;
+    emb_context_set_memory_limit(c, j->limit);
+    emb_accounts_opts o = {.per_sector = 1, .ctx = c};
+    emb_accounts *a = NULL;
+    pthread_barrier_wait(j->bar);
+    j->st = emb_accounts_compute(j->t, &o, &a);
+    emb_accounts_free(a);
+    emb_context_free(c);
+    return NULL;
+}
+
+START_TEST(accounts_under_two_contexts_at_once)
+{
+    /* One table in memory, two concurrent computations: the one whose
+     * context allows 4 KiB is refused by its plan, the other succeeds, and
+     * the process-wide limit is untouched. */
+    emb_synth_opts so = emb_synth_defaults(4, 5, 2, 2, 3);
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_synth_table(&so, &t), EMB_OK);
+    size_t process = emb_memory_limit();
+    pthread_barrier_t bar;
+    pthread_barrier_init(&bar, NULL, 2);
+    acc_job small = {t, 4096, EMB_OK, &bar}, big = {t, 0, EMB_ENOMEM, &bar};
+    pthread_t a, b;
+    ck_assert_int_eq(pthread_create(&a, NULL, acc_thread, &small), 0);
+    ck_assert_int_eq(pthread_create(&b, NULL, acc_thread, &big), 0);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    pthread_barrier_destroy(&bar);
+    ck_assert_int_eq(small.st, EMB_ENOMEM);
+    ck_assert_int_eq(big.st, EMB_OK);
+    ck_assert_uint_eq(emb_memory_limit(), process);
+    emb_table_free(t);
+}
+END_TEST
+
+START_TEST(interrupted_accounts_return_cleanly)
+{
+    /* Stop at the n-th poll for every n: each run is either interrupted
+     * (nothing returned, nothing leaked: ASan) or complete and equal to an
+     * uninterrupted run; at least one is interrupted and the loop ends in
+     * success. */
+    char *dir = NULL;
+    emb_table *t = streamed_table(&dir);
+    emb_accounts *ref = NULL;
+    emb_accounts_opts o = {.per_sector = 1, .solver = {.kind = EMB_SOLVER_DENSE}};
+    ck_assert_int_eq(emb_accounts_compute(t, &o, &ref), EMB_OK);
+    emb_context *c = NULL;
+    ck_assert_int_eq(emb_context_create(&c), EMB_OK);
+    o.ctx = c;
+    int interrupted = 0, done = 0;
+    for (int n = 0; n < 1000 && !done; n++) {
+        int budget = n;
+        emb_context_set_interrupt(c, stop_after, &budget);
+        emb_accounts *a = NULL;
+        emb_status st = emb_accounts_compute(t, &o, &a);
+        if (st == EMB_EINTERRUPTED) {
+            ck_assert_ptr_null(a);
+            interrupted++;
+            continue;
+        }
+        ck_assert_msg(st == EMB_OK, "n = %d: %s", n, emb_errmsg());
+        for (size_t i = 0; i < t->k * t->n_r; i++)
+            ck_assert(a->cba[i] == ref->cba[i] && a->imports[i] == ref->imports[i]);
+        emb_accounts_free(a);
+        done = 1;
+    }
+    ck_assert(done);
+    ck_assert_int_ge(interrupted, 2); /* reading T and the per-sector solves poll */
+    emb_context_free(c);
+    emb_accounts_free(ref);
+    emb_table_free(t);
+    emb_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("context");
@@ -175,6 +281,8 @@ int main(void)
     tcase_add_test(tc, interruption_polls);
     tcase_add_test(tc, threads_applied_and_restored);
     tcase_add_test(tc, fault_injection_per_call);
+    tcase_add_test(tc, accounts_under_two_contexts_at_once);
+    tcase_add_test(tc, interrupted_accounts_return_cleanly);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 
+#include "embodied/context.h"
 #include "embodied/error.h"
 #include "embodied/solver.h"
 #include "embodied/table.h"
@@ -40,6 +41,8 @@ typedef struct emb_accounts_opts {
     int flows_by_sector;  /* compute flows_by_sector [k][N][n_r] */
     double identity_tol;  /* relative tolerance of the identity checks; 0 = default 1e-9 */
     emb_solver_opts solver; /* method, tolerance, memory bound (zero-filled: auto) */
+    const emb_context *ctx; /* per-call settings (embodied/context.h) for every stage and the
+                             * solver it creates; NULL = the process-wide defaults */
 } emb_accounts_opts;
 
 typedef struct emb_accounts {

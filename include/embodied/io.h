@@ -9,6 +9,7 @@
 #ifndef EMBODIED_IO_H
 #define EMBODIED_IO_H
 
+#include "embodied/context.h"
 #include "embodied/error.h"
 #include "embodied/table.h"
 
@@ -32,12 +33,19 @@ typedef enum emb_read_flags {
  * the flags, after its indptr and indices have been validated. */
 emb_status emb_table_read_h5(const char *path, int flags, emb_table **out);
 
+/* The same with per-call settings (embodied/context.h; NULL = defaults): the
+ * read's plan is checked against the context's memory limit.  A streamed T
+ * is read later, by the solver, under the context of that call. */
+emb_status emb_table_read_h5_ctx(const char *path, int flags, const emb_context *ctx,
+                                 emb_table **out);
+
 typedef struct emb_write_opts {
     int deflate; /* 0: contiguous, uncompressed; 1..9: chunked with gzip at that level */
     int csr;     /* technology matrix as  0: the table holds it (CSR tables as a CSR group,
                     dense and streamed ones as an N x N dataset);  1: a CSR group (data,
                     indices, indptr, attribute shape; datasets/README.md);  -1: an N x N
                     dataset */
+    const emb_context *ctx; /* per-call settings (embodied/context.h); NULL = defaults */
 } emb_write_opts;
 
 /* Write `t` (T from memory or streamed) atomically to `path`.  opts may be NULL. */

@@ -3,6 +3,7 @@
  * identity recheck, flows between regions or groups, and freeing results. */
 #include "accounts/accounts_impl.h"
 #include "core/alloc.h"
+#include "core/context_impl.h"
 #include "core/error_impl.h"
 
 #include <string.h>
@@ -37,6 +38,8 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
         opt = *opts;
     emb_leontief *lf = NULL;
     emb_accounts_prep *p = NULL;
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, opt.ctx);
     /* The results' plan before the factorisation, which is the long part. */
     emb_status st = emb_accounts_plan_check(t, &opt);
     if (!st && !(st = emb_leontief_create(t, &opt.solver, &lf)) &&
@@ -47,6 +50,7 @@ emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opt
     }
     emb_accounts_prep_free(p);
     emb_leontief_free(lf);
+    emb_ctx_leave(&f);
     return st;
 }
 

@@ -4,6 +4,7 @@
  * and group sums; then the accounting-identity checks (formulas in
  * include/embodied/accounts.h and the README). */
 #include "accounts/accounts_impl.h"
+#include "core/context_impl.h"
 #include "core/error_impl.h"
 
 #include <math.h>
@@ -85,7 +86,7 @@ static emb_status missing(const emb_accounts_prep *p)
     return EMB_OK;
 }
 
-emb_status emb_accounts_assemble(emb_accounts_prep *p, emb_accounts **out)
+static emb_status assemble(emb_accounts_prep *p, emb_accounts **out)
 {
     *out = NULL;
     if (p->spent)
@@ -188,4 +189,13 @@ emb_status emb_accounts_assemble(emb_accounts_prep *p, emb_accounts **out)
     p->a = NULL;
     *out = a;
     return EMB_OK;
+}
+
+emb_status emb_accounts_assemble(emb_accounts_prep *p, emb_accounts **out)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, p->opt.ctx);
+    emb_status st = assemble(p, out);
+    emb_ctx_leave(&f);
+    return st;
 }

@@ -3,6 +3,7 @@
  * numbering of the right-hand sides and their columns (emb_accounts_rhs);
  * freeing a prep.  No solver here (see include/embodied/accounts.h). */
 #include "accounts/accounts_impl.h"
+#include "core/context_impl.h"
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/plan.h"
@@ -60,8 +61,8 @@ emb_status emb_accounts_plan_check(const emb_table *t, const emb_accounts_opts *
 
 static double *zalloc(size_t n, const char *what) { return emb_calloc(n ? n : 1, sizeof(double), what); }
 
-emb_status emb_accounts_prepare(const emb_table *t, const double *x, const emb_accounts_opts *opts,
-                                emb_accounts_prep **out)
+static emb_status prepare(const emb_table *t, const double *x, const emb_accounts_opts *opts,
+                          emb_accounts_prep **out)
 {
     *out = NULL;
     double t0 = emb_accounts_now();
@@ -216,4 +217,14 @@ emb_status emb_accounts_rhs(const emb_accounts_prep *p, emb_accounts_rhs_kind wh
         }
     }
     return EMB_OK;
+}
+
+emb_status emb_accounts_prepare(const emb_table *t, const double *x, const emb_accounts_opts *opts,
+                                emb_accounts_prep **out)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, opts ? opts->ctx : NULL);
+    emb_status st = prepare(t, x, opts, out);
+    emb_ctx_leave(&f);
+    return st;
 }

@@ -3,6 +3,7 @@
  * with an emb_leontief (a range, or all of them as emb_accounts_compute
  * does).  Per-sector columns are reduced into D_imp on arrival. */
 #include "accounts/accounts_impl.h"
+#include "core/context_impl.h"
 #include "core/alloc.h"
 #include "core/error_impl.h"
 
@@ -152,8 +153,8 @@ static void copy_stats(emb_accounts_prep *p, const emb_leontief *lf)
     p->have_stats = 1;
 }
 
-emb_status emb_accounts_solve_range(emb_accounts_prep *p, emb_leontief *lf,
-                                    emb_accounts_rhs_kind which, size_t first, size_t count)
+static emb_status solve_range(emb_accounts_prep *p, emb_leontief *lf, emb_accounts_rhs_kind which,
+                              size_t first, size_t count)
 {
     emb_status st = emb_accounts_check_range(p, which, first, count, p->N,
                                              "emb_accounts_solve_range");
@@ -167,7 +168,8 @@ emb_status emb_accounts_solve_range(emb_accounts_prep *p, emb_leontief *lf,
     for (size_t c0 = first; c0 < first + count && !st; c0 += batch) {
         size_t nc = c0 + batch > first + count ? first + count - c0 : batch;
         double rd = 0, rt = 0;
-        if ((st = emb_accounts_rhs(p, which, c0, nc, B, N)) ||
+        if ((st = emb_ctx_poll("solving the accounts' right-hand sides")) ||
+            (st = emb_accounts_rhs(p, which, c0, nc, B, N)) ||
             (st = direct ? emb_leontief_solve_checked(lf, nc, B, 0, NULL, &rd, &rt)
                          : emb_leontief_solve_checked(lf, 0, NULL, nc, B, &rd, &rt)))
             break;
@@ -178,7 +180,7 @@ emb_status emb_accounts_solve_range(emb_accounts_prep *p, emb_leontief *lf,
     return st;
 }
 
-emb_status emb_accounts_solve_all(emb_accounts_prep *p, emb_leontief *lf)
+static emb_status solve_all(emb_accounts_prep *p, emb_leontief *lf)
 {
     emb_status st;
     size_t N = p->N, R = p->R, k = p->k;
@@ -196,11 +198,31 @@ emb_status emb_accounts_solve_all(emb_accounts_prep *p, emb_leontief *lf)
         return st;
     }
     if (p->n_direct > R &&
-        (st = emb_accounts_solve_range(p, lf, EMB_ACCOUNTS_DIRECT, R, p->n_direct - R)))
+        (st = solve_range(p, lf, EMB_ACCOUNTS_DIRECT, R, p->n_direct - R)))
         return st;
     if (p->n_trans > k &&
-        (st = emb_accounts_solve_range(p, lf, EMB_ACCOUNTS_TRANSPOSED, k, p->n_trans - k)))
+        (st = solve_range(p, lf, EMB_ACCOUNTS_TRANSPOSED, k, p->n_trans - k)))
         return st;
     copy_stats(p, lf);
     return EMB_OK;
+}
+
+/* The public entries bind the context the prep was prepared with. */
+emb_status emb_accounts_solve_range(emb_accounts_prep *p, emb_leontief *lf,
+                                    emb_accounts_rhs_kind which, size_t first, size_t count)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, p->opt.ctx);
+    emb_status st = solve_range(p, lf, which, first, count);
+    emb_ctx_leave(&f);
+    return st;
+}
+
+emb_status emb_accounts_solve_all(emb_accounts_prep *p, emb_leontief *lf)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, p->opt.ctx);
+    emb_status st = solve_all(p, lf);
+    emb_ctx_leave(&f);
+    return st;
 }

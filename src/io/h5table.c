@@ -704,7 +704,7 @@ static const char *const label_ds[L_COUNT] = {"/regions", "/sectors", "/fd_categ
                                               "/stressors", "/stressor_units"};
 
 /* *out = the table in path (see io.h). */
-emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
+static emb_status read_h5(const char *path, int flags, emb_table **out)
 {
     emb_status st = EMB_OK;
     hid_t file = NO_ID;
@@ -1057,7 +1057,7 @@ done:
 }
 
 /* Write t to path atomically (see io.h). */
-emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_write_opts *opts)
+static emb_status write_h5(const emb_table *t, const char *path, const emb_write_opts *opts)
 {
     emb_status st = EMB_OK;
     emb_atomic a;
@@ -1147,5 +1147,28 @@ done:
     close_id(&file, H5Fclose);
     if (began)
         emb_atomic_abort(&a);
+    return st;
+}
+
+emb_status emb_table_read_h5_ctx(const char *path, int flags, const emb_context *ctx, emb_table **out)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, ctx);
+    emb_status st = read_h5(path, flags, out);
+    emb_ctx_leave(&f);
+    return st;
+}
+
+emb_status emb_table_read_h5(const char *path, int flags, emb_table **out)
+{
+    return emb_table_read_h5_ctx(path, flags, NULL, out);
+}
+
+emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_write_opts *opts)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, opts ? opts->ctx : NULL);
+    emb_status st = write_h5(t, path, opts);
+    emb_ctx_leave(&f);
     return st;
 }

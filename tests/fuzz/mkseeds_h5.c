@@ -26,7 +26,7 @@ static void put(const emb_table *t, const char *dir, const char *name, int defla
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    emb_write_opts w = {deflate, csr};
+    emb_write_opts w = {.deflate = deflate, .csr = csr};
     if (emb_table_write_h5(t, path, &w) != EMB_OK) {
         fprintf(stderr, "mkseeds_h5: %s\n", emb_errmsg());
         exit(1);
