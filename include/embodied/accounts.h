@@ -70,19 +70,19 @@ typedef struct emb_accounts {
  * k transposed right-hand sides (plus, for per-sector D_imp, min(N, k n_r)
  * more), checks every solve's residual (EMB_ENUMERIC above 1e-8) and the
  * identities (EMB_ENUMERIC above opts.identity_tol).  opts may be NULL. */
-emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opts, emb_accounts **out);
+EMB_API emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opts, emb_accounts **out);
 
 /* Recheck the identities of a result; the worst relative violation is
  * returned in *worst.  EMB_ENUMERIC (naming the identity, stressor and region)
  * if it exceeds tol. */
-emb_status emb_accounts_check(const emb_accounts *acc, double tol, double *worst);
+EMB_API emb_status emb_accounts_check(const emb_accounts *acc, double tol, double *worst);
 
 /* Emissions of stressor s released in the regions of `origin` for the final
  * demand of `destination` (each a region or group name of t). */
-emb_status emb_accounts_flow(const emb_accounts *acc, const emb_table *t, size_t s,
-                             const char *origin, const char *destination, double *value);
+EMB_API emb_status emb_accounts_flow(const emb_accounts *acc, const emb_table *t, size_t s,
+                                     const char *origin, const char *destination, double *value);
 
-void emb_accounts_free(emb_accounts *acc);
+EMB_API void emb_accounts_free(emb_accounts *acc);
 
 #ifdef __cplusplus
 }

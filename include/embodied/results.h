@@ -18,19 +18,19 @@ extern "C" {
  * unallocated/fy [k][n_r], flows [k][n_r][n_r], M [k][N], x [N], D_* and
  * flows_by_sector when computed, groups, and provenance attributes (input
  * file name and size, version, solver, residuals, date). */
-emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, const char *path);
+EMB_API emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, const char *path);
 
 /* CSV files in directory `dir` (created if missing): accounts.csv
  * (stressor,unit,region,pba,cba,imports,exports,unallocated; groups after
  * regions), flows.csv (stressor,unit,origin,destination,value), and when
  * computed sectors.csv (stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp)
  * and flows_by_sector.csv (stressor,unit,origin,sector,destination,value). */
-emb_status emb_results_write_csv(const emb_accounts *acc, const emb_table *t, const char *dir);
+EMB_API emb_status emb_results_write_csv(const emb_accounts *acc, const emb_table *t, const char *dir);
 
 /* Print a %.17g number as CSV would (shared by every CSV writer). */
-void emb_csv_number(FILE *fp, double v);
+EMB_API void emb_csv_number(FILE *fp, double v);
 /* Print a CSV field, quoted when it contains a comma, quote or newline. */
-void emb_csv_field(FILE *fp, const char *s);
+EMB_API void emb_csv_field(FILE *fp, const char *s);
 
 #ifdef __cplusplus
 }
