@@ -84,6 +84,57 @@ EMB_API emb_status emb_accounts_flow(const emb_accounts *acc, const emb_table *t
 
 EMB_API void emb_accounts_free(emb_accounts *acc);
 
+/* ---- Accessors: everything a binding needs without mirroring
+ * emb_accounts' layout (which may change).  Pointers point into acc: valid
+ * until emb_accounts_free(); never free them.  A NULL acc gives 0 or NULL. */
+
+/* Dimensions: stressors k, regions n_r, sectors per region n_s, industries
+ * N = n_r n_s, groups (one row per group of the table, in its order). */
+EMB_API size_t emb_accounts_n_stressors(const emb_accounts *acc);
+EMB_API size_t emb_accounts_n_regions(const emb_accounts *acc);
+EMB_API size_t emb_accounts_n_sectors(const emb_accounts *acc);
+EMB_API size_t emb_accounts_n_industries(const emb_accounts *acc);
+EMB_API size_t emb_accounts_n_groups(const emb_accounts *acc);
+
+/* The result arrays, row-major, stressor first: */
+typedef enum emb_accounts_field {
+    EMB_ACC_PBA = 0,         /* [k][n_r] */
+    EMB_ACC_CBA,             /* [k][n_r] */
+    EMB_ACC_IMPORTS,         /* [k][n_r] */
+    EMB_ACC_EXPORTS,         /* [k][n_r] */
+    EMB_ACC_UNALLOCATED,     /* [k][n_r] */
+    EMB_ACC_FY,              /* [k][n_r] F_Y summed by region */
+    EMB_ACC_FLOWS,           /* [k][n_r][n_r] origin x destination */
+    EMB_ACC_M,               /* [k][N] multipliers S (I - A)^-1 */
+    EMB_ACC_X,               /* [N] gross output used */
+    EMB_ACC_D_CBA,           /* [k][N], only with opts.per_sector */
+    EMB_ACC_D_PBA,           /* [k][N], only with opts.per_sector */
+    EMB_ACC_D_IMP,           /* [k][N], only with opts.per_sector */
+    EMB_ACC_D_EXP,           /* [k][N], only with opts.per_sector */
+    EMB_ACC_FLOWS_BY_SECTOR, /* [k][N][n_r], only with opts.flows_by_sector */
+    EMB_ACC_G_PBA,           /* [k][n_groups] */
+    EMB_ACC_G_CBA,           /* [k][n_groups] */
+    EMB_ACC_G_IMPORTS,       /* [k][n_groups] */
+    EMB_ACC_G_EXPORTS,       /* [k][n_groups] */
+    EMB_ACC_G_UNALLOCATED    /* [k][n_groups] */
+} emb_accounts_field;
+
+/* Pointer to array `f` and its number of elements in *n_elements (may be
+ * NULL); NULL and 0 when it was not computed, is empty (no stressors, no
+ * groups) or `f` is unknown. */
+EMB_API const double *emb_accounts_array(const emb_accounts *acc, emb_accounts_field f,
+                                         size_t *n_elements);
+
+/* Quality of the computation: the largest relative residual of the direct
+ * and of the transposed (multiplier) solves, the reciprocal condition number
+ * of I - A, the worst relative violation of the identities (NaN for a NULL
+ * acc), and the name of the solver used ("dense", "mixed", "sparse"). */
+EMB_API double emb_accounts_residual_solve(const emb_accounts *acc);
+EMB_API double emb_accounts_residual_tsolve(const emb_accounts *acc);
+EMB_API double emb_accounts_rcond(const emb_accounts *acc);
+EMB_API double emb_accounts_identity_error(const emb_accounts *acc);
+EMB_API const char *emb_accounts_solver_name(const emb_accounts *acc);
+
 #ifdef __cplusplus
 }
 #endif
