@@ -2,7 +2,13 @@
 # scripts/setup.sh — shared set-up of demo.sh and test.sh: install the Debian 12
 # packages the build needs (only those missing; needs root or sudo), then
 # configure and build with meson into build/ (or $EMB_BUILD_DIR).
-# Sourced, not run: sets EMB_BUILD_DIR.
+# Two uses:
+#   ./scripts/setup.sh    run as a command: installs the missing packages,
+#                         builds, and says what it did;
+#   . scripts/setup.sh    sourced by demo.sh, test.sh, fuzz.sh, soak.sh: only
+#                         defines EMB_ROOT, EMB_BUILD_DIR and the emb_*
+#                         functions, which the caller runs.
+# Run or sourced is told apart by $0: a sourced script sees its caller's name.
 set -eu
 
 EMB_ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -22,6 +28,7 @@ emb_missing_packages() {
 
 emb_install_packages() {
     missing=$(emb_missing_packages)
+    EMB_INSTALLED=$missing
     [ -z "$missing" ] && return 0
     echo "setup: installing Debian packages:$missing" >&2
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
@@ -38,3 +45,14 @@ emb_build() {
     fi
     ninja -C "$EMB_BUILD_DIR" >&2
 }
+
+if [ "$(basename -- "$0")" = setup.sh ]; then
+    emb_install_packages
+    emb_build
+    if [ -n "$EMB_INSTALLED" ]; then
+        echo "setup: installed Debian packages:$EMB_INSTALLED" >&2
+    else
+        echo "setup: all Debian packages needed were already installed" >&2
+    fi
+    echo "setup: built embodied in $EMB_BUILD_DIR (binary: $EMB_BUILD_DIR/embodied)" >&2
+fi

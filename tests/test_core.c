@@ -34,19 +34,29 @@ END_TEST
 
 START_TEST(alloc_failure_loop_table_create)
 {
-    /* Every allocation of emb_table_create may fail: no leak, no crash. */
-    for (long k = 0; k < 20; k++) {
+    /* Every allocation of emb_table_create may fail: no leak, no crash.  The
+     * loop must end in success (else the bound was too small and the later
+     * allocations were never made to fail), after at least one failure (else
+     * the fault injection did nothing). */
+    long k, failures = 0;
+    emb_status st = EMB_ENOMEM;
+    for (k = 0; k < 1000; k++) {
         emb_table *t = NULL;
         emb_alloc_fail_after(k);
-        emb_status st = emb_table_create(2, 3, 2, 1, EMB_TECH_Z, 1, &t);
+        st = emb_table_create(2, 3, 2, 1, EMB_TECH_Z, 1, &t);
         emb_alloc_fail_after(-1);
         if (st == EMB_OK) {
+            ck_assert_ptr_nonnull(t);
             emb_table_free(t);
             break;
         }
         ck_assert_int_eq(st, EMB_ENOMEM);
         ck_assert_ptr_null(t);
+        failures++;
     }
+    ck_assert_msg(st == EMB_OK, "emb_table_create still failed after %ld injected failures", k);
+    ck_assert_msg(failures > 0, "no allocation was made to fail: fault injection inactive");
+    ck_assert_int_eq(failures, k);
 }
 END_TEST
 

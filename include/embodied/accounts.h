@@ -82,7 +82,7 @@ typedef struct emb_accounts {
  *   emb_accounts_solve_all(prep, lf);
  *   emb_accounts_assemble(prep, out);
  * and its results are bit-identical to those of that sequence. */
-emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opts, emb_accounts **out);
+EMB_API emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opts, emb_accounts **out);
 
 /* ---- Staged accounts: prepare, solve (anywhere, in any pieces), assemble ----
  *
@@ -123,16 +123,16 @@ typedef enum emb_accounts_rhs_kind {
  * (EMB_EUSAGE when the table has none).  No solver is created here, so the
  * prep can be made where no factorisation will ever be.  x is copied; t must
  * outlive the prep.  *out owned by the caller (emb_accounts_prep_free). */
-emb_status emb_accounts_prepare(const emb_table *t, const double *x, const emb_accounts_opts *opts,
+EMB_API emb_status emb_accounts_prepare(const emb_table *t, const double *x, const emb_accounts_opts *opts,
                                 emb_accounts_prep **out);
 
 /* Number of right-hand sides of the given kind (see above). */
-size_t emb_accounts_n_rhs(const emb_accounts_prep *prep, emb_accounts_rhs_kind which);
+EMB_API size_t emb_accounts_n_rhs(const emb_accounts_prep *prep, emb_accounts_rhs_kind which);
 
 /* Right-hand sides first .. first+count-1 of the given kind into B (N x count,
  * column-major, leading dimension ldb >= N).  EMB_EUSAGE on a range out of
  * bounds or ldb < N. */
-emb_status emb_accounts_rhs(const emb_accounts_prep *prep, emb_accounts_rhs_kind which,
+EMB_API emb_status emb_accounts_rhs(const emb_accounts_prep *prep, emb_accounts_rhs_kind which,
                             size_t first, size_t count, double *B, size_t ldb);
 
 /* Record the solutions of right-hand sides first .. first+count-1 (X, N x
@@ -140,7 +140,7 @@ emb_status emb_accounts_rhs(const emb_accounts_prep *prep, emb_accounts_rhs_kind
  * the piece (as emb_leontief_residuals defines it).  A residual above 1e-8
  * (or NaN) is refused with EMB_ENUMERIC and nothing is recorded; a column
  * set twice keeps the second solution. */
-emb_status emb_accounts_set_solution(emb_accounts_prep *prep, emb_accounts_rhs_kind which,
+EMB_API emb_status emb_accounts_set_solution(emb_accounts_prep *prep, emb_accounts_rhs_kind which,
                                      size_t first, size_t count, const double *X, size_t ldx,
                                      double residual);
 
@@ -149,13 +149,13 @@ emb_status emb_accounts_set_solution(emb_accounts_prep *prep, emb_accounts_rhs_k
  * residuals (emb_leontief_solve_checked) and record them.  The solver's
  * statistics (method, rcond, times) are copied into the prep: the accounts
  * report those of the last solver used. */
-emb_status emb_accounts_solve_range(emb_accounts_prep *prep, emb_leontief *lf,
+EMB_API emb_status emb_accounts_solve_range(emb_accounts_prep *prep, emb_leontief *lf,
                                     emb_accounts_rhs_kind which, size_t first, size_t count);
 
 /* Solve every right-hand side with lf as emb_accounts_compute does: the n_r
  * direct and k transposed ones in one call (one residual pass), in place in
  * the results, then the per-sector ones in batches of 256. */
-emb_status emb_accounts_solve_all(emb_accounts_prep *prep, emb_leontief *lf);
+EMB_API emb_status emb_accounts_solve_all(emb_accounts_prep *prep, emb_leontief *lf);
 
 /* Stage 3: flows, CBA, imports, exports, per-sector and by-sector accounts,
  * groups, then the identity checks.  Refused (EMB_EUSAGE, naming the first
@@ -163,22 +163,73 @@ emb_status emb_accounts_solve_all(emb_accounts_prep *prep, emb_leontief *lf);
  * then unchanged and can still be completed.  Otherwise the prep is spent
  * (a second call is EMB_EUSAGE) and still has to be freed.  *out owned by
  * the caller. */
-emb_status emb_accounts_assemble(emb_accounts_prep *prep, emb_accounts **out);
+EMB_API emb_status emb_accounts_assemble(emb_accounts_prep *prep, emb_accounts **out);
 
 /* Free; NULL is a no-op. */
-void emb_accounts_prep_free(emb_accounts_prep *prep);
+EMB_API void emb_accounts_prep_free(emb_accounts_prep *prep);
 
 /* Recheck the identities of a result; the worst relative violation is
  * returned in *worst.  EMB_ENUMERIC (naming the identity, stressor and region)
  * if it exceeds tol. */
-emb_status emb_accounts_check(const emb_accounts *acc, double tol, double *worst);
+EMB_API emb_status emb_accounts_check(const emb_accounts *acc, double tol, double *worst);
 
 /* Emissions of stressor s released in the regions of `origin` for the final
  * demand of `destination` (each a region or group name of t). */
-emb_status emb_accounts_flow(const emb_accounts *acc, const emb_table *t, size_t s,
-                             const char *origin, const char *destination, double *value);
+EMB_API emb_status emb_accounts_flow(const emb_accounts *acc, const emb_table *t, size_t s,
+                                     const char *origin, const char *destination, double *value);
 
-void emb_accounts_free(emb_accounts *acc);
+EMB_API void emb_accounts_free(emb_accounts *acc);
+
+/* ---- Accessors: everything a binding needs without mirroring
+ * emb_accounts' layout (which may change).  Pointers point into acc: valid
+ * until emb_accounts_free(); never free them.  A NULL acc gives 0 or NULL. */
+
+/* Dimensions: stressors k, regions n_r, sectors per region n_s, industries
+ * N = n_r n_s, groups (one row per group of the table, in its order). */
+EMB_API size_t emb_accounts_n_stressors(const emb_accounts *acc);
+EMB_API size_t emb_accounts_n_regions(const emb_accounts *acc);
+EMB_API size_t emb_accounts_n_sectors(const emb_accounts *acc);
+EMB_API size_t emb_accounts_n_industries(const emb_accounts *acc);
+EMB_API size_t emb_accounts_n_groups(const emb_accounts *acc);
+
+/* The result arrays, row-major, stressor first: */
+typedef enum emb_accounts_field {
+    EMB_ACC_PBA = 0,         /* [k][n_r] */
+    EMB_ACC_CBA,             /* [k][n_r] */
+    EMB_ACC_IMPORTS,         /* [k][n_r] */
+    EMB_ACC_EXPORTS,         /* [k][n_r] */
+    EMB_ACC_UNALLOCATED,     /* [k][n_r] */
+    EMB_ACC_FY,              /* [k][n_r] F_Y summed by region */
+    EMB_ACC_FLOWS,           /* [k][n_r][n_r] origin x destination */
+    EMB_ACC_M,               /* [k][N] multipliers S (I - A)^-1 */
+    EMB_ACC_X,               /* [N] gross output used */
+    EMB_ACC_D_CBA,           /* [k][N], only with opts.per_sector */
+    EMB_ACC_D_PBA,           /* [k][N], only with opts.per_sector */
+    EMB_ACC_D_IMP,           /* [k][N], only with opts.per_sector */
+    EMB_ACC_D_EXP,           /* [k][N], only with opts.per_sector */
+    EMB_ACC_FLOWS_BY_SECTOR, /* [k][N][n_r], only with opts.flows_by_sector */
+    EMB_ACC_G_PBA,           /* [k][n_groups] */
+    EMB_ACC_G_CBA,           /* [k][n_groups] */
+    EMB_ACC_G_IMPORTS,       /* [k][n_groups] */
+    EMB_ACC_G_EXPORTS,       /* [k][n_groups] */
+    EMB_ACC_G_UNALLOCATED    /* [k][n_groups] */
+} emb_accounts_field;
+
+/* Pointer to array `f` and its number of elements in *n_elements (may be
+ * NULL); NULL and 0 when it was not computed, is empty (no stressors, no
+ * groups) or `f` is unknown. */
+EMB_API const double *emb_accounts_array(const emb_accounts *acc, emb_accounts_field f,
+                                         size_t *n_elements);
+
+/* Quality of the computation: the largest relative residual of the direct
+ * and of the transposed (multiplier) solves, the reciprocal condition number
+ * of I - A, the worst relative violation of the identities (NaN for a NULL
+ * acc), and the name of the solver used ("dense", "mixed", "sparse"). */
+EMB_API double emb_accounts_residual_solve(const emb_accounts *acc);
+EMB_API double emb_accounts_residual_tsolve(const emb_accounts *acc);
+EMB_API double emb_accounts_rcond(const emb_accounts *acc);
+EMB_API double emb_accounts_identity_error(const emb_accounts *acc);
+EMB_API const char *emb_accounts_solver_name(const emb_accounts *acc);
 
 #ifdef __cplusplus
 }

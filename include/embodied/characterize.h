@@ -45,7 +45,7 @@ extern "C" {
  * EMB_EIO: the file cannot be read; EMB_EINPUT: malformed file, bad factor,
  * unit clash, double counting, name clash; EMB_EUSAGE: a stressor pattern
  * matches no stressor of t.  On failure t is unchanged. */
-emb_status emb_table_characterize(emb_table *t, const char *csv_path);
+EMB_API emb_status emb_table_characterize(emb_table *t, const char *csv_path);
 
 #ifdef __cplusplus
 }

@@ -46,16 +46,16 @@ typedef int (*emb_interrupt_fn)(void *user);
 /* A context with the defaults: memory limit and threads of the process,
  * no progress, no interruption, no fault injection.  *out owned by the
  * caller. */
-emb_status emb_context_create(emb_context **out);
+EMB_API emb_status emb_context_create(emb_context **out);
 
 /* Free; NULL is a no-op. */
-void emb_context_free(emb_context *ctx);
+EMB_API void emb_context_free(emb_context *ctx);
 
 /* Memory limit for the plans and single allocations of calls made with
  * this context, in bytes; 0 = the process-wide limit (embodied/memory.h). */
-void emb_context_set_memory_limit(emb_context *ctx, size_t bytes);
+EMB_API void emb_context_set_memory_limit(emb_context *ctx, size_t bytes);
 /* The limit set (0 when it defers to the process-wide one). */
-size_t emb_context_memory_limit(const emb_context *ctx);
+EMB_API size_t emb_context_memory_limit(const emb_context *ctx);
 
 /* Threads for the library's own parallel passes and for OpenBLAS during a
  * call; 0 = OpenBLAS's current setting (OPENBLAS_NUM_THREADS).  OpenBLAS's
@@ -63,20 +63,20 @@ size_t emb_context_memory_limit(const emb_context *ctx);
  * duration of each call and restored when the call returns, so concurrent
  * calls with different thread counts see OpenBLAS's last setting (the
  * library's own passes always use the context's). */
-void emb_context_set_threads(emb_context *ctx, unsigned threads);
-unsigned emb_context_threads(const emb_context *ctx);
+EMB_API void emb_context_set_threads(emb_context *ctx, unsigned threads);
+EMB_API unsigned emb_context_threads(const emb_context *ctx);
 
 /* Progress callback (embodied/progress.h) for calls made with this context
  * that have no callback of their own; NULL = none. */
-void emb_context_set_progress(emb_context *ctx, emb_progress_fn fn, void *user);
+EMB_API void emb_context_set_progress(emb_context *ctx, emb_progress_fn fn, void *user);
 
 /* Interruption callback (see emb_interrupt_fn); NULL = never interrupted. */
-void emb_context_set_interrupt(emb_context *ctx, emb_interrupt_fn fn, void *user);
+EMB_API void emb_context_set_interrupt(emb_context *ctx, emb_interrupt_fn fn, void *user);
 
 /* Fault injection for tests of callers: in each call made with this
  * context, the allocation after the first `n` successful ones fails
  * (EMB_ENOMEM); n < 0 (the default) = never. */
-void emb_context_set_alloc_fail_after(emb_context *ctx, long n);
+EMB_API void emb_context_set_alloc_fail_after(emb_context *ctx, long n);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,8 @@
 #ifndef EMBODIED_ERROR_H
 #define EMBODIED_ERROR_H
 
+#include "embodied/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -26,15 +28,15 @@ typedef enum emb_status {
 } emb_status;
 
 /* Short, static description of a status class ("input data error", ...). */
-const char *emb_strerror(emb_status s);
+EMB_API const char *emb_strerror(emb_status s);
 
 /* The calling thread's message for the most recent error raised by the
  * library (empty string if none).  Valid until the next failing call on this
  * thread; copy it if you need it longer. */
-const char *emb_errmsg(void);
+EMB_API const char *emb_errmsg(void);
 
 /* Clear the calling thread's message. */
-void emb_errclear(void);
+EMB_API void emb_errclear(void);
 
 #ifdef __cplusplus
 }

@@ -46,7 +46,7 @@ typedef struct emb_import_opts {
  * x.txt is absent, x = (I - A)^-1 (Y 1) is computed with the Leontief solver.
  * Files are parsed as streams; memory is bounded by the arrays produced.
  * opts may be NULL. *out is owned by the caller. */
-emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);
+EMB_API emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);
 
 /* Import Eora26 from `path`, a folder or a .zip holding Eora26_YYYY_bp_{T,FD,
  * Q,QY}.txt and labels_{T,FD,Q}.txt (at the top or inside one top-level
@@ -58,7 +58,7 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
  * first cell ("unknown" without); opts->stressor_patterns selects among them
  * (a pattern matching none is EMB_EUSAGE); other options are ignored.  Money
  * is in 1000 USD.  VA.txt is not read.  opts may be NULL. */
-emb_status emb_import_eora26(const char *path, const emb_import_opts *opts, emb_table **out);
+EMB_API emb_status emb_import_eora26(const char *path, const emb_import_opts *opts, emb_table **out);
 
 /* Import an OECD ICIO table (2016-2023 releases) from `path`: the CSV, the
  * release's zip holding one CSV, or "ZIP:MEMBER".  CN1/CN2 and MX1/MX2 are
@@ -69,7 +69,7 @@ emb_status emb_import_eora26(const char *path, const emb_import_opts *opts, emb_
  * matched by code; a code that matches no industry or final-demand column is
  * EMB_EINPUT.  Without it the table has k = 0 stressors.  opts->extensions is
  * ignored.  *out owned by the caller. */
-emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, emb_table **out);
+EMB_API emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, emb_table **out);
 
 /* Import plain CSV matrices described by a JSON manifest (datasets/README.md,
  * "Plain CSV tables"): `path` is a folder or .zip holding manifest.json, or
@@ -77,7 +77,7 @@ emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, e
  * optional F_Y and x; labels as spelled.  opts->extensions is ignored;
  * opts->stressors_csv is EMB_EUSAGE (stressors belong in F).
  * *out owned by the caller. */
-emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_table **out);
+EMB_API emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_table **out);
 
 /* Import a GLORIA release (MRIO v57+) from `path`, the folder holding
  * GLORIA_MRIOs_<v>_<year> and GLORIA_SatelliteAccounts_0<v>_<year> (folders
@@ -92,7 +92,7 @@ emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_tab
  * Sat_unit; opts->extensions selects "Q" and/or "VA",
  * opts->stressor_patterns the stressors; opts->stressors_csv is ignored.
  * Money: 1000 USD.  *out owned by the caller. */
-emb_status emb_import_gloria(const char *path, const emb_import_opts *opts, emb_table **out);
+EMB_API emb_status emb_import_gloria(const char *path, const emb_import_opts *opts, emb_table **out);
 
 #ifdef __cplusplus
 }

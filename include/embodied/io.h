@@ -31,12 +31,12 @@ typedef enum emb_read_flags {
  * flags the file stays open until emb_table_free().  A technology matrix
  * stored as a CSR group is always loaded (t->csr, O(nnz) bytes), whatever
  * the flags, after its indptr and indices have been validated. */
-emb_status emb_table_read_h5(const char *path, int flags, emb_table **out);
+EMB_API emb_status emb_table_read_h5(const char *path, int flags, emb_table **out);
 
 /* The same with per-call settings (embodied/context.h; NULL = defaults): the
  * read's plan is checked against the context's memory limit.  A streamed T
  * is read later, by the solver, under the context of that call. */
-emb_status emb_table_read_h5_ctx(const char *path, int flags, const emb_context *ctx,
+EMB_API emb_status emb_table_read_h5_ctx(const char *path, int flags, const emb_context *ctx,
                                  emb_table **out);
 
 typedef struct emb_write_opts {
@@ -49,7 +49,7 @@ typedef struct emb_write_opts {
 } emb_write_opts;
 
 /* Write `t` (T from memory or streamed) atomically to `path`.  opts may be NULL. */
-emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_write_opts *opts);
+EMB_API emb_status emb_table_write_h5(const emb_table *t, const char *path, const emb_write_opts *opts);
 
 #ifdef __cplusplus
 }

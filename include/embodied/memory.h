@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 
+#include "embodied/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,15 +35,15 @@ extern "C" {
 /* Set the limit to `bytes`; 0 restores the default, the machine's physical
  * memory (sysconf(_SC_PHYS_PAGES) x page size).  Returns the previous
  * setting (0 when it was the default), so a caller can restore it. */
-size_t emb_set_memory_limit(size_t bytes);
+EMB_API size_t emb_set_memory_limit(size_t bytes);
 
 /* The limit in force, in bytes: the value set, or the machine's physical
  * memory (SIZE_MAX when the system cannot say). */
-size_t emb_memory_limit(void);
+EMB_API size_t emb_memory_limit(void);
 
 /* Was the limit set explicitly (emb_set_memory_limit with bytes > 0)?
  * Messages then name --max-memory rather than the machine's memory. */
-int emb_memory_limit_is_set(void);
+EMB_API int emb_memory_limit_is_set(void);
 
 #ifdef __cplusplus
 }

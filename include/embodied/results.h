@@ -21,14 +21,14 @@ extern "C" {
  * unallocated/fy [k][n_r], flows [k][n_r][n_r], M [k][N], x [N], D_* and
  * flows_by_sector when computed, groups, and provenance attributes (input
  * file name and size, version, solver, residuals, date). */
-emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, const char *path);
+EMB_API emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, const char *path);
 
 /* CSV files in directory `dir` (created if missing): accounts.csv
  * (stressor,unit,region,pba,cba,imports,exports,unallocated; groups after
  * regions), flows.csv (stressor,unit,origin,destination,value), and when
  * computed sectors.csv (stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp)
  * and flows_by_sector.csv (stressor,unit,origin,sector,destination,value). */
-emb_status emb_results_write_csv(const emb_accounts *acc, const emb_table *t, const char *dir);
+EMB_API emb_status emb_results_write_csv(const emb_accounts *acc, const emb_table *t, const char *dir);
 
 /* Text formats of the flows writer. */
 typedef enum emb_results_format {
@@ -50,7 +50,7 @@ typedef struct emb_flow_pair {
  * flows_by_sector).  Written to path atomically, or to standard output when
  * path is NULL (EMB_EIO, "standard output: write error", when that fails).
  * Names and indices are checked before anything is written: EMB_EUSAGE. */
-emb_status emb_results_write_flows(const emb_accounts *acc, const emb_table *t, const size_t *sel,
+EMB_API emb_status emb_results_write_flows(const emb_accounts *acc, const emb_table *t, const size_t *sel,
                                    size_t nsel, const emb_flow_pair *pairs, size_t npairs,
                                    int by_sector, emb_results_format fmt, const char *path);
 
@@ -58,14 +58,21 @@ emb_status emb_results_write_flows(const emb_accounts *acc, const emb_table *t, 
  * a table of PBA, CBA, imports, exports, CBA/PBA and unallocated for each
  * region and group, and the world totals; to path atomically or to standard
  * output (path NULL). */
-emb_status emb_results_write_summary(const emb_accounts *acc, const emb_table *t,
+EMB_API emb_status emb_results_write_summary(const emb_accounts *acc, const emb_table *t,
                                      const size_t *sel, size_t nsel, const char *path);
 
 /* Remove every temporary output file this process is writing (results and
  * tables), for SIGINT/SIGTERM handlers: async-signal-safe (unlink only, no
  * allocation, no lock).  The writers then fail or finish as usual; the
  * caller is expected to exit. */
-void emb_results_remove_temporaries(void);
+EMB_API void emb_results_remove_temporaries(void);
+
+/* Call hook(tmp_path) for every output file (results and tables) once its
+ * temporary is complete and synced, just before it is renamed into place, on
+ * the writing thread; NULL (the default) = none.  A process-wide setting for
+ * tests that must interrupt a run at a known point (the CLI's
+ * EMBODIED_TEST_SIGNAL_AFTER_TEMP) and for callers that log. */
+EMB_API void emb_results_set_commit_hook(void (*hook)(const char *tmp_path));
 
 #ifdef __cplusplus
 }

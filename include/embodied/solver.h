@@ -51,9 +51,9 @@ typedef enum emb_solver_kind {
 } emb_solver_kind;
 
 /* "auto", "dense", "mixed", "sparse". */
-const char *emb_solver_name(emb_solver_kind k);
+EMB_API const char *emb_solver_name(emb_solver_kind k);
 /* Parse a --solver argument; EMB_EUSAGE naming the choices otherwise. */
-emb_status emb_solver_parse(const char *s, emb_solver_kind *k);
+EMB_API emb_status emb_solver_parse(const char *s, emb_solver_kind *k);
 
 typedef struct emb_solver_opts {
     emb_solver_kind kind; /* EMB_SOLVER_AUTO (0) by default */
@@ -91,7 +91,7 @@ typedef struct emb_solver_stats {
  * the row and column), EMB_ENUMERIC when I - A is singular (naming the
  * pivot's industry), EMB_ENOMEM when the plan does not fit max_memory.
  * *out owned by the caller. */
-emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out);
+EMB_API emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out);
 
 /* Solve both sets and check them: Xd (N x nd) := (I - A)^-1 Xd and Xt (N x nt)
  * := (I - A)^-T Xt, column-major with leading dimension N, then the max
@@ -99,22 +99,22 @@ emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, 
  * emb_leontief_residuals) in *res_d, *res_t.  Mixed precision refines every
  * column until its residual is <= tol, falling back to dense double (and
  * saying so in the stats) if refinement stalls. */
-emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt,
-                                      double *Xt, double *res_d, double *res_t);
+EMB_API emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt,
+                                              double *Xt, double *res_d, double *res_t);
 
 /* emb_leontief_create with the dense double solver. */
-emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out);
+EMB_API emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out);
 
 /* Gross output used by the factorisation ([N], owned by lf). */
-const double *emb_leontief_x(const emb_leontief *lf);
+EMB_API const double *emb_leontief_x(const emb_leontief *lf);
 
 /* B := (I - A)^-1 B.  B is N x nrhs column-major with leading dimension
  * ldb >= N (each right-hand side contiguous).  Dense: triangular solves only;
  * mixed: refined to tol (one residual pass per step, see solve_checked). */
-emb_status emb_leontief_solve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb);
+EMB_API emb_status emb_leontief_solve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb);
 
 /* B := (I - A)^-T B, same layout. */
-emb_status emb_leontief_tsolve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb);
+EMB_API emb_status emb_leontief_tsolve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb);
 
 /* Relative residuals of solutions against the original system, computed by
  * streaming T from t once (no second N x N buffer):
@@ -123,20 +123,20 @@ emb_status emb_leontief_tsolve(emb_leontief *lf, size_t nrhs, double *B, size_t 
  * X/B pairs are column-major with leading dimension N; pass nrhs 0 to skip a
  * set.  Results in *res_direct and *res_trans (0 when skipped); the time
  * spent is added to the stats (seconds_residual). */
-emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t,
-                                  size_t nrhs_d, const double *Xd, const double *Bd,
-                                  size_t nrhs_t, const double *Xt, const double *Bt,
-                                  double *res_direct, double *res_trans);
+EMB_API emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t,
+                                          size_t nrhs_d, const double *Xd, const double *Bd,
+                                          size_t nrhs_t, const double *Xt, const double *Bt,
+                                          double *res_direct, double *res_trans);
 
-void emb_leontief_get_stats(const emb_leontief *lf, emb_solver_stats *st);
+EMB_API void emb_leontief_get_stats(const emb_leontief *lf, emb_solver_stats *st);
 
 /* Free; NULL is a no-op. */
-void emb_leontief_free(emb_leontief *lf);
+EMB_API void emb_leontief_free(emb_leontief *lf);
 
 /* For an A table without x (EXIOBASE ships A and Y): compute
  * x = (I - A)^-1 (Y 1) and store it in t->x.  Z tables: x = Z 1 + Y 1.
  * No-op when t->x is already set. */
-emb_status emb_table_complete_x(emb_table *t);
+EMB_API emb_status emb_table_complete_x(emb_table *t);
 
 #ifdef __cplusplus
 }

@@ -34,14 +34,14 @@ typedef struct emb_synth_opts {
 
 /* Sensible defaults for the given sizes (density 0.3, 2 % zero-output sectors,
  * negative inventories and F_Y on, column sums of A in [0.25, 0.75], dense). */
-emb_synth_opts emb_synth_defaults(size_t n_r, size_t n_s, size_t n_f, size_t k, uint64_t seed);
+EMB_API emb_synth_opts emb_synth_defaults(size_t n_r, size_t n_s, size_t n_f, size_t k, uint64_t seed);
 
 /* Generate a Z table (T or csr in memory, x NULL) with column sums of A in
  * [colsum_lo, colsum_hi], dense-ish domestic blocks, sparse foreign blocks,
  * emissions concentrated in a few sectors, final demand positive in every
  * row's total.  Labels R001.., S001.., FD1.., E1.. .  Memory: 12 bytes per
  * non-zero of Z, plus 8 N^2 for dense output.  *out owned by the caller. */
-emb_status emb_synth_table(const emb_synth_opts *o, emb_table **out);
+EMB_API emb_status emb_synth_table(const emb_synth_opts *o, emb_table **out);
 
 #ifdef __cplusplus
 }

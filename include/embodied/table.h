@@ -79,15 +79,15 @@ typedef struct emb_csr {
 /* Allocate an n_rows x n_cols CSR with room for nnz entries: indptr zeroed,
  * indices and data uninitialised, m->nnz = nnz.  Dimensions above
  * EMB_CSR_MAX_DIM are refused (EMB_ENOMEM).  *out owned by the caller. */
-emb_status emb_csr_create(size_t n_rows, size_t n_cols, size_t nnz, emb_csr **out);
+EMB_API emb_status emb_csr_create(size_t n_rows, size_t n_cols, size_t nnz, emb_csr **out);
 
 /* Free; NULL is a no-op. */
-void emb_csr_free(emb_csr *m);
+EMB_API void emb_csr_free(emb_csr *m);
 
 /* Check the CSR invariants above and that every value is finite; the first
  * violation is raised as EMB_EINPUT naming `file`, dataset `ds` (e.g. "/Z")
  * and the row and column or position. */
-emb_status emb_csr_check(const emb_csr *m, const char *file, const char *ds);
+EMB_API emb_status emb_csr_check(const emb_csr *m, const char *file, const char *ds);
 
 struct emb_tech_stream; /* private: row-block reader of a file-backed T */
 
@@ -118,59 +118,59 @@ typedef struct emb_table {
 /* Allocate a table with all label slots NULL, Y/F/F_Y zero, x NULL, and T
  * zero-filled [N][N] when with_T is non-zero.  Sizes must be >= 1 (k may be
  * 0 for a table without satellite accounts).  *out owned by the caller. */
-emb_status emb_table_create(size_t n_r, size_t n_s, size_t n_f, size_t k, emb_tech_kind kind,
-                            int with_T, emb_table **out);
+EMB_API emb_status emb_table_create(size_t n_r, size_t n_s, size_t n_f, size_t k, emb_tech_kind kind,
+                                    int with_T, emb_table **out);
 
 /* Free everything the table owns; NULL is a no-op. */
-void emb_table_free(emb_table *t);
+EMB_API void emb_table_free(emb_table *t);
 
 /* Copy `s` into label slot i of the given kind (replacing what was there). */
-emb_status emb_table_set_label(emb_table *t, emb_label_kind kind, size_t i, const char *s);
+EMB_API emb_status emb_table_set_label(emb_table *t, emb_label_kind kind, size_t i, const char *s);
 
 /* Set t->path (copied), used to prefix messages. */
-emb_status emb_table_set_path(emb_table *t, const char *path);
+EMB_API emb_status emb_table_set_path(emb_table *t, const char *path);
 
 /* Allocate t->x (zero-filled) if it is NULL. */
-emb_status emb_table_alloc_x(emb_table *t);
+EMB_API emb_status emb_table_alloc_x(emb_table *t);
 
 /* Index of region `name`, or -1. */
-long emb_table_region_index(const emb_table *t, const char *name);
+EMB_API long emb_table_region_index(const emb_table *t, const char *name);
 
 /* Index of group `name`, or -1. */
-long emb_table_group_index(const emb_table *t, const char *name);
+EMB_API long emb_table_group_index(const emb_table *t, const char *name);
 
 /* Index of stressor `name`, or -1.  A stressor also matches by its last
  * '/'-separated components ("CO2/air" matches "co2/CO2/air"), if unique. */
-long emb_table_stressor_index(const emb_table *t, const char *name);
+EMB_API long emb_table_stressor_index(const emb_table *t, const char *name);
 
 /* Add group `name` with the given member region names.  Fails (EMB_EUSAGE)
  * on an unknown or repeated member, an empty list, or a name that is already a
  * region or group. */
-emb_status emb_table_add_group(emb_table *t, const char *name, size_t n, const char *const *members);
+EMB_API emb_status emb_table_add_group(emb_table *t, const char *name, size_t n, const char *const *members);
 
 /* Parse "NAME=R1,R2,..." (the CLI's --group syntax) and add it. */
-emb_status emb_table_add_group_spec(emb_table *t, const char *spec);
+EMB_API emb_status emb_table_add_group_spec(emb_table *t, const char *spec);
 
 /* Resolve a region or group name into a set of region indices: *members
  * points into the table (groups) or at a static single index copy in *one. */
-emb_status emb_table_resolve_unit(const emb_table *t, const char *name, const size_t **members,
-                                  size_t *n, size_t *one);
+EMB_API emb_status emb_table_resolve_unit(const emb_table *t, const char *name, const size_t **members,
+                                          size_t *n, size_t *one);
 
 /* Copy rows [r0, r0+nrows) of the technology matrix into dst (row-major,
  * leading dimension N), from memory (dense or CSR, expanded) or from the
  * file. */
-emb_status emb_table_tech_rows(const emb_table *t, size_t r0, size_t nrows, double *dst);
+EMB_API emb_status emb_table_tech_rows(const emb_table *t, size_t r0, size_t nrows, double *dst);
 
 /* Make m (N x N, checked with emb_csr_check) the table's technology matrix,
  * replacing a dense T.  Takes ownership of m, also on failure. */
-emb_status emb_table_set_tech_csr(emb_table *t, emb_csr *m);
+EMB_API emb_status emb_table_set_tech_csr(emb_table *t, emb_csr *m);
 
 /* *out = a new CSR copy of the technology matrix, whatever its storage, owned
  * by the caller (emb_csr_free).  Every entry that is not +0.0 is kept (-0.0
  * too, so that dense -> CSR -> dense is bit-identical).  Dense and streamed
  * tables are read in row blocks of at most 16 MiB: memory is O(nnz) plus
  * that block. */
-emb_status emb_table_tech_csr(const emb_table *t, emb_csr **out);
+EMB_API emb_status emb_table_tech_csr(const emb_table *t, emb_csr **out);
 
 /* Facts about the data that are not errors but must be reported. */
 typedef struct emb_table_facts {
@@ -185,7 +185,76 @@ typedef struct emb_table_facts {
  * A tables have x.  The first violation is
  * raised as EMB_EINPUT naming the file, dataset and row/column.  facts may be
  * NULL. */
-emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts);
+EMB_API emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts);
+
+/* ---- Accessors: everything a binding needs without mirroring emb_table's
+ * layout (which may change).  Pointers returned point into the table: valid
+ * until emb_table_free() or a call that changes the table; never free them.
+ * A NULL table or an index out of range gives 0 or NULL, never a crash. */
+
+/* Dimensions: regions n_r, sectors per region n_s, final-demand categories
+ * per region n_f, stressors k, industries N = n_r n_s, final-demand columns
+ * n_y = n_r n_f. */
+EMB_API size_t emb_table_n_regions(const emb_table *t);
+EMB_API size_t emb_table_n_sectors(const emb_table *t);
+EMB_API size_t emb_table_n_fd_categories(const emb_table *t);
+EMB_API size_t emb_table_n_stressors(const emb_table *t);
+EMB_API size_t emb_table_n_industries(const emb_table *t);
+EMB_API size_t emb_table_n_fd_columns(const emb_table *t);
+
+/* Z or A (EMB_TECH_Z for a NULL table). */
+EMB_API emb_tech_kind emb_table_tech_kind(const emb_table *t);
+
+/* Number of labels of a kind (n_r, n_s, n_f, k or k), and label i of that
+ * kind (NULL when out of range or not set). */
+EMB_API size_t emb_table_label_count(const emb_table *t, emb_label_kind kind);
+EMB_API const char *emb_table_label(const emb_table *t, emb_label_kind kind, size_t i);
+
+/* The arrays of the table, row-major: */
+typedef enum emb_table_field {
+    EMB_TABLE_Y = 0, /* [N][n_y] final demand */
+    EMB_TABLE_F,     /* [k][N] industry stressors */
+    EMB_TABLE_F_Y,   /* [k][n_y] stressors of final demand */
+    EMB_TABLE_X      /* [N] gross output; NULL when not given (Z tables) */
+} emb_table_field;
+
+/* Pointer to array `f` and its shape in *n_rows, *n_cols (either may be
+ * NULL); NULL with 0 x 0 when absent, empty (k = 0) or `f` is unknown.  The
+ * technology matrix is not here (it may be streamed from the file or held
+ * as CSR): read it with emb_table_tech_rows() or emb_table_tech_csr(). */
+EMB_API const double *emb_table_array(const emb_table *t, emb_table_field f, size_t *n_rows,
+                                      size_t *n_cols);
+
+/* File the table was read from ("" when built in memory). */
+EMB_API const char *emb_table_path(const emb_table *t);
+
+/* Groups of regions: their number, the name of group g, and its member
+ * region indices (*n of them; NULL and 0 when g is out of range). */
+EMB_API size_t emb_table_n_groups(const emb_table *t);
+EMB_API const char *emb_table_group_name(const emb_table *t, size_t g);
+EMB_API const size_t *emb_table_group_members(const emb_table *t, size_t g, size_t *n);
+
+/* A table built from the caller's arrays, without a file.  Every array is
+ * row-major and copied (the caller keeps ownership of its arrays and may
+ * free them at once; *out is owned by the caller, emb_table_free):
+ *   T    [N][N]  Z (kind EMB_TECH_Z) or A (EMB_TECH_A), N = n_r n_s;
+ *   x    [N]     gross output; required for A, optional (NULL) for Z, where
+ *                the solver then uses x = Z 1 + Y 1;
+ *   Y    [N][n_r n_f] final demand;
+ *   F    [k][N]  industry stressors (NULL only when k = 0);
+ *   F_Y  [k][n_r n_f] stressors of final demand, or NULL for zeros;
+ *   labels: regions [n_r], sectors [n_s], fd_categories [n_f], stressors
+ *        [k], stressor_units [k] (NULL only when k = 0), each non-empty.
+ * Missing arguments or zero sizes give EMB_EUSAGE naming the argument; the
+ * data are then checked with emb_table_validate() (EMB_EINPUT naming the
+ * array, row and column).  *out is NULL on failure. */
+EMB_API emb_status emb_table_from_arrays(size_t n_r, size_t n_s, size_t n_f, size_t k,
+                                         emb_tech_kind kind, const double *T, const double *x,
+                                         const double *Y, const double *F, const double *F_Y,
+                                         const char *const *regions, const char *const *sectors,
+                                         const char *const *fd_categories,
+                                         const char *const *stressors,
+                                         const char *const *stressor_units, emb_table **out);
 
 #ifdef __cplusplus
 }

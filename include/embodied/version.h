@@ -2,11 +2,13 @@
 #ifndef EMBODIED_VERSION_H
 #define EMBODIED_VERSION_H
 
+#include "embodied/api.h"
+
 #define EMB_VERSION_STRING "0.1.0"
 
 /* "0.1.0" */
-const char *emb_version(void);
+EMB_API const char *emb_version(void);
 /* One line naming the BLAS/LAPACK in use: OpenBLAS core and thread count. */
-const char *emb_blas_info(void);
+EMB_API const char *emb_blas_info(void);
 
 #endif

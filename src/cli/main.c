@@ -1,5 +1,7 @@
 /* src/cli/main.c — `embodied`: subcommand dispatch, --version, --help, and
- * the signal handlers that remove temporary output files on SIGINT/SIGTERM. */
+ * the signal handlers that remove temporary output files on SIGINT/SIGTERM,
+ * with the test-only hook EMBODIED_TEST_SIGNAL_AFTER_TEMP that exercises them
+ * deterministically. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void usage(FILE *fp)
@@ -42,6 +45,42 @@ static void on_signal(int sig)
     emb_results_remove_temporaries(); /* async-signal-safe: unlink only */
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+/* Test hook, for tests/test_cli.c only: EMBODIED_TEST_SIGNAL_AFTER_TEMP=SIGINT
+ * (or SIGTERM, SIGHUP) makes the process raise that signal itself once its
+ * first output temporary is written, before it is renamed into place, after
+ * saying on stderr whether the temporary exists ("exists" or "missing", so
+ * the test knows there was something to remove).  A timed kill() races the
+ * run; this does not. */
+static int test_signal;
+
+static void test_signal_after_temp(const char *tmp_path)
+{
+    struct stat sb;
+    int exists = stat(tmp_path, &sb) == 0 && S_ISREG(sb.st_mode);
+    fprintf(stderr, "embodied: test hook: temporary %s %s (%lld bytes), raising %s\n", tmp_path,
+            exists ? "exists" : "missing", exists ? (long long)sb.st_size : 0LL,
+            test_signal == SIGINT ? "SIGINT" : test_signal == SIGTERM ? "SIGTERM" : "SIGHUP");
+    fflush(stderr);
+    raise(test_signal);
+}
+
+/* EMBODIED_TEST_SIGNAL_AFTER_TEMP: 0 if unset, -1 if not a signal we handle. */
+static int parse_test_signal(void)
+{
+    const char *env = getenv("EMBODIED_TEST_SIGNAL_AFTER_TEMP");
+    if (!env || !*env)
+        return 0;
+    if (strcmp(env, "SIGINT") == 0)
+        return SIGINT;
+    if (strcmp(env, "SIGTERM") == 0)
+        return SIGTERM;
+    if (strcmp(env, "SIGHUP") == 0)
+        return SIGHUP;
+    fprintf(stderr, "embodied: EMBODIED_TEST_SIGNAL_AFTER_TEMP='%s': expected SIGINT, SIGTERM or "
+                    "SIGHUP\n", env);
+    return -1;
 }
 
 /* Parse the global options and run the subcommand; its exit code. */
@@ -111,6 +150,10 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    if ((test_signal = parse_test_signal()) < 0)
+        return EMB_EXIT_USAGE;
+    if (test_signal)
+        emb_results_set_commit_hook(test_signal_after_temp);
 
     return finish_stdout(dispatch(argc, argv));
 }

@@ -28,6 +28,14 @@
 
 static _Atomic(char *) live[EMB_ATOMIC_SLOTS];
 
+/* emb_atomic_set_test_hook: taken (exchanged with NULL) by the first commit. */
+static _Atomic(void (*)(const char *)) test_hook;
+
+void emb_atomic_set_test_hook(void (*hook)(const char *tmp_path))
+{
+    atomic_store(&test_hook, hook);
+}
+
 /* Claim a slot for tmp (the string must stay valid until unregister). */
 static int register_tmp(char *tmp)
 {
@@ -190,6 +198,9 @@ emb_status emb_atomic_commit(emb_atomic *a)
             goto done;
         }
     }
+    void (*hook)(const char *) = atomic_exchange(&test_hook, NULL);
+    if (hook)
+        hook(a->tmp_path);
     if (rename(a->tmp_path, a->path) != 0) {
         st = emb_raise(EMB_EIO, "%s: cannot rename %s over it: %s", a->path, a->tmp_path,
                        strerror(errno));

@@ -39,4 +39,11 @@ void emb_atomic_abort(emb_atomic *a);
 /* Remove every registered temporary (signal handlers). */
 void emb_atomic_cleanup_all(void);
 
+/* Test hook (the CLI's EMBODIED_TEST_SIGNAL_AFTER_TEMP): `hook`, when set, is
+ * called once, with the temporary's name, by the first emb_atomic_commit of
+ * the process after the temporary is written and synced and before it is
+ * renamed into place, so a test can interrupt a run at a known point.  NULL
+ * (the default) disables it.  Not for production use. */
+void emb_atomic_set_test_hook(void (*hook)(const char *tmp_path));
+
 #endif

@@ -69,3 +69,5 @@ void emb_out_abort(emb_out *o)
 }
 
 void emb_results_remove_temporaries(void) { emb_atomic_cleanup_all(); }
+
+void emb_results_set_commit_hook(void (*hook)(const char *tmp_path)) { emb_atomic_set_test_hook(hook); }
