@@ -25,11 +25,11 @@ unsigned emb_parallel_threads(void)
     return n < 1 ? 1u : n > EMB_MAX_THREADS ? EMB_MAX_THREADS : (unsigned)n;
 }
 
-void emb_parallel_for(size_t n, size_t grain, emb_range_fn fn, void *ctx)
+void emb_parallel_for(size_t n, size_t grain, unsigned nthreads, emb_range_fn fn, void *ctx)
 {
     if (n == 0)
         return;
-    size_t nt = emb_parallel_threads();
+    size_t nt = nthreads < 1 ? 1 : nthreads > EMB_MAX_THREADS ? EMB_MAX_THREADS : nthreads;
     if (grain < 1)
         grain = 1;
     if (nt > (n + grain - 1) / grain)

@@ -228,7 +228,7 @@ static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums,
         if (!need_rowsums && lf->lu)
             continue; /* finiteness is checked while forming I - A */
         load_job j = {blk, N, sums + r0, lf->lus ? lf->lus + r0 * N : NULL};
-        emb_parallel_for(n, 8, load_range, &j);
+        emb_parallel_for(n, 8, emb_parallel_threads(), load_range, &j); /* no per-thread state */
         for (size_t i = r0; i < r0 + n; i++) {
             if (!isfinite(sums[i])) {
                 const double *row = blk + (i - r0) * N;
@@ -321,8 +321,9 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
     int negA[EMB_MAX_THREADS] = {0};
     form_job j = {lf->lu, lf->lus, lf->tech == EMB_TECH_Z ? lf->rinv : NULL, N, rowabs, colabs,
                   negA};
-    /* Ranges of whole rows: at least 16 rows per thread. */
-    emb_parallel_for(N, 16, form_range, &j);
+    /* Ranges of whole rows: at least 16 rows per thread; the count that
+     * sized colabs and negA, not a second reading of OpenBLAS's setting. */
+    emb_parallel_for(N, 16, nt, form_range, &j);
     size_t used = (N + 15) / 16 < nt ? (N + 15) / 16 : nt;
     double ninf = 0, n1 = 0;
     for (size_t i = 0; i < N; i++) {

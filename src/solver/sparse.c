@@ -56,8 +56,14 @@ struct emb_sparse {
     double *Binv, *BinvT; /* their inverses (identity for singular blocks) */
     emb_sparse_opts o;
     emb_sparse_info info;
+    /* Threads of the current solve call: decided once per emb_sparse_solve
+     * and used by every parallel pass of it (s->dots holds one partial sum
+     * per thread, so the count that sizes it must be the count that fills
+     * it; OpenBLAS's setting may change between calls). */
+    unsigned nt;
     /* Solve workspace (kept between calls, grown when needed). */
     size_t ws_w, ws_m;
+    unsigned ws_nt;                 /* threads s->dots was sized for */
     double *X, *Bp, *R, *Z, *W, *V; /* N x w each; V: (m + 1) x N x w */
     double *H, *cs, *sn, *g, *y;    /* per column: (m + 1) x m, m, m, m + 1, m */
     double *dots;                   /* nthreads x (m + 2) x w partial dot products */
@@ -101,6 +107,7 @@ static void free_ws(emb_sparse *s)
     s->state = NULL;
     s->iters = NULL;
     s->ws_w = s->ws_m = 0;
+    s->ws_nt = 0;
 }
 
 void emb_sparse_free(emb_sparse *s)
@@ -258,7 +265,7 @@ static void spmm(emb_sparse *s, int trans, const double *V, const double *Z, dou
 {
     double t0 = now();
     spmm_job j = {trans ? s->AOt : s->AO, s, NULL, V, Z, W, w, sign};
-    emb_parallel_for(s->N, 64, spmm_range, &j);
+    emb_parallel_for(s->N, 64, s->nt, spmm_range, &j);
     s->t_prod += now() - t0;
 }
 
@@ -273,7 +280,7 @@ static void blockmul(emb_sparse *s, const double *mats, const double *V, const d
 {
     double t0 = now();
     spmm_job j = {NULL, s, mats, V, Z, W, w, sign};
-    emb_parallel_for(s->N, 16, spmm_range, &j);
+    emb_parallel_for(s->N, 16, s->nt, spmm_range, &j);
     s->t_prec += now() - t0;
 }
 
@@ -360,10 +367,10 @@ static void red_range(void *ctx, size_t r0, size_t r1, unsigned tid)
 /* out[c] = ||A_c||_inf (op 0) or ||A_c||_2 (op 1). */
 static void colnorms(emb_sparse *s, const double *A, size_t w, int op, double *out)
 {
-    unsigned nt = emb_parallel_threads();
+    unsigned nt = s->nt;
     red_job j = {A, NULL, NULL, w, 0, s->N, s->dots, NULL, op};
     memset(s->dots, 0, (size_t)nt * w * sizeof(double));
-    emb_parallel_for(s->N, 256, red_range, &j);
+    emb_parallel_for(s->N, 256, nt, red_range, &j);
     for (size_t c = 0; c < w; c++) {
         double v = 0;
         for (unsigned t = 0; t < nt; t++) {
@@ -383,14 +390,14 @@ static void colnorms(emb_sparse *s, const double *A, size_t w, int op, double *o
  * "twice is enough").  nrm[c] = ||W_c||_2 after. */
 static void orthogonalise(emb_sparse *s, double *W, size_t w, size_t nv, double *h, double *nrm)
 {
-    unsigned nt = emb_parallel_threads();
+    unsigned nt = s->nt; /* what s->dots was sized for (ensure_ws) */
     double *hh = s->col + 8 * w; /* scratch [nv + 1][w] after the 8 w column scalars */
     for (int pass = 0; pass < 2; pass++) {
         /* dots with V_0..V_{nv-1}, and W.W (row nv) */
         red_job j = {NULL, s->V, W, w, nv, s->N, s->dots, NULL, 2};
         /* emb_parallel_for may use fewer than nt threads: unused partials are 0 */
         memset(s->dots, 0, (size_t)nt * (nv + 1) * w * sizeof(double));
-        emb_parallel_for(s->N, 256, red_range, &j);
+        emb_parallel_for(s->N, 256, nt, red_range, &j);
         for (size_t i = 0; i < (nv + 1) * w; i++) {
             double v = 0;
             for (unsigned t = 0; t < nt; t++)
@@ -400,7 +407,7 @@ static void orthogonalise(emb_sparse *s, double *W, size_t w, size_t nv, double 
                 h[i] += v;
         }
         red_job u = {NULL, s->V, W, w, nv, s->N, NULL, hh, 3};
-        emb_parallel_for(s->N, 256, red_range, &u);
+        emb_parallel_for(s->N, 256, nt, red_range, &u);
         colnorms(s, W, w, 1, nrm);
         int again = 0;
         for (size_t c = 0; c < w; c++) {
@@ -781,17 +788,18 @@ fail:
 
 /* ---- solving --------------------------------------------------------------- */
 
-/* Workspace for batches of w columns and restart m. */
+/* Workspace for batches of w columns, restart m and s->nt threads (the
+ * count of this solve call): grown here, between batches, when any of the
+ * three exceeds what it was sized for. */
 static emb_status ensure_ws(emb_sparse *s, size_t w, size_t m)
 {
-    if (s->ws_w >= w && s->ws_m >= m && s->X)
+    if (s->ws_w >= w && s->ws_m >= m && s->ws_nt >= s->nt && s->X)
         return EMB_OK;
     free_ws(s);
-    size_t N = s->N, Nw;
-    unsigned nt = emb_parallel_threads();
-    if (emb_mul_overflows(N, w, &Nw))
+    size_t N = s->N, Nw, ndots;
+    unsigned nt = s->nt;
+    if (emb_mul_overflows(N, w, &Nw) || emb_mul_overflows((size_t)nt * (m + 2), w, &ndots))
         return emb_raise(EMB_ENOMEM, "sparse solver: %zu x %zu workspace overflows", N, w);
-    size_t ndots = (size_t)nt * (m + 2) * w;
     /* N x w arrays on huge pages: the products gather rows of Z (and the
      * basis) at random, and with 4 KiB pages every gather is a TLB miss. */
     if (!(s->X = emb_alloc_big(Nw, sizeof(double), "sparse solver: solutions")) ||
@@ -812,7 +820,7 @@ static emb_status ensure_ws(emb_sparse *s, size_t w, size_t m)
         free_ws(s);
         return EMB_ENOMEM;
     }
-    s->ws_w = w, s->ws_m = m;
+    s->ws_w = w, s->ws_m = m, s->ws_nt = nt;
     return EMB_OK;
 }
 
@@ -1062,7 +1070,7 @@ static emb_status gmres(batch *b, int first_from_zero)
             }
         }
         red_job u = {NULL, s->V, s->W, w, kmax, N, NULL, Y, 4}; /* W = sum_i y_i V_i */
-        emb_parallel_for(N, 256, red_range, &u);
+        emb_parallel_for(N, 256, s->nt, red_range, &u);
         precond(s, b->trans, s->W, s->Z, w);
         for (size_t i = 0; i < Nw; i++)
             s->X[i] += s->Z[i];
@@ -1166,6 +1174,7 @@ emb_status emb_sparse_solve(emb_sparse *s, int trans, size_t nrhs, double *B, si
         return emb_raise(EMB_ENOMEM, "sparse solve: N = %zu exceeds BLAS's 32-bit sizes", s->N);
     double t0 = now();
     s->t_prod = s->t_prec = s->t_orth = 0;
+    s->nt = emb_parallel_threads(); /* once for the whole call (see struct emb_sparse) */
     /* Near-equal batches of at most o.batch columns. */
     size_t nb = (nrhs + s->o.batch - 1) / s->o.batch;
     emb_status st = EMB_OK;
