@@ -307,6 +307,79 @@ START_TEST(names_parse)
 }
 END_TEST
 
+/* An A table without x, 2 regions x 2 sectors: sector 3 (R2/b) is bought by
+ * nobody (row 3 of A zero), so x_3 = y_3 exactly; the others produce about
+ * 1e6.  `buys`: whether R2/b buys inputs (column 3 of A non-zero). */
+static emb_table *a_table_x3(double y3, int buys)
+{
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_create(2, 2, 1, 1, EMB_TECH_A, 1, &t), EMB_OK);
+    const char *reg[] = {"R1", "R2"}, *sec[] = {"a", "b"};
+    for (size_t i = 0; i < 2; i++) {
+        emb_table_set_label(t, EMB_LABEL_REGION, i, reg[i]);
+        emb_table_set_label(t, EMB_LABEL_SECTOR, i, sec[i]);
+    }
+    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "hh");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
+    const double A[16] = {0.1, 0.2, 0.05, 0.1,
+                          0.1, 0.1, 0.1, 0.2,
+                          0.05, 0.1, 0.2, 0.1,
+                          0, 0, 0, 0};
+    for (size_t i = 0; i < 16; i++)
+        t->T[i] = (i % 4 == 3 && !buys) ? 0.0 : A[i];
+    for (size_t i = 0; i < 4; i++) {
+        t->Y[i * 2 + i / 2] = i == 3 ? y3 : 1e6;
+        t->F[i] = 1.0;
+    }
+    return t;
+}
+
+/* Issue 10, defect 2: a computed x for an A table used to be screened
+ * differently by dense (negative x accepted above -1e-9 ||I - A||_1, a
+ * dimensionless norm against money) and sparse (above -1e-9 max|x|): one
+ * rule now, the same verdict from every method. */
+START_TEST(negative_x_one_rule_for_every_solver)
+{
+    static const struct {
+        double y3;
+        int buys;
+        emb_status want;
+        size_t n_neg;
+    } cases[] = {
+        {-1e-4, 1, EMB_OK, 0},     /* |x_3| <= 1e-9 max|x|: rounding, x_3 = 0 (old dense refused) */
+        {-1e-2, 1, EMB_EINPUT, 0}, /* beyond rounding and R2/b buys inputs: refused by all */
+        {-1.0, 0, EMB_OK, 1},      /* beyond rounding, buys nothing: zero output (old dense refused) */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int k = EMB_SOLVER_DENSE; k <= EMB_SOLVER_SPARSE; k++) {
+            emb_table *t = a_table_x3(cases[c].y3, cases[c].buys);
+            emb_solver_opts so = {(emb_solver_kind)k, 0, 0};
+            emb_leontief *lf = NULL;
+            emb_status st = emb_leontief_create(t, &so, &lf);
+            ck_assert_msg(st == cases[c].want, "case %zu, %s: %d %s", c,
+                          emb_solver_name((emb_solver_kind)k), st, emb_errmsg());
+            if (st == EMB_OK) {
+                emb_solver_stats ss;
+                emb_leontief_get_stats(lf, &ss);
+                ck_assert_uint_eq(ss.n_negative_x, cases[c].n_neg);
+                const double *x = emb_leontief_x(lf);
+                ck_assert_msg(cases[c].n_neg ? x[3] < 0 : x[3] == 0, "x_3 = %g", x[3]);
+                ck_assert_msg(x[0] > 1e6, "x_0 = %g", x[0]);
+            } else {
+                ck_assert_ptr_null(lf);
+                ck_assert_msg(strstr(emb_errmsg(), "is negative") &&
+                                  strstr(emb_errmsg(), "row 3 (region R2, sector b)") &&
+                                  strstr(emb_errmsg(), "buys inputs"), "%s", emb_errmsg());
+            }
+            emb_leontief_free(lf);
+            /* The explicit completion step follows the same rule. */
+            ck_assert_int_eq(emb_table_complete_x(t), cases[c].want);
+            emb_table_free(t);
+        }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("solvers");
@@ -319,6 +392,7 @@ int main(void)
     tcase_add_test(tc, stream_blocks_in_order);
     tcase_add_test(tc, productivity_guard);
     tcase_add_test(tc, names_parse);
+    tcase_add_test(tc, negative_x_one_rule_for_every_solver);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -13,10 +13,14 @@
  *
  * Definitions (pymrio-compatible): x = Z 1 + Y 1 when not given;
  * A = Z diag(1/x) with 1/0 := 0.  For an A table without x,
- * x = (I - A)^-1 (Y 1).  A computed x_i < 0 is accepted only for a sector
- * that buys no inputs (column i of Z is zero; real WIOD data has such
- * sectors with an inventory change of -1): it is treated as zero output and
- * counted in emb_solver_stats.n_negative_x; otherwise it is an input error.
+ * x = (I - A)^-1 (Y 1).  A computed x (either formula) is screened by one
+ * rule, the same for every method (src/solver/output.c): x_i < 0 with
+ * |x_i| <= 1e-9 max_j |x_j| is rounding and becomes 0 (money against
+ * money, whatever the unit); a larger negative x_i is accepted only for a
+ * sector that buys no inputs (column i of Z or A is zero; real WIOD data has
+ * such sectors with an inventory change of -1): it is treated as zero output
+ * (1/x := 0) and counted in emb_solver_stats.n_negative_x; otherwise it is
+ * an input error (EMB_EINPUT naming the row).
  *
  * Methods (emb_solver_kind): dense double LU; mixed = the same LU in single
  * precision (sgetrf, twice as fast, half the memory) refined in double with

@@ -14,6 +14,7 @@
 #include "core/plan.h"
 #include "embodied/memory.h"
 #include "solver/leontief_impl.h"
+#include "solver/output.h"
 #include "solver/sparse.h"
 
 #include <cblas.h>
@@ -78,7 +79,7 @@ static emb_status check_size(const emb_table *t, size_t elem, double max_memory,
 /* Locate the first non-finite entry of row i of T (called only when a sum
  * over the row was not finite, so the common path pays nothing; the row is
  * read again because the working copy may already be scaled). */
-static emb_status bad_row(const emb_table *t, size_t i)
+emb_status emb_lf_bad_row(const emb_table *t, size_t i)
 {
     size_t N = t->N, j = 0;
     const char *ds = t->tech_kind == EMB_TECH_Z ? "/Z" : "/A";
@@ -100,75 +101,6 @@ static emb_status bad_row(const emb_table *t, size_t i)
                            t->regions[j / t->n_s], t->sectors[j % t->n_s]);
     }
     emb_free(row);
-    return st;
-}
-
-/* Y 1 for row i. */
-static double fd_total(const emb_table *t, size_t i)
-{
-    double s = 0;
-    const double *y = t->Y + i * t->n_y;
-    for (size_t c = 0; c < t->n_y; c++)
-        s += y[c];
-    return s;
-}
-
-static emb_status negative_x(const emb_table *t, size_t i, double v)
-{
-    return emb_raise(EMB_EINPUT, "%s: gross output x = Z 1 + Y 1 is negative (%.17g) at row %zu "
-                                 "(region %s, sector %s) and the sector buys inputs; output must be "
-                                 ">= 0", tp(t), v, i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-}
-
-/* Computed x_i < 0 happens in real data (WIOD 2009: LUX c5 and c8 have no
- * inputs, no sales and an inventory change of -1 from rounding).  Such a
- * sector buys nothing, so it produces nothing: it is treated as a zero-output
- * sector (1/x := 0, as pymrio's A and S are zero there too) and counted.  A
- * sector with negative x that does buy inputs is an input error.
- * `colabs` = column sums of |T| (N), or NULL to compute them by streaming T
- * (only when some x < 0, which is rare). */
-static emb_status screen_negative_x(const emb_table *t, double *x, const double *colabs,
-                                    size_t *n_neg)
-{
-    size_t N = t->N;
-    *n_neg = 0;
-    size_t first = N;
-    for (size_t j = 0; j < N && first == N; j++)
-        if (x[j] < 0)
-            first = j;
-    if (first == N)
-        return EMB_OK;
-    double *own = NULL, *W = NULL;
-    emb_status st = EMB_OK;
-    if (!colabs) {
-        size_t nb = emb_lf_block_rows(N);
-        own = emb_calloc(N, sizeof(double), "column sums");
-        W = emb_alloc(nb * N, sizeof(double), "row block");
-        if (!own || !W) {
-            st = EMB_ENOMEM;
-            goto done;
-        }
-        for (size_t r0 = 0; r0 < N; r0 += nb) {
-            size_t n = r0 + nb > N ? N - r0 : nb;
-            if ((st = emb_table_tech_rows(t, r0, n, W)))
-                goto done;
-            for (size_t i = 0; i < n; i++)
-                for (size_t c = 0; c < N; c++)
-                    own[c] += fabs(W[i * N + c]);
-        }
-        colabs = own;
-    }
-    for (size_t j = first; j < N; j++) {
-        if (!(x[j] < 0))
-            continue;
-        if (colabs[j] != 0) {
-            st = negative_x(t, j, x[j]);
-            goto done;
-        }
-        (*n_neg)++;
-    }
-done:
-    emb_free(own), emb_free(W);
     return st;
 }
 
@@ -240,10 +172,10 @@ static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums,
                                                    "%zu is beyond single-precision range: use "
                                                    "--solver dense", tp(t), row[c], i,
                                      t->regions[i / t->n_s], t->sectors[i % t->n_s], c);
-                return bad_row(t, i);
+                return emb_lf_bad_row(t, i);
             }
             if (need_rowsums)
-                lf->x[i] = sums[i] + fd_total(t, i);
+                lf->x[i] = sums[i] + emb_output_fd_total(t, i);
         }
     }
     return EMB_OK;
@@ -329,7 +261,7 @@ static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *r
     for (size_t i = 0; i < N; i++) {
         if (!isfinite(rowabs[i])) {
             emb_free(colabs);
-            return bad_row(t, i);
+            return emb_lf_bad_row(t, i);
         }
         if (rowabs[i] > ninf)
             ninf = rowabs[i];
@@ -444,17 +376,11 @@ static emb_status build_and_factor(emb_leontief *lf)
     if ((st = load_T(lf, t, need_rowsums, W, rowabs)))
         goto done;
     int x_known = have_x || t->tech_kind == EMB_TECH_Z;
-    if (need_rowsums && (st = screen_negative_x(t, lf->x, NULL, &lf->st.n_negative_x)))
+    if (need_rowsums && (st = emb_output_screen(t, lf->x, NULL, &lf->st.n_negative_x)))
         goto done;
-    for (size_t i = 0; i < N; i++) {
-        if (have_x && (lf->x[i] < 0 || !isfinite(lf->x[i]))) {
-            st = emb_raise(EMB_EINPUT, "%s: dataset /x: output %.17g at row %zu (region %s, sector "
-                                       "%s) must be finite and >= 0", tp(t), lf->x[i], i,
-                           t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-            goto done;
-        }
-        lf->rinv[i] = x_known && lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
-    }
+    if (have_x && (st = emb_output_check_given(t, lf->x)))
+        goto done;
+    emb_output_rinv(lf->x, N, x_known, lf->rinv);
     if ((st = form_I_minus_A(lf, t, rowabs)))
         goto done;
     lf->st.anorm1 = lf->anorm_one;
@@ -512,21 +438,13 @@ static emb_status build_and_factor(emb_leontief *lf)
     if (!x_known) {
         /* A table without x: x = (I - A)^-1 (Y 1). */
         for (size_t i = 0; i < N; i++)
-            lf->x[i] = fd_total(t, i);
+            lf->x[i] = emb_output_fd_total(t, i);
         double res_d, res_t;
         if ((st = emb_leontief_solve_checked(lf, 1, lf->x, 0, NULL, &res_d, &res_t)))
             goto done;
-        for (size_t i = 0; i < N; i++) {
-            if (lf->x[i] < 0 && lf->x[i] > -1e-9 * lf->anorm_one)
-                lf->x[i] = 0; /* rounding of a zero-output sector */
-            if (lf->x[i] < 0) {
-                st = emb_raise(EMB_EINPUT, "%s: gross output x = (I - A)^-1 (Y 1) is negative "
-                                           "(%.17g) at row %zu (region %s, sector %s)", tp(t),
-                               lf->x[i], i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-                goto done;
-            }
-            lf->rinv[i] = lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
-        }
+        if ((st = emb_output_screen(t, lf->x, NULL, &lf->st.n_negative_x)))
+            goto done;
+        emb_output_rinv(lf->x, N, 1, lf->rinv);
     }
 done:
     emb_free(rowabs), emb_free(W), emb_free(work), emb_free(swork), emb_free(iwork);
@@ -1010,56 +928,4 @@ void emb_leontief_free(emb_leontief *lf)
     emb_free(lf->rinv);
     emb_free(lf->colA);
     emb_free(lf);
-}
-
-emb_status emb_table_complete_x(emb_table *t)
-{
-    if (t->x)
-        return EMB_OK;
-    emb_status st;
-    if (t->tech_kind == EMB_TECH_Z) {
-        /* x = Z 1 + Y 1, streamed; no factorisation needed. */
-        size_t N = t->N, nb = emb_lf_block_rows(N);
-        double *W = emb_alloc(nb * N, sizeof(double), "row block");
-        double *colabs = emb_calloc(N, sizeof(double), "column sums");
-        if (!W || !colabs || (st = emb_table_alloc_x(t))) {
-            emb_free(W), emb_free(colabs);
-            return EMB_ENOMEM;
-        }
-        for (size_t r0 = 0; r0 < N && !st; r0 += nb) {
-            size_t n = r0 + nb > N ? N - r0 : nb;
-            if ((st = emb_table_tech_rows(t, r0, n, W)))
-                break;
-            for (size_t i = 0; i < n; i++) {
-                double s = 0;
-                for (size_t j = 0; j < N; j++)
-                    s += W[i * N + j];
-                if (!isfinite(s)) {
-                    st = bad_row(t, r0 + i);
-                    break;
-                }
-                t->x[r0 + i] = s + fd_total(t, r0 + i);
-                for (size_t j = 0; j < N; j++)
-                    colabs[j] += fabs(W[i * N + j]);
-            }
-        }
-        size_t n_neg = 0;
-        if (!st && (st = screen_negative_x(t, t->x, colabs, &n_neg)) == EMB_OK)
-            for (size_t i = 0; i < N; i++)
-                if (t->x[i] < 0)
-                    t->x[i] = 0; /* stored x: the sector produces nothing (see screen_negative_x) */
-        emb_free(W), emb_free(colabs);
-        if (st) {
-            emb_free(t->x);
-            t->x = NULL;
-        }
-        return st;
-    }
-    emb_leontief *lf = NULL;
-    if ((st = emb_leontief_factor(t, &lf)))
-        return st;
-    if ((st = emb_table_alloc_x(t)) == EMB_OK)
-        memcpy(t->x, lf->x, t->N * sizeof(double));
-    emb_leontief_free(lf);
-    return st;
 }

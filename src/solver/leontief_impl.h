@@ -25,6 +25,8 @@ struct emb_leontief {
     double anorm_one;   /* ||I - A||_1 */
     int a_nonneg;       /* A has no negative entry */
     double tol;         /* mixed: target relative residual of every right-hand side */
+    double max_memory;  /* bytes the solver may plan for (0: no limit), for the fallback too */
+    const char *mem_origin; /* where that limit came from, for messages */
     emb_solver_stats st;
 };
 
@@ -43,5 +45,9 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
                                 const double *Bt, double *Rt, double *relres_t);
 
 double emb_lf_now(void);
+
+/* EMB_EINPUT naming the first non-finite entry of row i of T (or saying the
+ * row's sum overflows); called only once a sum over the row was not finite. */
+emb_status emb_lf_bad_row(const emb_table *t, size_t i);
 
 #endif

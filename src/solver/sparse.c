@@ -23,6 +23,7 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/parallel.h"
+#include "solver/output.h"
 
 #include <lapacke.h>
 #include <limits.h>
@@ -422,14 +423,6 @@ static void orthogonalise(emb_sparse *s, double *W, size_t w, size_t nv, double 
 
 /* ---- building ------------------------------------------------------------ */
 
-static double fd_total(const emb_table *t, size_t i)
-{
-    double v = 0;
-    for (size_t c = 0; c < t->n_y; c++)
-        v += t->Y[i * t->n_y + c];
-    return v;
-}
-
 /* C = A^T (CSR of the transpose; rows of C sorted because A's rows are
  * visited in order). */
 static emb_status transpose(const emb_csr *A, emb_csr **out)
@@ -583,16 +576,12 @@ static emb_status scale(emb_sparse *s, const emb_table *t, emb_csr *A, int *x_kn
             }
     *x_known = t->x || t->tech_kind == EMB_TECH_Z;
     if (t->x) {
-        for (size_t i = 0; i < N; i++) {
-            if (!(t->x[i] >= 0) || !isfinite(t->x[i]))
-                return emb_raise(EMB_EINPUT, "%s: dataset /x: output %.17g at row %zu (region %s, "
-                                             "sector %s) must be finite and >= 0", tp(t), t->x[i],
-                                 i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-            s->x[i] = t->x[i];
-        }
+        emb_status st = emb_output_check_given(t, t->x);
+        if (st)
+            return st;
+        memcpy(s->x, t->x, N * sizeof(double));
     } else if (t->tech_kind == EMB_TECH_Z) {
-        /* x = Z 1 + Y 1; a negative x_j is zero output if column j is empty
-         * (real WIOD data: see solver.h), otherwise an input error. */
+        /* x = Z 1 + Y 1, screened by the rule of every solver (output.h). */
         double *colabs = emb_calloc(N, sizeof *colabs, "column sums");
         if (!colabs)
             return EMB_ENOMEM;
@@ -602,7 +591,7 @@ static emb_status scale(emb_sparse *s, const emb_table *t, emb_csr *A, int *x_kn
                 v += A->data[p];
                 colabs[A->indices[p]] += fabs(A->data[p]);
             }
-            s->x[i] = v + fd_total(t, i);
+            s->x[i] = v + emb_output_fd_total(t, i);
             if (!isfinite(s->x[i])) {
                 emb_free(colabs);
                 return emb_raise(EMB_EINPUT, "%s: gross output x = Z 1 + Y 1 of row %zu (%s/%s) "
@@ -610,22 +599,12 @@ static emb_status scale(emb_sparse *s, const emb_table *t, emb_csr *A, int *x_kn
                                  t->sectors[i % t->n_s]);
             }
         }
-        for (size_t j = 0; j < N; j++)
-            if (s->x[j] < 0) {
-                if (colabs[j] != 0) {
-                    double v = s->x[j];
-                    emb_free(colabs);
-                    return emb_raise(EMB_EINPUT, "%s: gross output x = Z 1 + Y 1 is negative "
-                                                 "(%.17g) at row %zu (region %s, sector %s) and the "
-                                                 "sector buys inputs; output must be >= 0", tp(t),
-                                     v, j, t->regions[j / t->n_s], t->sectors[j % t->n_s]);
-                }
-                s->info.n_negative_x++;
-            }
+        emb_status st = emb_output_screen(t, s->x, colabs, &s->info.n_negative_x);
         emb_free(colabs);
+        if (st)
+            return st;
     }
-    for (size_t i = 0; i < N; i++)
-        s->rinv[i] = *x_known && s->x[i] > 0 ? 1.0 / s->x[i] : 0.0;
+    emb_output_rinv(s->x, N, *x_known, s->rinv);
     /* A = Z diag(1/x), dropping exact zeros (columns of zero output). */
     size_t q = 0, p0 = 0;
     int z = t->tech_kind == EMB_TECH_Z;
@@ -758,23 +737,11 @@ emb_status emb_sparse_create(const emb_table *t, const emb_sparse_opts *o, emb_s
     if (!x_known) {
         /* An A table without x: x = (I - A)^-1 (Y 1), then 1/x. */
         for (size_t i = 0; i < N; i++)
-            s->x[i] = fd_total(t, i);
-        if ((st = emb_sparse_solve(s, 0, 1, s->x, N, NULL)))
+            s->x[i] = emb_output_fd_total(t, i);
+        if ((st = emb_sparse_solve(s, 0, 1, s->x, N, NULL)) ||
+            (st = emb_output_screen(t, s->x, NULL, &s->info.n_negative_x)))
             goto fail;
-        double sc = 0;
-        for (size_t i = 0; i < N; i++)
-            sc = fabs(s->x[i]) > sc ? fabs(s->x[i]) : sc;
-        for (size_t i = 0; i < N; i++) {
-            if (s->x[i] < 0 && s->x[i] > -1e-9 * sc)
-                s->x[i] = 0; /* rounding of a zero-output sector */
-            if (s->x[i] < 0) {
-                st = emb_raise(EMB_EINPUT, "%s: gross output x = (I - A)^-1 (Y 1) is negative "
-                                           "(%.17g) at row %zu (region %s, sector %s)", tp(t),
-                               s->x[i], i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-                goto fail;
-            }
-            s->rinv[i] = s->x[i] > 0 ? 1.0 / s->x[i] : 0.0;
-        }
+        emb_output_rinv(s->x, N, 1, s->rinv);
     }
     emb_free(singular);
     *out = s;
