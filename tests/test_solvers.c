@@ -1,11 +1,13 @@
 /* tests/test_solvers.c — the solver family: mixed precision agrees with
  * dense double, its fallback to dense when refinement stalls, auto's choice
  * and the memory bound, and the method names. */
+#include "core/alloc.h"
 #include "embodied/embodied.h"
 #include "solver/prefetch.h"
 #include "testutil.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static emb_table *gen(size_t n_r, size_t n_s, uint64_t seed)
@@ -112,7 +114,7 @@ END_TEST
  * cond(I - A) ~ 1e8 and single precision carries no digit: refinement
  * cannot converge and dense double must take over, saying so.  (Double
  * keeps about 8 digits here, so the identities are checked at 1e-6.) */
-START_TEST(mixed_falls_back_when_refinement_stalls)
+static emb_table *ill_conditioned(void)
 {
     emb_table *t = NULL;
     size_t n = 3, N = n * 2;
@@ -141,6 +143,12 @@ START_TEST(mixed_falls_back_when_refinement_stalls)
             y -= t->T[i * N + j] * t->x[j];
         t->Y[i * 2 + i / n] = y;
     }
+    return t;
+}
+
+START_TEST(mixed_falls_back_when_refinement_stalls)
+{
+    emb_table *t = ill_conditioned();
     emb_accounts *d = run_tol(t, EMB_SOLVER_DENSE, 0, 1e-6),
                  *m = run_tol(t, EMB_SOLVER_MIXED, 0, 1e-6);
     ck_assert_msg(d->rcond < 1e-6, "rcond %g: the test table is not ill-conditioned", d->rcond);
@@ -380,6 +388,109 @@ START_TEST(negative_x_one_rule_for_every_solver)
 }
 END_TEST
 
+/* Y summed by region: N x n_r column-major (malloc'd). */
+static double *yreg(const emb_table *t)
+{
+    double *B = calloc(t->N * t->n_r, sizeof *B);
+    ck_assert_ptr_nonnull(B);
+    for (size_t i = 0; i < t->N; i++)
+        for (size_t r = 0; r < t->n_r; r++)
+            for (size_t f = 0; f < t->n_f; f++)
+                B[r * t->N + i] += t->Y[i * t->n_y + r * t->n_f + f];
+    return B;
+}
+
+/* Issue 10, defect 3: mixed precision's fallback to dense double is planned
+ * like any method.  With max_memory between the float factor (4 N^2) and
+ * the double one (8 N^2), the stalled refinement is a clean EMB_ENOMEM that
+ * names both sizes (it used to allocate 8 N^2 regardless), and the solver
+ * stays valid (its next solve says the same, it frees without leaks). */
+START_TEST(mixed_fallback_refused_beyond_max_memory)
+{
+    emb_table *t = ill_conditioned();
+    size_t N = t->N;
+    double N2 = (double)N * (double)N;
+    emb_solver_opts so = {EMB_SOLVER_MIXED, 0, 6 * N2};
+    for (int k = 0; k < 2; k++) { /* mixed asked, then auto (which picks mixed here) */
+        so.kind = k ? EMB_SOLVER_AUTO : EMB_SOLVER_MIXED;
+        emb_leontief *lf = NULL;
+        ck_assert_msg(emb_leontief_create(t, &so, &lf) == EMB_OK, "%s", emb_errmsg());
+        emb_solver_stats ss;
+        emb_leontief_get_stats(lf, &ss);
+        ck_assert_int_eq(ss.kind, EMB_SOLVER_MIXED);
+        double *B = yreg(t), res_d, res_t;
+        for (int again = 0; again < 2; again++) {
+            ck_assert_int_eq(emb_leontief_solve_checked(lf, t->n_r, B, 0, NULL, &res_d, &res_t),
+                             EMB_ENOMEM);
+            ck_assert_msg(strstr(emb_errmsg(), "mixed precision stalled") &&
+                              strstr(emb_errmsg(), "dense double does not fit") &&
+                              strstr(emb_errmsg(), "factor 288 B") &&
+                              strstr(emb_errmsg(), "needs 960 B") &&
+                              strstr(emb_errmsg(), "limit is 216 B") &&
+                              strstr(emb_errmsg(), "emb_solver_opts.max_memory"),
+                          "%s", emb_errmsg());
+        }
+        emb_leontief_get_stats(lf, &ss);
+        ck_assert_int_eq(ss.fell_back, 0);
+        ck_assert_int_eq(ss.kind, EMB_SOLVER_MIXED);
+        free(B);
+        emb_leontief_free(lf);
+    }
+    emb_table_free(t);
+}
+END_TEST
+
+/* Issue 10, defect 3: an allocation failure anywhere in the fallback (the
+ * 8 N^2 factor or the build after it) is a clean error; the solver is then
+ * left without a factor, which its next solve reports (it used to solve
+ * with a NULL factor), and it frees without leaks.  k large enough:
+ * success, with the dense answer. */
+START_TEST(mixed_fallback_allocation_failure)
+{
+    emb_table *t = ill_conditioned();
+    size_t N = t->N, R = t->n_r;
+    emb_leontief *ld = NULL;
+    ck_assert_int_eq(emb_leontief_factor(t, &ld), EMB_OK);
+    double *want = yreg(t);
+    ck_assert_int_eq(emb_leontief_solve(ld, R, want, N), EMB_OK);
+    emb_leontief_free(ld);
+    emb_solver_opts so = {EMB_SOLVER_MIXED, 0, 0};
+    int done = 0;
+    for (long k = 0; k < 200 && !done; k++) {
+        emb_leontief *lf = NULL;
+        ck_assert_msg(emb_leontief_create(t, &so, &lf) == EMB_OK, "%s", emb_errmsg());
+        double *B = yreg(t), res_d, res_t;
+        emb_alloc_fail_after(k);
+        emb_status st = emb_leontief_solve_checked(lf, R, B, 0, NULL, &res_d, &res_t);
+        emb_alloc_fail_after(-1);
+        if (st == EMB_OK) {
+            emb_solver_stats ss;
+            emb_leontief_get_stats(lf, &ss);
+            ck_assert_int_eq(ss.fell_back, 1);
+            for (size_t i = 0; i < N * R; i++)
+                EMB_ASSERT_CLOSE(B[i], want[i], 1e-9, 0);
+            done = 1;
+        } else {
+            ck_assert_msg(st == EMB_ENOMEM, "k = %ld: %d %s", k, st, emb_errmsg());
+            /* Whatever state the failure left: a further solve is an answer or a clean error. */
+            double *B2 = yreg(t);
+            st = emb_leontief_solve(lf, R, B2, N);
+            ck_assert_msg(st == EMB_OK || st == EMB_EUSAGE || st == EMB_ENOMEM, "k = %ld: %d %s",
+                          k, st, emb_errmsg());
+            if (st == EMB_OK)
+                for (size_t i = 0; i < N * R; i++)
+                    EMB_ASSERT_CLOSE(B2[i], want[i], 1e-9, 0);
+            free(B2);
+        }
+        free(B);
+        emb_leontief_free(lf);
+    }
+    ck_assert(done);
+    free(want);
+    emb_table_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("solvers");
@@ -393,6 +504,8 @@ int main(void)
     tcase_add_test(tc, productivity_guard);
     tcase_add_test(tc, names_parse);
     tcase_add_test(tc, negative_x_one_rule_for_every_solver);
+    tcase_add_test(tc, mixed_fallback_refused_beyond_max_memory);
+    tcase_add_test(tc, mixed_fallback_allocation_failure);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

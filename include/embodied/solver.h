@@ -25,7 +25,11 @@
  * Methods (emb_solver_kind): dense double LU; mixed = the same LU in single
  * precision (sgetrf, twice as fast, half the memory) refined in double with
  * residuals computed by streaming T from the table, until every right-hand
- * side reaches tol, with fallback to dense if refinement stalls; sparse (CSR).
+ * side reaches tol, with fallback to dense if refinement stalls (planned
+ * like any method: if 8 N^2 plus the solve's live arrays does not fit
+ * max_memory, or cannot be allocated, the solve fails with EMB_ENOMEM saying
+ * that mixed precision stalled and why dense did not take over; the solver
+ * stays valid to free); sparse (CSR).
  *
  * Memory: 8 N^2 bytes (dense) or 4 N^2 (mixed) for the factor plus O(N)
  * vectors and a 16 MiB row block.  Sizes above what LAPACK's 32-bit integers

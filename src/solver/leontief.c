@@ -529,6 +529,8 @@ static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
     }
     lf->kind = k;
     lf->st.kind = k;
+    lf->max_memory = mem;
+    lf->mem_origin = origin;
     if (k == EMB_SOLVER_SPARSE) /* O(nnz) memory, checked by its allocations */
         return EMB_OK;
     return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem, origin);
@@ -735,6 +737,9 @@ static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B,
         double res;
         return sparse_solve(lf, trans == 'N', nrhs, B, ldb, &res);
     }
+    if (!lf->lu && !lf->lus)
+        return emb_raise(EMB_EUSAGE, "Leontief solve: the solver has no factor any more (its "
+                                     "fallback to dense double failed: see the error it returned)");
     double t0 = now();
     lapack_int n = (lapack_int)N, info;
     if (lf->lu) {
@@ -770,10 +775,33 @@ static double vecmax(const double *v, size_t n)
 }
 
 /* Replace the single-precision factor by the dense double one (after a
- * stalled refinement): the float matrix is freed first, so peak memory
- * stays that of dense. */
-static emb_status fall_back_to_dense(emb_leontief *lf, double worst, size_t step)
+ * stalled refinement).  Planned like any method, before anything is freed:
+ * the double factor plus what stays live beside it (`live` bytes of the
+ * caller's solve, the solver's vectors) must fit max_memory, else a clean
+ * EMB_ENOMEM and the mixed solver is kept as it was.  Then the float matrix
+ * is freed first, so peak memory stays that of dense; if the double one
+ * cannot be allocated or built, the solver is left without a factor (its
+ * solves then say so) but valid to free. */
+static emb_status fall_back_to_dense(emb_leontief *lf, double worst, size_t step, double live)
 {
+    const emb_table *t = lf->t;
+    size_t N = lf->N, NN;
+    emb_plan p;
+    emb_plan_init(&p);
+    emb_plan_add(&p, "Leontief factor I - A, N x N double", (double)N, (double)N, sizeof(double));
+    emb_plan_add(&p, "right-hand sides and residuals", live, 1, 1);
+    emb_plan_add(&p, "vectors", (double)N, 10, sizeof(double));
+    double need = emb_plan_total(&p);
+    if (emb_mul_overflows(N, N, &NN) || (lf->max_memory > 0 && need > lf->max_memory)) {
+        char b[32], f[32], l[32];
+        return emb_raise(EMB_ENOMEM, "%s: mixed precision stalled (relative residual %.2e after "
+                                     "%zu refinement step(s)) and dense double does not fit the "
+                                     "memory limit: it needs %s (the N x N double factor %s, "
+                                     "N = %zu, and the solve's arrays) but the limit is %s (%s)",
+                         tp(t), worst, step, emb_fmt_bytes(need, b, sizeof b),
+                         emb_fmt_bytes((double)N * (double)N * 8.0, f, sizeof f), N,
+                         emb_fmt_bytes(lf->max_memory, l, sizeof l), lf->mem_origin);
+    }
     size_t len = strlen(lf->st.explain);
     snprintf(lf->st.explain + len, sizeof lf->st.explain - len,
              "; refinement stalled at relative residual %.2e after %zu step(s): fell back to dense",
@@ -782,9 +810,20 @@ static emb_status fall_back_to_dense(emb_leontief *lf, double worst, size_t step
     lf->lus = NULL;
     lf->kind = lf->st.kind = EMB_SOLVER_DENSE;
     lf->st.fell_back = 1;
-    if (!(lf->lu = emb_alloc_big(lf->N * lf->N, sizeof(double), "Leontief matrix I - A (N x N)")))
-        return EMB_ENOMEM;
-    return build_and_factor(lf);
+    emb_status st = EMB_ENOMEM;
+    if ((lf->lu = emb_alloc_big(NN, sizeof(double), "Leontief matrix I - A (N x N)")) &&
+        (st = build_and_factor(lf)) == EMB_OK)
+        return EMB_OK;
+    emb_free(lf->lu); /* a half-built matrix must not be solved with */
+    lf->lu = NULL;
+    if (st == EMB_ENOMEM) {
+        char why[512]; /* the allocator's message, copied: emb_raise rewrites that buffer */
+        snprintf(why, sizeof why, "%s", emb_errmsg());
+        return emb_raise(EMB_ENOMEM, "%s: mixed precision stalled (relative residual %.2e after "
+                                     "%zu refinement step(s)) and the dense double fallback could "
+                                     "not be allocated (%s)", tp(t), worst, step, why);
+    }
+    return st;
 }
 
 emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt,
@@ -828,7 +867,7 @@ emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, s
         if (worst <= lf->tol)
             break;
         if (step >= MIXED_MAX_STEPS || !(worst * MIXED_MIN_GAIN <= prev)) {
-            if ((st = fall_back_to_dense(lf, worst, step)))
+            if ((st = fall_back_to_dense(lf, worst, step, 2.0 * 8.0 * (double)N * (double)nc)))
                 goto done;
             if (nd)
                 memcpy(Xd, Bd, N * nd * sizeof(double));
