@@ -6,7 +6,9 @@
 #include "solver/prefetch.h"
 #include "testutil.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -491,6 +493,53 @@ START_TEST(mixed_fallback_allocation_failure)
 }
 END_TEST
 
+/* Issue 10, defect 4: counts that come through the public API are checked
+ * before anything is allocated or read: N * nrhs, N * (nd + nt) and
+ * nd + nt used to wrap (a tiny copy, then a memcpy far past it) and
+ * (int)nd to narrow.  Each call here gets a clean error, B untouched. */
+START_TEST(huge_counts_refused)
+{
+    emb_table *t = gen(2, 3, 13);
+    size_t N = t->N, big = (size_t)INT_MAX + 1, wrap = SIZE_MAX / N + 2; /* N * wrap wraps */
+    double *B = calloc(2 * N, sizeof *B), *C = calloc(2 * N, sizeof *C), rd, rt;
+    for (int k = EMB_SOLVER_DENSE; k <= EMB_SOLVER_SPARSE; k++) {
+        emb_solver_opts so = {(emb_solver_kind)k, 0, 0};
+        emb_leontief *lf = NULL;
+        ck_assert_msg(emb_leontief_create(t, &so, &lf) == EMB_OK, "%s", emb_errmsg());
+        const size_t bad[][2] = {{big, N}, {wrap, N}, {SIZE_MAX, N}, {1, big}, {1, SIZE_MAX}};
+        for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++) {
+            emb_status st = emb_leontief_solve(lf, bad[c][0], B, bad[c][1]);
+            ck_assert_msg(st == EMB_EUSAGE || st == EMB_ENOMEM, "%s solve %zu: %d",
+                          emb_solver_name((emb_solver_kind)k), c, st);
+            st = emb_leontief_tsolve(lf, bad[c][0], B, bad[c][1]);
+            ck_assert_msg(st == EMB_EUSAGE || st == EMB_ENOMEM, "%s tsolve %zu: %d",
+                          emb_solver_name((emb_solver_kind)k), c, st);
+        }
+        const size_t pairs[][2] = {{SIZE_MAX, 2}, {2, SIZE_MAX}, {wrap, 0}, {0, wrap}, {big, 1}};
+        for (size_t c = 0; c < sizeof pairs / sizeof pairs[0]; c++) {
+            emb_status st =
+                emb_leontief_solve_checked(lf, pairs[c][0], B, pairs[c][1], C, &rd, &rt);
+            ck_assert_msg(st == EMB_EUSAGE || st == EMB_ENOMEM, "%s solve_checked %zu: %d",
+                          emb_solver_name((emb_solver_kind)k), c, st);
+            ck_assert_msg(strstr(emb_errmsg(), "right-hand sides"), "%s", emb_errmsg());
+            st = emb_leontief_residuals(lf, t, pairs[c][0], B, C, pairs[c][1], B, C, &rd, &rt);
+            ck_assert_msg(st == EMB_EUSAGE || st == EMB_ENOMEM, "%s residuals %zu: %d",
+                          emb_solver_name((emb_solver_kind)k), c, st);
+        }
+        for (size_t i = 0; i < 2 * N; i++)
+            ck_assert(B[i] == 0 && C[i] == 0);
+        /* Ordinary counts still work. */
+        for (size_t i = 0; i < N; i++)
+            B[i] = 1.0;
+        ck_assert_int_eq(emb_leontief_solve(lf, 1, B, N), EMB_OK);
+        memset(B, 0, 2 * N * sizeof *B);
+        emb_leontief_free(lf);
+    }
+    free(B), free(C);
+    emb_table_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("solvers");
@@ -506,6 +555,7 @@ int main(void)
     tcase_add_test(tc, negative_x_one_rule_for_every_solver);
     tcase_add_test(tc, mixed_fallback_refused_beyond_max_memory);
     tcase_add_test(tc, mixed_fallback_allocation_failure);
+    tcase_add_test(tc, huge_counts_refused);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -730,9 +730,9 @@ static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B,
     if (nrhs == 0)
         return EMB_OK;
     size_t N = lf->N;
-    if (ldb < N || nrhs > (size_t)INT_MAX || ldb > (size_t)INT_MAX)
-        return emb_raise(EMB_EUSAGE, "Leontief solve: %zu right-hand sides with leading dimension "
-                                     "%zu (N = %zu)", nrhs, ldb, N);
+    emb_status st = emb_lf_check_counts("Leontief solve", N, nrhs, 0, ldb);
+    if (st)
+        return st;
     if (lf->sp) {
         double res;
         return sparse_solve(lf, trans == 'N', nrhs, B, ldb, &res);
@@ -829,15 +829,19 @@ static emb_status fall_back_to_dense(emb_leontief *lf, double worst, size_t step
 emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt,
                                       double *Xt, double *res_d, double *res_t)
 {
-    size_t N = lf->N, nc = nd + nt;
+    size_t N = lf->N;
     *res_d = *res_t = 0;
-    if (nc == 0)
+    if (nd == 0 && nt == 0)
         return EMB_OK;
+    emb_status st = emb_lf_check_counts("emb_leontief_solve_checked", N, nd, nt, N);
+    if (st)
+        return st;
+    size_t nc = nd + nt; /* N nc doubles: checked just above */
     if (lf->sp) {
-        emb_status st = sparse_solve(lf, 0, nd, Xd, N, res_d);
+        st = sparse_solve(lf, 0, nd, Xd, N, res_d);
         return st ? st : sparse_solve(lf, 1, nt, Xt, N, res_t);
     }
-    emb_status st = EMB_ENOMEM;
+    st = EMB_ENOMEM;
     /* B: the right-hand sides (kept); R: residuals, then corrections. */
     double *B = emb_alloc(N * nc, sizeof(double), "right-hand sides (copy)");
     double *R = lf->lus ? emb_alloc(N * nc, sizeof(double), "refinement residuals") : NULL;
@@ -899,17 +903,21 @@ done:
  * unrefined single-precision answer is never what a caller wants. */
 static emb_status solve_one_set(emb_leontief *lf, int trans, size_t nrhs, double *B, size_t ldb)
 {
-    if (lf->lu || lf->sp)
+    if (lf->lu || lf->sp || nrhs == 0)
         return lu_solve(lf, trans ? 'N' : 'T', nrhs, B, ldb);
     size_t N = lf->N;
+    emb_status st = emb_lf_check_counts(trans ? "emb_leontief_tsolve" : "emb_leontief_solve", N,
+                                        nrhs, 0, ldb);
+    if (st)
+        return st;
     double *X = B, rd, rt;
     if (ldb != N && !(X = emb_alloc(N * nrhs, sizeof(double), "right-hand sides")))
         return EMB_ENOMEM;
     if (X != B)
         for (size_t c = 0; c < nrhs; c++)
             memcpy(X + c * N, B + c * ldb, N * sizeof(double));
-    emb_status st = trans ? emb_leontief_solve_checked(lf, 0, NULL, nrhs, X, &rd, &rt)
-                          : emb_leontief_solve_checked(lf, nrhs, X, 0, NULL, &rd, &rt);
+    st = trans ? emb_leontief_solve_checked(lf, 0, NULL, nrhs, X, &rd, &rt)
+               : emb_leontief_solve_checked(lf, nrhs, X, 0, NULL, &rd, &rt);
     if (X != B) {
         for (size_t c = 0; c < nrhs && st == EMB_OK; c++)
             memcpy(B + c * ldb, X + c * N, N * sizeof(double));
@@ -937,14 +945,16 @@ emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t, size_t n
     if (t != lf->t)
         return emb_raise(EMB_EUSAGE, "emb_leontief_residuals: not the table the solver was made "
                                      "from");
-    size_t nc = nrhs_d + nrhs_t;
-    if (nc == 0)
+    if (nrhs_d == 0 && nrhs_t == 0)
         return EMB_OK;
+    emb_status st = emb_lf_check_counts("emb_leontief_residuals", lf->N, nrhs_d, nrhs_t, lf->N);
+    if (st)
+        return st;
+    size_t nc = nrhs_d + nrhs_t;
     double *rel = emb_alloc(nc, sizeof(double), "relative residuals");
     if (!rel)
         return EMB_ENOMEM;
-    emb_status st = emb_lf_residual_pass(lf, nrhs_d, Xd, Bd, NULL, rel, nrhs_t, Xt, Bt, NULL,
-                                         rel + nrhs_d);
+    st = emb_lf_residual_pass(lf, nrhs_d, Xd, Bd, NULL, rel, nrhs_t, Xt, Bt, NULL, rel + nrhs_d);
     if (st == EMB_OK) {
         *res_direct = vecmax(rel, nrhs_d);
         *res_trans = vecmax(rel + nrhs_d, nrhs_t);

@@ -46,6 +46,12 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
 
 double emb_lf_now(void);
 
+/* Counts that come through the public API, checked before anything is
+ * allocated or read (fn names the entry point): nd and nt right-hand sides
+ * with leading dimension ldb (>= N) each within LAPACK's 32-bit indices
+ * (EMB_EUSAGE), and ldb x (nd + nt) doubles addressable (EMB_ENOMEM). */
+emb_status emb_lf_check_counts(const char *fn, size_t N, size_t nd, size_t nt, size_t ldb);
+
 /* EMB_EINPUT naming the first non-finite entry of row i of T (or saying the
  * row's sum overflows); called only once a sum over the row was not finite. */
 emb_status emb_lf_bad_row(const emb_table *t, size_t i);

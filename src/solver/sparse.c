@@ -1134,7 +1134,9 @@ emb_status emb_sparse_solve(emb_sparse *s, int trans, size_t nrhs, double *B, si
     rep->method = "none";
     if (nrhs == 0)
         return EMB_OK;
-    if (ldb < s->N || (trans != 0 && trans != 1))
+    size_t n, bytes;
+    if (ldb < s->N || (trans != 0 && trans != 1) || emb_mul_overflows(ldb, nrhs, &n) ||
+        emb_mul_overflows(n, sizeof(double), &bytes))
         return emb_raise(EMB_EUSAGE, "sparse solve: %zu right-hand sides with leading dimension "
                                      "%zu (N = %zu), trans %d", nrhs, ldb, s->N, trans);
     if (s->N > (size_t)INT_MAX)
