@@ -13,6 +13,7 @@
 #include "core/parallel.h"
 #include "core/plan.h"
 #include "embodied/memory.h"
+#include "solver/choose.h"
 #include "solver/leontief_impl.h"
 #include "solver/output.h"
 #include "solver/sparse.h"
@@ -26,9 +27,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Tables at least this large go to mixed precision under auto: below it the
- * factorisation is so cheap that the refinement passes do not pay. */
-#define MIXED_MIN_N 3000
 /* Mixed: refinement steps before giving up, and the factor by which each
  * step must shrink the worst residual (else it has stalled). */
 #define MIXED_MAX_STEPS 10
@@ -39,42 +37,11 @@
  * more than 1e-9 relative.  1e-13 keeps every account of the WIOD reference
  * within 1e-9 of pymrio, for a few more passes per batch. */
 #define SPARSE_DEFAULT_TOL 1e-13
-/* Auto takes the sparse solver for a CSR table at least this large and at
- * most this dense: below, a dense LU is cheap; above, fill-free iteration
- * loses its edge over BLAS-3. */
-#define SPARSE_MIN_N 2000
-#define SPARSE_MAX_DENSITY 0.10
 
 static double now(void) { return emb_lf_now(); }
 static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B, size_t ldb);
 
 static const char *tp(const emb_table *t) { return t->path && t->path[0] ? t->path : "(table)"; }
-
-/* Refuse sizes LAPACK cannot index or the memory limit cannot hold, before
- * allocating (N*N*8 overflow and out-of-memory are user errors).  The factor
- * is the solver's plan: the O(N) vectors and the 16 MiB row block beside it
- * are noise next to it for any N where the limit matters. */
-static emb_status check_size(const emb_table *t, size_t elem, double max_memory, const char *origin)
-{
-    size_t N = t->N;
-    if (N > (size_t)INT_MAX)
-        return emb_raise(EMB_ENOMEM, "%s: N = %zu industries exceeds LAPACK's 32-bit index limit "
-                                     "(%d)", tp(t), N, INT_MAX);
-    double bytes = (double)N * (double)N * (double)elem;
-    if (max_memory > 0 && bytes > max_memory) {
-        char b[32], l[32];
-        return emb_raise(EMB_ENOMEM, "%s: the solver needs %s (Leontief factor I - A, N x N %s, "
-                                     "N = %zu) but the memory limit is %s (%s)",
-                         tp(t), emb_fmt_bytes(bytes, b, sizeof b),
-                         elem == sizeof(double) ? "double" : "single precision", N,
-                         emb_fmt_bytes(max_memory, l, sizeof l), origin);
-    }
-    size_t NN, nbytes;
-    if (emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, elem, &nbytes))
-        return emb_raise(EMB_ENOMEM, "%s: N = %zu: an N x N matrix overflows the address space",
-                         tp(t), N);
-    return EMB_OK;
-}
 
 /* Locate the first non-finite entry of row i of T (called only when a sum
  * over the row was not finite, so the common path pays nothing; the row is
@@ -485,55 +452,25 @@ static double solver_limit(const emb_solver_opts *o, const char **origin)
     return (double)emb_memory_limit();
 }
 
-/* Decide the method for auto (and check memory for any), with the reason
- * in lf->st.explain. */
+/* The method (choose.c) from the table's storage and the limit; a refusal
+ * raised with the table's path. */
 static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
 {
     const emb_table *t = lf->t;
     size_t N = lf->N;
     const char *origin;
     double mem = solver_limit(o, &origin);
-    double dense_bytes = 8.0 * (double)N * (double)N, mixed_bytes = dense_bytes / 2;
-    emb_solver_kind k = o ? o->kind : EMB_SOLVER_AUTO;
-    char *ex = lf->st.explain;
-    size_t exn = sizeof lf->st.explain;
+    emb_solver_storage storage = t->csr ? EMB_STORAGE_CSR : t->T ? EMB_STORAGE_DENSE
+                                                                 : EMB_STORAGE_STREAMED;
     double density = t->csr ? (double)t->csr->nnz / ((double)N * (double)N) : 1.0;
-    if (k != EMB_SOLVER_AUTO) {
-        snprintf(ex, exn, "%s: requested", emb_solver_name(k));
-    } else if (t->csr && N >= SPARSE_MIN_N && density <= SPARSE_MAX_DENSITY) {
-        k = EMB_SOLVER_SPARSE;
-        snprintf(ex, exn, "sparse: the table is stored as CSR with density %.2g %% (<= %.0f %%) and "
-                          "N = %zu >= %d: block-Jacobi preconditioned GMRES needs no N x N array "
-                          "(a dense factor would take %.2f GiB)",
-                 100 * density, 100 * SPARSE_MAX_DENSITY, N, SPARSE_MIN_N,
-                 dense_bytes / 1073741824.0);
-    } else if (mem > 0 && mixed_bytes > mem) {
-        k = EMB_SOLVER_SPARSE;
-        snprintf(ex, exn, "sparse: neither the dense (%.2f GiB) nor the single-precision factor "
-                          "(%.2f GiB) fits the memory allowed (%.2f GiB)",
-                 dense_bytes / 1073741824.0, mixed_bytes / 1073741824.0, mem / 1073741824.0);
-    } else if (mem > 0 && dense_bytes > mem && mixed_bytes <= mem) {
-        k = EMB_SOLVER_MIXED;
-        snprintf(ex, exn, "mixed: the dense factor (%.2f GiB) exceeds the memory allowed (%.2f "
-                          "GiB), the single-precision one (%.2f GiB) fits",
-                 dense_bytes / 1073741824.0, mem / 1073741824.0, mixed_bytes / 1073741824.0);
-    } else if (N >= MIXED_MIN_N) {
-        k = EMB_SOLVER_MIXED;
-        snprintf(ex, exn, "mixed: N = %zu >= %d, where single-precision LU (about twice as fast "
-                          "as double) plus refinement in double beats dense double; %.2f GiB",
-                 N, MIXED_MIN_N, mixed_bytes / 1073741824.0);
-    } else {
-        k = EMB_SOLVER_DENSE;
-        snprintf(ex, exn, "dense: N = %zu < %d, small enough that double LU costs less than "
-                          "refinement passes; %.2f GiB", N, MIXED_MIN_N, dense_bytes / 1073741824.0);
-    }
-    lf->kind = k;
-    lf->st.kind = k;
+    emb_solver_choice c;
+    emb_status st = emb_solver_choose(N, storage, density, mem, origin, emb_parallel_threads(),
+                                      o ? o->kind : EMB_SOLVER_AUTO, &c);
+    snprintf(lf->st.explain, sizeof lf->st.explain, "%s", st ? "" : c.explain);
+    lf->kind = lf->st.kind = c.kind;
     lf->max_memory = mem;
     lf->mem_origin = origin;
-    if (k == EMB_SOLVER_SPARSE) /* O(nnz) memory, checked by its allocations */
-        return EMB_OK;
-    return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem, origin);
+    return st ? emb_raise(st, "%s: %s", tp(t), c.explain) : EMB_OK;
 }
 
 /* Allocate the working matrix of the chosen precision. */
