@@ -2,7 +2,9 @@
  * block-Jacobi splitting of A, right-preconditioned restarted GMRES or the
  * block-Jacobi iteration, in lockstep over batches of right-hand sides.
  *
- * Owns emb_sparse_create / _solve / _x / _get_info / _free.  Layout: a batch
+ * Owns emb_sparse_create / _solve / _x / _get_info / _free, and the sparse
+ * backend of the Leontief front end (emb_backend_sparse, at the end: plan,
+ * factorise = create, solve, release).  Layout: a batch
  * of w right-hand sides is a row-major N x w array (the w values of one
  * industry contiguous), so one pass over the rows of A_O serves the batch and
  * every gathered row of the multiplied block is w contiguous doubles.
@@ -23,6 +25,9 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/parallel.h"
+#include "core/plan.h"
+#include "solver/backend.h"
+#include "solver/leontief_impl.h"
 #include "solver/output.h"
 
 #include <lapacke.h>
@@ -1157,3 +1162,110 @@ emb_status emb_sparse_solve(emb_sparse *s, int trans, size_t nrhs, double *B, si
     rep->seconds_orth = s->t_orth;
     return st;
 }
+
+/* ---- the sparse backend (backend.h) ------------------------------------ */
+
+/* The residual target.  The issue asks <= 1e-10; that is normwise, and
+ * small entries (a 28 Gg flow among millions) then differ from dense by more
+ * than 1e-9 relative.  1e-13 keeps every account of the WIOD reference
+ * within 1e-9 of pymrio, for a few more passes per batch. */
+#define SPARSE_DEFAULT_TOL 1e-13
+
+/* Its plan (sparse.h, "Memory"), before anything is built: A, A_O and A_O^T
+ * as CSR (12 bytes a non-zero each; a dense table's non-zeros are known only
+ * once read, so only a CSR table's count here: the copy grows within the
+ * limit as it is built), the preconditioner's blocks and inverses, a GMRES
+ * batch.  Under a tight limit the batch shrinks (fewer right-hand sides in
+ * lockstep: more passes over A_O, same results) before the plan is
+ * refused. */
+static emb_status sparse_plan(emb_leontief *lf, const emb_solver_opts *o)
+{
+    (void)o;
+    const emb_table *t = lf->t;
+    emb_sparse_opts so;
+    emb_sparse_defaults(&so);
+    double mem = lf->max_memory;
+    double b = (double)(t->n_s < EMB_SPARSE_BLOCK_MAX ? t->n_s : EMB_SPARSE_BLOCK_MAX);
+    double m = (double)so.restart, dN = (double)lf->N;
+    emb_plan p;
+    for (;;) {
+        double w = (double)((so.batch + 7) / 8 * 8);
+        emb_plan_init(&p);
+        if (t->csr)
+            emb_plan_add(&p, "A, A_O, A_O^T as CSR", (double)t->csr->nnz, 3,
+                         sizeof(double) + sizeof(uint32_t));
+        emb_plan_add(&p, "preconditioner blocks", dN, b, 4 * sizeof(double));
+        emb_plan_add(&p, "GMRES batch", dN, w * (m + 6), sizeof(double));
+        emb_plan_add(&p, "vectors", dN, 8, sizeof(double));
+        if (emb_plan_total(&p) <= mem || so.batch <= 8)
+            break;
+        so.batch /= 2;
+    }
+    lf->sparse_batch = so.batch;
+    return emb_plan_check_against(&p, tp(t), "the sparse solver", mem, lf->mem_origin);
+}
+
+/* Its own build (CSR of A, block-Jacobi preconditioner, x screened as every
+ * method does); x, 1/x and the norms copied for the front end, then the
+ * column sums of A from the table (O(nnz) for a CSR table) and the same
+ * productivity check as the factorised methods. */
+static emb_status sparse_factorise(emb_leontief *lf, const emb_solver_opts *o)
+{
+    size_t N = lf->N;
+    emb_sparse_opts so;
+    emb_sparse_defaults(&so);
+    so.tol = o && o->tol > 0 ? o->tol : SPARSE_DEFAULT_TOL;
+    if (lf->sparse_batch)
+        so.batch = lf->sparse_batch;
+    lf->tol = so.tol;
+    double t0 = now();
+    emb_status st = emb_sparse_create(lf->t, &so, &lf->sp);
+    if (st)
+        return st;
+    memcpy(lf->x, emb_sparse_x(lf->sp), N * sizeof(double));
+    for (size_t i = 0; i < N; i++)
+        lf->rinv[i] = lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
+    emb_sparse_info info;
+    emb_sparse_get_info(lf->sp, &info);
+    lf->anorm_inf = info.anorm_inf;
+    lf->anorm_one = lf->st.anorm1 = info.anorm_one;
+    lf->st.n_negative_x = info.n_negative_x;
+    lf->st.rcond = NAN; /* no factorisation to estimate it from */
+    lf->st.seconds_build = info.seconds_build;
+    lf->st.seconds_factor = now() - t0 - info.seconds_build; /* the preconditioner */
+    if ((st = emb_lf_table_colsums(lf)))
+        return st;
+    return lf->st.n_colsum_ge1 ? emb_lf_check_productive(lf) : EMB_OK;
+}
+
+/* Iterative solves of one set; the solver's own true residuals (double,
+ * from the CSR) are the check. */
+static emb_status sparse_be_solve(emb_leontief *lf, int trans, size_t nrhs, double *B, size_t ldb,
+                                  double *res)
+{
+    emb_sparse_report rep;
+    emb_status st = emb_sparse_solve(lf->sp, trans, nrhs, B, ldb, &rep);
+    lf->st.n_passes += rep.passes;
+    if (rep.iterations > lf->st.refinement_steps)
+        lf->st.refinement_steps = rep.iterations;
+    if (res)
+        *res = rep.max_residual;
+    return st;
+}
+
+static void sparse_release(emb_leontief *lf)
+{
+    emb_sparse_free(lf->sp);
+    lf->sp = NULL;
+}
+
+const emb_solver_backend emb_backend_sparse = {
+    .name = "sparse",
+    .kind = EMB_SOLVER_SPARSE,
+    .plan = sparse_plan,
+    .factorise = sparse_factorise,
+    .solve = sparse_be_solve,
+    .release = sparse_release,
+    .refines = 0,
+    .self_checked = 1,
+};
