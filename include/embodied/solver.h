@@ -35,6 +35,13 @@
  * vectors and a 16 MiB row block.  Sizes above what LAPACK's 32-bit integers
  * can index, or a factor larger than max_memory (default: the process-wide
  * limit, embodied/memory.h), are refused with EMB_ENOMEM before allocating.
+ * Right-hand-side counts and leading dimensions are checked before any work:
+ * above INT_MAX (LAPACK's indices) EMB_EUSAGE, an N x (nd + nt) array
+ * beyond the address space EMB_ENOMEM.
+ *
+ * Threads: each call decides its thread count once (OpenBLAS's setting,
+ * OPENBLAS_NUM_THREADS or openblas_set_num_threads) and sizes its work for
+ * it; the setting may change between calls on the same solver.
  */
 #ifndef EMBODIED_SOLVER_H
 #define EMBODIED_SOLVER_H
