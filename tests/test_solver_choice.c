@@ -41,8 +41,9 @@ START_TEST(auto_by_size)
                      EMB_SOLVER_DENSE);
     ck_assert_int_eq(pick(2999, EMB_STORAGE_DENSE, 1, 0, EMB_SOLVER_AUTO, "dense: N = 2999"),
                      EMB_SOLVER_DENSE);
-    ck_assert_int_eq(pick(3000, EMB_STORAGE_DENSE, 1, 0, EMB_SOLVER_AUTO, "mixed: N = 3000 >= 3000"),
-                     EMB_SOLVER_MIXED);
+    ck_assert_int_eq(
+        pick(3000, EMB_STORAGE_DENSE, 1, 0, EMB_SOLVER_AUTO, "mixed: N = 3000 >= 3000"),
+        EMB_SOLVER_MIXED);
     ck_assert_int_eq(pick(49000, EMB_STORAGE_STREAMED, 1, 0, EMB_SOLVER_AUTO, "mixed: N = 49000"),
                      EMB_SOLVER_MIXED);
     /* Streamed storage decides like dense storage. */
@@ -88,8 +89,9 @@ START_TEST(auto_memory_fallbacks)
     /* Room for the float factor only (4 N^2 <= mem < 8 N^2): mixed, and why. */
     ck_assert_int_eq(pick(N, EMB_STORAGE_DENSE, 1, 8 * N2 - 1, EMB_SOLVER_AUTO,
                           "exceeds the memory allowed"), EMB_SOLVER_MIXED);
-    ck_assert_int_eq(pick(N, EMB_STORAGE_DENSE, 1, 4 * N2, EMB_SOLVER_AUTO, "the single-precision one"),
-                     EMB_SOLVER_MIXED);
+    ck_assert_int_eq(
+        pick(N, EMB_STORAGE_DENSE, 1, 4 * N2, EMB_SOLVER_AUTO, "the single-precision one"),
+        EMB_SOLVER_MIXED);
     /* Not even that: sparse, whatever the storage. */
     ck_assert_int_eq(pick(N, EMB_STORAGE_DENSE, 1, 4 * N2 - 1, EMB_SOLVER_AUTO, "neither"),
                      EMB_SOLVER_SPARSE);

@@ -1,7 +1,8 @@
 /* src/solver/residual.c — the streamed residual pass: r = b - (I - A) x (and
  * the transposed) for many right-hand sides, with T read from the table in
  * blocks of rows, so that checking (and mixed-precision refinement) needs no
- * second N x N array.
+ * second N x N array; and the check of the counts every solve is given
+ * (emb_lf_check_counts), which the pass's dgemm calls rely on.
  *
  * A = T diag(rinv) is never formed: the scaling is folded into the right-hand
  * sides instead (A X = T (diag(rinv) X), A^T m = diag(rinv) (T^T m)), so each
@@ -22,7 +23,8 @@
 emb_status emb_lf_check_counts(const char *fn, size_t N, size_t nd, size_t nt, size_t ldb)
 {
     size_t n, bytes;
-    if (nd > (size_t)INT_MAX || nt > (size_t)INT_MAX || ldb > (size_t)INT_MAX || N > (size_t)INT_MAX)
+    size_t lim = (size_t)INT_MAX;
+    if (nd > lim || nt > lim || ldb > lim || N > lim)
         return emb_raise(EMB_EUSAGE, "%s: %zu + %zu right-hand sides with leading dimension %zu "
                                      "(N = %zu): counts above %d exceed LAPACK's 32-bit indices",
                          fn, nd, nt, ldb, N, INT_MAX);
