@@ -148,9 +148,13 @@ void emb_leontief_get_stats(const emb_leontief *lf, emb_solver_stats *st);
 /* Free; NULL is a no-op. */
 void emb_leontief_free(emb_leontief *lf);
 
-/* For an A table without x (EXIOBASE ships A and Y): compute
- * x = (I - A)^-1 (Y 1) and store it in t->x.  Z tables: x = Z 1 + Y 1.
- * No-op when t->x is already set. */
+/* The explicit step that completes a table's gross output, for callers
+ * (the CLI) to run after import and before writing or computing.  For an A table
+ * without x (EXIOBASE ships A and Y): compute x = (I - A)^-1 (Y 1) (dense
+ * double) and store it in t->x.  Z tables: x = Z 1 + Y 1, streamed, no
+ * factorisation.  x is screened by the rule above (a negative x kept as
+ * zero output is stored as 0); EMB_EINPUT naming the row otherwise.  No-op
+ * when t->x is already set. */
 emb_status emb_table_complete_x(emb_table *t);
 
 #ifdef __cplusplus
