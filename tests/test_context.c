@@ -271,6 +271,48 @@ START_TEST(interrupted_accounts_return_cleanly)
 }
 END_TEST
 
+static int always(void *user)
+{
+    (void)user;
+    return 1;
+}
+
+START_TEST(solver_binds_its_context)
+{
+    /* Created with a context, the solver uses its limit and its
+     * interruption for creation and for every later call. */
+    char *dir = NULL;
+    emb_table *t = streamed_table(&dir);
+    emb_context *c = NULL;
+    ck_assert_int_eq(emb_context_create(&c), EMB_OK);
+    emb_solver_opts o = {.kind = EMB_SOLVER_DENSE, .ctx = c};
+    emb_leontief *lf = NULL;
+    emb_context_set_memory_limit(c, 1024); /* the N x N factor cannot fit */
+    ck_assert_int_eq(emb_leontief_create(t, &o, &lf), EMB_ENOMEM);
+    ck_assert_msg(strstr(emb_errmsg(), "context") != NULL, "%s", emb_errmsg());
+    emb_context_set_memory_limit(c, 0);
+    emb_context_set_interrupt(c, always, NULL);
+    ck_assert_int_eq(emb_leontief_create(t, &o, &lf), EMB_EINTERRUPTED); /* reading T */
+    ck_assert_ptr_null(lf);
+    emb_context_set_interrupt(c, NULL, NULL);
+    emb_context_set_threads(c, 1);
+    ck_assert_int_eq(emb_leontief_create(t, &o, &lf), EMB_OK);
+    double *b = calloc(t->N, sizeof *b);
+    b[0] = 1;
+    emb_context_set_interrupt(c, always, NULL);
+    ck_assert_int_eq(emb_leontief_solve(lf, 1, b, t->N), EMB_EINTERRUPTED);
+    emb_context_set_interrupt(c, NULL, NULL);
+    ck_assert_int_eq(emb_leontief_solve(lf, 1, b, t->N), EMB_OK);
+    ck_assert(b[0] >= 1.0); /* (I - A)^-1 e_0 >= e_0 for A >= 0 */
+    free(b);
+    emb_leontief_free(lf);
+    emb_context_free(c);
+    emb_table_free(t);
+    emb_test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("context");
@@ -283,6 +325,7 @@ int main(void)
     tcase_add_test(tc, fault_injection_per_call);
     tcase_add_test(tc, accounts_under_two_contexts_at_once);
     tcase_add_test(tc, interrupted_accounts_return_cleanly);
+    tcase_add_test(tc, solver_binds_its_context);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -418,6 +418,48 @@ START_TEST(alloc_failure_loop)
 }
 END_TEST
 
+extern void openblas_set_num_threads(int);
+extern int openblas_get_num_threads(void);
+
+/* Issue 10, defect 1: the GMRES workspace holds one partial sum per thread,
+ * sized by the thread count of the solve that allocated it.  Raising
+ * OpenBLAS's thread count between two solves on the same solver (what
+ * Python's threadpoolctl does) must not make the second solve write past
+ * it (it did: ASan, a 3,072-byte write past a 2,688-byte block), and the
+ * answers must not change. */
+START_TEST(thread_count_raised_between_solves)
+{
+    int before = openblas_get_num_threads();
+    emb_table *t = gen(3, 4, 0.8, 1, 6);
+    size_t N = t->N;
+    double *B1 = yreg(t), *B2 = yreg(t), *B3 = yreg(t);
+    openblas_set_num_threads(1);
+    emb_sparse *s = NULL;
+    ck_assert_msg(emb_sparse_create(t, NULL, &s) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_msg(emb_sparse_solve(s, 0, t->n_r, B1, N, NULL) == EMB_OK, "%s", emb_errmsg());
+    openblas_set_num_threads(16);
+    ck_assert_msg(emb_sparse_solve(s, 0, t->n_r, B2, N, NULL) == EMB_OK, "%s", emb_errmsg());
+    openblas_set_num_threads(1); /* and down again: the larger workspace serves */
+    ck_assert_msg(emb_sparse_solve(s, 0, t->n_r, B3, N, NULL) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_msg(normwise(B2, B1, N, t->n_r) <= 1e-12, "%g", normwise(B2, B1, N, t->n_r));
+    ck_assert_msg(normwise(B3, B1, N, t->n_r) <= 1e-12, "%g", normwise(B3, B1, N, t->n_r));
+    emb_sparse_free(s);
+    /* The same through the front end, with the transposed set. */
+    emb_solver_opts so = {.kind = EMB_SOLVER_SPARSE};
+    emb_leontief *lf = NULL;
+    ck_assert_msg(emb_leontief_create(t, &so, &lf) == EMB_OK, "%s", emb_errmsg());
+    double *S1 = sT(t, emb_leontief_x(lf)), *S2 = sT(t, emb_leontief_x(lf));
+    ck_assert_int_eq(emb_leontief_tsolve(lf, t->k, S1, N), EMB_OK);
+    openblas_set_num_threads(16);
+    ck_assert_int_eq(emb_leontief_tsolve(lf, t->k, S2, N), EMB_OK);
+    ck_assert_msg(normwise(S2, S1, N, t->k) <= 1e-12, "%g", normwise(S2, S1, N, t->k));
+    emb_leontief_free(lf);
+    openblas_set_num_threads(before);
+    free(B1), free(B2), free(B3), free(S1), free(S2);
+    emb_table_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sparse");
@@ -431,6 +473,7 @@ int main(void)
     tcase_add_test(tc, non_productive_economy_fails_clearly);
     tcase_add_test(tc, usage_and_input_errors);
     tcase_add_test(tc, alloc_failure_loop);
+    tcase_add_test(tc, thread_count_raised_between_solves);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -13,26 +13,42 @@
  *
  * Definitions (pymrio-compatible): x = Z 1 + Y 1 when not given;
  * A = Z diag(1/x) with 1/0 := 0.  For an A table without x,
- * x = (I - A)^-1 (Y 1).  A computed x_i < 0 is accepted only for a sector
- * that buys no inputs (column i of Z is zero; real WIOD data has such
- * sectors with an inventory change of -1): it is treated as zero output and
- * counted in emb_solver_stats.n_negative_x; otherwise it is an input error.
+ * x = (I - A)^-1 (Y 1).  A computed x (either formula) is screened by one
+ * rule, the same for every method (src/solver/output.c): x_i < 0 with
+ * |x_i| <= 1e-9 max_j |x_j| is rounding and becomes 0 (money against
+ * money, whatever the unit); a larger negative x_i is accepted only for a
+ * sector that buys no inputs (column i of Z or A is zero; real WIOD data has
+ * such sectors with an inventory change of -1): it is treated as zero output
+ * (1/x := 0) and counted in emb_solver_stats.n_negative_x; otherwise it is
+ * an input error (EMB_EINPUT naming the row).
  *
  * Methods (emb_solver_kind): dense double LU; mixed = the same LU in single
  * precision (sgetrf, twice as fast, half the memory) refined in double with
  * residuals computed by streaming T from the table, until every right-hand
- * side reaches tol, with fallback to dense if refinement stalls; sparse (CSR).
+ * side reaches tol, with fallback to dense if refinement stalls (planned
+ * like any method: if 8 N^2 plus the solve's live arrays does not fit
+ * max_memory, or cannot be allocated, the solve fails with EMB_ENOMEM saying
+ * that mixed precision stalled and why dense did not take over; the solver
+ * stays valid to free); sparse (CSR).
  *
  * Memory: 8 N^2 bytes (dense) or 4 N^2 (mixed) for the factor plus O(N)
  * vectors and a 16 MiB row block.  Sizes above what LAPACK's 32-bit integers
  * can index, or a factor larger than max_memory (default: the process-wide
  * limit, embodied/memory.h), are refused with EMB_ENOMEM before allocating.
+ * Right-hand-side counts and leading dimensions are checked before any work:
+ * above INT_MAX (LAPACK's indices) EMB_EUSAGE, an N x (nd + nt) array
+ * beyond the address space EMB_ENOMEM.
+ *
+ * Threads: each call decides its thread count once (OpenBLAS's setting,
+ * OPENBLAS_NUM_THREADS or openblas_set_num_threads) and sizes its work for
+ * it; the setting may change between calls on the same solver.
  */
 #ifndef EMBODIED_SOLVER_H
 #define EMBODIED_SOLVER_H
 
 #include <stddef.h>
 
+#include "embodied/context.h"
 #include "embodied/error.h"
 #include "embodied/table.h"
 
@@ -58,8 +74,11 @@ EMB_API emb_status emb_solver_parse(const char *s, emb_solver_kind *k);
 typedef struct emb_solver_opts {
     emb_solver_kind kind; /* EMB_SOLVER_AUTO (0) by default */
     double tol;           /* mixed: relative residual every right-hand side must reach; 0 = 1e-12 */
-    double max_memory;    /* bytes the solver may plan for; 0 = the process-wide limit,
-                             emb_memory_limit() (embodied/memory.h) */
+    double max_memory;    /* bytes the solver may plan for; 0 = the memory limit in force,
+                             emb_memory_limit() (embodied/memory.h, or the context's) */
+    const emb_context *ctx; /* per-call settings (embodied/context.h) for every call on the
+                             * solver (it must outlive the solver); NULL = the caller's
+                             * context when created inside another call, else the defaults */
 } emb_solver_opts;
 
 typedef struct emb_solver_stats {
@@ -133,9 +152,13 @@ EMB_API void emb_leontief_get_stats(const emb_leontief *lf, emb_solver_stats *st
 /* Free; NULL is a no-op. */
 EMB_API void emb_leontief_free(emb_leontief *lf);
 
-/* For an A table without x (EXIOBASE ships A and Y): compute
- * x = (I - A)^-1 (Y 1) and store it in t->x.  Z tables: x = Z 1 + Y 1.
- * No-op when t->x is already set. */
+/* The explicit step that completes a table's gross output, for callers
+ * (the CLI) to run after import and before writing or computing.  For an A table
+ * without x (EXIOBASE ships A and Y): compute x = (I - A)^-1 (Y 1) (dense
+ * double) and store it in t->x.  Z tables: x = Z 1 + Y 1, streamed, no
+ * factorisation.  x is screened by the rule above (a negative x kept as
+ * zero output is stored as 0); EMB_EINPUT naming the row otherwise.  No-op
+ * when t->x is already set. */
 EMB_API emb_status emb_table_complete_x(emb_table *t);
 
 #ifdef __cplusplus

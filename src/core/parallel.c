@@ -1,4 +1,5 @@
 /* src/core/parallel.c — emb_parallel_for over pthreads (see parallel.h). */
+#include "core/context_impl.h"
 #include "core/parallel.h"
 
 #include <pthread.h>
@@ -21,15 +22,14 @@ static void *run_part(void *arg)
 
 unsigned emb_parallel_threads(void)
 {
-    int n = openblas_get_num_threads();
-    return n < 1 ? 1u : n > EMB_MAX_THREADS ? EMB_MAX_THREADS : (unsigned)n;
+    return emb_ctx_threads(EMB_MAX_THREADS); /* the running call's context, else OpenBLAS's */
 }
 
-void emb_parallel_for(size_t n, size_t grain, emb_range_fn fn, void *ctx)
+void emb_parallel_for(size_t n, size_t grain, unsigned nthreads, emb_range_fn fn, void *ctx)
 {
     if (n == 0)
         return;
-    size_t nt = emb_parallel_threads();
+    size_t nt = nthreads < 1 ? 1 : nthreads > EMB_MAX_THREADS ? EMB_MAX_THREADS : nthreads;
     if (grain < 1)
         grain = 1;
     if (nt > (n + grain - 1) / grain)

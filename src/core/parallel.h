@@ -21,9 +21,15 @@ typedef void (*emb_range_fn)(void *ctx, size_t begin, size_t end, unsigned tid);
  * [1, EMB_MAX_THREADS]. */
 unsigned emb_parallel_threads(void);
 
-/* Split [0, n) into emb_parallel_threads() contiguous ranges (fewer when n <
- * grain * threads) and run fn on each, the last on the calling thread.  If a
- * thread cannot be started its range runs on the caller: never fails. */
-void emb_parallel_for(size_t n, size_t grain, emb_range_fn fn, void *ctx);
+/* Split [0, n) into `nthreads` contiguous ranges (fewer when n < grain *
+ * nthreads; nthreads is clamped to [1, EMB_MAX_THREADS]) and run fn on each,
+ * the last on the calling thread; tid < nthreads always.  If a thread cannot
+ * be started its range runs on the caller: never fails.
+ * The count is the caller's, not read here: a caller that sizes per-thread
+ * workspace decides the count once (emb_parallel_threads()) and passes the
+ * same number to every parallel-for using that workspace, so a change of
+ * OpenBLAS's setting between two calls (threadpoolctl's
+ * openblas_set_num_threads) cannot make tid outrun the workspace. */
+void emb_parallel_for(size_t n, size_t grain, unsigned nthreads, emb_range_fn fn, void *ctx);
 
 #endif

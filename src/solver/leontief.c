@@ -1,538 +1,40 @@
-/* src/solver/leontief.c — the dense Leontief solver: I - A built in one N x N
- * buffer straight from the table's rows, LU-factorised in place by LAPACK
- * dgetrf, then solved for just the right-hand sides needed.  Also the
- * streamed residual check and the completion of x for A tables.
- *
- * Layout trick: the buffer is filled row-major with I - A.  LAPACK reads it as
- * a column-major matrix, i.e. as (I - A)^T; we factorise that, and use
- * trans = 'T' for (I - A) x = y and 'N' for (I - A)^T m = s.  No transposed
- * copy, no second N x N array.
- */
+/* src/solver/leontief.c — the front end of the Leontief solver
+ * (embodied/solver.h): choose the method (choose.c) -> look its backend up
+ * (backend.h) -> plan -> factorise -> solve / tsolve, refined (refine.c) or
+ * checked (residual.c) as the backend's flags say -> stats.  It never
+ * branches on the method except through the backend table. */
+#include "core/context_impl.h"
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/parallel.h"
 #include "core/plan.h"
 #include "embodied/memory.h"
+#include "solver/backend.h"
+#include "solver/choose.h"
 #include "solver/leontief_impl.h"
-#include "solver/sparse.h"
 
-#include <cblas.h>
-#include <float.h>
-#include <limits.h>
-#include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-/* Tables at least this large go to mixed precision under auto: below it the
- * factorisation is so cheap that the refinement passes do not pay. */
-#define MIXED_MIN_N 3000
-/* Mixed: refinement steps before giving up, and the factor by which each
- * step must shrink the worst residual (else it has stalled). */
-#define MIXED_MAX_STEPS 10
-#define MIXED_MIN_GAIN 4.0
+/* Mixed: the relative residual every right-hand side must reach by default
+ * (the sparse backend sets its own). */
 #define MIXED_DEFAULT_TOL 1e-12
-/* Sparse: the residual target.  The issue asks <= 1e-10; that is normwise,
- * and small entries (a 28 Gg flow among millions) then differ from dense by
- * more than 1e-9 relative.  1e-13 keeps every account of the WIOD reference
- * within 1e-9 of pymrio, for a few more passes per batch. */
-#define SPARSE_DEFAULT_TOL 1e-13
-/* Auto takes the sparse solver for a CSR table at least this large and at
- * most this dense: below, a dense LU is cheap; above, fill-free iteration
- * loses its edge over BLAS-3. */
-#define SPARSE_MIN_N 2000
-#define SPARSE_MAX_DENSITY 0.10
 
-static double now(void) { return emb_lf_now(); }
-static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B, size_t ldb);
+/* The methods, indexed by nothing but their kind: one entry per backend. */
+static const emb_solver_backend *const backends[] = {&emb_backend_dense, &emb_backend_mixed,
+                                                     &emb_backend_sparse};
 
-static const char *tp(const emb_table *t) { return t->path && t->path[0] ? t->path : "(table)"; }
-
-/* Refuse sizes LAPACK cannot index or the memory limit cannot hold, before
- * allocating (N*N*8 overflow and out-of-memory are user errors).  The factor
- * is the solver's plan: the O(N) vectors and the 16 MiB row block beside it
- * are noise next to it for any N where the limit matters. */
-static emb_status check_size(const emb_table *t, size_t elem, double max_memory, const char *origin)
+static const emb_solver_backend *backend_for(emb_solver_kind k)
 {
-    size_t N = t->N;
-    if (N > (size_t)INT_MAX)
-        return emb_raise(EMB_ENOMEM, "%s: N = %zu industries exceeds LAPACK's 32-bit index limit "
-                                     "(%d)", tp(t), N, INT_MAX);
-    double bytes = (double)N * (double)N * (double)elem;
-    if (max_memory > 0 && bytes > max_memory) {
-        char b[32], l[32];
-        return emb_raise(EMB_ENOMEM, "%s: the solver needs %s (Leontief factor I - A, N x N %s, "
-                                     "N = %zu) but the memory limit is %s (%s)",
-                         tp(t), emb_fmt_bytes(bytes, b, sizeof b),
-                         elem == sizeof(double) ? "double" : "single precision", N,
-                         emb_fmt_bytes(max_memory, l, sizeof l), origin);
-    }
-    size_t NN, nbytes;
-    if (emb_mul_overflows(N, N, &NN) || emb_mul_overflows(NN, elem, &nbytes))
-        return emb_raise(EMB_ENOMEM, "%s: N = %zu: an N x N matrix overflows the address space",
-                         tp(t), N);
-    return EMB_OK;
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (backends[i]->kind == k)
+            return backends[i];
+    return NULL;
 }
 
-/* Locate the first non-finite entry of row i of T (called only when a sum
- * over the row was not finite, so the common path pays nothing; the row is
- * read again because the working copy may already be scaled). */
-static emb_status bad_row(const emb_table *t, size_t i)
-{
-    size_t N = t->N, j = 0;
-    const char *ds = t->tech_kind == EMB_TECH_Z ? "/Z" : "/A";
-    double *row = emb_alloc(N, sizeof *row, "row");
-    if (!row)
-        return EMB_ENOMEM;
-    emb_status st = emb_table_tech_rows(t, i, 1, row);
-    if (st == EMB_OK) {
-        while (j < N && isfinite(row[j]))
-            j++;
-        if (j == N)
-            st = emb_raise(EMB_EINPUT, "%s: dataset %s: the entries of row %zu (%s/%s) are finite "
-                                       "but their sum overflows (values near 1e308)",
-                           tp(t), ds, i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-        else
-            st = emb_raise(EMB_EINPUT, "%s: dataset %s: %s at row %zu (%s/%s), column %zu (%s/%s)",
-                           tp(t), ds, isnan(row[j]) ? "NaN" : "infinite value", i,
-                           t->regions[i / t->n_s], t->sectors[i % t->n_s], j,
-                           t->regions[j / t->n_s], t->sectors[j % t->n_s]);
-    }
-    emb_free(row);
-    return st;
-}
+const char *emb_lf_tp(const emb_table *t) { return t->path && t->path[0] ? t->path : "(table)"; }
 
-/* Y 1 for row i. */
-static double fd_total(const emb_table *t, size_t i)
-{
-    double s = 0;
-    const double *y = t->Y + i * t->n_y;
-    for (size_t c = 0; c < t->n_y; c++)
-        s += y[c];
-    return s;
-}
-
-static emb_status negative_x(const emb_table *t, size_t i, double v)
-{
-    return emb_raise(EMB_EINPUT, "%s: gross output x = Z 1 + Y 1 is negative (%.17g) at row %zu "
-                                 "(region %s, sector %s) and the sector buys inputs; output must be "
-                                 ">= 0", tp(t), v, i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-}
-
-/* Computed x_i < 0 happens in real data (WIOD 2009: LUX c5 and c8 have no
- * inputs, no sales and an inventory change of -1 from rounding).  Such a
- * sector buys nothing, so it produces nothing: it is treated as a zero-output
- * sector (1/x := 0, as pymrio's A and S are zero there too) and counted.  A
- * sector with negative x that does buy inputs is an input error.
- * `colabs` = column sums of |T| (N), or NULL to compute them by streaming T
- * (only when some x < 0, which is rare). */
-static emb_status screen_negative_x(const emb_table *t, double *x, const double *colabs,
-                                    size_t *n_neg)
-{
-    size_t N = t->N;
-    *n_neg = 0;
-    size_t first = N;
-    for (size_t j = 0; j < N && first == N; j++)
-        if (x[j] < 0)
-            first = j;
-    if (first == N)
-        return EMB_OK;
-    double *own = NULL, *W = NULL;
-    emb_status st = EMB_OK;
-    if (!colabs) {
-        size_t nb = emb_lf_block_rows(N);
-        own = emb_calloc(N, sizeof(double), "column sums");
-        W = emb_alloc(nb * N, sizeof(double), "row block");
-        if (!own || !W) {
-            st = EMB_ENOMEM;
-            goto done;
-        }
-        for (size_t r0 = 0; r0 < N; r0 += nb) {
-            size_t n = r0 + nb > N ? N - r0 : nb;
-            if ((st = emb_table_tech_rows(t, r0, n, W)))
-                goto done;
-            for (size_t i = 0; i < n; i++)
-                for (size_t c = 0; c < N; c++)
-                    own[c] += fabs(W[i * N + c]);
-        }
-        colabs = own;
-    }
-    for (size_t j = first; j < N; j++) {
-        if (!(x[j] < 0))
-            continue;
-        if (colabs[j] != 0) {
-            st = negative_x(t, j, x[j]);
-            goto done;
-        }
-        (*n_neg)++;
-    }
-done:
-    emb_free(own), emb_free(W);
-    return st;
-}
-
-/* ---- building I - A --------------------------------------------------- */
-
-/* Rows [begin, end) of a block just read (double, row-major, ld N): row sums
- * into sums[] (when wanted) and, for mixed precision, the conversion into the
- * float working matrix.  A NaN/Inf gives a non-finite sum, found by the
- * caller; so does a value beyond float range in mixed mode (flagged by
- * making the sum NaN). */
-typedef struct load_job {
-    const double *W;  /* block rows */
-    size_t N;
-    double *sums;     /* [n] or NULL */
-    float *dst;       /* mixed: float rows of the block, else NULL */
-} load_job;
-
-static void load_range(void *ctx, size_t begin, size_t end, unsigned tid)
-{
-    (void)tid;
-    const load_job *j = ctx;
-    size_t N = j->N;
-    for (size_t i = begin; i < end; i++) {
-        const double *row = j->W + i * N;
-        double s = 0;
-        for (size_t c = 0; c < N; c++)
-            s += row[c];
-        if (j->dst) {
-            float *f = j->dst + i * N;
-            double big = 0;
-            for (size_t c = 0; c < N; c++) {
-                f[c] = (float)row[c];
-                big = fabs(row[c]) > big ? fabs(row[c]) : big;
-            }
-            if (big > FLT_MAX)
-                s = NAN;
-        }
-        if (j->sums)
-            j->sums[i] = s;
-    }
-}
-
-/* Fill the working matrix (lf->lu or lf->lus) with T; when x must be
- * computed (Z tables without x), also lf->x = T 1 + Y 1.  The reads are
- * sequential (HDF5); the per-row work of each block runs on all threads
- * while the block is still in cache.  W: a block buffer for mixed mode. */
-static emb_status load_T(emb_leontief *lf, const emb_table *t, int need_rowsums, double *W,
-                         double *sums)
-{
-    size_t N = t->N, nb = emb_lf_block_rows(N);
-    for (size_t r0 = 0; r0 < N; r0 += nb) {
-        size_t n = r0 + nb > N ? N - r0 : nb;
-        double *blk = lf->lu ? lf->lu + r0 * N : W;
-        emb_status st = emb_table_tech_rows(t, r0, n, blk);
-        if (st)
-            return st;
-        if (!need_rowsums && lf->lu)
-            continue; /* finiteness is checked while forming I - A */
-        load_job j = {blk, N, sums + r0, lf->lus ? lf->lus + r0 * N : NULL};
-        emb_parallel_for(n, 8, load_range, &j);
-        for (size_t i = r0; i < r0 + n; i++) {
-            if (!isfinite(sums[i])) {
-                const double *row = blk + (i - r0) * N;
-                size_t c = 0;
-                while (c < N && isfinite(row[c]) && !(lf->lus && fabs(row[c]) > FLT_MAX))
-                    c++;
-                if (c < N && isfinite(row[c])) /* finite, beyond float */
-                    return emb_raise(EMB_ENUMERIC, "%s: value %.17g at row %zu (%s/%s), column "
-                                                   "%zu is beyond single-precision range: use "
-                                                   "--solver dense", tp(t), row[c], i,
-                                     t->regions[i / t->n_s], t->sectors[i % t->n_s], c);
-                return bad_row(t, i);
-            }
-            if (need_rowsums)
-                lf->x[i] = sums[i] + fd_total(t, i);
-        }
-    }
-    return EMB_OK;
-}
-
-/* In place, rows [begin, end): T -> I - A with A = Z diag(1/x) or A = T;
- * the absolute row sums (inf-norm candidates, also the NaN/Inf check) and
- * this thread's absolute column sums of I - A (1-norm) and column sums of A
- * (productivity).  Double or float storage; sums in double either way. */
-typedef struct form_job {
-    double *lu;
-    float *lus;
-    const double *rinv; /* NULL for A tables */
-    size_t N;
-    double *rowabs;     /* [N] */
-    double *colabs;     /* [nthreads][2N]: |I - A| column sums, then A column sums */
-    int *negA;          /* [nthreads]: A has a negative entry in this thread's rows */
-} form_job;
-
-static void form_range(void *ctx, size_t begin, size_t end, unsigned tid)
-{
-    const form_job *j = ctx;
-    size_t N = j->N;
-    double *cs = j->colabs + (size_t)tid * 2 * N, *ca = cs + N;
-    memset(cs, 0, 2 * N * sizeof *cs);
-    for (size_t i = begin; i < end; i++) {
-        double rs = 0;
-        if (j->lu) {
-            double *row = j->lu + i * N;
-            if (j->rinv)
-                for (size_t c = 0; c < N; c++)
-                    row[c] = -row[c] * j->rinv[c];
-            else
-                for (size_t c = 0; c < N; c++)
-                    row[c] = -row[c];
-            row[i] += 1.0;
-            int neg = 0;
-            for (size_t c = 0; c < N; c++) {
-                double a = fabs(row[c]);
-                rs += a;
-                cs[c] += a;
-                ca[c] -= row[c];
-                neg |= (row[c] > 0) & (c != i); /* a_ic = -row[c] < 0 */
-            }
-            neg |= row[i] > 1.0; /* a_ii = 1 - row[i] < 0 */
-            j->negA[tid] |= neg;
-            ca[i] += 1.0;
-        } else {
-            float *row = j->lus + i * N;
-            for (size_t c = 0; c < N; c++) {
-                double v = j->rinv ? -(double)row[c] * j->rinv[c] : -(double)row[c];
-                if (c == i)
-                    v += 1.0;
-                row[c] = (float)v;
-                double a = fabs(v);
-                rs += a;
-                cs[c] += a;
-                ca[c] -= v;
-                j->negA[tid] |= c == i ? v > 1.0 : v > 0;
-            }
-            ca[i] += 1.0;
-        }
-        j->rowabs[i] = rs;
-    }
-}
-
-/* Form I - A on all threads; both norms; a row with NaN/Inf is an error. */
-static emb_status form_I_minus_A(emb_leontief *lf, const emb_table *t, double *rowabs)
-{
-    size_t N = lf->N;
-    unsigned nt = emb_parallel_threads();
-    double *colabs = emb_alloc((size_t)nt * 2 * N, sizeof(double), "column norms");
-    if (!colabs)
-        return EMB_ENOMEM;
-    int negA[EMB_MAX_THREADS] = {0};
-    form_job j = {lf->lu, lf->lus, lf->tech == EMB_TECH_Z ? lf->rinv : NULL, N, rowabs, colabs,
-                  negA};
-    /* Ranges of whole rows: at least 16 rows per thread. */
-    emb_parallel_for(N, 16, form_range, &j);
-    size_t used = (N + 15) / 16 < nt ? (N + 15) / 16 : nt;
-    double ninf = 0, n1 = 0;
-    for (size_t i = 0; i < N; i++) {
-        if (!isfinite(rowabs[i])) {
-            emb_free(colabs);
-            return bad_row(t, i);
-        }
-        if (rowabs[i] > ninf)
-            ninf = rowabs[i];
-    }
-    lf->st.max_colsum_A = 0;
-    lf->st.n_colsum_ge1 = 0;
-    for (size_t c = 0; c < N; c++) {
-        double s = 0, a = 0;
-        for (size_t u = 0; u < used; u++) {
-            s += colabs[u * 2 * N + c];
-            a += colabs[u * 2 * N + N + c];
-        }
-        if (s > n1)
-            n1 = s;
-        lf->colA[c] = a;
-        if (c == 0 || a > lf->st.max_colsum_A)
-            lf->st.max_colsum_A = a, lf->st.worst_column = c;
-        lf->st.n_colsum_ge1 += a >= 1.0;
-    }
-    emb_free(colabs);
-    lf->a_nonneg = 1;
-    for (unsigned u = 0; u < nt; u++)
-        lf->a_nonneg &= !negA[u];
-    lf->anorm_inf = ninf;
-    lf->anorm_one = n1;
-    return EMB_OK;
-}
-
-/* Some column of A sums to >= 1 (a sector whose inputs cost at least its
- * output).  That alone does not make the economy unproductive; what does is
- * spectral radius >= 1, i.e. (I - A)^-1 not non-negative.  One solve with a
- * positive right-hand side tells: v = (I - A)^-1 1 must be >= 0.  If it is
- * not, the error names the columns with the largest sums. */
-/* v = (I - A)^-1 1: its smallest and largest entries (NaN/Inf count as -Inf
- * and Inf). */
-static emb_status ones_solve(emb_leontief *lf, double *vmin, double *vmax)
-{
-    size_t N = lf->N;
-    double *v = emb_alloc(N, sizeof(double), "(I - A)^-1 1");
-    if (!v)
-        return EMB_ENOMEM;
-    for (size_t i = 0; i < N; i++)
-        v[i] = 1.0;
-    emb_status st = lu_solve(lf, 'T', 1, v, N);
-    *vmax = 0, *vmin = 0;
-    for (size_t i = 0; i < N && st == EMB_OK; i++) {
-        *vmax = isfinite(v[i]) ? fmax(*vmax, fabs(v[i])) : INFINITY;
-        *vmin = isfinite(v[i]) ? fmin(*vmin, v[i]) : -INFINITY;
-    }
-    emb_free(v);
-    return st;
-}
-
-static emb_status not_productive(emb_leontief *lf);
-
-static emb_status check_productive(emb_leontief *lf)
-{
-    double vmin, vmax;
-    emb_status st = ones_solve(lf, &vmin, &vmax);
-    if (st || vmin >= -1e-9 * vmax)
-        return st;
-    return not_productive(lf);
-}
-
-/* The error, naming the columns of A with the largest sums. */
-static emb_status not_productive(emb_leontief *lf)
-{
-    const emb_table *t = lf->t;
-    size_t N = lf->N;
-    /* Up to three worst columns, for the message. */
-    size_t w[3] = {N, N, N};
-    for (size_t c = 0; c < N; c++)
-        for (int q = 0; q < 3; q++)
-            if (w[q] == N || lf->colA[c] > lf->colA[w[q]]) {
-                for (int r = 2; r > q; r--)
-                    w[r] = w[r - 1];
-                w[q] = c;
-                break;
-            }
-    char cols[512] = "";
-    size_t len = 0;
-    for (int q = 0; q < 3 && w[q] < N && len < sizeof cols; q++)
-        len += (size_t)snprintf(cols + len, sizeof cols - len, "%s%s/%s %.6g", q ? ", " : "",
-                                t->regions[w[q] / t->n_s], t->sectors[w[q] % t->n_s],
-                                lf->colA[w[q]]);
-    return emb_raise(EMB_ENUMERIC, "%s: the economy is not productive: (I - A)^-1 has negative "
-                                   "entries (spectral radius of A >= 1); %zu column(s) of A sum to "
-                                   ">= 1, the largest: %s", tp(t), lf->st.n_colsum_ge1, cols);
-}
-
-/* Build I - A in the working matrix of lf (lu or lus, already allocated) and
- * LU-factorise it; lf->x and lf->rinv are set (x computed for Z tables
- * without x).  For an A table without x, x = (I - A)^-1 (Y 1) after the
- * factorisation. */
-static emb_status build_and_factor(emb_leontief *lf)
-{
-    const emb_table *t = lf->t;
-    size_t N = lf->N;
-    double t0 = now();
-    emb_status st = EMB_ENOMEM;
-    double *rowabs = emb_alloc(N, sizeof(double), "row norms");
-    double *W = lf->lus ? emb_alloc(emb_lf_block_rows(N) * N, sizeof(double), "row block") : NULL;
-    double *work = emb_alloc(4 * N, sizeof(double), "condition estimate workspace");
-    float *swork = lf->lus ? emb_alloc(4 * N, sizeof(float), "condition estimate workspace") : NULL;
-    lapack_int *iwork = emb_alloc(N, sizeof(lapack_int), "condition estimate workspace");
-    if (!rowabs || (lf->lus && (!W || !swork)) || !work || !iwork)
-        goto done;
-    int have_x = t->x != NULL;
-    if (have_x)
-        memcpy(lf->x, t->x, N * sizeof(double));
-    int need_rowsums = !have_x && t->tech_kind == EMB_TECH_Z;
-    if ((st = load_T(lf, t, need_rowsums, W, rowabs)))
-        goto done;
-    int x_known = have_x || t->tech_kind == EMB_TECH_Z;
-    if (need_rowsums && (st = screen_negative_x(t, lf->x, NULL, &lf->st.n_negative_x)))
-        goto done;
-    for (size_t i = 0; i < N; i++) {
-        if (have_x && (lf->x[i] < 0 || !isfinite(lf->x[i]))) {
-            st = emb_raise(EMB_EINPUT, "%s: dataset /x: output %.17g at row %zu (region %s, sector "
-                                       "%s) must be finite and >= 0", tp(t), lf->x[i], i,
-                           t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-            goto done;
-        }
-        lf->rinv[i] = x_known && lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
-    }
-    if ((st = form_I_minus_A(lf, t, rowabs)))
-        goto done;
-    lf->st.anorm1 = lf->anorm_one;
-    double t1 = now();
-    /* The _work entry points: LAPACKE's plain ones first scan the whole
-     * matrix for NaN (an O(N^2) pass already made while forming it). */
-    lapack_int n = (lapack_int)N, info;
-    if (lf->lu)
-        info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, lf->lu, n, lf->ipiv);
-    else
-        info = LAPACKE_sgetrf_work(LAPACK_COL_MAJOR, n, n, lf->lus, n, lf->ipiv);
-    double t2 = now();
-    if (info > 0) {
-        size_t p = (size_t)info - 1;
-        st = emb_raise(EMB_ENUMERIC, "%s: I - A is singular (zero pivot %zu, near region %s, sector "
-                                     "%s): the economy is not productive (some column sums of A "
-                                     "reach 1)", tp(t), p, t->regions[p / t->n_s], t->sectors[p % t->n_s]);
-        goto done;
-    } else if (info < 0) {
-        st = emb_raise(EMB_EINTERNAL, "getrf: argument %d invalid", (int)-info);
-        goto done;
-    }
-    /* The condition number.  For A >= 0 (every MRIO without negative
-     * entries) and a productive economy, (I - A)^-1 >= 0, so its inf-norm is
-     * exactly max_i ((I - A)^-1 1)_i: one solve, which also decides
-     * productivity (that vector must be >= 0), instead of dgecon's several
-     * passes over the factor.  Otherwise LAPACK's estimate (dgecon/sgecon on
-     * the stored (I - A)^T in the 1-norm = I - A in the inf-norm). */
-    if (lf->a_nonneg) {
-        double vmin, vmax;
-        if ((st = ones_solve(lf, &vmin, &vmax)))
-            goto done;
-        lf->st.rcond = vmax > 0 && isfinite(vmax) ? 1.0 / (lf->anorm_inf * vmax) : 0.0;
-        lf->st.rcond_exact = 1;
-        if (vmin < -1e-9 * vmax && (st = not_productive(lf)))
-            goto done;
-    } else {
-        if (lf->lu) {
-            double rcond = 0;
-            info = LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', n, lf->lu, n, lf->anorm_inf, &rcond,
-                                       work, iwork);
-            lf->st.rcond = info == 0 ? rcond : NAN;
-        } else {
-            float rcond = 0;
-            info = LAPACKE_sgecon_work(LAPACK_COL_MAJOR, '1', n, lf->lus, n, (float)lf->anorm_inf,
-                                       &rcond, swork, iwork);
-            lf->st.rcond = info == 0 ? rcond : NAN;
-        }
-        if (lf->st.n_colsum_ge1 && (st = check_productive(lf)))
-            goto done;
-    }
-    lf->st.seconds_build += t1 - t0;
-    lf->st.seconds_factor += t2 - t1;
-    st = EMB_OK;
-    if (!x_known) {
-        /* A table without x: x = (I - A)^-1 (Y 1). */
-        for (size_t i = 0; i < N; i++)
-            lf->x[i] = fd_total(t, i);
-        double res_d, res_t;
-        if ((st = emb_leontief_solve_checked(lf, 1, lf->x, 0, NULL, &res_d, &res_t)))
-            goto done;
-        for (size_t i = 0; i < N; i++) {
-            if (lf->x[i] < 0 && lf->x[i] > -1e-9 * lf->anorm_one)
-                lf->x[i] = 0; /* rounding of a zero-output sector */
-            if (lf->x[i] < 0) {
-                st = emb_raise(EMB_EINPUT, "%s: gross output x = (I - A)^-1 (Y 1) is negative "
-                                           "(%.17g) at row %zu (region %s, sector %s)", tp(t),
-                               lf->x[i], i, t->regions[i / t->n_s], t->sectors[i % t->n_s]);
-                goto done;
-            }
-            lf->rinv[i] = lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
-        }
-    }
-done:
-    emb_free(rowabs), emb_free(W), emb_free(work), emb_free(swork), emb_free(iwork);
-    return st;
-}
-
-/* ---- choosing the method ---------------------------------------------- */
+#define tp emb_lf_tp
 
 const char *emb_solver_name(emb_solver_kind k)
 {
@@ -566,195 +68,28 @@ static double solver_limit(const emb_solver_opts *o, const char **origin)
     return (double)emb_memory_limit();
 }
 
-/* Decide the method for auto (and check memory for any), with the reason
- * in lf->st.explain. */
+/* The method (choose.c) from the table's storage and the limit; a refusal
+ * raised with the table's path. */
 static emb_status choose(emb_leontief *lf, const emb_solver_opts *o)
 {
     const emb_table *t = lf->t;
     size_t N = lf->N;
     const char *origin;
     double mem = solver_limit(o, &origin);
-    double dense_bytes = 8.0 * (double)N * (double)N, mixed_bytes = dense_bytes / 2;
-    emb_solver_kind k = o ? o->kind : EMB_SOLVER_AUTO;
-    char *ex = lf->st.explain;
-    size_t exn = sizeof lf->st.explain;
+    emb_solver_storage storage = t->csr ? EMB_STORAGE_CSR : t->T ? EMB_STORAGE_DENSE
+                                                                 : EMB_STORAGE_STREAMED;
     double density = t->csr ? (double)t->csr->nnz / ((double)N * (double)N) : 1.0;
-    if (k != EMB_SOLVER_AUTO) {
-        snprintf(ex, exn, "%s: requested", emb_solver_name(k));
-    } else if (t->csr && N >= SPARSE_MIN_N && density <= SPARSE_MAX_DENSITY) {
-        k = EMB_SOLVER_SPARSE;
-        snprintf(ex, exn, "sparse: the table is stored as CSR with density %.2g %% (<= %.0f %%) and "
-                          "N = %zu >= %d: block-Jacobi preconditioned GMRES needs no N x N array "
-                          "(a dense factor would take %.2f GiB)",
-                 100 * density, 100 * SPARSE_MAX_DENSITY, N, SPARSE_MIN_N,
-                 dense_bytes / 1073741824.0);
-    } else if (mem > 0 && mixed_bytes > mem) {
-        k = EMB_SOLVER_SPARSE;
-        snprintf(ex, exn, "sparse: neither the dense (%.2f GiB) nor the single-precision factor "
-                          "(%.2f GiB) fits the memory allowed (%.2f GiB)",
-                 dense_bytes / 1073741824.0, mixed_bytes / 1073741824.0, mem / 1073741824.0);
-    } else if (mem > 0 && dense_bytes > mem && mixed_bytes <= mem) {
-        k = EMB_SOLVER_MIXED;
-        snprintf(ex, exn, "mixed: the dense factor (%.2f GiB) exceeds the memory allowed (%.2f "
-                          "GiB), the single-precision one (%.2f GiB) fits",
-                 dense_bytes / 1073741824.0, mem / 1073741824.0, mixed_bytes / 1073741824.0);
-    } else if (N >= MIXED_MIN_N) {
-        k = EMB_SOLVER_MIXED;
-        snprintf(ex, exn, "mixed: N = %zu >= %d, where single-precision LU (about twice as fast "
-                          "as double) plus refinement in double beats dense double; %.2f GiB",
-                 N, MIXED_MIN_N, mixed_bytes / 1073741824.0);
-    } else {
-        k = EMB_SOLVER_DENSE;
-        snprintf(ex, exn, "dense: N = %zu < %d, small enough that double LU costs less than "
-                          "refinement passes; %.2f GiB", N, MIXED_MIN_N, dense_bytes / 1073741824.0);
-    }
-    lf->kind = k;
-    lf->st.kind = k;
-    if (k == EMB_SOLVER_SPARSE) /* O(nnz) memory, checked by its allocations */
-        return EMB_OK;
-    return check_size(t, k == EMB_SOLVER_MIXED ? sizeof(float) : sizeof(double), mem, origin);
+    emb_solver_choice c;
+    emb_status st = emb_solver_choose(N, storage, density, mem, origin, emb_parallel_threads(),
+                                      o ? o->kind : EMB_SOLVER_AUTO, &c);
+    snprintf(lf->st.explain, sizeof lf->st.explain, "%s", st ? "" : c.explain);
+    lf->kind = lf->st.kind = c.kind;
+    lf->max_memory = mem;
+    lf->mem_origin = origin;
+    return st ? emb_raise(st, "%s: %s", tp(t), c.explain) : EMB_OK;
 }
 
-/* Allocate the working matrix of the chosen precision. */
-static emb_status alloc_work(emb_leontief *lf)
-{
-    size_t N = lf->N;
-    if (lf->kind == EMB_SOLVER_MIXED)
-        lf->lus = emb_alloc_big(N * N, sizeof(float), "Leontief matrix I - A (N x N, single)");
-    else
-        lf->lu = emb_alloc_big(N * N, sizeof(double), "Leontief matrix I - A (N x N)");
-    return lf->lu || lf->lus ? EMB_OK : EMB_ENOMEM;
-}
-
-/* lf->colA[j] = sum_i A_ij and the stats on it, from the table's storage:
- * the CSR entries, or T streamed in row blocks. */
-static emb_status table_colsums(emb_leontief *lf)
-{
-    const emb_table *t = lf->t;
-    size_t N = lf->N;
-    const double *scale = t->tech_kind == EMB_TECH_Z ? lf->rinv : NULL;
-    if (t->csr) {
-        const emb_csr *m = t->csr;
-        for (size_t i = 0; i < N; i++)
-            for (size_t p = m->indptr[i]; p < m->indptr[i + 1]; p++)
-                lf->colA[m->indices[p]] += m->data[p];
-    } else {
-        size_t nb = emb_lf_block_rows(N);
-        double *W = emb_alloc(nb * N, sizeof(double), "row block");
-        if (!W)
-            return EMB_ENOMEM;
-        for (size_t r0 = 0; r0 < N; r0 += nb) {
-            size_t n = r0 + nb > N ? N - r0 : nb;
-            emb_status st = emb_table_tech_rows(t, r0, n, W);
-            if (st) {
-                emb_free(W);
-                return st;
-            }
-            for (size_t i = 0; i < n; i++)
-                for (size_t c = 0; c < N; c++)
-                    lf->colA[c] += W[i * N + c];
-        }
-        emb_free(W);
-    }
-    lf->st.max_colsum_A = 0;
-    lf->st.n_colsum_ge1 = 0;
-    for (size_t c = 0; c < N; c++) {
-        if (scale)
-            lf->colA[c] *= scale[c];
-        if (c == 0 || lf->colA[c] > lf->st.max_colsum_A)
-            lf->st.max_colsum_A = lf->colA[c], lf->st.worst_column = c;
-        lf->st.n_colsum_ge1 += lf->colA[c] >= 1.0;
-    }
-    return EMB_OK;
-}
-
-/* The sparse method: its own build (CSR of A, block-Jacobi preconditioner,
- * x as the dense path computes it); x, 1/x and the norms copied for the
- * common code. */
-static emb_status create_sparse(emb_leontief *lf, const emb_solver_opts *o)
-{
-    size_t N = lf->N;
-    emb_sparse_opts so;
-    emb_sparse_defaults(&so);
-    so.tol = o && o->tol > 0 ? o->tol : SPARSE_DEFAULT_TOL;
-    lf->tol = so.tol;
-    /* Its plan (sparse.h, "Memory"), before anything is built: A, A_O and
-     * A_O^T as CSR (12 bytes a non-zero each; a dense table's non-zeros are
-     * known only once read, so only a CSR table's count here: the copy grows
-     * within the limit as it is built), the preconditioner's blocks and
-     * inverses, a GMRES batch.  Under a tight limit the batch shrinks (fewer
-     * right-hand sides in lockstep: more passes over A_O, same results)
-     * before the plan is refused. */
-    const emb_table *t = lf->t;
-    const char *origin;
-    double mem = solver_limit(o, &origin);
-    double b = (double)(t->n_s < EMB_SPARSE_BLOCK_MAX ? t->n_s : EMB_SPARSE_BLOCK_MAX);
-    double m = (double)so.restart, dN = (double)N;
-    emb_plan p;
-    for (;;) {
-        double w = (double)((so.batch + 7) / 8 * 8);
-        emb_plan_init(&p);
-        if (t->csr)
-            emb_plan_add(&p, "A, A_O, A_O^T as CSR", (double)t->csr->nnz, 3,
-                         sizeof(double) + sizeof(uint32_t));
-        emb_plan_add(&p, "preconditioner blocks", dN, b, 4 * sizeof(double));
-        emb_plan_add(&p, "GMRES batch", dN, w * (m + 6), sizeof(double));
-        emb_plan_add(&p, "vectors", dN, 8, sizeof(double));
-        if (emb_plan_total(&p) <= mem || so.batch <= 8)
-            break;
-        so.batch /= 2;
-    }
-    emb_status st = emb_plan_check_against(&p, tp(t), "the sparse solver", mem, origin);
-    if (st)
-        return st;
-    double t0 = now();
-    st = emb_sparse_create(lf->t, &so, &lf->sp);
-    if (st)
-        return st;
-    if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
-        !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")))
-        return EMB_ENOMEM;
-    memcpy(lf->x, emb_sparse_x(lf->sp), N * sizeof(double));
-    for (size_t i = 0; i < N; i++)
-        lf->rinv[i] = lf->x[i] > 0 ? 1.0 / lf->x[i] : 0.0;
-    emb_sparse_info info;
-    emb_sparse_get_info(lf->sp, &info);
-    lf->anorm_inf = info.anorm_inf;
-    lf->anorm_one = lf->st.anorm1 = info.anorm_one;
-    lf->st.n_negative_x = info.n_negative_x;
-    lf->st.rcond = NAN; /* no factorisation to estimate it from */
-    lf->st.seconds_build = info.seconds_build;
-    lf->st.seconds_factor = now() - t0 - info.seconds_build; /* the preconditioner */
-    /* Column sums of A from the table (O(nnz) for a CSR table), then the
-     * same productivity check as the factorised methods. */
-    if (!(lf->colA = emb_calloc(N, sizeof(double), "column sums of A")))
-        return EMB_ENOMEM;
-    if ((st = table_colsums(lf)))
-        return st;
-    return lf->st.n_colsum_ge1 ? check_productive(lf) : EMB_OK;
-}
-
-/* Sparse solves of one set; the solver's own true residuals (double, from
- * the CSR) are the check. */
-static emb_status sparse_solve(emb_leontief *lf, int trans, size_t nrhs, double *B, size_t ldb,
-                               double *res)
-{
-    *res = 0;
-    if (nrhs == 0)
-        return EMB_OK;
-    emb_sparse_report rep;
-    double t0 = now();
-    emb_status st = emb_sparse_solve(lf->sp, trans, nrhs, B, ldb, &rep);
-    lf->st.seconds_solve += now() - t0;
-    lf->st.n_solves += nrhs;
-    lf->st.n_passes += rep.passes;
-    if (rep.iterations > lf->st.refinement_steps)
-        lf->st.refinement_steps = rep.iterations;
-    *res = rep.max_residual;
-    return st;
-}
-
-emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out)
+static emb_status create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out)
 {
     *out = NULL;
     size_t N = t->N;
@@ -763,6 +98,7 @@ emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, 
         return EMB_ENOMEM;
     lf->t = t;
     lf->N = N;
+    lf->ctx = opts && opts->ctx ? opts->ctx : emb_ctx_current();
     lf->tech = t->tech_kind;
     lf->st.N = N;
     lf->st.requested = opts ? opts->kind : EMB_SOLVER_AUTO;
@@ -770,19 +106,18 @@ emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, 
     emb_status st;
     if ((st = choose(lf, opts)))
         goto fail;
-    if (lf->kind == EMB_SOLVER_SPARSE) {
-        if ((st = create_sparse(lf, opts)))
-            goto fail;
-        *out = lf;
-        return EMB_OK;
+    if (!(lf->be = backend_for(lf->kind))) {
+        st = emb_raise(EMB_EINTERNAL, "no backend for solver kind %d", (int)lf->kind);
+        goto fail;
     }
+    if ((st = lf->be->plan(lf, opts)))
+        goto fail;
     st = EMB_ENOMEM;
     if (!(lf->x = emb_alloc(N, sizeof(double), "gross output x")) ||
         !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")) ||
-        !(lf->ipiv = emb_alloc(N, sizeof(lapack_int), "pivots")) ||
-        !(lf->colA = emb_alloc(N, sizeof(double), "column sums of A")) || (st = alloc_work(lf)))
+        !(lf->colA = emb_calloc(N, sizeof(double), "column sums of A")))
         goto fail;
-    if ((st = build_and_factor(lf)))
+    if ((st = lf->be->factorise(lf, opts)))
         goto fail;
     *out = lf;
     return EMB_OK;
@@ -793,7 +128,7 @@ fail:
 
 emb_status emb_leontief_factor(const emb_table *t, emb_leontief **out)
 {
-    emb_solver_opts o = {EMB_SOLVER_DENSE, 0, 0};
+    emb_solver_opts o = {.kind = EMB_SOLVER_DENSE};
     return emb_leontief_create(t, &o, out);
 }
 
@@ -801,157 +136,88 @@ const double *emb_leontief_x(const emb_leontief *lf) { return lf->x; }
 
 /* ---- solving ------------------------------------------------------------ */
 
-/* Triangular solves with the current factor: B := op(I - A)^-1 B, where the
- * stored matrix is (I - A)^T: trans 'T' solves with I - A, 'N' with its
- * transpose.  Mixed: through a float copy of B. */
-static emb_status lu_solve(emb_leontief *lf, char trans, size_t nrhs, double *B, size_t ldb)
+emb_status emb_lf_apply(emb_leontief *lf, int trans, size_t nrhs, double *B, size_t ldb,
+                        double *res)
 {
+    if (res)
+        *res = 0;
     if (nrhs == 0)
         return EMB_OK;
-    size_t N = lf->N;
-    if (ldb < N || nrhs > (size_t)INT_MAX || ldb > (size_t)INT_MAX)
-        return emb_raise(EMB_EUSAGE, "Leontief solve: %zu right-hand sides with leading dimension "
-                                     "%zu (N = %zu)", nrhs, ldb, N);
-    if (lf->sp) {
-        double res;
-        return sparse_solve(lf, trans == 'N', nrhs, B, ldb, &res);
-    }
-    double t0 = now();
-    lapack_int n = (lapack_int)N, info;
-    if (lf->lu) {
-        info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, trans, n, (lapack_int)nrhs, lf->lu, n,
-                                   lf->ipiv, B, (lapack_int)ldb);
-    } else {
-        float *Bs = emb_alloc(N * nrhs, sizeof(float), "single-precision right-hand sides");
-        if (!Bs)
-            return EMB_ENOMEM;
-        for (size_t c = 0; c < nrhs; c++)
-            for (size_t i = 0; i < N; i++)
-                Bs[c * N + i] = (float)B[c * ldb + i];
-        info = LAPACKE_sgetrs_work(LAPACK_COL_MAJOR, trans, n, (lapack_int)nrhs, lf->lus, n,
-                                   lf->ipiv, Bs, n);
-        for (size_t c = 0; c < nrhs; c++)
-            for (size_t i = 0; i < N; i++)
-                B[c * ldb + i] = Bs[c * N + i];
-        emb_free(Bs);
-    }
-    lf->st.seconds_solve += now() - t0;
+    emb_status st = emb_lf_check_counts("Leontief solve", lf->N, nrhs, 0, ldb);
+    if (st)
+        return st;
+    double t0 = emb_lf_now();
+    st = lf->be->solve(lf, trans, nrhs, B, ldb, res);
+    lf->st.seconds_solve += emb_lf_now() - t0;
     lf->st.n_solves += nrhs;
-    if (info != 0)
-        return emb_raise(EMB_EINTERNAL, "getrs: argument %d invalid", (int)-info);
-    return EMB_OK;
+    return st;
 }
 
-static double vecmax(const double *v, size_t n)
+static emb_status solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt, double *Xt,
+                                double *res_d, double *res_t)
 {
-    double m = 0;
-    for (size_t i = 0; i < n; i++)
-        m = v[i] > m || isnan(v[i]) ? (isnan(v[i]) ? INFINITY : v[i]) : m;
-    return m;
-}
-
-/* Replace the single-precision factor by the dense double one (after a
- * stalled refinement): the float matrix is freed first, so peak memory
- * stays that of dense. */
-static emb_status fall_back_to_dense(emb_leontief *lf, double worst, size_t step)
-{
-    size_t len = strlen(lf->st.explain);
-    snprintf(lf->st.explain + len, sizeof lf->st.explain - len,
-             "; refinement stalled at relative residual %.2e after %zu step(s): fell back to dense",
-             worst, step);
-    emb_free(lf->lus);
-    lf->lus = NULL;
-    lf->kind = lf->st.kind = EMB_SOLVER_DENSE;
-    lf->st.fell_back = 1;
-    if (!(lf->lu = emb_alloc_big(lf->N * lf->N, sizeof(double), "Leontief matrix I - A (N x N)")))
-        return EMB_ENOMEM;
-    return build_and_factor(lf);
-}
-
-emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt,
-                                      double *Xt, double *res_d, double *res_t)
-{
-    size_t N = lf->N, nc = nd + nt;
+    size_t N = lf->N;
     *res_d = *res_t = 0;
-    if (nc == 0)
+    if (nd == 0 && nt == 0)
         return EMB_OK;
-    if (lf->sp) {
-        emb_status st = sparse_solve(lf, 0, nd, Xd, N, res_d);
-        return st ? st : sparse_solve(lf, 1, nt, Xt, N, res_t);
+    emb_status st = emb_lf_check_counts("emb_leontief_solve_checked", N, nd, nt, N);
+    if (st || (st = emb_ctx_poll("solving the Leontief system")))
+        return st;
+    size_t nc = nd + nt; /* N nc doubles: checked just above */
+    if (lf->be->self_checked) {
+        st = emb_lf_apply(lf, 0, nd, Xd, N, res_d);
+        return st ? st : emb_lf_apply(lf, 1, nt, Xt, N, res_t);
     }
-    emb_status st = EMB_ENOMEM;
+    int refines = lf->be->refines;
+    st = EMB_ENOMEM;
     /* B: the right-hand sides (kept); R: residuals, then corrections. */
     double *B = emb_alloc(N * nc, sizeof(double), "right-hand sides (copy)");
-    double *R = lf->lus ? emb_alloc(N * nc, sizeof(double), "refinement residuals") : NULL;
+    double *R = refines ? emb_alloc(N * nc, sizeof(double), "refinement residuals") : NULL;
     double *rel = emb_alloc(nc, sizeof(double), "relative residuals");
-    if (!B || !rel || (lf->lus && !R))
+    if (!B || !rel || (refines && !R))
         goto done;
     if (nd)
         memcpy(B, Xd, N * nd * sizeof(double));
     if (nt)
         memcpy(B + N * nd, Xt, N * nt * sizeof(double));
     double *Bd = B, *Bt = B + N * nd;
-    if ((st = lu_solve(lf, 'T', nd, Xd, N)) || (st = lu_solve(lf, 'N', nt, Xt, N)))
+    if ((st = emb_lf_apply(lf, 0, nd, Xd, N, NULL)) || (st = emb_lf_apply(lf, 1, nt, Xt, N, NULL)))
         goto done;
-    if (!lf->lus) { /* dense: one check */
+    if (refines) /* x += LU^-1 (b - (I - A) x) until every column reaches tol */
+        st = emb_lf_refine(lf, nd, Xd, Bd, nt, Xt, Bt, R, rel);
+    else /* exact up to rounding: one check */
         st = emb_lf_residual_pass(lf, nd, Xd, Bd, NULL, rel, nt, Xt, Bt, NULL, rel + nd);
-        goto done;
-    }
-    /* Mixed: x += (LU_s)^-1 (b - (I - A) x), residuals in double from T. */
-    double prev = INFINITY;
-    for (size_t step = 0;; step++) {
-        double *Rd = R, *Rt = R + N * nd;
-        if ((st = emb_lf_residual_pass(lf, nd, Xd, Bd, Rd, rel, nt, Xt, Bt, Rt, rel + nd)))
-            goto done;
-        double worst = vecmax(rel, nc);
-        if (step > lf->st.refinement_steps)
-            lf->st.refinement_steps = step;
-        if (worst <= lf->tol)
-            break;
-        if (step >= MIXED_MAX_STEPS || !(worst * MIXED_MIN_GAIN <= prev)) {
-            if ((st = fall_back_to_dense(lf, worst, step)))
-                goto done;
-            if (nd)
-                memcpy(Xd, Bd, N * nd * sizeof(double));
-            if (nt)
-                memcpy(Xt, Bt, N * nt * sizeof(double));
-            if ((st = lu_solve(lf, 'T', nd, Xd, N)) || (st = lu_solve(lf, 'N', nt, Xt, N)))
-                goto done;
-            st = emb_lf_residual_pass(lf, nd, Xd, Bd, NULL, rel, nt, Xt, Bt, NULL, rel + nd);
-            goto done;
-        }
-        prev = worst;
-        if ((st = lu_solve(lf, 'T', nd, Rd, N)) || (st = lu_solve(lf, 'N', nt, Rt, N)))
-            goto done;
-        for (size_t i = 0; i < N * nd; i++)
-            Xd[i] += Rd[i];
-        for (size_t i = 0; i < N * nt; i++)
-            Xt[i] += Rt[i];
-    }
 done:
     if (st == EMB_OK) {
-        *res_d = vecmax(rel, nd);
-        *res_t = vecmax(rel + nd, nt);
+        *res_d = emb_lf_vecmax(rel, nd);
+        *res_t = emb_lf_vecmax(rel + nd, nt);
     }
     emb_free(B), emb_free(R), emb_free(rel);
     return st;
 }
 
-/* Dense: triangular solves only.  Mixed: refined (solve_checked), since an
- * unrefined single-precision answer is never what a caller wants. */
+/* Exact backends: the solves alone.  Refining ones: through solve_checked,
+ * since an unrefined single-precision answer is never what a caller wants. */
 static emb_status solve_one_set(emb_leontief *lf, int trans, size_t nrhs, double *B, size_t ldb)
 {
-    if (lf->lu || lf->sp)
-        return lu_solve(lf, trans ? 'N' : 'T', nrhs, B, ldb);
+    emb_status poll = emb_ctx_poll("solving the Leontief system");
+    if (poll)
+        return poll;
+    if (!lf->be->refines || nrhs == 0)
+        return emb_lf_apply(lf, trans, nrhs, B, ldb, NULL);
     size_t N = lf->N;
+    emb_status st = emb_lf_check_counts(trans ? "emb_leontief_tsolve" : "emb_leontief_solve", N,
+                                        nrhs, 0, ldb);
+    if (st)
+        return st;
     double *X = B, rd, rt;
     if (ldb != N && !(X = emb_alloc(N * nrhs, sizeof(double), "right-hand sides")))
         return EMB_ENOMEM;
     if (X != B)
         for (size_t c = 0; c < nrhs; c++)
             memcpy(X + c * N, B + c * ldb, N * sizeof(double));
-    emb_status st = trans ? emb_leontief_solve_checked(lf, 0, NULL, nrhs, X, &rd, &rt)
-                          : emb_leontief_solve_checked(lf, nrhs, X, 0, NULL, &rd, &rt);
+    st = trans ? solve_checked(lf, 0, NULL, nrhs, X, &rd, &rt)
+               : solve_checked(lf, nrhs, X, 0, NULL, &rd, &rt);
     if (X != B) {
         for (size_t c = 0; c < nrhs && st == EMB_OK; c++)
             memcpy(B + c * ldb, X + c * N, N * sizeof(double));
@@ -960,36 +226,27 @@ static emb_status solve_one_set(emb_leontief *lf, int trans, size_t nrhs, double
     return st;
 }
 
-emb_status emb_leontief_solve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb)
-{
-    return solve_one_set(lf, 0, nrhs, B, ldb);
-}
-
-emb_status emb_leontief_tsolve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb)
-{
-    return solve_one_set(lf, 1, nrhs, B, ldb);
-}
-
-emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t, size_t nrhs_d,
-                                  const double *Xd, const double *Bd, size_t nrhs_t,
-                                  const double *Xt, const double *Bt, double *res_direct,
-                                  double *res_trans)
+static emb_status residuals(emb_leontief *lf, const emb_table *t, size_t nrhs_d, const double *Xd,
+                            const double *Bd, size_t nrhs_t, const double *Xt, const double *Bt,
+                            double *res_direct, double *res_trans)
 {
     *res_direct = *res_trans = 0;
     if (t != lf->t)
         return emb_raise(EMB_EUSAGE, "emb_leontief_residuals: not the table the solver was made "
                                      "from");
-    size_t nc = nrhs_d + nrhs_t;
-    if (nc == 0)
+    if (nrhs_d == 0 && nrhs_t == 0)
         return EMB_OK;
+    emb_status st = emb_lf_check_counts("emb_leontief_residuals", lf->N, nrhs_d, nrhs_t, lf->N);
+    if (st)
+        return st;
+    size_t nc = nrhs_d + nrhs_t;
     double *rel = emb_alloc(nc, sizeof(double), "relative residuals");
     if (!rel)
         return EMB_ENOMEM;
-    emb_status st = emb_lf_residual_pass(lf, nrhs_d, Xd, Bd, NULL, rel, nrhs_t, Xt, Bt, NULL,
-                                         rel + nrhs_d);
+    st = emb_lf_residual_pass(lf, nrhs_d, Xd, Bd, NULL, rel, nrhs_t, Xt, Bt, NULL, rel + nrhs_d);
     if (st == EMB_OK) {
-        *res_direct = vecmax(rel, nrhs_d);
-        *res_trans = vecmax(rel + nrhs_d, nrhs_t);
+        *res_direct = emb_lf_vecmax(rel, nrhs_d);
+        *res_trans = emb_lf_vecmax(rel + nrhs_d, nrhs_t);
     }
     emb_free(rel);
     return st;
@@ -1001,64 +258,61 @@ void emb_leontief_free(emb_leontief *lf)
 {
     if (!lf)
         return;
-    emb_free(lf->lu);
-    emb_free(lf->lus);
-    emb_sparse_free(lf->sp);
-    emb_free(lf->ipiv);
+    if (lf->be)
+        lf->be->release(lf);
     emb_free(lf->x);
     emb_free(lf->rinv);
     emb_free(lf->colA);
     emb_free(lf);
 }
 
-emb_status emb_table_complete_x(emb_table *t)
+/* ---- the public entries: each binds the solver's context for the call ---- */
+
+emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out)
 {
-    if (t->x)
-        return EMB_OK;
-    emb_status st;
-    if (t->tech_kind == EMB_TECH_Z) {
-        /* x = Z 1 + Y 1, streamed; no factorisation needed. */
-        size_t N = t->N, nb = emb_lf_block_rows(N);
-        double *W = emb_alloc(nb * N, sizeof(double), "row block");
-        double *colabs = emb_calloc(N, sizeof(double), "column sums");
-        if (!W || !colabs || (st = emb_table_alloc_x(t))) {
-            emb_free(W), emb_free(colabs);
-            return EMB_ENOMEM;
-        }
-        for (size_t r0 = 0; r0 < N && !st; r0 += nb) {
-            size_t n = r0 + nb > N ? N - r0 : nb;
-            if ((st = emb_table_tech_rows(t, r0, n, W)))
-                break;
-            for (size_t i = 0; i < n; i++) {
-                double s = 0;
-                for (size_t j = 0; j < N; j++)
-                    s += W[i * N + j];
-                if (!isfinite(s)) {
-                    st = bad_row(t, r0 + i);
-                    break;
-                }
-                t->x[r0 + i] = s + fd_total(t, r0 + i);
-                for (size_t j = 0; j < N; j++)
-                    colabs[j] += fabs(W[i * N + j]);
-            }
-        }
-        size_t n_neg = 0;
-        if (!st && (st = screen_negative_x(t, t->x, colabs, &n_neg)) == EMB_OK)
-            for (size_t i = 0; i < N; i++)
-                if (t->x[i] < 0)
-                    t->x[i] = 0; /* stored x: the sector produces nothing (see screen_negative_x) */
-        emb_free(W), emb_free(colabs);
-        if (st) {
-            emb_free(t->x);
-            t->x = NULL;
-        }
-        return st;
-    }
-    emb_leontief *lf = NULL;
-    if ((st = emb_leontief_factor(t, &lf)))
-        return st;
-    if ((st = emb_table_alloc_x(t)) == EMB_OK)
-        memcpy(t->x, lf->x, t->N * sizeof(double));
-    emb_leontief_free(lf);
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, opts ? opts->ctx : NULL);
+    emb_status st = create(t, opts, out);
+    emb_ctx_leave(&f);
+    return st;
+}
+
+emb_status emb_leontief_solve_checked(emb_leontief *lf, size_t nd, double *Xd, size_t nt,
+                                      double *Xt, double *res_d, double *res_t)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, lf->ctx);
+    emb_status st = solve_checked(lf, nd, Xd, nt, Xt, res_d, res_t);
+    emb_ctx_leave(&f);
+    return st;
+}
+
+emb_status emb_leontief_solve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, lf->ctx);
+    emb_status st = solve_one_set(lf, 0, nrhs, B, ldb);
+    emb_ctx_leave(&f);
+    return st;
+}
+
+emb_status emb_leontief_tsolve(emb_leontief *lf, size_t nrhs, double *B, size_t ldb)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, lf->ctx);
+    emb_status st = solve_one_set(lf, 1, nrhs, B, ldb);
+    emb_ctx_leave(&f);
+    return st;
+}
+
+emb_status emb_leontief_residuals(emb_leontief *lf, const emb_table *t, size_t nrhs_d,
+                                  const double *Xd, const double *Bd, size_t nrhs_t,
+                                  const double *Xt, const double *Bt, double *res_direct,
+                                  double *res_trans)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, lf->ctx);
+    emb_status st = residuals(lf, t, nrhs_d, Xd, Bd, nrhs_t, Xt, Bt, res_direct, res_trans);
+    emb_ctx_leave(&f);
     return st;
 }

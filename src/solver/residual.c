@@ -1,7 +1,8 @@
 /* src/solver/residual.c — the streamed residual pass: r = b - (I - A) x (and
  * the transposed) for many right-hand sides, with T read from the table in
  * blocks of rows, so that checking (and mixed-precision refinement) needs no
- * second N x N array.
+ * second N x N array; and the check of the counts every solve is given
+ * (emb_lf_check_counts), which the pass's dgemm calls rely on.
  *
  * A = T diag(rinv) is never formed: the scaling is folded into the right-hand
  * sides instead (A X = T (diag(rinv) X), A^T m = diag(rinv) (T^T m)), so each
@@ -14,9 +15,26 @@
 #include "solver/prefetch.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
+
+emb_status emb_lf_check_counts(const char *fn, size_t N, size_t nd, size_t nt, size_t ldb)
+{
+    size_t n, bytes;
+    size_t lim = (size_t)INT_MAX;
+    if (nd > lim || nt > lim || ldb > lim || N > lim)
+        return emb_raise(EMB_EUSAGE, "%s: %zu + %zu right-hand sides with leading dimension %zu "
+                                     "(N = %zu): counts above %d exceed LAPACK's 32-bit indices",
+                         fn, nd, nt, ldb, N, INT_MAX);
+    if (ldb < N)
+        return emb_raise(EMB_EUSAGE, "%s: leading dimension %zu is less than N = %zu", fn, ldb, N);
+    if (emb_mul_overflows(ldb, nd + nt, &n) || emb_mul_overflows(n, sizeof(double), &bytes))
+        return emb_raise(EMB_ENOMEM, "%s: %zu right-hand sides of leading dimension %zu overflow "
+                                     "the address space", fn, nd + nt, ldb);
+    return EMB_OK;
+}
 
 double emb_lf_now(void)
 {
@@ -86,9 +104,13 @@ emb_status emb_lf_residual_pass(emb_leontief *lf, size_t nd, const double *Xd, c
     size_t N = lf->N, nb = emb_lf_block_rows(N);
     if (nd == 0 && nt == 0)
         return EMB_OK;
+    /* The dgemm calls below narrow N, nd, nt and the block rows to int. */
+    emb_status st = emb_lf_check_counts("residual pass", N, nd, nt, N);
+    if (st)
+        return st;
     double t0 = emb_lf_now();
     int scaled = lf->tech == EMB_TECH_Z;
-    emb_status st = EMB_ENOMEM;
+    st = EMB_ENOMEM;
     double *P = emb_alloc(nb * (nd ? nd : 1), sizeof(double), "residual products");
     double *Acc = emb_calloc(N * (nt ? nt : 1), sizeof(double), "residual A^T m");
     double *Rdw = Rd ? NULL : emb_alloc(N * (nd ? nd : 1), sizeof(double), "residual vectors");
