@@ -20,14 +20,16 @@
  * Construction, as pymrio's parse_gloria (its default construct "B",
  * Eurostat's model B): product-by-product under the industry-technology
  * assumption.  With g = V 1 (industry output) and D = diag(g)^-1 V (market
- * shares, industry x product; rows with g = 0 empty):
+ * shares, industry x product; the row of an industry with g = 0 is its own
+ * product, e_j, where pymrio leaves it empty and loses what it bought and
+ * emitted):
  *   Z = U D,  x = q = U 1 + Y 1,  F = Q_ind D,  F_Y = YQ,  Y = product rows
  * and value added, VA_ind D, becomes stressors "VA/<category>" (rows of all
  * regions of one category summed: pymrio keeps one row per region and
  * category).  GLORIA's V is diagonal (each industry makes its own product
- * only), so D is the identity on industries with output and Z is U with the
- * columns of zero-output industries dropped: the product is then done in
- * place.  Regions whose rows and columns of T are all zero (DYE in 2022)
+ * only), so D is the identity and Z is U: the product is then done in
+ * place.  A product with x = 0 keeps no inputs (drop_unproduced), so that
+ * x = Z 1 + Y 1 holds exactly.  Regions whose rows and columns of T are all zero (DYE in 2022)
  * are dropped, as pymrio does.
  *
  * Streaming and memory: T is read one line at a time into one row buffer of
@@ -120,10 +122,11 @@ typedef struct job {
     size_t *qmap, *vamap; /* stressor index of each satellite / VA category, or SKIP */
     emb_strlist names, units;
     emb_csr *D;     /* N x N (kept indices): diag(g)^-1 V */
-    int diagonal;   /* D is the identity on industries with output */
+    int diagonal;   /* D is the identity */
     double *row;    /* [max(n2, R*NF)] */
     emb_table *t;
     drops dT, dY, dV, dTQ, dYQ;
+    drops dZ;       /* inputs of products without output (drop_unproduced) */
     size_t n_zero_g;
 } job;
 
@@ -469,7 +472,8 @@ static emb_status build_D(job *j)
         return emb_raise(EMB_EINPUT, "%s/%s/%s: every cell is zero", j->path, j->mar_name,
                          j->rel_T);
     size_t S = j->S, N = j->nr * S;
-    emb_status st = emb_csr_create(N, N, j->V.nnz, &j->D);
+    /* One entry per non-zero of V, and one per industry without output. */
+    emb_status st = emb_csr_create(N, N, j->V.nnz + N, &j->D);
     if (st)
         return st;
     emb_csr *D = j->D;
@@ -483,8 +487,16 @@ static emb_status build_D(job *j)
         double g = 0;
         for (size_t k = j->V.indptr[jo]; k < j->V.indptr[jo + 1]; k++)
             g += j->V.val[k];
-        if (g == 0)
+        if (g == 0) {
+            /* No output to share its inputs, emissions and value added by:
+             * they go to its own product (GLORIA pairs industry s with
+             * product s), so that nothing it bought or emitted is lost and
+             * x = Z 1 + Y 1 holds.  pymrio's D row is zero here: the inputs
+             * vanish from Z but stay in x (world PBA != CBA) and the
+             * emissions vanish. */
             j->n_zero_g++;
+            D->indices[e] = (uint32_t)jn, D->data[e++] = 1.0;
+        }
         for (size_t k = j->V.indptr[jo]; k < j->V.indptr[jo + 1] && g != 0; k++) {
             size_t co = j->V.idx[k], cn = j->rmap[co / S] * S + co % S;
             double d = j->V.val[k] / g;
@@ -578,8 +590,8 @@ static emb_status build_Z(job *j)
     if (st)
         return st;
     if (j->diagonal) {
-        /* Z[p, jn] = U[p, j] where g_j != 0: compaction in place (indices
-         * only decrease, so writes never overtake reads). */
+        /* Z[p, jn] = U[p, j]: compaction in place (indices only decrease,
+         * so writes never overtake reads). */
         size_t w = 0;
         for (size_t po = 0; po < j->NA; po++) {
             size_t reg = j->rmap[po / S];
@@ -589,8 +601,7 @@ static emb_status build_Z(job *j)
             size_t pn = reg * S + po % S;
             for (size_t k = b; k < e; k++) {
                 size_t co = j->U.idx[k], cn = j->rmap[co / S] * S + co % S;
-                if (D->indptr[cn + 1] > D->indptr[cn]) /* g != 0 */
-                    j->U.idx[w] = (uint32_t)cn, j->U.val[w++] = j->U.val[k];
+                j->U.idx[w] = (uint32_t)cn, j->U.val[w++] = j->U.val[k];
             }
             Z->indptr[pn + 1] = w;
         }
@@ -672,6 +683,47 @@ static emb_status build_Z(job *j)
     }
     gcsr_free(&j->U);
     return emb_table_set_tech_csr(j->t, Z);
+}
+
+/* Products with x = 0 cannot have inputs in a consistent table (A = Z
+ * diag(x)^-1 has no column for them, so x != A x + Y 1 and world PBA !=
+ * CBA): drop their columns of Z and recompute x = Z 1 + Y 1 for the rows
+ * that lost entries (which may make another x zero: repeat).  Only an
+ * industry without output whose own product is neither used nor demanded
+ * has such inputs; its emissions stay in F, where the accounts report them
+ * as unallocated. */
+static void drop_unproduced(job *j)
+{
+    emb_table *t = j->t;
+    emb_csr *Z = t->csr;
+    size_t N = t->N;
+    for (;;) {
+        size_t w = 0, before = j->dZ.nz, b = 0;
+        for (size_t p = 0; p < N; p++) {
+            size_t e = Z->indptr[p + 1];
+            int lost = 0;
+            for (size_t k = b; k < e; k++) {
+                if (t->x[Z->indices[k]] == 0) {
+                    j->dZ.nz++, j->dZ.sum += Z->data[k], lost = 1;
+                    continue;
+                }
+                Z->indices[w] = Z->indices[k], Z->data[w++] = Z->data[k];
+            }
+            b = e;
+            Z->indptr[p + 1] = w;
+            if (lost) { /* the sums as read_T and read_Y add them */
+                double zs = 0, ys = 0;
+                for (size_t k = Z->indptr[p]; k < w; k++)
+                    zs += Z->data[k];
+                for (size_t c = 0; c < t->n_y; c++)
+                    ys += t->Y[p * t->n_y + c];
+                t->x[p] = zs + ys;
+            }
+        }
+        Z->nnz = w;
+        if (j->dZ.nz == before)
+            return;
+    }
 }
 
 /* A K x 2RS row of industry values times D added into frow (N). */
@@ -766,11 +818,13 @@ static emb_status set_source(job *j)
         }
     char *s = emb_strfmt(
         "GLORIA %s, %d, basic prices (Markup001), 1000 USD; product-by-product table under the "
-        "industry-technology assumption as pymrio's parse_gloria: Z = U diag(g)^-1 V, x = U1 + Y1, "
-        "F = Q diag(g)^-1 V (V %s, %zu industries without output); regions dropped as empty: %zu%s%s"
+        "industry-technology assumption as pymrio's parse_gloria: Z = U diag(g)^-1 V, x = Z1 + Y1, "
+        "F = Q diag(g)^-1 V (V %s, %zu industries without output, mapped to their own product; "
+        "inputs of products without output dropped: %zu (sum %.6g)); regions dropped as empty: %zu%s%s"
         "%s; cells outside the blocks used: T %zu (sum %.6g), Y %zu (%.6g), V-Results %zu (%.6g), "
         "TQ %zu (%.6g), YQ %zu (%.6g)",
-        j->mar_name, j->year, j->diagonal ? "diagonal" : "not diagonal", j->n_zero_g, nd,
+        j->mar_name, j->year, j->diagonal ? "diagonal" : "not diagonal", j->n_zero_g, j->dZ.nz,
+        j->dZ.sum, nd,
         nd ? " (" : "", dropped, nd ? ")" : "", j->dT.nz, j->dT.sum, j->dY.nz, j->dY.sum, j->dV.nz,
         j->dV.sum, j->dTQ.nz, j->dTQ.sum, j->dYQ.nz, j->dYQ.sum);
     if (!s)
@@ -790,7 +844,10 @@ emb_status emb_import_gloria(const char *path, const emb_import_opts *opts, emb_
     emb_status st;
     if ((st = locate(&j)) || (st = read_labels(&j)) || (st = select_stressors(&j)) ||
         (st = read_T(&j)) || (st = build_D(&j)) || (st = make_table(&j)) || (st = read_Y(&j)) ||
-        (st = build_Z(&j)) || (st = read_satellites(&j)) || (st = set_source(&j)))
+        (st = build_Z(&j)))
+        goto done;
+    drop_unproduced(&j);
+    if ((st = read_satellites(&j)) || (st = set_source(&j)))
         goto done;
     st = emb_table_validate(j.t, NULL);
 done:
