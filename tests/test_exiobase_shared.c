@@ -223,7 +223,8 @@ START_TEST(exiobase3_sample_in_detail)
     ck_assert_str_eq(t->stressor_units[0], "kg");
     ck_assert_str_eq(t->stressor_units[1], "kg");
     ck_assert_str_eq(t->monetary_unit, "Mill USD");
-    ck_assert_str_eq(t->source, "pymrio text layout: exio3_mock");
+    ck_assert_msg(strstr(t->source, "pymrio text layout: exio3_mock; x not in the input (no x.txt)"),
+                  "%s", t->source);
     /* Exact values as printed (one strtod rounding each). */
     ck_assert(t->T[0] == 0.0990875448681);                /* A.txt line 4: AUS food, AUS food */
     ck_assert(t->T[1] == 0.00117934556248);
@@ -241,7 +242,12 @@ START_TEST(exiobase3_sample_in_detail)
     ck_assert(t->F_Y[0] == 62335321);                     /* satellite/F_hh.txt line 7 */
     ck_assert(t->F_Y[42 + 0] == 59206405);                /* line 8 */
     ck_assert(t->F_Y[1] == 0);
-    /* x: not in the sample, computed from A. */
+    /* x: not in the sample, and importers never call the solver: absent
+     * (emb_table_validate refuses such a table), computed by the caller. */
+    ck_assert_ptr_null(t->x);
+    ck_assert_int_eq(emb_table_validate(t, NULL), EMB_EINPUT);
+    ck_assert_msg(strstr(emb_errmsg(), "needs /x"), "%s", emb_errmsg());
+    ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
     check_x_from_A(t);
     ck_assert_int_eq(emb_table_validate(t, NULL), EMB_OK);
 
@@ -250,6 +256,8 @@ START_TEST(exiobase3_sample_in_detail)
     emb_table *s = import_pats(emb_test_pathf("%s/format-samples/exiobase3", shared), 1, p);
     ck_assert_uint_eq(s->k, 1);
     same_stressor(s, 0, t, 1);
+    ck_assert_ptr_null(s->x);
+    ck_assert_int_eq(emb_table_complete_x(s), EMB_OK);
     same_core(s, t);
     check_x_from_A(s);
     emb_table_free(s);
@@ -268,6 +276,9 @@ START_TEST(exiobase3_sample_h5_round_trip)
     emb_table *t = import_ok(emb_test_pathf("%s/format-samples/exiobase3", shared), NULL);
     char *tmp = emb_test_tmpdir();
     char *h5 = emb_test_pathf("%s/exio.h5", tmp);
+    /* The format needs x with A: an A table is written only once completed. */
+    ck_assert_int_eq(emb_table_write_h5(t, h5, NULL), EMB_EINPUT);
+    ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
     ck_assert_int_eq(emb_table_write_h5(t, h5, NULL), EMB_OK);
     emb_table *r = NULL;
     ck_assert_msg(emb_table_read_h5(h5, EMB_READ_TECH_IN_MEMORY, &r) == EMB_OK, "%s", emb_errmsg());
@@ -321,6 +332,9 @@ START_TEST(cli_import_characterize)
     ck_assert_msg(strstr(err, "gwp.csv: impact 'total' [kg eq]"), "%s", err);
     emb_table *r = NULL, *t = import_ok(sample, NULL);
     ck_assert_int_eq(emb_table_read_h5(emb_test_pathf("%s/out.h5", tmp), EMB_READ_DEFAULT, &r), EMB_OK);
+    /* The CLI completed x = (I - A)^-1 (Y 1) as the library does, bit for bit. */
+    ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
+    ck_assert(memcmp(r->x, t->x, t->N * sizeof(double)) == 0);
     ck_assert_uint_eq(r->k, 3);
     ck_assert_str_eq(r->stressors[2], "total");
     ck_assert_str_eq(r->stressor_units[2], "kg eq");
@@ -360,6 +374,34 @@ START_TEST(cli_import_characterize)
 }
 END_TEST
 
+/* Defect: `import pymrio --help` promised to say when x is computed from A,
+ * and nothing said so.  Now stderr says it before the solve, and the
+ * table's source (written to the file) says it too; a table with x.txt
+ * says neither. */
+START_TEST(cli_says_x_is_computed)
+{
+    char *tmp = emb_test_tmpdir();
+    char err[8192], args[8192];
+    const char *sample = emb_test_pathf("%s/format-samples/exiobase3", shared);
+    snprintf(args, sizeof args, "import exiobase3 '%s' -o '%s/out.h5'", sample, tmp);
+    ck_assert_msg(run_cli(tmp, args, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "exiobase3: no gross output x (A without x.txt): computing x = "
+                              "(I - A)^-1 (Y 1) with the Leontief solver (N = 48)\n"), "%s", err);
+    emb_table *r = NULL;
+    ck_assert_int_eq(emb_table_read_h5(emb_test_pathf("%s/out.h5", tmp), EMB_READ_DEFAULT, &r), EMB_OK);
+    ck_assert_msg(strstr(r->source, "x not in the input (no x.txt): x = (I - A)^-1 (Y 1) from the "
+                                    "Leontief solver"), "%s", r->source);
+    emb_table_free(r);
+    /* A Z table (pymrio's test MRIO): x = Z 1 + Y 1 needs no solver, and
+     * nothing is said. */
+    snprintf(args, sizeof args, "import pymrio '%s/pymrio-test-mrio' -o '%s/z.h5'", shared, tmp);
+    ck_assert_msg(run_cli(tmp, args, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(!strstr(err, "computing x"), "%s", err);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 int main(void)
 {
     shared = emb_test_require_shared("exiobase_shared");
@@ -372,6 +414,7 @@ int main(void)
     tcase_add_test(tc, exiobase3_sample_in_detail);
     tcase_add_test(tc, exiobase3_sample_h5_round_trip);
     tcase_add_test(tc, cli_import_characterize);
+    tcase_add_test(tc, cli_says_x_is_computed);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -1,6 +1,8 @@
 /* embodied/import.h — importers from the text layouts MRIO databases ship in.
  * Each builds an in-memory emb_table (T in memory) that emb_table_write_h5()
- * saves in the embodied-mrio format. */
+ * saves in the embodied-mrio format.  Importers read and convert; they never
+ * call the solver (an A table without x is completed by the caller, see
+ * emb_import_pymrio). */
 #ifndef EMBODIED_IMPORT_H
 #define EMBODIED_IMPORT_H
 
@@ -42,8 +44,13 @@ typedef struct emb_import_opts {
  * (file_parameters.json at the root or inside one top-level folder):
  * Z.txt or A.txt (+ x.txt), Y.txt, unit.txt, and every extension sub-folder
  * with F.txt and F_Y.txt (or F_hh.txt) and unit.txt.  Stressors are named
- * "<extension folder>/<stressor>[/<compartment>]".  Where only A is given and
- * x.txt is absent, x = (I - A)^-1 (Y 1) is computed with the Leontief solver.
+ * "<extension folder>/<stressor>[/<compartment>]".  Importers never call the
+ * solver: where only A is given and x.txt is absent (EXIOBASE 3 downloads),
+ * the table comes back with t->tech_kind == EMB_TECH_A and t->x == NULL,
+ * t->source says so, and the caller completes it with emb_table_complete_x()
+ * (embodied/solver.h: x = (I - A)^-1 (Y 1), an N x N factorisation) before
+ * emb_table_validate(), emb_table_write_h5() or the accounts, which need x
+ * with A (`embodied import` does this and says so on stderr).
  * Files are parsed as streams; memory is bounded by the arrays produced.
  * opts may be NULL. *out is owned by the caller. */
 emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);

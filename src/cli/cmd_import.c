@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* x = (I - A)^-1 (Y 1) for an A table imported without x, said on stderr
+ * (the importer's t->source says it too). */
+static emb_status complete_x(const char *path, emb_table *t)
+{
+    fprintf(stderr, "embodied: %s: no gross output x (A without x.txt): computing x = (I - A)^-1 "
+                    "(Y 1) with the Leontief solver (N = %zu)\n", path, t->N);
+    return emb_table_complete_x(t);
+}
+
 typedef emb_status (*import_fn)(const char *path, const emb_import_opts *opts, emb_table **out);
 
 typedef struct format {
@@ -23,7 +32,9 @@ static const format formats[] = {
      "file_parameters.json, Z.txt or A.txt (+ x.txt), Y.txt, unit.txt and extension\n"
      "folders (F.txt, F_Y.txt or F_hh.txt, unit.txt).  Stressors are named\n"
      "<extension>/<stressor>[/<compartment>].  A tables are kept as A (+ x); without\n"
-     "x.txt, x = (I - A)^-1 (Y 1) is computed with the Leontief solver and said so.\n",
+     "x.txt (EXIOBASE 3 downloads), x = (I - A)^-1 (Y 1) is computed with the Leontief\n"
+     "solver (an N x N factorisation, see --max-memory) after the import; a line on\n"
+     "stderr and the table's source (`embodied info`) say so.\n",
      emb_import_pymrio},
     {"eora26", NULL, "Eora26 text files, basic prices (folder or .zip)",
      "PATH is a folder or a .zip with Eora26_YYYY_bp_{T,FD,Q,QY}.txt and\n"
@@ -235,6 +246,11 @@ int cmd_import(int argc, char **argv)
             fprintf(stderr, "embodied: %s: impact '%s' [%s]\n", chr.v[i], t->stressors[s],
                     t->stressor_units[s]);
     }
+    /* An A table without x (EXIOBASE 3 has no x.txt): the file format needs
+     * x with A, and importers never call the solver, so complete it here,
+     * after the cheap steps that may still fail. */
+    if (!st && t->tech_kind == EMB_TECH_A && !t->x)
+        st = complete_x(path, t);
     emb_write_opts wo = {.deflate = deflate};
     if (st)
         rc = cli_fail(st);

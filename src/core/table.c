@@ -527,6 +527,11 @@ static emb_status check_finite(const emb_table *t, const double *a, size_t rows,
 
 emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts)
 {
+    return emb_table_validate_x(t, facts, 1);
+}
+
+emb_status emb_table_validate_x(const emb_table *t, emb_table_facts *facts, int x_required)
+{
     emb_status st;
     if ((st = check_labels(t, t->regions, t->n_r, "region", "/regions")) ||
         (st = check_labels(t, t->sectors, t->n_s, "sector", "/sectors")) ||
@@ -584,7 +589,7 @@ emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts)
         if ((st = emb_csr_check(t->csr, tpath(t), t->tech_kind == EMB_TECH_Z ? "/Z" : "/A")))
             return st;
     }
-    if (t->tech_kind == EMB_TECH_A && !t->x)
+    if (x_required && t->tech_kind == EMB_TECH_A && !t->x)
         return emb_raise(EMB_EINPUT, "%s: a table given as /A needs /x (gross output)", tpath(t));
     emb_table_facts f = {0, 0.0, 0};
     if (t->x) {
