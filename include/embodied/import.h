@@ -35,6 +35,11 @@ typedef struct emb_import_opts {
     size_t n_stressor_patterns;
     /* Formats without emissions (OECD ICIO): a stressor table CSV. */
     const char *stressors_csv;
+    /* Rename regions after reading, by a named scheme; NULL or "" keeps the
+     * labels as spelled in the files.  "exiobase3": pymrio's parse_exiobase3
+     * renaming of older EXIOBASE 3 codes (AUS -> AU, ..., WWF -> WF).  Only
+     * emb_import_pymrio uses it (an unknown scheme is EMB_EUSAGE). */
+    const char *rename_regions;
     /* Progress of reading input files (see embodied/progress.h); may be NULL. */
     emb_progress_fn progress;
     void *progress_ctx;
@@ -51,6 +56,10 @@ typedef struct emb_import_opts {
  * (embodied/solver.h: x = (I - A)^-1 (Y 1), an N x N factorisation) before
  * emb_table_validate(), emb_table_write_h5() or the accounts, which need x
  * with A (`embodied import` does this and says so on stderr).
+ * opts->rename_regions ("exiobase3") renames the regions as pymrio's
+ * parse_exiobase3 does, once the files are read (messages about the files
+ * name the codes as spelled there); a new name that is already a region is
+ * EMB_EINPUT.  t->source counts the regions renamed.
  * Files are parsed as streams; memory is bounded by the arrays produced.
  * opts may be NULL. *out is owned by the caller. */
 emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);

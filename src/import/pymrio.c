@@ -48,6 +48,7 @@
 #include "import/bytesrc.h"
 #include "import/csvutil.h"
 #include "import/json.h"
+#include "import/regions.h"
 #include "import/tsv.h"
 
 #include <fnmatch.h>
@@ -1075,7 +1076,10 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
     j.path = path;
     prefault pf;
     emb_status st;
-    if ((st = emb_archive_open(path, &j.ar)))
+    const char *rename = opts && opts->rename_regions && *opts->rename_regions
+                             ? opts->rename_regions : NULL;
+    if ((rename && (st = emb_regions_scheme_check(rename))) ||
+        (st = emb_archive_open(path, &j.ar)))
         goto done;
     if (opts && opts->progress)
         emb_archive_set_progress(j.ar, opts->progress, opts->progress_ctx);
@@ -1116,6 +1120,19 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
     /* EXIOBASE gives A and Y only: x stays absent.  Completing it, x =
      * (I - A)^-1 Y 1, is an N x N factorisation: the caller's step
      * (emb_table_complete_x), never the importer's. */
+    if (rename) {
+        size_t n = 0;
+        char *src = NULL;
+        if ((st = emb_regions_rename(j.t, rename, path, &n)))
+            goto done;
+        if (!(src = emb_strfmt("%s; regions renamed as pymrio's parse_exiobase3 does "
+                               "(--rename-regions %s): %zu", j.t->source, rename, n))) {
+            st = EMB_ENOMEM;
+            goto done;
+        }
+        emb_free(j.t->source);
+        j.t->source = src;
+    }
     st = emb_table_validate_x(j.t, NULL, 0);
 done:
     if (st == EMB_OK) {
