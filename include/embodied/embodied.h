@@ -5,6 +5,7 @@
 #include "embodied/error.h"
 #include "embodied/memory.h"
 #include "embodied/progress.h"
+#include "embodied/csr.h"
 #include "embodied/table.h"
 #include "embodied/io.h"
 #include "embodied/import.h"

@@ -56,47 +56,6 @@
 #define SKIP ((size_t)-1)
 #define MARKUP "_Markup001(full).csv"
 
-/* A CSR growing row by row. */
-typedef struct gcsr {
-    size_t rows, nnz, cap;
-    size_t *indptr; /* [n + 1] */
-    uint32_t *idx;
-    double *val;
-} gcsr;
-
-static emb_status gcsr_init(gcsr *m, size_t n)
-{
-    memset(m, 0, sizeof *m);
-    m->indptr = emb_calloc(n + 1, sizeof *m->indptr, "sparse row pointers");
-    return m->indptr ? EMB_OK : EMB_ENOMEM;
-}
-
-static emb_status gcsr_push(gcsr *m, size_t col, double v)
-{
-    if (m->nnz == m->cap) {
-        size_t nc = m->cap ? m->cap + m->cap / 2 : 4096;
-        uint32_t *ni = emb_realloc(m->idx, nc, sizeof *ni, "sparse column indices");
-        if (!ni)
-            return EMB_ENOMEM;
-        m->idx = ni;
-        double *nv = emb_realloc(m->val, nc, sizeof *nv, "sparse values");
-        if (!nv)
-            return EMB_ENOMEM;
-        m->val = nv, m->cap = nc;
-    }
-    m->idx[m->nnz] = (uint32_t)col;
-    m->val[m->nnz++] = v;
-    return EMB_OK;
-}
-
-static void gcsr_end_row(gcsr *m) { m->indptr[++m->rows] = m->nnz; }
-
-static void gcsr_free(gcsr *m)
-{
-    emb_free(m->indptr), emb_free(m->idx), emb_free(m->val);
-    memset(m, 0, sizeof *m);
-}
-
 /* Entries of a file that the construction does not use (zero blocks that are
  * not zero, rows or columns of dropped regions). */
 typedef struct drops {
@@ -114,7 +73,8 @@ typedef struct job {
     int year;
     emb_strlist regions, sectors, fd, va, sat_head, sat_ind, sat_unit;
     size_t R, S, NF, NVA, KQ, NA, n2; /* NA = R*S, n2 = 2*R*S */
-    gcsr U, V;      /* old indices: U products x industries, V industries x products */
+    emb_csr_builder ub, vb; /* U and V while T is read (embodied/csr.h) */
+    emb_csr *U, *V; /* old indices: U products x industries, V industries x products */
     double *urow;   /* [NA] U row sums */
     unsigned char *used; /* [R] region has a non-zero row or column in T */
     size_t *rmap;   /* [R] kept region index or SKIP */
@@ -141,7 +101,8 @@ static void job_free(job *j)
                          &j->sat_ind, &j->sat_unit, &j->names, &j->units};
     for (size_t i = 0; i < sizeof ls / sizeof *ls; i++)
         emb_strlist_free(ls[i]);
-    gcsr_free(&j->U), gcsr_free(&j->V);
+    emb_csr_builder_free(&j->ub), emb_csr_builder_free(&j->vb);
+    emb_csr_free(j->U), emb_csr_free(j->V);
     emb_free(j->urow), emb_free(j->used), emb_free(j->rmap), emb_free(j->qmap),
         emb_free(j->vamap), emb_free(j->row);
     emb_csr_free(j->D);
@@ -418,7 +379,8 @@ static emb_status read_T(job *j)
     char what[256];
     snprintf(what, sizeof what, "2 x %zu regions x %zu sectors of %s", j->R, j->S,
              j->readme_name);
-    if ((st = gcsr_init(&j->U, j->NA)) || (st = gcsr_init(&j->V, j->NA)))
+    if ((st = emb_csr_builder_init(&j->ub, j->NA, j->NA, 4096, 0, "use table U")) ||
+        (st = emb_csr_builder_init(&j->vb, j->NA, j->NA, 4096, 0, "supply table V")))
         return st;
     if (!(j->urow = emb_calloc(j->NA, sizeof *j->urow, "U row sums")) ||
         !(j->used = emb_calloc(j->R, 1, "regions used")))
@@ -430,7 +392,7 @@ static emb_status read_T(job *j)
     while (i < j->n2 && !(st = next_row(j, r, j->n2, what, &have)) && have) {
         size_t rr = i / (2 * S), w = i % (2 * S);
         int ind = w < S; /* industry row: V; product row: U */
-        gcsr *m = ind ? &j->V : &j->U;
+        emb_csr_builder *m = ind ? &j->vb : &j->ub;
         double sum = 0;
         for (size_t rc = 0; rc < j->R && !st; rc++) {
             const double *b = j->row + rc * 2 * S;
@@ -439,7 +401,7 @@ static emb_status read_T(job *j)
             for (size_t s = 0; s < S; s++) {
                 if (keep[s] != 0) {
                     any = 1, sum += keep[s];
-                    if ((st = gcsr_push(m, rc * S + s, keep[s])))
+                    if ((st = emb_csr_builder_push(m, rc * S + s, keep[s])))
                         break;
                 }
                 if (drop[s] != 0)
@@ -448,9 +410,8 @@ static emb_status read_T(job *j)
             if (any)
                 j->used[rc] = j->used[rr] = 1;
         }
-        if (st)
+        if (st || (st = emb_csr_builder_end_row(m)))
             break;
-        gcsr_end_row(m);
         if (!ind)
             j->urow[rr * S + w - S] = sum;
         i++;
@@ -458,6 +419,8 @@ static emb_status read_T(job *j)
     if (!st)
         st = at_end(r, i, j->n2, what);
     emb_tsv_close(r);
+    if (!st && !(st = emb_csr_builder_finish(&j->ub, &j->U)))
+        st = emb_csr_builder_finish(&j->vb, &j->V);
     return st;
 }
 
@@ -473,7 +436,7 @@ static emb_status build_D(job *j)
                          j->rel_T);
     size_t S = j->S, N = j->nr * S;
     /* One entry per non-zero of V, and one per industry without output. */
-    emb_status st = emb_csr_create(N, N, j->V.nnz + N, &j->D);
+    emb_status st = emb_csr_create(N, N, j->V->nnz + N, &j->D);
     if (st)
         return st;
     emb_csr *D = j->D;
@@ -485,8 +448,8 @@ static emb_status build_D(job *j)
             continue; /* its rows are empty: the region has no non-zero */
         size_t jn = reg * S + jo % S;
         double g = 0;
-        for (size_t k = j->V.indptr[jo]; k < j->V.indptr[jo + 1]; k++)
-            g += j->V.val[k];
+        for (size_t k = j->V->indptr[jo]; k < j->V->indptr[jo + 1]; k++)
+            g += j->V->data[k];
         if (g == 0) {
             /* No output to share its inputs, emissions and value added by:
              * they go to its own product (GLORIA pairs industry s with
@@ -497,9 +460,9 @@ static emb_status build_D(job *j)
             j->n_zero_g++;
             D->indices[e] = (uint32_t)jn, D->data[e++] = 1.0;
         }
-        for (size_t k = j->V.indptr[jo]; k < j->V.indptr[jo + 1] && g != 0; k++) {
-            size_t co = j->V.idx[k], cn = j->rmap[co / S] * S + co % S;
-            double d = j->V.val[k] / g;
+        for (size_t k = j->V->indptr[jo]; k < j->V->indptr[jo + 1] && g != 0; k++) {
+            size_t co = j->V->indices[k], cn = j->rmap[co / S] * S + co % S;
+            double d = j->V->data[k] / g;
             if (d == 0)
                 continue;
             D->indices[e] = (uint32_t)cn, D->data[e++] = d;
@@ -512,7 +475,8 @@ static emb_status build_D(job *j)
         if (D->indptr[i] < D->indptr[i - 1])
             D->indptr[i] = D->indptr[i - 1];
     D->nnz = e;
-    gcsr_free(&j->V);
+    emb_csr_free(j->V);
+    j->V = NULL;
     return EMB_OK;
 }
 
@@ -585,56 +549,42 @@ static emb_status build_Z(job *j)
 {
     size_t S = j->S, N = j->nr * S;
     const emb_csr *D = j->D;
-    emb_csr *Z = NULL;
-    emb_status st = emb_csr_create(N, N, 0, &Z);
-    if (st)
-        return st;
+    emb_csr *U = j->U, *Z = NULL;
+    emb_status st;
     if (j->diagonal) {
         /* Z[p, jn] = U[p, j]: compaction in place (indices only decrease,
-         * so writes never overtake reads). */
+         * so writes never overtake reads), then Z takes U's arrays. */
+        if ((st = emb_csr_create(N, N, 0, &Z)))
+            return st;
         size_t w = 0;
         for (size_t po = 0; po < j->NA; po++) {
             size_t reg = j->rmap[po / S];
-            size_t b = j->U.indptr[po], e = j->U.indptr[po + 1];
+            size_t b = U->indptr[po], e = U->indptr[po + 1];
             if (reg == SKIP)
                 continue;
             size_t pn = reg * S + po % S;
             for (size_t k = b; k < e; k++) {
-                size_t co = j->U.idx[k], cn = j->rmap[co / S] * S + co % S;
-                j->U.idx[w] = (uint32_t)cn, j->U.val[w++] = j->U.val[k];
+                size_t co = U->indices[k], cn = j->rmap[co / S] * S + co % S;
+                U->indices[w] = (uint32_t)cn, U->data[w++] = U->data[k];
             }
             Z->indptr[pn + 1] = w;
         }
         for (size_t i = 1; i <= N; i++)
             if (Z->indptr[i] < Z->indptr[i - 1])
                 Z->indptr[i] = Z->indptr[i - 1];
-        /* Shrink to fit; a failed shrink keeps the larger arrays. */
-        uint32_t *ni = emb_realloc(j->U.idx, w ? w : 1, sizeof *ni, "Z column indices");
-        if (ni)
-            j->U.idx = ni;
-        double *nv = emb_realloc(j->U.val, w ? w : 1, sizeof *nv, "Z values");
-        if (nv)
-            j->U.val = nv;
-        if (!j->U.idx && !(j->U.idx = emb_alloc(1, sizeof *j->U.idx, "Z"))) {
-            emb_csr_free(Z);
-            return EMB_ENOMEM;
-        }
-        if (!j->U.val && !(j->U.val = emb_alloc(1, sizeof *j->U.val, "Z"))) {
-            emb_csr_free(Z);
-            return EMB_ENOMEM;
-        }
         emb_free(Z->indices), emb_free(Z->data);
-        Z->nnz = w, Z->indices = j->U.idx, Z->data = j->U.val;
-        j->U.idx = NULL, j->U.val = NULL;
+        Z->nnz = w, Z->indices = U->indices, Z->data = U->data;
+        U->indices = NULL, U->data = NULL;
     } else {
         /* Row by row with a dense accumulator: memory nnz(Z) + 16 N. */
         double *acc = emb_calloc(N, sizeof *acc, "Z row");
         size_t *mark = emb_alloc(N, sizeof *mark, "Z row marks");
         uint32_t *cols = emb_alloc(N, sizeof *cols, "Z row columns");
-        gcsr z;
-        if (!acc || !mark || !cols || (st = gcsr_init(&z, N))) {
-            emb_free(acc), emb_free(mark), emb_free(cols), emb_csr_free(Z);
-            return st ? st : EMB_ENOMEM;
+        emb_csr_builder zb;
+        memset(&zb, 0, sizeof zb);
+        if (!acc || !mark || !cols || (st = emb_csr_builder_init(&zb, N, N, U->nnz, 0, "Z"))) {
+            emb_free(acc), emb_free(mark), emb_free(cols);
+            return (acc && mark && cols) ? st : EMB_ENOMEM;
         }
         for (size_t i = 0; i < N; i++)
             mark[i] = SKIP;
@@ -643,13 +593,13 @@ static emb_status build_Z(job *j)
             if (j->rmap[po / S] == SKIP)
                 continue;
             size_t nn = 0;
-            for (size_t k = j->U.indptr[po]; k < j->U.indptr[po + 1]; k++) {
-                size_t co = j->U.idx[k], jn = j->rmap[co / S] * S + co % S;
+            for (size_t k = U->indptr[po]; k < U->indptr[po + 1]; k++) {
+                size_t co = U->indices[k], jn = j->rmap[co / S] * S + co % S;
                 for (size_t e = D->indptr[jn]; e < D->indptr[jn + 1]; e++) {
                     uint32_t c = D->indices[e];
                     if (mark[c] != pn)
                         mark[c] = pn, acc[c] = 0, cols[nn++] = c;
-                    acc[c] += j->U.val[k] * D->data[e];
+                    acc[c] += U->data[k] * D->data[e];
                 }
             }
             for (size_t a = 1; a < nn; a++) { /* insertion sort: rows are short or sorted */
@@ -661,27 +611,19 @@ static emb_status build_Z(job *j)
             }
             for (size_t a = 0; a < nn && !st; a++)
                 if (acc[cols[a]] != 0)
-                    st = gcsr_push(&z, cols[a], acc[cols[a]]);
-            gcsr_end_row(&z);
+                    st = emb_csr_builder_push(&zb, cols[a], acc[cols[a]]);
+            if (!st)
+                st = emb_csr_builder_end_row(&zb);
             pn++;
         }
         emb_free(acc), emb_free(mark), emb_free(cols);
-        if (st) {
-            gcsr_free(&z), emb_csr_free(Z);
+        if (st || (st = emb_csr_builder_finish(&zb, &Z))) {
+            emb_csr_builder_free(&zb);
             return st;
         }
-        emb_free(Z->indptr), emb_free(Z->indices), emb_free(Z->data);
-        Z->indptr = z.indptr, Z->indices = z.idx, Z->data = z.val, Z->nnz = z.nnz;
-        if (!Z->indices) { /* no entries at all */
-            Z->indices = emb_alloc(1, sizeof *Z->indices, "Z");
-            Z->data = emb_alloc(1, sizeof *Z->data, "Z");
-            if (!Z->indices || !Z->data) {
-                emb_csr_free(Z);
-                return EMB_ENOMEM;
-            }
-        }
     }
-    gcsr_free(&j->U);
+    emb_csr_free(j->U);
+    j->U = NULL;
     return emb_table_set_tech_csr(j->t, Z);
 }
 
