@@ -100,8 +100,12 @@ emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_tab
  * or zips) and GLORIA_ReadMe_0<v>.xlsx: the T-, Y- and V-Results and the TQ-
  * and YQ-Results satellites at basic prices (Markup001).  Built as pymrio's
  * parse_gloria does: a product-by-product table under the industry-technology
- * assumption, Z = U diag(g)^-1 V (g = V 1), x = U 1 + Y 1, F = TQ
- * diag(g)^-1 V, F_Y = YQ; value added becomes stressors "VA/<category>".
+ * assumption, Z = U diag(g)^-1 V (g = V 1), x = U 1 + Y 1 = Z 1 + Y 1,
+ * F = TQ diag(g)^-1 V, F_Y = YQ; value added becomes stressors
+ * "VA/<category>".  An industry without output (g = 0) is mapped to its own
+ * product, so its inputs and emissions are kept (pymrio drops them); a
+ * product left with x = 0 keeps no inputs, and its emissions are reported
+ * by the accounts as unallocated (datasets/README.md, GLORIA).
  * Z is held as CSR (t->csr).  Regions are the ReadMe's ISO3 acronyms;
  * regions with an all-zero T (DYE in 2022) are dropped and named in
  * t->source.  Stressors are "Q/<Sat_head_indicator>/<Sat_indicator>" with

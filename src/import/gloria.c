@@ -23,14 +23,15 @@
  * shares, industry x product; the row of an industry with g = 0 is its own
  * product, e_j, where pymrio leaves it empty and loses what it bought and
  * emitted):
- *   Z = U D,  x = q = U 1 + Y 1,  F = Q_ind D,  F_Y = YQ,  Y = product rows
+ *   Z = U D,  x = q = U 1 + Y 1 = Z 1 + Y 1,  F = Q_ind D,  F_Y = YQ,
+ *   Y = product rows
  * and value added, VA_ind D, becomes stressors "VA/<category>" (rows of all
  * regions of one category summed: pymrio keeps one row per region and
  * category).  GLORIA's V is diagonal (each industry makes its own product
  * only), so D is the identity and Z is U: the product is then done in
  * place.  A product with x = 0 keeps no inputs (drop_unproduced), so that
- * x = Z 1 + Y 1 holds exactly.  Regions whose rows and columns of T are all zero (DYE in 2022)
- * are dropped, as pymrio does.
+ * x = Z 1 + Y 1 holds exactly.  Regions whose rows and columns of T are all
+ * zero (DYE in 2022) are dropped, as pymrio does.
  *
  * Streaming and memory: T is read one line at a time into one row buffer of
  * 2RS doubles; only non-zeros of U and V are kept, as CSR (12 bytes each).
@@ -762,7 +763,8 @@ static emb_status set_source(job *j)
         "GLORIA %s, %d, basic prices (Markup001), 1000 USD; product-by-product table under the "
         "industry-technology assumption as pymrio's parse_gloria: Z = U diag(g)^-1 V, x = Z1 + Y1, "
         "F = Q diag(g)^-1 V (V %s, %zu industries without output, mapped to their own product; "
-        "inputs of products without output dropped: %zu (sum %.6g)); regions dropped as empty: %zu%s%s"
+        "inputs of products without output dropped: %zu (sum %.6g)); regions dropped as empty: "
+        "%zu%s%s"
         "%s; cells outside the blocks used: T %zu (sum %.6g), Y %zu (%.6g), V-Results %zu (%.6g), "
         "TQ %zu (%.6g), YQ %zu (%.6g)",
         j->mar_name, j->year, j->diagonal ? "diagonal" : "not diagonal", j->n_zero_g, j->dZ.nz,
