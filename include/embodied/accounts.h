@@ -17,7 +17,10 @@
  * Per-sector accounts (opts.per_sector), pymrio's D_* (k x N):
  *   D_pba[s][i] = S[s][i] x_i;   D_exp[s][i] = S[s][i] sum_{d != r(i)} X[i][d];
  *   D_cba[s][(d,j)] = sum_r M[s][(r,j)] Y_reg[(r,j)][d]   (by consuming region d and final product j);
- *   D_imp[s][(d,j)] = D_cba[s][(d,j)] minus the part produced in d.
+ *   D_imp[s][(d,j)] = sum_{i not in d} S[s][i] (L Y_reg[:,d] masked to product j)[i]
+ *                     (the part emitted outside d, summed directly over the foreign origins).
+ * Every import and export is such a direct sum, never a total minus the
+ * domestic part, so a small trade share keeps its relative precision.
  */
 #ifndef EMBODIED_ACCOUNTS_H
 #define EMBODIED_ACCOUNTS_H
@@ -69,8 +72,98 @@ typedef struct emb_accounts {
 /* Compute every account of table t.  Factorises once, solves n_r direct and
  * k transposed right-hand sides (plus, for per-sector D_imp, min(N, k n_r)
  * more), checks every solve's residual (EMB_ENUMERIC above 1e-8) and the
- * identities (EMB_ENUMERIC above opts.identity_tol).  opts may be NULL. */
+ * identities (EMB_ENUMERIC above opts.identity_tol).  opts may be NULL.
+ * The one-call composition of the stages below:
+ *   emb_leontief_create(t, &opts->solver, &lf);
+ *   emb_accounts_prepare(t, emb_leontief_x(lf), opts, &prep);
+ *   emb_accounts_solve_all(prep, lf);
+ *   emb_accounts_assemble(prep, out);
+ * and its results are bit-identical to those of that sequence. */
 emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opts, emb_accounts **out);
+
+/* ---- Staged accounts: prepare, solve (anywhere, in any pieces), assemble ----
+ *
+ * The right-hand sides of the computation are two numbered sets of columns
+ * of length N:
+ *   EMB_ACCOUNTS_DIRECT      (I - A) v = b:    columns 0 .. n_r-1 are Y_reg[:, d];
+ *       with opts.per_sector and k n_r > N, N more: column n_r + d n_s + j is
+ *       Y_reg[:, d] masked to product j (rows (r, j) for every r).
+ *   EMB_ACCOUNTS_TRANSPOSED  (I - A)^T m = b:  columns 0 .. k-1 are S[s, :]^T (rows of M);
+ *       with opts.per_sector and k n_r <= N, k n_r more: column k + d k + s is
+ *       S[s, :]^T with region d's entries zeroed (D_imp's foreign multipliers).
+ * emb_accounts_n_rhs() says how many of each.  Every column must be solved
+ * once, by any solver of the same table (dense, mixed, sparse, a second
+ * process: an MPI rank can solve a range and send back the columns), in any
+ * order and any number of pieces, before emb_accounts_assemble() turns the
+ * solutions into the accounts.  A per-sector column is reduced into D_imp as
+ * soon as it is set (nothing N x N is kept); each column's contribution is
+ * written to its own entries, so the order of the pieces does not matter, and
+ * with the same solver and the same column blocks as emb_accounts_solve_all
+ * the result is bit-identical to emb_accounts_compute (other block sizes can
+ * move the last bit: BLAS kernels depend on the column count).  Calls on one
+ * prep must not overlap (solve pieces in parallel into buffers of their own,
+ * then set them one at a time).  Memory: the prep holds the accounts' arrays,
+ * S, Y_reg and X = L Y_reg (N x n_r); emb_accounts_solve_range() adds
+ * N x min(count, 256). */
+typedef struct emb_accounts_prep emb_accounts_prep;
+
+typedef enum emb_accounts_rhs_kind {
+    EMB_ACCOUNTS_DIRECT = 1,    /* solved with (I - A): emb_leontief_solve */
+    EMB_ACCOUNTS_TRANSPOSED = 2 /* solved with (I - A)^T: emb_leontief_tsolve */
+} emb_accounts_rhs_kind;
+
+/* Stage 1: check the plan against the memory limit, allocate the results,
+ * form S = F diag(1/x), Y_reg, PBA, F_Y by region and the unallocated
+ * emissions.  x [N] is the gross output the solvers use: pass
+ * emb_leontief_x(lf) of a solver of t (for a Z table without x the solver
+ * computes x = Z 1 + Y 1 and screens negative entries), or NULL to take t->x
+ * (EMB_EUSAGE when the table has none).  No solver is created here, so the
+ * prep can be made where no factorisation will ever be.  x is copied; t must
+ * outlive the prep.  *out owned by the caller (emb_accounts_prep_free). */
+emb_status emb_accounts_prepare(const emb_table *t, const double *x, const emb_accounts_opts *opts,
+                                emb_accounts_prep **out);
+
+/* Number of right-hand sides of the given kind (see above). */
+size_t emb_accounts_n_rhs(const emb_accounts_prep *prep, emb_accounts_rhs_kind which);
+
+/* Right-hand sides first .. first+count-1 of the given kind into B (N x count,
+ * column-major, leading dimension ldb >= N).  EMB_EUSAGE on a range out of
+ * bounds or ldb < N. */
+emb_status emb_accounts_rhs(const emb_accounts_prep *prep, emb_accounts_rhs_kind which,
+                            size_t first, size_t count, double *B, size_t ldb);
+
+/* Record the solutions of right-hand sides first .. first+count-1 (X, N x
+ * count, leading dimension ldx >= N) and the largest relative residual of
+ * the piece (as emb_leontief_residuals defines it).  A residual above 1e-8
+ * (or NaN) is refused with EMB_ENUMERIC and nothing is recorded; a column
+ * set twice keeps the second solution. */
+emb_status emb_accounts_set_solution(emb_accounts_prep *prep, emb_accounts_rhs_kind which,
+                                     size_t first, size_t count, const double *X, size_t ldx,
+                                     double residual);
+
+/* Solve right-hand sides first .. first+count-1 of the given kind with lf (a
+ * solver of the prep's table) in batches of at most 256 columns, check their
+ * residuals (emb_leontief_solve_checked) and record them.  The solver's
+ * statistics (method, rcond, times) are copied into the prep: the accounts
+ * report those of the last solver used. */
+emb_status emb_accounts_solve_range(emb_accounts_prep *prep, emb_leontief *lf,
+                                    emb_accounts_rhs_kind which, size_t first, size_t count);
+
+/* Solve every right-hand side with lf as emb_accounts_compute does: the n_r
+ * direct and k transposed ones in one call (one residual pass), in place in
+ * the results, then the per-sector ones in batches of 256. */
+emb_status emb_accounts_solve_all(emb_accounts_prep *prep, emb_leontief *lf);
+
+/* Stage 3: flows, CBA, imports, exports, per-sector and by-sector accounts,
+ * groups, then the identity checks.  Refused (EMB_EUSAGE, naming the first
+ * missing range) while any right-hand side has not been solved; the prep is
+ * then unchanged and can still be completed.  Otherwise the prep is spent
+ * (a second call is EMB_EUSAGE) and still has to be freed.  *out owned by
+ * the caller. */
+emb_status emb_accounts_assemble(emb_accounts_prep *prep, emb_accounts **out);
+
+/* Free; NULL is a no-op. */
+void emb_accounts_prep_free(emb_accounts_prep *prep);
 
 /* Recheck the identities of a result; the worst relative violation is
  * returned in *worst.  EMB_ENUMERIC (naming the identity, stressor and region)

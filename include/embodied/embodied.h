@@ -4,6 +4,7 @@
 
 #include "embodied/error.h"
 #include "embodied/memory.h"
+#include "embodied/context.h"
 #include "embodied/progress.h"
 #include "embodied/csr.h"
 #include "embodied/table.h"

@@ -21,7 +21,8 @@ typedef enum emb_status {
     EMB_ENUMERIC = -3,  /* numerical failure: singular system, residual or identity check failed */
     EMB_EIO = -4,       /* a file could not be opened, read, written or renamed */
     EMB_ENOMEM = -5,    /* allocation failed, a size overflows, or a plan exceeds the memory limit */
-    EMB_EINTERNAL = -6  /* a bug: an invariant of the library itself failed */
+    EMB_EINTERNAL = -6, /* a bug: an invariant of the library itself failed */
+    EMB_EINTERRUPTED = -7 /* the caller's interruption callback (embodied/context.h) asked to stop */
 } emb_status;
 
 /* Short, static description of a status class ("input data error", ...). */

@@ -1,10 +1,13 @@
-/* embodied/results.h — writing computed accounts: an HDF5 results file and
- * tidy long-form CSV (17 significant digits, so values round-trip).
- * Every file is written to a temporary and renamed into place. */
+/* embodied/results.h — writing computed accounts: an HDF5 results file,
+ * tidy long-form CSV (17 significant digits, so values round-trip), the
+ * flows between regions or groups and the per-region summary (the outputs of
+ * `embodied accounts` and `embodied flows`; implementation in src/results/).
+ * Every file is written to a temporary in its directory and renamed into
+ * place, so a failure or a signal leaves no partial result. */
 #ifndef EMBODIED_RESULTS_H
 #define EMBODIED_RESULTS_H
 
-#include <stdio.h>
+#include <stddef.h>
 
 #include "embodied/accounts.h"
 #include "embodied/error.h"
@@ -27,10 +30,42 @@ emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, con
  * and flows_by_sector.csv (stressor,unit,origin,sector,destination,value). */
 emb_status emb_results_write_csv(const emb_accounts *acc, const emb_table *t, const char *dir);
 
-/* Print a %.17g number as CSV would (shared by every CSV writer). */
-void emb_csv_number(FILE *fp, double v);
-/* Print a CSV field, quoted when it contains a comma, quote or newline. */
-void emb_csv_field(FILE *fp, const char *s);
+/* Text formats of the flows writer. */
+typedef enum emb_results_format {
+    EMB_RESULTS_TEXT = 0, /* aligned columns: stressor, unit, origin, [sector,] destination,
+                           * value (%.6f) after a header line */
+    EMB_RESULTS_CSV = 1   /* stressor,unit,origin,[sector,]destination,value; %.17g */
+} emb_results_format;
+
+/* An origin and a destination, each a region or group name of the table. */
+typedef struct emb_flow_pair {
+    const char *origin;
+    const char *destination;
+} emb_flow_pair;
+
+/* The flows of stressors sel[0 .. nsel) (sel NULL: every stressor) for
+ * pairs[0 .. npairs) (npairs 0: every region pair, origin-major), each the
+ * sum of flows over the origin's and the destination's member regions; with
+ * by_sector, one row per origin sector (the accounts must have
+ * flows_by_sector).  Written to path atomically, or to standard output when
+ * path is NULL (EMB_EIO, "standard output: write error", when that fails).
+ * Names and indices are checked before anything is written: EMB_EUSAGE. */
+emb_status emb_results_write_flows(const emb_accounts *acc, const emb_table *t, const size_t *sel,
+                                   size_t nsel, const emb_flow_pair *pairs, size_t npairs,
+                                   int by_sector, emb_results_format fmt, const char *path);
+
+/* The summary of `embodied accounts`: per selected stressor (sel NULL: all)
+ * a table of PBA, CBA, imports, exports, CBA/PBA and unallocated for each
+ * region and group, and the world totals; to path atomically or to standard
+ * output (path NULL). */
+emb_status emb_results_write_summary(const emb_accounts *acc, const emb_table *t,
+                                     const size_t *sel, size_t nsel, const char *path);
+
+/* Remove every temporary output file this process is writing (results and
+ * tables), for SIGINT/SIGTERM handlers: async-signal-safe (unlink only, no
+ * allocation, no lock).  The writers then fail or finish as usual; the
+ * caller is expected to exit. */
+void emb_results_remove_temporaries(void);
 
 #ifdef __cplusplus
 }

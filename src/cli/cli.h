@@ -16,7 +16,8 @@ enum {
     EMB_EXIT_INPUT = 3,
     EMB_EXIT_NUMERIC = 4,
     EMB_EXIT_IO = 5,
-    EMB_EXIT_NOMEM = 6
+    EMB_EXIT_NOMEM = 6,
+    EMB_EXIT_INTERRUPTED = 130 /* 128 + SIGINT, as a shell reports a process killed by Ctrl-C */
 };
 
 /* Print "embodied: <message>" for status st and return its exit code. */

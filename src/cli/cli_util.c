@@ -25,6 +25,7 @@ int cli_fail(emb_status st)
     case EMB_ENUMERIC: return EMB_EXIT_NUMERIC;
     case EMB_EIO: return EMB_EXIT_IO;
     case EMB_ENOMEM: return EMB_EXIT_NOMEM;
+    case EMB_EINTERRUPTED: return EMB_EXIT_INTERRUPTED;
     case EMB_EINTERNAL: break;
     }
     return EMB_EXIT_INTERNAL;

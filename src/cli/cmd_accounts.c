@@ -29,29 +29,6 @@ static void usage(FILE *fp)
           fp);
 }
 
-static void print_summary(const emb_table *t, const emb_accounts *a, size_t s)
-{
-    size_t R = a->n_r, G = a->n_groups;
-    printf("%s [%s]\n", t->stressors[s], t->stressor_units[s]);
-    printf("%-12s %16s %16s %16s %16s %8s %12s\n", "region", "PBA", "CBA", "imports", "exports",
-           "CBA/PBA", "unallocated");
-    for (size_t u = 0; u < R + G; u++) {
-        int g = u >= R;
-        size_t i = g ? s * G + (u - R) : s * R + u;
-        double pba = g ? a->g_pba[i] : a->pba[i], cba = g ? a->g_cba[i] : a->cba[i];
-        printf("%-12s %16.1f %16.1f %16.1f %16.1f %8.3f %12.1f\n",
-               g ? t->groups[u - R].name : t->regions[u], pba, cba,
-               g ? a->g_imports[i] : a->imports[i], g ? a->g_exports[i] : a->exports[i],
-               pba != 0 ? cba / pba : 0.0, g ? a->g_unallocated[i] : a->unallocated[i]);
-    }
-    double wp = 0, wc = 0;
-    for (size_t r = 0; r < R; r++) {
-        wp += a->pba[s * R + r];
-        wc += a->cba[s * R + r];
-    }
-    printf("%-12s %16.1f %16.1f\n\n", "world", wp, wc);
-}
-
 int cmd_accounts(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -135,9 +112,10 @@ int cmd_accounts(int argc, char **argv)
         rc = cli_fail(st);
         goto free_sel;
     }
-    if (!quiet)
-        for (size_t i = 0; i < nsel; i++)
-            print_summary(t, a, sel[i]);
+    if (!quiet && (st = emb_results_write_summary(a, t, sel, nsel, NULL))) {
+        rc = cli_fail(st);
+        goto free_sel;
+    }
     if (out)
         fprintf(stderr, "embodied: wrote %s\n", out);
     if (csv)

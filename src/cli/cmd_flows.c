@@ -2,7 +2,6 @@
  * (region or group) to satisfy final demand in a destination, as an aligned
  * table on stdout, CSV on stdout (--csv) or a CSV file (-o). */
 #include "cli/cli.h"
-#include "io/atomic.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -30,58 +29,6 @@ static void usage(FILE *fp)
           fp);
 }
 
-typedef struct {
-    FILE *fp;
-    int csv;
-} sink;
-
-static void emit(sink *o, const emb_table *t, size_t s, const char *from, const char *to,
-                 const char *sector, double v)
-{
-    if (o->csv) {
-        emb_csv_field(o->fp, t->stressors[s]);
-        fputc(',', o->fp);
-        emb_csv_field(o->fp, t->stressor_units[s]);
-        fputc(',', o->fp);
-        emb_csv_field(o->fp, from);
-        fputc(',', o->fp);
-        if (sector) {
-            emb_csv_field(o->fp, sector);
-            fputc(',', o->fp);
-        }
-        emb_csv_field(o->fp, to);
-        fputc(',', o->fp);
-        emb_csv_number(o->fp, v);
-        fputc('\n', o->fp);
-    } else {
-        fprintf(o->fp, "%-28s %-8s %-12s ", t->stressors[s], t->stressor_units[s], from);
-        if (sector)
-            fprintf(o->fp, "%-24s ", sector);
-        fprintf(o->fp, "%-12s %18.6f\n", to, v);
-    }
-}
-
-/* One pair, by origin sector: sum over origin members and destination members
- * of flows_by_sector for each sector name. */
-static emb_status emit_by_sector(sink *o, const emb_table *t, const emb_accounts *a, size_t s,
-                                 const char *from, const char *to)
-{
-    const size_t *om, *dm;
-    size_t on, dn, o1, d1;
-    emb_status st;
-    if ((st = emb_table_resolve_unit(t, from, &om, &on, &o1)) ||
-        (st = emb_table_resolve_unit(t, to, &dm, &dn, &d1)))
-        return st;
-    for (size_t j = 0; j < t->n_s; j++) {
-        double v = 0;
-        for (size_t p = 0; p < on; p++)
-            for (size_t q = 0; q < dn; q++)
-                v += a->flows_by_sector[(s * t->N + om[p] * t->n_s + j) * t->n_r + dm[q]];
-        emit(o, t, s, from, to, t->sectors[j], v);
-    }
-    return EMB_OK;
-}
-
 int cmd_flows(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -97,9 +44,7 @@ int cmd_flows(int argc, char **argv)
     emb_table *t = NULL;
     emb_accounts *a = NULL;
     size_t *sel = NULL;
-    emb_atomic at = {0};
-    at.slot = -1;
-    int at_open = 0;
+    emb_flow_pair *pairs = NULL;
     while ((c = getopt_long(argc, argv, "f:t:g:s:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f': cli_list_push(&from, optarg); break;
@@ -158,52 +103,21 @@ int cmd_flows(int argc, char **argv)
     }
     cli_warn_facts(t, a);
     cli_report_solver(&a->solver, explain);
-    sink o = {stdout, csv || out};
-    if (out) {
-        if ((st = emb_atomic_begin(&at, out)) || (at_open = 1, st = emb_atomic_fopen(&at))) {
-            rc = cli_fail(st);
-            goto done;
-        }
-        o.fp = at.fp;
+    if (from.n && !(pairs = malloc(from.n * sizeof *pairs))) {
+        rc = EMB_EXIT_NOMEM;
+        goto done;
     }
-    if (o.csv)
-        fputs(by_sector ? "stressor,unit,origin,sector,destination,value\n"
-                        : "stressor,unit,origin,destination,value\n", o.fp);
-    else {
-        fprintf(o.fp, "%-28s %-8s %-12s ", "stressor", "unit", "origin");
-        if (by_sector)
-            fprintf(o.fp, "%-24s ", "origin sector");
-        fprintf(o.fp, "%-12s %18s\n", "destination", "value");
+    for (size_t p = 0; p < from.n; p++)
+        pairs[p] = (emb_flow_pair){from.v[p], to.v[p]};
+    if ((st = emb_results_write_flows(a, t, sel, nsel, pairs, from.n, by_sector,
+                                      csv || out ? EMB_RESULTS_CSV : EMB_RESULTS_TEXT, out))) {
+        rc = cli_fail(st);
+        goto done;
     }
-    for (size_t i = 0; i < nsel; i++) {
-        size_t s = sel[i];
-        size_t npairs = from.n ? from.n : t->n_r * t->n_r;
-        for (size_t p = 0; p < npairs; p++) {
-            const char *f = from.n ? from.v[p] : t->regions[p / t->n_r];
-            const char *d = from.n ? to.v[p] : t->regions[p % t->n_r];
-            if (by_sector) {
-                st = emit_by_sector(&o, t, a, s, f, d);
-            } else {
-                double v;
-                if (!(st = emb_accounts_flow(a, t, s, f, d, &v)))
-                    emit(&o, t, s, f, d, NULL, v);
-            }
-            if (st) {
-                rc = cli_fail(st);
-                goto done;
-            }
-        }
-    }
-    if (out) {
-        if ((st = emb_atomic_commit(&at))) {
-            rc = cli_fail(st);
-            goto done;
-        }
+    if (out)
         fprintf(stderr, "embodied: wrote %s\n", out);
-    }
 done:
-    if (at_open || at.tmp_path)
-        emb_atomic_abort(&at);
+    free(pairs);
     free(sel);
     emb_accounts_free(a);
     emb_table_free(t);

@@ -1,7 +1,6 @@
 /* src/cli/main.c — `embodied`: subcommand dispatch, --version, --help, and
  * the signal handlers that remove temporary output files on SIGINT/SIGTERM. */
 #include "cli/cli.h"
-#include "io/atomic.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -40,7 +39,7 @@ static void usage(FILE *fp)
 
 static void on_signal(int sig)
 {
-    emb_atomic_cleanup_all(); /* async-signal-safe: unlink only */
+    emb_results_remove_temporaries(); /* async-signal-safe: unlink only */
     signal(sig, SIG_DFL);
     raise(sig);
 }

@@ -25,6 +25,7 @@ const char *emb_strerror(emb_status s)
     case EMB_EIO: return "I/O error";
     case EMB_ENOMEM: return "out of memory";
     case EMB_EINTERNAL: return "internal error";
+    case EMB_EINTERRUPTED: return "interrupted";
     }
     return "unknown status";
 }

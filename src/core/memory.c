@@ -1,7 +1,9 @@
-/* src/core/memory.c — the process-wide memory limit (embodied/memory.h) and
+/* src/core/memory.c — the memory limit (embodied/memory.h: process-wide, or
+ * the running call's context, embodied/context.h) and
  * allocation plans checked against it (core/plan.h). */
 #include "embodied/memory.h"
 
+#include "core/context_impl.h"
 #include "core/error_impl.h"
 #include "core/plan.h"
 
@@ -39,17 +41,22 @@ size_t emb_set_memory_limit(size_t bytes)
 
 size_t emb_memory_limit(void)
 {
+    size_t c = emb_ctx_memory_limit(); /* the running call's context first */
+    if (c)
+        return c;
     size_t v = atomic_load_explicit(&limit_set, memory_order_relaxed);
     return v ? v : physical_memory();
 }
 
 int emb_memory_limit_is_set(void)
 {
-    return atomic_load_explicit(&limit_set, memory_order_relaxed) != 0;
+    return emb_ctx_memory_limit() != 0 || atomic_load_explicit(&limit_set, memory_order_relaxed) != 0;
 }
 
 const char *emb_memory_limit_origin(void)
 {
+    if (emb_ctx_memory_limit())
+        return "the context's memory limit";
     return emb_memory_limit_is_set() ? "--max-memory" : "machine memory";
 }
 

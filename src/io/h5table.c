@@ -13,6 +13,7 @@
 #include "embodied/io.h"
 
 #include "core/alloc.h"
+#include "core/context_impl.h"
 #include "core/error_impl.h"
 #include "core/label.h"
 #include "core/plan.h"
@@ -61,6 +62,9 @@ static emb_status stream_read_rows(struct emb_tech_stream *base, size_t r0, size
     hsize_t start[2] = {(hsize_t)r0, 0}, count[2] = {(hsize_t)nrows, (hsize_t)s->N};
     if (nrows == 0)
         return EMB_OK;
+    /* Between row blocks: where a long read or residual pass can stop. */
+    if ((st = emb_ctx_poll("reading the technology matrix")))
+        return st;
     emb_h5_init();
     if ((fspace = H5Dget_space(s->dset)) < 0 ||
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
@@ -909,7 +913,8 @@ static emb_status write_tech(hid_t file, const char *path, const emb_table *t, c
     for (size_t r0 = 0; r0 < N; r0 += rows) {
         size_t nr = N - r0 < rows ? N - r0 : rows;
         hsize_t start[2] = {(hsize_t)r0, 0}, count[2] = {(hsize_t)nr, (hsize_t)N};
-        if ((st = emb_table_tech_rows(t, r0, nr, buf)))
+        if ((st = emb_ctx_poll("writing the technology matrix")) ||
+            (st = emb_table_tech_rows(t, r0, nr, buf)))
             goto done;
         if ((mspace = H5Screate_simple(2, count, NULL)) < 0 ||
             H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||

@@ -1,4 +1,4 @@
-/* src/io/results_h5.c — the results HDF5 file: accounts, flows, multipliers,
+/* src/results/results_h5.c — the results HDF5 file: accounts, flows, multipliers,
  * labels and provenance (layout in README "Outputs"), written atomically. */
 #include "core/error_impl.h"
 #include "embodied/results.h"

@@ -1,31 +1,15 @@
-/* src/io/results_csv.c — tidy long-form CSV of the accounts (one row per
+/* src/results/results_csv.c — tidy long-form CSV of the accounts (one row per
  * stressor x region, or stressor x origin x destination), %.17g numbers so
  * that every value round-trips; each file written atomically. */
 #include "core/error_impl.h"
 #include "embodied/results.h"
 #include "io/atomic.h"
+#include "results/output.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-void emb_csv_number(FILE *fp, double v) { fprintf(fp, "%.17g", v); }
-
-void emb_csv_field(FILE *fp, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, fp);
-        return;
-    }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
 
 static void row_prefix(FILE *fp, const emb_table *t, size_t s)
 {

@@ -1,0 +1,171 @@
+/* src/results/results_text.c — the results the CLI shows: the flows between
+ * regions or groups (aligned text or CSV, to a file written atomically or
+ * standard output) and the per-region summary of `embodied accounts`.  The
+ * CLI formats no result itself. */
+#include "core/error_impl.h"
+#include "embodied/results.h"
+#include "results/output.h"
+
+#include <string.h>
+
+static void emit(FILE *fp, emb_results_format fmt, const emb_table *t, size_t s, const char *from,
+                 const char *to, const char *sector, double v)
+{
+    if (fmt == EMB_RESULTS_CSV) {
+        emb_csv_field(fp, t->stressors[s]);
+        fputc(',', fp);
+        emb_csv_field(fp, t->stressor_units[s]);
+        fputc(',', fp);
+        emb_csv_field(fp, from);
+        fputc(',', fp);
+        if (sector) {
+            emb_csv_field(fp, sector);
+            fputc(',', fp);
+        }
+        emb_csv_field(fp, to);
+        fputc(',', fp);
+        emb_csv_number(fp, v);
+        fputc('\n', fp);
+    } else {
+        fprintf(fp, "%-28s %-8s %-12s ", t->stressors[s], t->stressor_units[s], from);
+        if (sector)
+            fprintf(fp, "%-24s ", sector);
+        fprintf(fp, "%-12s %18.6f\n", to, v);
+    }
+}
+
+/* One pair, by origin sector: flows_by_sector summed over the origin's and
+ * the destination's member regions, for each sector. */
+static void emit_by_sector(FILE *fp, emb_results_format fmt, const emb_table *t,
+                           const emb_accounts *a, size_t s, const char *from, const size_t *om,
+                           size_t on, const char *to, const size_t *dm, size_t dn)
+{
+    for (size_t j = 0; j < t->n_s; j++) {
+        double v = 0;
+        for (size_t p = 0; p < on; p++)
+            for (size_t q = 0; q < dn; q++)
+                v += a->flows_by_sector[(s * t->N + om[p] * t->n_s + j) * t->n_r + dm[q]];
+        emit(fp, fmt, t, s, from, to, t->sectors[j], v);
+    }
+}
+
+/* Check what the caller asked for before any output exists. */
+static emb_status check_request(const emb_accounts *a, const emb_table *t, const size_t *sel,
+                                size_t nsel, const emb_flow_pair *pairs, size_t npairs)
+{
+    if (a->k != t->k || a->n_r != t->n_r || a->N != t->N)
+        return emb_raise(EMB_EUSAGE, "results: the accounts (%zu stressors, %zu regions, N = %zu) "
+                                     "are not of this table (%zu, %zu, %zu)",
+                         a->k, a->n_r, a->N, t->k, t->n_r, t->N);
+    for (size_t i = 0; sel && i < nsel; i++)
+        if (sel[i] >= a->k)
+            return emb_raise(EMB_EUSAGE, "results: stressor index %zu out of range (%zu stressors)",
+                             sel[i], a->k);
+    for (size_t p = 0; p < npairs; p++) {
+        const size_t *m;
+        size_t n, one;
+        emb_status st;
+        if ((st = emb_table_resolve_unit(t, pairs[p].origin, &m, &n, &one)) ||
+            (st = emb_table_resolve_unit(t, pairs[p].destination, &m, &n, &one)))
+            return st;
+    }
+    return EMB_OK;
+}
+
+emb_status emb_results_write_flows(const emb_accounts *a, const emb_table *t, const size_t *sel,
+                                   size_t nsel, const emb_flow_pair *pairs, size_t npairs,
+                                   int by_sector, emb_results_format fmt, const char *path)
+{
+    emb_status st = check_request(a, t, sel, nsel, pairs, npairs);
+    if (st)
+        return st;
+    if (by_sector && !a->flows_by_sector)
+        return emb_raise(EMB_EUSAGE, "results: flows by sector asked for, but the accounts were "
+                                     "computed without flows_by_sector");
+    if (fmt != EMB_RESULTS_TEXT && fmt != EMB_RESULTS_CSV)
+        return emb_raise(EMB_EUSAGE, "results: unknown format %d", (int)fmt);
+    emb_out o;
+    if ((st = emb_out_open(&o, path))) {
+        emb_out_abort(&o);
+        return st;
+    }
+    FILE *fp = o.fp;
+    if (fmt == EMB_RESULTS_CSV)
+        fputs(by_sector ? "stressor,unit,origin,sector,destination,value\n"
+                        : "stressor,unit,origin,destination,value\n", fp);
+    else {
+        fprintf(fp, "%-28s %-8s %-12s ", "stressor", "unit", "origin");
+        if (by_sector)
+            fprintf(fp, "%-24s ", "origin sector");
+        fprintf(fp, "%-12s %18s\n", "destination", "value");
+    }
+    size_t ns = sel ? nsel : a->k, np = npairs ? npairs : t->n_r * t->n_r;
+    for (size_t i = 0; i < ns && !st; i++) {
+        size_t s = sel ? sel[i] : i;
+        for (size_t p = 0; p < np && !st; p++) {
+            const char *f = npairs ? pairs[p].origin : t->regions[p / t->n_r];
+            const char *d = npairs ? pairs[p].destination : t->regions[p % t->n_r];
+            const size_t *om, *dm;
+            size_t on, dn, o1, d1;
+            if ((st = emb_table_resolve_unit(t, f, &om, &on, &o1)) ||
+                (st = emb_table_resolve_unit(t, d, &dm, &dn, &d1)))
+                break;
+            if (by_sector) {
+                emit_by_sector(fp, fmt, t, a, s, f, om, on, d, dm, dn);
+            } else {
+                double v;
+                if (!(st = emb_accounts_flow(a, t, s, f, d, &v)))
+                    emit(fp, fmt, t, s, f, d, NULL, v);
+            }
+        }
+    }
+    if (!st)
+        st = emb_out_commit(&o);
+    emb_out_abort(&o);
+    return st;
+}
+
+static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t s)
+{
+    size_t R = a->n_r, G = a->n_groups;
+    fprintf(fp, "%s [%s]\n", t->stressors[s], t->stressor_units[s]);
+    fprintf(fp, "%-12s %16s %16s %16s %16s %8s %12s\n", "region", "PBA", "CBA", "imports",
+            "exports", "CBA/PBA", "unallocated");
+    for (size_t u = 0; u < R + G; u++) {
+        int g = u >= R;
+        size_t i = g ? s * G + (u - R) : s * R + u;
+        double pba = g ? a->g_pba[i] : a->pba[i], cba = g ? a->g_cba[i] : a->cba[i];
+        fprintf(fp, "%-12s %16.1f %16.1f %16.1f %16.1f %8.3f %12.1f\n",
+                g ? t->groups[u - R].name : t->regions[u], pba, cba,
+                g ? a->g_imports[i] : a->imports[i], g ? a->g_exports[i] : a->exports[i],
+                pba != 0 ? cba / pba : 0.0, g ? a->g_unallocated[i] : a->unallocated[i]);
+    }
+    double wp = 0, wc = 0;
+    for (size_t r = 0; r < R; r++) {
+        wp += a->pba[s * R + r];
+        wc += a->cba[s * R + r];
+    }
+    fprintf(fp, "%-12s %16.1f %16.1f\n\n", "world", wp, wc);
+}
+
+emb_status emb_results_write_summary(const emb_accounts *a, const emb_table *t, const size_t *sel,
+                                     size_t nsel, const char *path)
+{
+    emb_status st = check_request(a, t, sel, nsel, NULL, 0);
+    if (st)
+        return st;
+    if (a->n_groups != t->n_groups)
+        return emb_raise(EMB_EUSAGE, "results: the accounts have %zu groups, the table %zu",
+                         a->n_groups, t->n_groups);
+    emb_out o;
+    if ((st = emb_out_open(&o, path))) {
+        emb_out_abort(&o);
+        return st;
+    }
+    size_t ns = sel ? nsel : a->k;
+    for (size_t i = 0; i < ns; i++)
+        summary(o.fp, t, a, sel ? sel[i] : i);
+    st = emb_out_commit(&o);
+    emb_out_abort(&o);
+    return st;
+}
