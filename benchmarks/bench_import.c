@@ -346,9 +346,14 @@ static void run_import(const char *dir, const char *out, meas *m)
     emb_table *t = NULL;
     double t0 = bench_now();
     emb_status st = emb_import_pymrio(dir, NULL, &t);
+    /* As `embodied import` does: an A table without x.txt is completed by
+     * the caller (importers never call the solver). */
+    if (!st && t->tech_kind == EMB_TECH_A && !t->x)
+        st = emb_table_complete_x(t);
     m->t_import = bench_now() - t0;
     if (st) {
         snprintf(m->err, sizeof m->err, "emb_import_pymrio: %s: %s", emb_strerror(st), emb_errmsg());
+        emb_table_free(t);
         return;
     }
     if (out) {

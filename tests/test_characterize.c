@@ -301,6 +301,47 @@ START_TEST(shipped_ar6_gwp100)
 }
 END_TEST
 
+/* Defect: the file was read with getline(3), outside the allocation wrapper,
+ * so one huge line was read whole whatever --max-memory said (a 128 MiB
+ * comment line was even accepted).  Now a line is read through the
+ * delimited-text reader: refused at its limits, with nothing allocated
+ * near the line's size.  Two shapes: one cell without commas (stopped by
+ * the field limit at the first buffer) and a line of short cells (stopped
+ * by the line limit). */
+START_TEST(long_line_within_memory_limit)
+{
+    const size_t len = (size_t)128 << 20;
+    char *chunk = malloc(1 << 20);
+    ck_assert_ptr_nonnull(chunk);
+    for (int shape = 0; shape < 2; shape++) {
+        for (size_t i = 0; i < (1 << 20); i++)
+            chunk[i] = shape == 1 && i % 16 == 15 ? ',' : 'x';
+        char path[4200];
+        snprintf(path, sizeof path, "%s/long%d.csv", tmp, shape);
+        FILE *f = fopen(path, "wb");
+        ck_assert_ptr_nonnull(f);
+        fputs("stressor,impact,factor\next/CO2/air,GHG,1\n# ", f);
+        for (size_t w = 0; w < len; w += 1 << 20)
+            ck_assert_uint_eq(fwrite(chunk, 1, 1 << 20, f), 1 << 20);
+        fputs("\next/CH4/air,GHG,27\n", f);
+        ck_assert_int_eq(fclose(f), 0);
+
+        size_t old = emb_set_memory_limit((size_t)64 << 20);
+        emb_alloc_peak_reset();
+        snprintf(path, sizeof path, "long%d.csv: line 3, column ", shape);
+        char full[4200];
+        snprintf(full, sizeof full, "%s/long%d.csv", tmp, shape);
+        fails(full, EMB_EINPUT, path, shape == 0 ? "a field longer than 4096 bytes"
+                                                 : "the line is longer than 65536 bytes");
+        size_t peak = emb_alloc_peak_request();
+        emb_set_memory_limit(old);
+        ck_assert_msg(peak < ((size_t)1 << 20), "an allocation of %zu bytes for a refused line",
+                      peak);
+    }
+    free(chunk);
+}
+END_TEST
+
 START_TEST(alloc_failure_loop)
 {
     const char *p = csv("a.csv", "stressor,impact,factor,unit\n"
@@ -337,6 +378,7 @@ int main(void)
     tcase_add_test(tc, errors);
     tcase_add_test(tc, nul_byte);
     tcase_add_test(tc, shipped_ar6_gwp100);
+    tcase_add_test(tc, long_line_within_memory_limit);
     tcase_add_test(tc, alloc_failure_loop);
     suite_add_tcase(s, tc);
     return emb_test_run(s);

@@ -313,6 +313,42 @@ START_TEST(solver_binds_its_context)
 }
 END_TEST
 
+static void count_progress(void *user, const char *what, unsigned long long done,
+                           unsigned long long total)
+{
+    (void)what, (void)done, (void)total;
+    ++*(int *)user;
+}
+
+START_TEST(importers_and_generator_take_the_context)
+{
+    /* The importer reports progress through the context's callback when its
+     * options have none, and plans against the context's limit; so does the
+     * generator. */
+    emb_context *c = NULL;
+    ck_assert_int_eq(emb_context_create(&c), EMB_OK);
+    int calls = 0;
+    emb_context_set_progress(c, count_progress, &calls);
+    emb_import_opts io = {.ctx = c};
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_import_csv(emb_test_src_path("datasets/csv-example"), &io, &t), EMB_OK);
+    ck_assert_int_gt(calls, 0);
+    emb_table_free(t);
+    t = NULL;
+    emb_context_set_memory_limit(c, 512);
+    ck_assert_int_eq(emb_import_csv(emb_test_src_path("datasets/csv-example"), &io, &t), EMB_ENOMEM);
+    ck_assert_ptr_null(t);
+    emb_synth_opts so = emb_synth_defaults(4, 5, 2, 2, 1);
+    so.ctx = c;
+    ck_assert_int_eq(emb_synth_table(&so, &t), EMB_ENOMEM);
+    ck_assert_msg(strstr(emb_errmsg(), "context") != NULL, "%s", emb_errmsg());
+    emb_context_set_memory_limit(c, 0);
+    ck_assert_int_eq(emb_synth_table(&so, &t), EMB_OK);
+    emb_table_free(t);
+    emb_context_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("context");
@@ -326,6 +362,7 @@ int main(void)
     tcase_add_test(tc, accounts_under_two_contexts_at_once);
     tcase_add_test(tc, interrupted_accounts_return_cleanly);
     tcase_add_test(tc, solver_binds_its_context);
+    tcase_add_test(tc, importers_and_generator_take_the_context);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

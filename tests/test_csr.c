@@ -4,7 +4,9 @@
  * solvers and the accounts on a CSR table, allocation-failure loops; and
  * the CSR group of the HDF5 format: round trips dense <-> CSR bit-identical,
  * files as h5py / scipy write them (any integer types), every malformed
- * group. */
+ * group.  The CSR module itself (embodied/csr.h): the builder (rows,
+ * entries, entries written in place, the plan's bound, allocation
+ * failures) and the transpose. */
 #include "core/alloc.h"
 #include "embodied/embodied.h"
 #include "testutil.h"
@@ -629,6 +631,170 @@ START_TEST(alloc_failure_loop_h5_csr)
 }
 END_TEST
 
+/* ---- the builder and the transpose (embodied/csr.h) -------------------- */
+
+/* A deterministic rectangular test matrix, dense row-major: about a third
+ * non-zero, with a -0.0, an empty row and an empty column. */
+static void dense_test(double *T, size_t nr, size_t nc, uint64_t seed)
+{
+    for (size_t i = 0; i < nr * nc; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        T[i] = (seed >> 33) % 3 == 0 ? (double)((seed >> 40) % 1000) / 7.0 - 50.0 : 0.0;
+    }
+    for (size_t j = 0; j < nc; j++)
+        T[2 * nc + j] = 0.0; /* row 2 empty */
+    for (size_t i = 0; i < nr; i++)
+        T[i * nc + 1] = 0.0; /* column 1 empty */
+    T[0] = -0.0;
+}
+
+/* m equals dense T (nr x nc) entry for entry, -0.0 stored, +0.0 not. */
+static void assert_csr_is(const emb_csr *m, const double *T, size_t nr, size_t nc)
+{
+    ck_assert_uint_eq(m->n_rows, nr);
+    ck_assert_uint_eq(m->n_cols, nc);
+    ck_assert_msg(emb_csr_check(m, "mem", "/M") == EMB_OK, "%s", emb_errmsg());
+    double *D = calloc(nr * nc + 1, sizeof *D);
+    size_t stored = 0;
+    for (size_t i = 0; i < nr; i++)
+        for (size_t p = m->indptr[i]; p < m->indptr[i + 1]; p++)
+            D[i * nc + m->indices[p]] = m->data[p];
+    for (size_t i = 0; i < nr * nc; i++)
+        stored += T[i] != 0 || signbit(T[i]);
+    ck_assert_uint_eq(m->nnz, stored);
+    assert_bits_eq(D, T, nr * nc, "entry");
+    free(D);
+}
+
+START_TEST(builder_rows_entries_and_bound)
+{
+    enum { NR = 9, NC = 7 };
+    double T[NR * NC];
+    dense_test(T, NR, NC, 11);
+    /* Dense rows, tiny initial room (grows many times). */
+    emb_csr_builder b;
+    ck_assert_int_eq(emb_csr_builder_init(&b, NR, NC, 1, 0, "test"), EMB_OK);
+    for (size_t i = 0; i < NR; i++) {
+        ck_assert_int_eq(emb_csr_builder_dense_row(&b, T + i * NC), EMB_OK);
+        ck_assert_int_eq(emb_csr_builder_end_row(&b), EMB_OK);
+    }
+    ck_assert_int_eq(emb_csr_builder_end_row(&b), EMB_EINTERNAL); /* past the last row */
+    emb_csr *m = NULL;
+    ck_assert_int_eq(emb_csr_builder_finish(&b, &m), EMB_OK);
+    ck_assert_ptr_null(b.m);
+    assert_csr_is(m, T, NR, NC);
+    emb_csr_free(m);
+    emb_csr_builder_free(&b); /* finished: a no-op */
+
+    /* Entries one by one, rows left unended at the end (empty), and a row
+     * written in place after a reserve. */
+    ck_assert_int_eq(emb_csr_builder_init(&b, 4, 5, 0, 0, NULL), EMB_OK);
+    ck_assert_int_eq(emb_csr_builder_push(&b, 1, 2.5), EMB_OK);
+    ck_assert_int_eq(emb_csr_builder_push(&b, 4, -1.0), EMB_OK);
+    ck_assert_int_eq(emb_csr_builder_end_row(&b), EMB_OK);
+    ck_assert_int_eq(emb_csr_builder_end_row(&b), EMB_OK); /* row 1 empty */
+    ck_assert_int_eq(emb_csr_builder_reserve(&b, 5), EMB_OK);
+    ck_assert_uint_ge(b.cap - b.m->nnz, 5);
+    b.m->indices[b.m->nnz] = 0, b.m->data[b.m->nnz++] = 7.0;
+    b.m->indices[b.m->nnz] = 3, b.m->data[b.m->nnz++] = 8.0;
+    ck_assert_int_eq(emb_csr_builder_end_row(&b), EMB_OK);
+    ck_assert_int_eq(emb_csr_builder_finish(&b, &m), EMB_OK);
+    double want[4 * 5] = {0, 2.5, 0, 0, -1, 0, 0, 0, 0, 0, 7, 0, 0, 8, 0, 0, 0, 0, 0, 0};
+    assert_csr_is(m, want, 4, 5);
+    emb_csr_free(m);
+
+    /* The plan's bound: growing past max_nnz entries is refused. */
+    ck_assert_int_eq(emb_csr_builder_init(&b, 1, 10, 2, 3, "planned matrix"), EMB_OK);
+    for (size_t j = 0; j < 3; j++)
+        ck_assert_int_eq(emb_csr_builder_push(&b, j, 1.0), EMB_OK);
+    ck_assert_int_eq(emb_csr_builder_push(&b, 3, 1.0), EMB_ENOMEM);
+    ck_assert_msg(strstr(emb_errmsg(), "planned matrix: more than the 3 entries planned"), "%s",
+                  emb_errmsg());
+    emb_csr_builder_free(&b);
+    ck_assert_ptr_null(b.m);
+}
+END_TEST
+
+START_TEST(transpose_is_exact)
+{
+    enum { NR = 9, NC = 7 };
+    double T[NR * NC], Tt[NC * NR];
+    dense_test(T, NR, NC, 5);
+    for (size_t i = 0; i < NR; i++)
+        for (size_t j = 0; j < NC; j++)
+            Tt[j * NR + i] = T[i * NC + j];
+    emb_csr_builder b;
+    ck_assert_int_eq(emb_csr_builder_init(&b, NR, NC, 0, 0, "A"), EMB_OK);
+    for (size_t i = 0; i < NR; i++)
+        ck_assert(emb_csr_builder_dense_row(&b, T + i * NC) == EMB_OK &&
+                  emb_csr_builder_end_row(&b) == EMB_OK);
+    emb_csr *A = NULL, *C = NULL, *CC = NULL;
+    ck_assert_int_eq(emb_csr_builder_finish(&b, &A), EMB_OK);
+    ck_assert_int_eq(emb_csr_transpose(A, &C), EMB_OK);
+    assert_csr_is(C, Tt, NC, NR); /* C = A', columns sorted in each row */
+    ck_assert_int_eq(emb_csr_transpose(C, &CC), EMB_OK);
+    ck_assert(memcmp(CC->indptr, A->indptr, (NR + 1) * sizeof *A->indptr) == 0);
+    ck_assert(memcmp(CC->indices, A->indices, A->nnz * sizeof *A->indices) == 0);
+    assert_bits_eq(CC->data, A->data, A->nnz, "(A')'");
+    emb_csr_free(CC);
+    emb_csr_free(C);
+
+    /* An empty matrix, and allocation failures (nothing leaks). */
+    emb_csr *E = NULL;
+    ck_assert_int_eq(emb_csr_create(3, 0, 0, &E), EMB_OK);
+    ck_assert_int_eq(emb_csr_transpose(E, &C), EMB_OK);
+    ck_assert_uint_eq(C->n_rows, 0);
+    ck_assert_uint_eq(C->n_cols, 3);
+    ck_assert_uint_eq(C->nnz, 0);
+    ck_assert_int_eq(emb_csr_check(C, "mem", "/E'"), EMB_OK);
+    emb_csr_free(C);
+    emb_csr_free(E);
+    long k;
+    for (k = 0; k < 100; k++) {
+        emb_alloc_fail_after(k);
+        emb_status st = emb_csr_transpose(A, &C);
+        emb_alloc_fail_after(-1);
+        if (st == EMB_OK) {
+            assert_csr_is(C, Tt, NC, NR);
+            emb_csr_free(C);
+            break;
+        }
+        ck_assert_int_eq(st, EMB_ENOMEM);
+    }
+    ck_assert_int_gt(k, 2);
+    emb_csr_free(A);
+}
+END_TEST
+
+START_TEST(builder_alloc_failure_loop)
+{
+    enum { NR = 40, NC = 30 };
+    double T[NR * NC];
+    dense_test(T, NR, NC, 3);
+    long k;
+    for (k = 0; k < 1000; k++) {
+        emb_csr_builder b;
+        emb_csr *m = NULL;
+        emb_alloc_fail_after(k);
+        emb_status st = emb_csr_builder_init(&b, NR, NC, 4, 0, "loop");
+        for (size_t i = 0; i < NR && !st; i++)
+            if (!(st = emb_csr_builder_dense_row(&b, T + i * NC)))
+                st = emb_csr_builder_end_row(&b);
+        if (!st)
+            st = emb_csr_builder_finish(&b, &m);
+        emb_alloc_fail_after(-1);
+        emb_csr_builder_free(&b);
+        if (st == EMB_OK) {
+            assert_csr_is(m, T, NR, NC);
+            emb_csr_free(m);
+            break;
+        }
+        ck_assert_int_eq(st, EMB_ENOMEM);
+    }
+    ck_assert_int_gt(k, 5);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("csr");
@@ -640,6 +806,9 @@ int main(void)
     tcase_add_test(tc, set_tech_csr_checks_and_takes_ownership);
     tcase_add_test(tc, dense_solver_runs_on_csr_table);
     tcase_add_test(tc, alloc_failure_loop_tech_csr);
+    tcase_add_test(tc, builder_rows_entries_and_bound);
+    tcase_add_test(tc, transpose_is_exact);
+    tcase_add_test(tc, builder_alloc_failure_loop);
     suite_add_tcase(s, tc);
     TCase *th = tcase_create("h5");
     tcase_set_timeout(th, 60);

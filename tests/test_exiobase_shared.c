@@ -5,6 +5,7 @@
  * ../shared/testdata (pymrio's test MRIO and format-samples/exiobase3). */
 #include "core/alloc.h"
 #include "embodied/embodied.h"
+#include "import/regions.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -223,7 +224,8 @@ START_TEST(exiobase3_sample_in_detail)
     ck_assert_str_eq(t->stressor_units[0], "kg");
     ck_assert_str_eq(t->stressor_units[1], "kg");
     ck_assert_str_eq(t->monetary_unit, "Mill USD");
-    ck_assert_str_eq(t->source, "pymrio text layout: exio3_mock");
+    ck_assert_msg(strstr(t->source, "pymrio text layout: exio3_mock; x not in the input (no x.txt)"),
+                  "%s", t->source);
     /* Exact values as printed (one strtod rounding each). */
     ck_assert(t->T[0] == 0.0990875448681);                /* A.txt line 4: AUS food, AUS food */
     ck_assert(t->T[1] == 0.00117934556248);
@@ -241,7 +243,12 @@ START_TEST(exiobase3_sample_in_detail)
     ck_assert(t->F_Y[0] == 62335321);                     /* satellite/F_hh.txt line 7 */
     ck_assert(t->F_Y[42 + 0] == 59206405);                /* line 8 */
     ck_assert(t->F_Y[1] == 0);
-    /* x: not in the sample, computed from A. */
+    /* x: not in the sample, and importers never call the solver: absent
+     * (emb_table_validate refuses such a table), computed by the caller. */
+    ck_assert_ptr_null(t->x);
+    ck_assert_int_eq(emb_table_validate(t, NULL), EMB_EINPUT);
+    ck_assert_msg(strstr(emb_errmsg(), "needs /x"), "%s", emb_errmsg());
+    ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
     check_x_from_A(t);
     ck_assert_int_eq(emb_table_validate(t, NULL), EMB_OK);
 
@@ -250,6 +257,8 @@ START_TEST(exiobase3_sample_in_detail)
     emb_table *s = import_pats(emb_test_pathf("%s/format-samples/exiobase3", shared), 1, p);
     ck_assert_uint_eq(s->k, 1);
     same_stressor(s, 0, t, 1);
+    ck_assert_ptr_null(s->x);
+    ck_assert_int_eq(emb_table_complete_x(s), EMB_OK);
     same_core(s, t);
     check_x_from_A(s);
     emb_table_free(s);
@@ -268,6 +277,9 @@ START_TEST(exiobase3_sample_h5_round_trip)
     emb_table *t = import_ok(emb_test_pathf("%s/format-samples/exiobase3", shared), NULL);
     char *tmp = emb_test_tmpdir();
     char *h5 = emb_test_pathf("%s/exio.h5", tmp);
+    /* The format needs x with A: an A table is written only once completed. */
+    ck_assert_int_eq(emb_table_write_h5(t, h5, NULL), EMB_EINPUT);
+    ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
     ck_assert_int_eq(emb_table_write_h5(t, h5, NULL), EMB_OK);
     emb_table *r = NULL;
     ck_assert_msg(emb_table_read_h5(h5, EMB_READ_TECH_IN_MEMORY, &r) == EMB_OK, "%s", emb_errmsg());
@@ -321,6 +333,9 @@ START_TEST(cli_import_characterize)
     ck_assert_msg(strstr(err, "gwp.csv: impact 'total' [kg eq]"), "%s", err);
     emb_table *r = NULL, *t = import_ok(sample, NULL);
     ck_assert_int_eq(emb_table_read_h5(emb_test_pathf("%s/out.h5", tmp), EMB_READ_DEFAULT, &r), EMB_OK);
+    /* The CLI completed x = (I - A)^-1 (Y 1) as the library does, bit for bit. */
+    ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
+    ck_assert(memcmp(r->x, t->x, t->N * sizeof(double)) == 0);
     ck_assert_uint_eq(r->k, 3);
     ck_assert_str_eq(r->stressors[2], "total");
     ck_assert_str_eq(r->stressor_units[2], "kg eq");
@@ -360,6 +375,119 @@ START_TEST(cli_import_characterize)
 }
 END_TEST
 
+/* Defect: `import pymrio --help` promised to say when x is computed from A,
+ * and nothing said so.  Now stderr says it before the solve, and the
+ * table's source (written to the file) says it too; a table with x.txt
+ * says neither. */
+START_TEST(cli_says_x_is_computed)
+{
+    char *tmp = emb_test_tmpdir();
+    char err[8192], args[8192];
+    const char *sample = emb_test_pathf("%s/format-samples/exiobase3", shared);
+    snprintf(args, sizeof args, "import exiobase3 '%s' -o '%s/out.h5'", sample, tmp);
+    ck_assert_msg(run_cli(tmp, args, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "exiobase3: no gross output x (A without x.txt): computing x = "
+                              "(I - A)^-1 (Y 1) with the Leontief solver (N = 48)\n"), "%s", err);
+    emb_table *r = NULL;
+    ck_assert_int_eq(emb_table_read_h5(emb_test_pathf("%s/out.h5", tmp), EMB_READ_DEFAULT, &r), EMB_OK);
+    ck_assert_msg(strstr(r->source, "x not in the input (no x.txt): x = (I - A)^-1 (Y 1) from the "
+                                    "Leontief solver"), "%s", r->source);
+    emb_table_free(r);
+    /* A Z table (pymrio's test MRIO): x = Z 1 + Y 1 needs no solver, and
+     * nothing is said. */
+    snprintf(args, sizeof args, "import pymrio '%s/pymrio-test-mrio' -o '%s/z.h5'", shared, tmp);
+    ck_assert_msg(run_cli(tmp, args, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(!strstr(err, "computing x"), "%s", err);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* pymrio's parse_exiobase3 renames the 3-letter codes of older EXIOBASE 3
+ * releases (the sample's AUS ... WWF) to 2-letter ones; embodied does it on
+ * request (--rename-regions exiobase3), with the same pairs, and keeps the
+ * labels as spelled by default.  Everything but the region names is the
+ * same import. */
+START_TEST(rename_regions_exiobase3)
+{
+    const char *sample = emb_test_pathf("%s/format-samples/exiobase3", shared);
+    emb_table *plain = import_ok(sample, NULL);
+    ck_assert_str_eq(plain->regions[0], "AUS"); /* default: as spelled */
+    emb_import_opts o = {.rename_regions = "exiobase3"};
+    emb_table *t = import_ok(sample, &o);
+    const char *want[] = {"AU", "BR", "FI", "FR", "KR", "WF"};
+    for (size_t r = 0; r < 6; r++)
+        ck_assert_str_eq(t->regions[r], want[r]);
+    same_core(t, plain);
+    for (size_t s = 0; s < t->k; s++)
+        same_stressor(t, s, plain, s);
+    ck_assert_msg(strstr(t->source, "regions renamed as pymrio's parse_exiobase3 does "
+                                    "(--rename-regions exiobase3): 6"), "%s", t->source);
+    emb_table_free(t);
+    emb_table_free(plain);
+
+    /* "" is no renaming; an unknown scheme is a usage error before reading. */
+    o.rename_regions = "";
+    t = import_ok(sample, &o);
+    ck_assert_str_eq(t->regions[5], "WWF");
+    emb_table_free(t);
+    o.rename_regions = "iso2";
+    t = (emb_table *)1;
+    ck_assert_int_eq(emb_import_pymrio(sample, &o, &t), EMB_EUSAGE);
+    ck_assert_ptr_null(t);
+    ck_assert_msg(strstr(emb_errmsg(), "--rename-regions 'iso2': unknown scheme (known: exiobase3"),
+                  "%s", emb_errmsg());
+
+    /* All 49 pairs, and codes outside them kept; a clash changes nothing. */
+    static const char *from[] = {
+        "AUS", "AUT", "BEL", "BGR", "BRA", "CAN", "CHE", "CHN", "CYP", "CZE", "DEU", "DNK", "ESP",
+        "EST", "FIN", "FRA", "GBR", "GRC", "HRV", "HUN", "IDN", "IND", "IRL", "ITA", "JPN", "KOR",
+        "LTU", "LUX", "LVA", "MEX", "MLT", "NLD", "NOR", "POL", "PRT", "ROM", "RUS", "SVK", "SVN",
+        "SWE", "TUR", "TWN", "USA", "ZAF", "WWA", "WWE", "WWF", "WWL", "WWM", "ROU"};
+    static const char *to[] = {
+        "AU", "AT", "BE", "BG", "BR", "CA", "CH", "CN", "CY", "CZ", "DE", "DK", "ES",
+        "EE", "FI", "FR", "GB", "GR", "HR", "HU", "ID", "IN", "IE", "IT", "JP", "KR",
+        "LT", "LU", "LV", "MX", "MT", "NL", "NO", "PL", "PT", "RO", "RU", "SK", "SI",
+        "SE", "TR", "TW", "US", "ZA", "WA", "WE", "WF", "WL", "WM", "ROU"};
+    size_t nr = sizeof from / sizeof from[0], n = 0;
+    ck_assert_int_eq(emb_table_create(nr, 1, 1, 0, EMB_TECH_Z, 0, &t), EMB_OK);
+    for (size_t r = 0; r < nr; r++)
+        ck_assert_int_eq(emb_table_set_label(t, EMB_LABEL_REGION, r, from[r]), EMB_OK);
+    ck_assert_int_eq(emb_regions_rename(t, "exiobase3", "mem", &n), EMB_OK);
+    ck_assert_uint_eq(n, 49);
+    for (size_t r = 0; r < nr; r++)
+        ck_assert_str_eq(t->regions[r], to[r]);
+    emb_table_free(t);
+    ck_assert_int_eq(emb_table_create(3, 1, 1, 0, EMB_TECH_Z, 0, &t), EMB_OK);
+    emb_table_set_label(t, EMB_LABEL_REGION, 0, "DEU");
+    emb_table_set_label(t, EMB_LABEL_REGION, 1, "AUS");
+    emb_table_set_label(t, EMB_LABEL_REGION, 2, "AU");
+    ck_assert_int_eq(emb_regions_rename(t, "exiobase3", "mem", &n), EMB_EINPUT);
+    ck_assert_msg(strstr(emb_errmsg(), "mem: --rename-regions exiobase3: region 'AUS' would become "
+                                       "'AU', the name of region 'AU' too"), "%s", emb_errmsg());
+    ck_assert_str_eq(t->regions[0], "DEU");
+    ck_assert_str_eq(t->regions[1], "AUS");
+    emb_table_free(t);
+
+    /* The CLI option; refused for formats that do not offer it. */
+    char *tmp = emb_test_tmpdir();
+    char err[8192], args[8192];
+    snprintf(args, sizeof args, "import exiobase3 '%s' -o '%s/r.h5' --rename-regions exiobase3",
+             sample, tmp);
+    ck_assert_msg(run_cli(tmp, args, err, sizeof err) == 0, "%s", err);
+    emb_table *r = NULL;
+    ck_assert_int_eq(emb_table_read_h5(emb_test_pathf("%s/r.h5", tmp), EMB_READ_DEFAULT, &r), EMB_OK);
+    ck_assert_str_eq(r->regions[5], "WF");
+    emb_table_free(r);
+    snprintf(args, sizeof args, "import gloria '%s' -o '%s/g.h5' --rename-regions exiobase3",
+             sample, tmp);
+    ck_assert_int_eq(run_cli(tmp, args, err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "--rename-regions is for the pymrio / exiobase3 format only"), "%s", err);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 int main(void)
 {
     shared = emb_test_require_shared("exiobase_shared");
@@ -372,6 +500,8 @@ int main(void)
     tcase_add_test(tc, exiobase3_sample_in_detail);
     tcase_add_test(tc, exiobase3_sample_h5_round_trip);
     tcase_add_test(tc, cli_import_characterize);
+    tcase_add_test(tc, cli_says_x_is_computed);
+    tcase_add_test(tc, rename_regions_exiobase3);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

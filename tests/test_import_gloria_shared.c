@@ -287,6 +287,91 @@ START_TEST(supply_not_diagonal)
 }
 END_TEST
 
+/* Replace every number on line `line` of file `path` by 0.0. */
+static void zero_line(const char *path, int line)
+{
+    size_t n;
+    char *b = emb_test_slurp(path, &n), *p = b;
+    for (int l = 1; l < line; l++)
+        p = strchr(p, '\n') + 1;
+    size_t cells = 1;
+    char *e = strchr(p, '\n');
+    for (char *q = p; q < e; q++)
+        cells += *q == ',';
+    size_t head = (size_t)(p - b), tail = n - (size_t)(e - b), nl = 4 * cells - 1;
+    char *o = malloc(head + nl + tail);
+    memcpy(o, b, head);
+    for (size_t c = 0; c < cells; c++)
+        memcpy(o + head + 4 * c, c + 1 < cells ? "0.0," : "0.0", c + 1 < cells ? 4 : 3);
+    memcpy(o + head + nl, e, tail);
+    emb_test_spit(path, o, head + nl + tail);
+    free(o), free(b);
+}
+
+/* Defect: an industry without output that still buys inputs (AUS Fishing:
+ * its supply V (2, 5) set to 0) and emits (TQ (1, 2) = 7).  Z = U D dropped
+ * its inputs while x = U 1 + Y 1 kept them, so accounts refused the table
+ * (world PBA != CBA), and F = Q D dropped its emissions.  Now they go to its
+ * own product: Z keeps the inputs, F the 7, and the identities hold.  Then
+ * the same with its product neither used nor demanded (T and Y line 5
+ * zeroed): x = 0 there, so its inputs are dropped from Z and x, and the 7
+ * is reported as unallocated. */
+START_TEST(industry_without_output)
+{
+    char *tmp = emb_test_tmpdir();
+    for (int unused = 0; unused < 2; unused++) {
+        const char *d = copy_sample(tmp, unused ? "zerox" : "zerog");
+        edit(emb_test_pathf("%s/%s", d, F_T), "0.0,0.0,0.0,0.0,5977600.0,", "0.0,0.0,0.0,0.0,0.0,");
+        edit(emb_test_pathf("%s/%s", d, F_TQ), "0.0,0.0,", "0.0,7.0,");
+        if (unused) {
+            zero_line(emb_test_pathf("%s/%s", d, F_T), 5);
+            zero_line(emb_test_pathf("%s/%s", d, F_Y), 5);
+        }
+        emb_table *t = NULL;
+        emb_status st = emb_import_gloria(d, NULL, &t);
+        ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+        ck_assert(t->F[0 * t->N + idx(t, 0, 1)] == 7.0);
+        /* T (4, 2), (6, 2): AUS Forestry and Crustaceans bought by AUS Fishing. */
+        ck_assert(zat(t, idx(t, 0, 0), idx(t, 0, 1)) == (unused ? 0 : 0.26391));
+        ck_assert(zat(t, idx(t, 0, 2), idx(t, 0, 1)) == (unused ? 0 : 214.76));
+        if (unused) {
+            ck_assert(t->x[idx(t, 0, 1)] == 0);
+            /* AUS Forestry's output loses what AUS Fishing bought from it. */
+            EMB_ASSERT_CLOSE(t->x[idx(t, 0, 0)],
+                             line_sum(F_T, 4) - 0.26391 + line_sum(F_Y, 4), 1e-15, 0);
+        }
+        /* x = Z 1 + Y 1 on every row. */
+        for (size_t i = 0; i < t->N; i++) {
+            double s = 0;
+            for (size_t e = t->csr->indptr[i]; e < t->csr->indptr[i + 1]; e++)
+                s += t->csr->data[e];
+            for (size_t c = 0; c < t->n_y; c++)
+                s += t->Y[i * t->n_y + c];
+            EMB_ASSERT_CLOSE(t->x[i], s, 1e-14, 0);
+        }
+        emb_accounts *a = NULL;
+        emb_accounts_opts ao = {.identity_tol = 1e-10};
+        st = emb_accounts_compute(t, &ao, &a);
+        ck_assert_msg(st == EMB_OK, "%s", emb_errmsg());
+        double wp = 0, wc = 0, un = 0;
+        for (size_t r = 0; r < t->n_r; r++)
+            wp += a->pba[r], wc += a->cba[r], un += a->unallocated[r];
+        ck_assert_msg(wp == (unused ? 0.0 : 7.0) && un == (unused ? 7.0 : 0.0),
+                      "PBA %.17g, unallocated %.17g", wp, un);
+        ck_assert(a->unallocated[0] == un); /* in AUS */
+        EMB_ASSERT_CLOSE(wc, wp, 1e-12, 1e-12);
+        emb_accounts_free(a);
+        ck_assert_msg(strstr(t->source, "1 industries without output, mapped to their own product"),
+                      "%s", t->source);
+        ck_assert_msg(!unused || strstr(t->source, "inputs of products without output dropped: 8 "),
+                      "%s", t->source);
+        emb_table_free(t);
+    }
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 /* In the copy `d`, replace the text of the ReadMe's Regions sheet from the
  * first `from` through the next `through` (inclusive; NULL: `from` alone)
  * by `to`. */
@@ -466,6 +551,7 @@ int main(void)
     tcase_add_test(tc, mrios_zipped);
     tcase_add_test(tc, selection);
     tcase_add_test(tc, supply_not_diagonal);
+    tcase_add_test(tc, industry_without_output);
     tcase_add_test(tc, broken_copies);
     tcase_add_test(tc, allocation_failures);
     tcase_add_test(tc, cli_round_trip);

@@ -277,9 +277,14 @@ START_TEST(exiobase3_sample)
     ck_assert_str_eq(t->stressors[0], "satellite/emission_type1");
     ck_assert_str_eq(t->stressors[1], "satellite/emission_type2");
     ck_assert_str_eq(t->stressor_units[0], "kg"); /* unit.txt's json says 2 index columns: it has 1 */
-    ck_assert_str_eq(t->source, "pymrio text layout: exio3_mock");
+    ck_assert_str_eq(t->source, "pymrio text layout: exio3_mock; x not in the input (no x.txt): "
+                                "x = (I - A)^-1 (Y 1) from the Leontief solver "
+                                "(emb_table_complete_x)");
     ck_assert(t->T[0] == 0.0990875448681);
     ck_assert(t->F_Y[0] == 62335321); /* from F_hh.txt */
+    /* The importer never calls the solver: x is absent, the caller completes it. */
+    ck_assert_ptr_null(t->x);
+    ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
     ck_assert_ptr_nonnull(t->x);       /* computed: x = (I - A)^-1 Y 1 */
     for (size_t i = 0; i < t->N; i++)
         ck_assert_msg(t->x[i] >= 0 && isfinite(t->x[i]), "x[%zu] = %g", i, t->x[i]);

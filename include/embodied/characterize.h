@@ -29,6 +29,11 @@
  * most once per impact (no double counting); an impact may not reuse an
  * existing stressor name.  Every violation is one message naming the file,
  * line (and column), and nothing in the table changes.
+ *
+ * The file is read through the importers' delimited-text reader and the
+ * allocation wrapper: a line longer than 64 KiB (or a quarter of the memory
+ * limit, embodied/memory.h) or a cell longer than 4096 bytes is EMB_EINPUT
+ * naming the file and line, with no more than one buffer of it read.
  */
 #ifndef EMBODIED_CHARACTERIZE_H
 #define EMBODIED_CHARACTERIZE_H
@@ -42,8 +47,8 @@ extern "C" {
 
 /* Append the impacts of characterisation file csv_path to t (t->k grows by
  * the number of impacts; F, F_Y, stressors and stressor_units with it).
- * EMB_EIO: the file cannot be read; EMB_EINPUT: malformed file, bad factor,
- * unit clash, double counting, name clash; EMB_EUSAGE: a stressor pattern
+ * EMB_EIO: the file cannot be read; EMB_EINPUT: malformed file (also an
+ * over-long line or cell, a NUL byte), bad factor, unit clash, double counting, name clash; EMB_EUSAGE: a stressor pattern
  * matches no stressor of t.  On failure t is unchanged. */
 EMB_API emb_status emb_table_characterize(emb_table *t, const char *csv_path);
 

@@ -6,6 +6,7 @@
 #include "embodied/memory.h"
 #include "embodied/context.h"
 #include "embodied/progress.h"
+#include "embodied/csr.h"
 #include "embodied/table.h"
 #include "embodied/io.h"
 #include "embodied/import.h"

@@ -1,12 +1,15 @@
 /* embodied/import.h — importers from the text layouts MRIO databases ship in.
  * Each builds an in-memory emb_table (T in memory) that emb_table_write_h5()
- * saves in the embodied-mrio format. */
+ * saves in the embodied-mrio format.  Importers read and convert; they never
+ * call the solver (an A table without x is completed by the caller, see
+ * emb_import_pymrio). */
 #ifndef EMBODIED_IMPORT_H
 #define EMBODIED_IMPORT_H
 
 #include <stddef.h>
 
 #include "embodied/error.h"
+#include "embodied/context.h"
 #include "embodied/progress.h"
 #include "embodied/table.h"
 
@@ -33,17 +36,34 @@ typedef struct emb_import_opts {
     size_t n_stressor_patterns;
     /* Formats without emissions (OECD ICIO): a stressor table CSV. */
     const char *stressors_csv;
+    /* Rename regions after reading, by a named scheme; NULL or "" keeps the
+     * labels as spelled in the files.  "exiobase3": pymrio's parse_exiobase3
+     * renaming of older EXIOBASE 3 codes (AUS -> AU, ..., WWF -> WF).  Only
+     * emb_import_pymrio uses it (an unknown scheme is EMB_EUSAGE). */
+    const char *rename_regions;
     /* Progress of reading input files (see embodied/progress.h); may be NULL. */
     emb_progress_fn progress;
     void *progress_ctx;
+    /* Per-call settings (embodied/context.h: memory limit, interruption;
+     * its progress callback when `progress` is NULL); NULL = defaults. */
+    const emb_context *ctx;
 } emb_import_opts;
 
 /* Import the pymrio / EXIOBASE-3 text layout from `path`, a folder or a .zip
  * (file_parameters.json at the root or inside one top-level folder):
  * Z.txt or A.txt (+ x.txt), Y.txt, unit.txt, and every extension sub-folder
  * with F.txt and F_Y.txt (or F_hh.txt) and unit.txt.  Stressors are named
- * "<extension folder>/<stressor>[/<compartment>]".  Where only A is given and
- * x.txt is absent, x = (I - A)^-1 (Y 1) is computed with the Leontief solver.
+ * "<extension folder>/<stressor>[/<compartment>]".  Importers never call the
+ * solver: where only A is given and x.txt is absent (EXIOBASE 3 downloads),
+ * the table comes back with t->tech_kind == EMB_TECH_A and t->x == NULL,
+ * t->source says so, and the caller completes it with emb_table_complete_x()
+ * (embodied/solver.h: x = (I - A)^-1 (Y 1), an N x N factorisation) before
+ * emb_table_validate(), emb_table_write_h5() or the accounts, which need x
+ * with A (`embodied import` does this and says so on stderr).
+ * opts->rename_regions ("exiobase3") renames the regions as pymrio's
+ * parse_exiobase3 does, once the files are read (messages about the files
+ * name the codes as spelled there); a new name that is already a region is
+ * EMB_EINPUT.  t->source counts the regions renamed.
  * Files are parsed as streams; memory is bounded by the arrays produced.
  * opts may be NULL. *out is owned by the caller. */
 EMB_API emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out);
@@ -84,8 +104,12 @@ EMB_API emb_status emb_import_csv(const char *path, const emb_import_opts *opts,
  * or zips) and GLORIA_ReadMe_0<v>.xlsx: the T-, Y- and V-Results and the TQ-
  * and YQ-Results satellites at basic prices (Markup001).  Built as pymrio's
  * parse_gloria does: a product-by-product table under the industry-technology
- * assumption, Z = U diag(g)^-1 V (g = V 1), x = U 1 + Y 1, F = TQ
- * diag(g)^-1 V, F_Y = YQ; value added becomes stressors "VA/<category>".
+ * assumption, Z = U diag(g)^-1 V (g = V 1), x = U 1 + Y 1 = Z 1 + Y 1,
+ * F = TQ diag(g)^-1 V, F_Y = YQ; value added becomes stressors
+ * "VA/<category>".  An industry without output (g = 0) is mapped to its own
+ * product, so its inputs and emissions are kept (pymrio drops them); a
+ * product left with x = 0 keeps no inputs, and its emissions are reported
+ * by the accounts as unallocated (datasets/README.md, GLORIA).
  * Z is held as CSR (t->csr).  Regions are the ReadMe's ISO3 acronyms;
  * regions with an all-zero T (DYE in 2022) are dropped and named in
  * t->source.  Stressors are "Q/<Sat_head_indicator>/<Sat_indicator>" with

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "embodied/context.h"
 #include "embodied/error.h"
 #include "embodied/table.h"
 
@@ -30,6 +31,7 @@ typedef struct emb_synth_opts {
                                     radius of A exactly c (1^T A = c 1^T, A >= 0). */
     int csr;                   /* hold Z as CSR (t->csr) instead of a dense t->T; the values
                                   are the same either way, bit for bit */
+    const emb_context *ctx;    /* per-call settings (embodied/context.h); NULL = defaults */
 } emb_synth_opts;
 
 /* Sensible defaults for the given sizes (density 0.3, 2 % zero-output sectors,

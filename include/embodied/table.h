@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "embodied/csr.h"
 #include "embodied/error.h"
 
 #ifdef __cplusplus
@@ -51,43 +52,6 @@ typedef struct emb_group {
     size_t n;
     size_t *members;
 } emb_group;
-
-/* A sparse matrix in compressed sparse row form, scipy.sparse.csr_matrix's
- * layout: the entries of row i are data[indptr[i] .. indptr[i+1]) in columns
- * indices[indptr[i] .. indptr[i+1]), strictly increasing within a row (sorted,
- * no duplicates); indptr[0] = 0, indptr non-decreasing, indptr[n_rows] = nnz.
- *
- * Column indices are 32-bit, so n_cols <= EMB_CSR_MAX_DIM = 2^31 - 1: a
- * non-zero then costs 12 bytes rather than 16, a third less memory and
- * memory traffic in the sparse products, which are bandwidth-bound.  No MRIO
- * comes near the limit (GLORIA has N = 19,680, EXIOBASE 9,800; the dense
- * solver's LAPACK is limited to 32-bit sizes anyway), and 2^31 - 1 rather
- * than 2^32 - 1 keeps every index representable in scipy's default int32
- * and in the signed int32 the HDF5 writer stores.  indptr is size_t: nnz may
- * exceed 2^32.
- * Ownership: an emb_csr owns its three arrays; free it with emb_csr_free(). */
-#define EMB_CSR_MAX_DIM ((size_t)INT32_MAX)
-
-typedef struct emb_csr {
-    size_t n_rows, n_cols;
-    size_t nnz;        /* == indptr[n_rows] */
-    size_t *indptr;    /* [n_rows + 1] */
-    uint32_t *indices; /* [nnz] column of each entry */
-    double *data;      /* [nnz] value of each entry */
-} emb_csr;
-
-/* Allocate an n_rows x n_cols CSR with room for nnz entries: indptr zeroed,
- * indices and data uninitialised, m->nnz = nnz.  Dimensions above
- * EMB_CSR_MAX_DIM are refused (EMB_ENOMEM).  *out owned by the caller. */
-EMB_API emb_status emb_csr_create(size_t n_rows, size_t n_cols, size_t nnz, emb_csr **out);
-
-/* Free; NULL is a no-op. */
-EMB_API void emb_csr_free(emb_csr *m);
-
-/* Check the CSR invariants above and that every value is finite; the first
- * violation is raised as EMB_EINPUT naming `file`, dataset `ds` (e.g. "/Z")
- * and the row and column or position. */
-EMB_API emb_status emb_csr_check(const emb_csr *m, const char *file, const char *ds);
 
 struct emb_tech_stream; /* private: row-block reader of a file-backed T */
 

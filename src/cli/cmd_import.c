@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* x = (I - A)^-1 (Y 1) for an A table imported without x, said on stderr
+ * (the importer's t->source says it too). */
+static emb_status complete_x(const char *path, emb_table *t)
+{
+    fprintf(stderr, "embodied: %s: no gross output x (A without x.txt): computing x = (I - A)^-1 "
+                    "(Y 1) with the Leontief solver (N = %zu)\n", path, t->N);
+    return emb_table_complete_x(t);
+}
+
 typedef emb_status (*import_fn)(const char *path, const emb_import_opts *opts, emb_table **out);
 
 typedef struct format {
@@ -23,7 +32,9 @@ static const format formats[] = {
      "file_parameters.json, Z.txt or A.txt (+ x.txt), Y.txt, unit.txt and extension\n"
      "folders (F.txt, F_Y.txt or F_hh.txt, unit.txt).  Stressors are named\n"
      "<extension>/<stressor>[/<compartment>].  A tables are kept as A (+ x); without\n"
-     "x.txt, x = (I - A)^-1 (Y 1) is computed with the Leontief solver and said so.\n",
+     "x.txt (EXIOBASE 3 downloads), x = (I - A)^-1 (Y 1) is computed with the Leontief\n"
+     "solver (an N x N factorisation, see --max-memory) after the import; a line on\n"
+     "stderr and the table's source (`embodied info`) say so.\n",
      emb_import_pymrio},
     {"eora26", NULL, "Eora26 text files, basic prices (folder or .zip)",
      "PATH is a folder or a .zip with Eora26_YYYY_bp_{T,FD,Q,QY}.txt and\n"
@@ -64,10 +75,12 @@ static const format formats[] = {
      "supply-use system (per region: industries, then products); the table built is\n"
      "product-by-product under the industry-technology assumption, as pymrio's\n"
      "parse_gloria (construct B):  g = V 1,  D = diag(g)^-1 V,  Z = U D,\n"
-     "x = U 1 + Y 1,  F = TQ D,  F_Y = YQ  (GLORIA's V is diagonal, so D is the\n"
-     "identity and Z = U).  Z is kept sparse (CSR).  Regions are the ReadMe's ISO3\n"
-     "acronyms; regions whose T rows and columns are all zero (DYE in 2022) are\n"
-     "dropped as pymrio does.  Stressors: Q/<Sat_head_indicator>/<Sat_indicator>\n"
+     "x = Z 1 + Y 1,  F = TQ D,  F_Y = YQ  (GLORIA's V is diagonal, so D is the\n"
+     "identity and Z = U; an industry without output is mapped to its own\n"
+     "product, so its inputs and emissions are kept).  Z is kept sparse (CSR).\n"
+     "Regions are the ReadMe's ISO3 acronyms; regions whose T rows and columns are\n"
+     "all zero (DYE in 2022) are dropped as pymrio does.  Stressors:\n"
+     "Q/<Sat_head_indicator>/<Sat_indicator>\n"
      "(unit Sat_unit) and value added VA/<category> (1000 USD, all regions'\n"
      "rows summed); --extension Q or VA selects.  Money: 1000 USD.\n",
      emb_import_gloria},
@@ -116,6 +129,11 @@ static void usage(FILE *fp, const format *f)
           "  -s, --stressors PATTERN   keep stressors whose full name matches this glob,\n"
           "                            e.g. 'air_emissions/CO2*' (repeatable; default all)\n"
           "      --stressors-csv FILE  stressor table for formats without emissions (ICIO)\n"
+          "      --rename-regions exiobase3  rename the 3-letter region codes of older\n"
+          "                            EXIOBASE 3 releases (AUS, ..., WWF) to the 2-letter ones\n"
+          "                            of current releases (AU, ..., WF), as pymrio's\n"
+          "                            parse_exiobase3 does (pymrio format; default: labels\n"
+          "                            as spelled in the files)\n"
           "      --characterize FILE   add impact rows (e.g. GHG in CO2-eq) = sums of factor x\n"
           "                            stressor, from a CSV stressor,impact,factor[,unit[,\n"
           "                            stressor_unit]] (globs allowed; repeatable; see\n"
@@ -133,20 +151,21 @@ static void usage(FILE *fp, const format *f)
 
 int cmd_import(int argc, char **argv)
 {
-    enum { OPT_LIST = 256, OPT_STRESSORS_CSV, OPT_CHARACTERIZE, OPT_FORCE };
+    enum { OPT_LIST = 256, OPT_STRESSORS_CSV, OPT_CHARACTERIZE, OPT_FORCE, OPT_RENAME_REGIONS };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"extension", required_argument, NULL, 'e'},
         {"stressors", required_argument, NULL, 's'},
         {"stressors-csv", required_argument, NULL, OPT_STRESSORS_CSV},
         {"characterize", required_argument, NULL, OPT_CHARACTERIZE},
+        {"rename-regions", required_argument, NULL, OPT_RENAME_REGIONS},
         {"deflate", required_argument, NULL, 'z'},
         {"list", no_argument, NULL, OPT_LIST},
         {"force", no_argument, NULL, OPT_FORCE},
         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *out = NULL, *stressors_csv = NULL;
+    const char *out = NULL, *stressors_csv = NULL, *rename_regions = NULL;
     cli_list ext = {0}, pat = {0}, chr = {0};
     int deflate = 0, c, rc = EMB_EXIT_OK, help = 0, force = 0;
     while ((c = getopt_long(argc, argv, "o:e:s:z:h", opts, NULL)) != -1) {
@@ -156,6 +175,7 @@ int cmd_import(int argc, char **argv)
         case 's': cli_list_push(&pat, optarg); break;
         case OPT_STRESSORS_CSV: stressors_csv = optarg; break;
         case OPT_CHARACTERIZE: cli_list_push(&chr, optarg); break;
+        case OPT_RENAME_REGIONS: rename_regions = optarg; break;
         case OPT_FORCE: force = 1; break;
         case CLI_OPT_MAX_MEMORY:
             if ((rc = cli_memory_option("import", optarg)))
@@ -198,6 +218,11 @@ int cmd_import(int argc, char **argv)
         rc = cli_usage_error("import", "missing -o OUT.h5");
         goto done;
     }
+    if (rename_regions && f->fn != emb_import_pymrio) {
+        rc = cli_usage_error("import", "--rename-regions is for the pymrio / exiobase3 format "
+                                       "only");
+        goto done;
+    }
     if ((rc = cli_check_output("import", out, force)))
         goto done;
     /* A characterisation file that cannot be read would only fail after the
@@ -217,6 +242,7 @@ int cmd_import(int argc, char **argv)
                           .stressor_patterns = pat.v,
                           .n_stressor_patterns = pat.n,
                           .stressors_csv = stressors_csv,
+                          .rename_regions = rename_regions,
                           .progress = cli_progress,
                           .progress_ctx = NULL};
     emb_table *t = NULL;
@@ -235,6 +261,11 @@ int cmd_import(int argc, char **argv)
             fprintf(stderr, "embodied: %s: impact '%s' [%s]\n", chr.v[i], t->stressors[s],
                     t->stressor_units[s]);
     }
+    /* An A table without x (EXIOBASE 3 has no x.txt): the file format needs
+     * x with A, and importers never call the solver, so complete it here,
+     * after the cheap steps that may still fail. */
+    if (!st && t->tech_kind == EMB_TECH_A && !t->x)
+        st = complete_x(path, t);
     emb_write_opts wo = {.deflate = deflate};
     if (st)
         rc = cli_fail(st);

@@ -3,7 +3,8 @@
  * datasets/README.md "Characterisation").
  *
  * Three steps, so that a failure leaves the table untouched: read and check
- * the whole file (rows kept in memory: such files have tens of lines);
+ * the whole file (import/factors.c: through the delimited-text reader and
+ * the allocation wrapper, rows kept in memory: such files have tens of lines);
  * resolve every row against the table's stressors and compute the impact
  * rows of F and F_Y into new buffers; only then grow the table. */
 #include "embodied/characterize.h"
@@ -12,8 +13,8 @@
 #include "core/error_impl.h"
 #include "core/plan.h"
 #include "core/names.h"
+#include "import/factors.h"
 
-#include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
@@ -21,23 +22,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Columns, in the order the header must name them. */
-enum { COL_STRESSOR, COL_IMPACT, COL_FACTOR, COL_UNIT, COL_SUNIT, NCOL };
-static const char *const colname[NCOL] = {"stressor", "impact", "factor", "unit", "stressor_unit"};
-#define MIN_COLS 3 /* stressor, impact, factor; unit and stressor_unit are optional */
+#define COL_STRESSOR EMB_FCOL_STRESSOR
+#define COL_IMPACT EMB_FCOL_IMPACT
+#define COL_FACTOR EMB_FCOL_FACTOR
+#define COL_UNIT EMB_FCOL_UNIT
+#define COL_SUNIT EMB_FCOL_SUNIT
+#define NCOL EMB_FCOL_N
+#define colname emb_factor_colname
 
-typedef struct crow {
-    size_t line;
-    char *f[NCOL]; /* the cells; unit and stressor_unit NULL when absent or empty */
-    double factor;
-    size_t imp;    /* index of its impact */
-} crow;
+typedef emb_factor_row crow;
 
 typedef struct cjob {
     const char *path;
     emb_table *t;
-    crow *rows;
-    size_t n, cap, ncols;
+    emb_factors fs;   /* the file's rows (import/factors.c) */
+    crow *rows;       /* = fs.rows */
+    size_t n;         /* = fs.n */
+    size_t *row_imp;  /* [n]: the impact of each row */
     char **imp;       /* impact names, in order of first appearance */
     char **imp_unit;  /* their units (owned) */
     size_t n_imp;
@@ -59,144 +60,6 @@ static emb_status fail_at(const cjob *j, size_t line, size_t col, emb_status s, 
     return emb_raise(s, "%s: line %zu: %s", j->path, line, msg);
 }
 
-/* ------------------------------------------------------------ the file */
-
-static int blank(int c) { return c == ' ' || c == '\t'; }
-
-/* Split line p (NUL-terminated, newline removed) into at most NCOL + 1
- * cells in place: RFC 4180 quoting ("" inside quotes is one "), blanks
- * around cells trimmed.  *nf = number of cells (NCOL + 1 means "too many"). */
-static emb_status split_csv(const cjob *j, size_t line, char *p, char **cells, size_t *nf)
-{
-    *nf = 0;
-    for (;;) {
-        while (blank(*p))
-            p++;
-        char *start = p, *end;
-        if (*p == '"') {
-            char *w = start;
-            for (p++;; p++) {
-                if (!*p)
-                    return fail_at(j, line, 0, EMB_EINPUT, "cell %zu: quoted cell has no closing "
-                                   "quote", *nf + 1);
-                if (*p == '"') {
-                    if (p[1] != '"')
-                        break;
-                    p++;
-                }
-                *w++ = *p;
-            }
-            end = w;
-            p++;
-            while (blank(*p))
-                p++;
-            if (*p && *p != ',')
-                return fail_at(j, line, 0, EMB_EINPUT, "cell %zu: text after the closing quote",
-                               *nf + 1);
-        } else {
-            p += strcspn(p, ",");
-            end = p;
-            while (end > start && blank(end[-1]))
-                end--;
-        }
-        if (*nf <= NCOL)
-            cells[*nf] = start;
-        (*nf)++;
-        int more = *p == ',';
-        *end = '\0';
-        if (!more)
-            return EMB_OK;
-        p++;
-    }
-}
-
-/* Check the header cells. */
-static emb_status read_header(cjob *j, size_t line, char **cells, size_t nf)
-{
-    if (nf < MIN_COLS || nf > NCOL)
-        return fail_at(j, line, 0, EMB_EINPUT, "the header must be "
-                       "'stressor,impact,factor[,unit[,stressor_unit]]' (found %zu columns)", nf);
-    for (size_t c = 0; c < nf; c++)
-        if (strcmp(cells[c], colname[c]) != 0)
-            return fail_at(j, line, 0, EMB_EINPUT, "header column %zu is '%s', expected '%s' "
-                           "(the header must be 'stressor,impact,factor[,unit[,stressor_unit]]')",
-                           c + 1, cells[c], colname[c]);
-    j->ncols = nf;
-    return EMB_OK;
-}
-
-/* Check and keep one data row. */
-static emb_status read_row(cjob *j, size_t line, char **cells, size_t nf)
-{
-    if (nf != j->ncols)
-        return fail_at(j, line, 0, EMB_EINPUT, "%zu cells, the header has %zu", nf, j->ncols);
-    for (size_t c = COL_STRESSOR; c <= COL_FACTOR; c++)
-        if (!*cells[c])
-            return fail_at(j, line, c + 1, EMB_EINPUT, "empty cell");
-    char *e;
-    errno = 0;
-    double v = strtod(cells[COL_FACTOR], &e);
-    if (e == cells[COL_FACTOR] || *e || !isfinite(v))
-        return fail_at(j, line, COL_FACTOR + 1, EMB_EINPUT, "'%.40s' is not a finite number",
-                       cells[COL_FACTOR]);
-    if (j->n == j->cap) {
-        size_t nc = j->cap ? 2 * j->cap : 16;
-        crow *nr = emb_realloc(j->rows, nc, sizeof *nr, "characterisation rows");
-        if (!nr)
-            return EMB_ENOMEM;
-        j->rows = nr, j->cap = nc;
-    }
-    crow *r = &j->rows[j->n++];
-    memset(r, 0, sizeof *r);
-    r->line = line, r->factor = v;
-    for (size_t c = 0; c < nf; c++)
-        if (*cells[c] && !(r->f[c] = emb_strdup(cells[c])))
-            return EMB_ENOMEM;
-    return EMB_OK;
-}
-
-static emb_status read_file(cjob *j)
-{
-    FILE *fp = fopen(j->path, "r");
-    if (!fp)
-        return emb_raise(EMB_EIO, "%s: cannot open the characterisation file: %s", j->path,
-                         strerror(errno));
-    char *buf = NULL, *cells[NCOL + 1];
-    size_t cap = 0, line = 0;
-    ssize_t len;
-    emb_status st = EMB_OK;
-    errno = 0;
-    while (!st && (len = getline(&buf, &cap, fp)) >= 0) {
-        line++;
-        if ((size_t)len != strlen(buf)) {
-            st = fail_at(j, line, 0, EMB_EINPUT, "NUL byte (not a text file?)");
-            break;
-        }
-        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-            buf[--len] = '\0';
-        char *p = buf;
-        if (line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
-            p += 3; /* UTF-8 byte-order mark */
-        size_t lead = strspn(p, " \t");
-        if (p[lead] == '\0' || p[lead] == '#')
-            continue; /* blank or comment */
-        size_t nf;
-        if ((st = split_csv(j, line, p, cells, &nf)))
-            break;
-        st = j->ncols ? read_row(j, line, cells, nf) : read_header(j, line, cells, nf);
-    }
-    if (!st && ferror(fp))
-        st = emb_raise(EMB_EIO, "%s: read error: %s", j->path, strerror(errno));
-    if (!st && !j->ncols)
-        st = emb_raise(EMB_EINPUT, "%s: no header line 'stressor,impact,factor[,unit[,"
-                       "stressor_unit]]'", j->path);
-    if (!st && j->n == 0)
-        st = emb_raise(EMB_EINPUT, "%s: no characterisation factors (only a header)", j->path);
-    free(buf); /* getline's buffer: malloc'd by libc */
-    fclose(fp);
-    return st;
-}
-
 /* -------------------------------------------------------- the impacts */
 
 /* Impacts in order of first appearance; their names must be new. */
@@ -204,14 +67,15 @@ static emb_status collect_impacts(cjob *j)
 {
     const emb_table *t = j->t;
     if (!(j->imp = emb_calloc(j->n, sizeof *j->imp, "impact names")) ||
-        !(j->imp_unit = emb_calloc(j->n, sizeof *j->imp_unit, "impact units")))
+        !(j->imp_unit = emb_calloc(j->n, sizeof *j->imp_unit, "impact units")) ||
+        !(j->row_imp = emb_calloc(j->n, sizeof *j->row_imp, "impact of each row")))
         return EMB_ENOMEM;
     for (size_t i = 0; i < j->n; i++) {
         crow *r = &j->rows[i];
         size_t m = 0;
         while (m < j->n_imp && strcmp(j->imp[m], r->f[COL_IMPACT]) != 0)
             m++;
-        r->imp = m;
+        j->row_imp[i] = m;
         if (m < j->n_imp)
             continue;
         for (size_t s = 0; s < t->k; s++)
@@ -242,7 +106,7 @@ static emb_status build_impact(cjob *j, size_t m, size_t *owner)
         owner[s] = 0;
     for (size_t i = 0; i < j->n; i++) {
         const crow *r = &j->rows[i];
-        if (r->imp != m)
+        if (j->row_imp[i] != m)
             continue;
         if (r->f[COL_UNIT]) {
             if (unit && strcmp(unit, r->f[COL_UNIT]) != 0)
@@ -354,7 +218,10 @@ emb_status emb_table_characterize(emb_table *t, const char *csv_path)
     j.path = csv_path, j.t = t;
     size_t *owner = NULL;
     emb_status st;
-    if ((st = read_file(&j)) || (st = collect_impacts(&j)))
+    if ((st = emb_factors_read(csv_path, &j.fs)))
+        goto done;
+    j.rows = j.fs.rows, j.n = j.fs.n;
+    if ((st = collect_impacts(&j)))
         goto done;
     size_t nF, nFY;
     if (emb_mul_overflows(j.n_imp, t->N, &nF) || emb_mul_overflows(j.n_imp, t->n_y, &nFY)) {
@@ -382,10 +249,8 @@ emb_status emb_table_characterize(emb_table *t, const char *csv_path)
     if (!st)
         st = grow_table(&j);
 done:
-    for (size_t i = 0; i < j.n; i++)
-        for (size_t c = 0; c < NCOL; c++)
-            emb_free(j.rows[i].f[c]);
-    emb_free(j.rows);
+    emb_factors_free(&j.fs);
+    emb_free(j.row_imp);
     for (size_t m = 0; j.imp && m < j.n_imp; m++) {
         emb_free(j.imp[m]);
         emb_free(j.imp_unit[m]);

@@ -1,5 +1,6 @@
 /* src/core/table.c — emb_table: allocation, labels, groups, validation and
- * access to the technology matrix (dense, CSR or stream); emb_csr basics. */
+ * access to the technology matrix (dense, CSR or stream); the CSR type
+ * itself lives in csr.c. */
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/label.h"
@@ -292,75 +293,6 @@ emb_status emb_table_tech_rows(const emb_table *t, size_t r0, size_t nrows, doub
     return emb_raise(EMB_EINTERNAL, "%s: table has no technology matrix", tpath(t));
 }
 
-/* ---- CSR ---------------------------------------------------------------- */
-
-emb_status emb_csr_create(size_t n_rows, size_t n_cols, size_t nnz, emb_csr **out)
-{
-    *out = NULL;
-    if (n_rows > EMB_CSR_MAX_DIM || n_cols > EMB_CSR_MAX_DIM)
-        return emb_raise(EMB_ENOMEM, "sparse matrix %zu x %zu: dimensions above %zu are not "
-                                     "supported (32-bit column indices)", n_rows, n_cols,
-                         EMB_CSR_MAX_DIM);
-    emb_csr *m = emb_calloc(1, sizeof *m, "sparse matrix");
-    if (!m)
-        return EMB_ENOMEM;
-    m->n_rows = n_rows, m->n_cols = n_cols, m->nnz = nnz;
-    if (!(m->indptr = emb_calloc(n_rows + 1, sizeof *m->indptr, "sparse matrix row pointers")) ||
-        /* huge pages when large: first-touch faults cost ~500x fewer */
-        !(m->indices = emb_alloc_big(nnz, sizeof *m->indices, "sparse matrix column indices")) ||
-        !(m->data = emb_alloc_big(nnz, sizeof *m->data, "sparse matrix values"))) {
-        emb_csr_free(m);
-        return EMB_ENOMEM;
-    }
-    *out = m;
-    return EMB_OK;
-}
-
-void emb_csr_free(emb_csr *m)
-{
-    if (!m)
-        return;
-    emb_free(m->indptr);
-    emb_free(m->indices);
-    emb_free(m->data);
-    emb_free(m);
-}
-
-emb_status emb_csr_check(const emb_csr *m, const char *file, const char *ds)
-{
-    file = file && *file ? file : "(table)";
-    if (m->indptr[0] != 0)
-        return emb_raise(EMB_EINPUT, "%s: dataset %s/indptr: entry 0 is %zu, expected 0", file,
-                         ds, m->indptr[0]);
-    for (size_t i = 0; i < m->n_rows; i++)
-        if (m->indptr[i + 1] < m->indptr[i])
-            return emb_raise(EMB_EINPUT, "%s: dataset %s/indptr: entry %zu (%zu) is less than "
-                                         "entry %zu (%zu); indptr must be non-decreasing",
-                             file, ds, i + 1, m->indptr[i + 1], i, m->indptr[i]);
-    if (m->indptr[m->n_rows] != m->nnz)
-        return emb_raise(EMB_EINPUT, "%s: dataset %s/indptr: last entry is %zu, expected the "
-                                     "number of stored entries, %zu", file, ds,
-                         m->indptr[m->n_rows], m->nnz);
-    for (size_t i = 0; i < m->n_rows; i++)
-        for (size_t p = m->indptr[i]; p < m->indptr[i + 1]; p++) {
-            size_t j = m->indices[p];
-            if (j >= m->n_cols)
-                return emb_raise(EMB_EINPUT, "%s: dataset %s/indices: entry %zu (row %zu) is "
-                                             "column %zu, outside 0..%zu", file, ds, p, i, j,
-                                 m->n_cols - 1);
-            if (p > m->indptr[i] && j <= m->indices[p - 1])
-                return emb_raise(EMB_EINPUT, "%s: dataset %s/indices: entry %zu (row %zu) is "
-                                             "column %zu after column %u; columns must be strictly "
-                                             "increasing within a row (sorted, no duplicates)",
-                                 file, ds, p, i, j, (unsigned)m->indices[p - 1]);
-            if (!isfinite(m->data[p]))
-                return emb_raise(EMB_EINPUT, "%s: dataset %s/data: %s at entry %zu (row %zu, "
-                                             "column %zu); values must be finite", file, ds,
-                                 isnan(m->data[p]) ? "NaN" : "infinite value", p, i, j);
-        }
-    return EMB_OK;
-}
-
 emb_status emb_table_set_tech_csr(emb_table *t, emb_csr *m)
 {
     if (!m)
@@ -384,33 +316,6 @@ emb_status emb_table_set_tech_csr(emb_table *t, emb_csr *m)
     return EMB_OK;
 }
 
-/* Append the entries of a dense row that are not +0.0 to m (capacity *cap,
- * grown by half when full). */
-static emb_status csr_append_row(emb_csr *m, size_t *cap, const double *row, size_t n)
-{
-    static const double pzero = 0.0;
-    for (size_t j = 0; j < n; j++) {
-        if (row[j] == 0.0 && memcmp(&row[j], &pzero, sizeof pzero) == 0)
-            continue;
-        if (m->nnz == *cap) {
-            size_t nc = *cap + *cap / 2 + 1024;
-            uint32_t *ni = emb_realloc(m->indices, nc, sizeof *ni, "sparse matrix column indices");
-            if (!ni)
-                return EMB_ENOMEM;
-            m->indices = ni;
-            double *nd = emb_realloc(m->data, nc, sizeof *nd, "sparse matrix values");
-            if (!nd)
-                return EMB_ENOMEM;
-            m->data = nd;
-            *cap = nc;
-        }
-        m->indices[m->nnz] = (uint32_t)j;
-        m->data[m->nnz] = row[j];
-        m->nnz++;
-    }
-    return EMB_OK;
-}
-
 emb_status emb_table_tech_csr(const emb_table *t, emb_csr **out)
 {
     *out = NULL;
@@ -431,55 +336,28 @@ emb_status emb_table_tech_csr(const emb_table *t, emb_csr **out)
      * least 1. */
     size_t nb = emb_block_bytes((size_t)16 << 20) / (N * sizeof(double) + 1);
     nb = nb < 1 ? 1 : nb > N ? N : nb;
-    size_t cap = N < 1024 ? 1024 : N;
+    emb_csr_builder b;
     double *W = NULL;
-    if ((st = emb_csr_create(N, N, 0, &m)))
+    if ((st = emb_csr_builder_init(&b, N, N, N < 1024 ? 1024 : N, 0, "sparse matrix")))
         return st;
     if (!(W = emb_alloc(nb * N, sizeof *W, "technology row block"))) {
         st = EMB_ENOMEM;
         goto fail;
     }
-    uint32_t *ni = emb_realloc(m->indices, cap, sizeof *ni, "sparse matrix column indices");
-    if (!ni) {
-        st = EMB_ENOMEM;
-        goto fail;
-    }
-    m->indices = ni;
-    double *nd = emb_realloc(m->data, cap, sizeof *nd, "sparse matrix values");
-    if (!nd) {
-        st = EMB_ENOMEM;
-        goto fail;
-    }
-    m->data = nd;
     for (size_t r0 = 0; r0 < N; r0 += nb) {
         size_t n = r0 + nb > N ? N - r0 : nb;
         if ((st = emb_table_tech_rows(t, r0, n, W)))
             goto fail;
-        for (size_t i = 0; i < n; i++) {
-            if ((st = csr_append_row(m, &cap, W + i * N, N)))
+        for (size_t i = 0; i < n; i++)
+            if ((st = emb_csr_builder_dense_row(&b, W + i * N)) ||
+                (st = emb_csr_builder_end_row(&b)))
                 goto fail;
-            m->indptr[r0 + i + 1] = m->nnz;
-        }
     }
     emb_free(W);
-    W = NULL;
-    /* Give back the slack of the last growth (shrinking cannot fail in
-     * practice, and the old block is kept if it does). */
-    if (m->nnz < cap) {
-        if ((ni = emb_realloc(m->indices, m->nnz, sizeof *ni, "sparse matrix column indices")))
-            m->indices = ni;
-        if ((nd = emb_realloc(m->data, m->nnz, sizeof *nd, "sparse matrix values")))
-            m->data = nd;
-        if (!ni || !nd) {
-            st = EMB_ENOMEM;
-            goto fail;
-        }
-    }
-    *out = m;
-    return EMB_OK;
+    return emb_csr_builder_finish(&b, out);
 fail:
     emb_free(W);
-    emb_csr_free(m);
+    emb_csr_builder_free(&b);
     return st;
 }
 
@@ -526,6 +404,11 @@ static emb_status check_finite(const emb_table *t, const double *a, size_t rows,
 }
 
 emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts)
+{
+    return emb_table_validate_x(t, facts, 1);
+}
+
+emb_status emb_table_validate_x(const emb_table *t, emb_table_facts *facts, int x_required)
 {
     emb_status st;
     if ((st = check_labels(t, t->regions, t->n_r, "region", "/regions")) ||
@@ -584,7 +467,7 @@ emb_status emb_table_validate(const emb_table *t, emb_table_facts *facts)
         if ((st = emb_csr_check(t->csr, tpath(t), t->tech_kind == EMB_TECH_Z ? "/Z" : "/A")))
             return st;
     }
-    if (t->tech_kind == EMB_TECH_A && !t->x)
+    if (x_required && t->tech_kind == EMB_TECH_A && !t->x)
         return emb_raise(EMB_EINPUT, "%s: a table given as /A needs /x (gross output)", tpath(t));
     emb_table_facts f = {0, 0.0, 0};
     if (t->x) {

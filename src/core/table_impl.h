@@ -14,6 +14,11 @@ struct emb_tech_stream {
     void (*close)(struct emb_tech_stream *s);
 };
 
+/* emb_table_validate, with an A table's x optional when !x_required: an
+ * importer's check of a table whose x the caller completes
+ * (emb_table_complete_x) before writing it. */
+emb_status emb_table_validate_x(const emb_table *t, emb_table_facts *facts, int x_required);
+
 /* Free an array of n strings (and the array); NULL is a no-op. */
 void emb_strv_free(char **v, size_t n);
 

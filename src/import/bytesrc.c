@@ -392,6 +392,36 @@ emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
     return EMB_OK;
 }
 
+emb_status emb_bytesrc_open_file(const char *path, const char *what, emb_bytesrc **out)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return emb_raise(EMB_EUSAGE, "empty file name (expected the %s)", what);
+    emb_bytesrc *s = emb_calloc(1, sizeof *s, "byte source");
+    if (!s)
+        return EMB_ENOMEM;
+    if (!(s->name = emb_strdup(path))) {
+        emb_free(s);
+        return EMB_ENOMEM;
+    }
+    struct stat sb;
+    emb_status st = EMB_OK;
+    if (stat(path, &sb) != 0)
+        st = emb_raise(EMB_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        st = emb_raise(EMB_EIO, "%s: cannot open the %s: not a regular file", path, what);
+    else if (!(s->fp = fopen(path, "rb")))
+        st = emb_raise(EMB_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
+    else
+        s->size = (unsigned long long)sb.st_size;
+    if (st != EMB_OK) {
+        emb_bytesrc_close(s);
+        return st;
+    }
+    *out = s;
+    return EMB_OK;
+}
+
 static void report(emb_bytesrc *s, size_t got)
 {
     s->done += got;

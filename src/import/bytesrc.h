@@ -83,6 +83,12 @@ void emb_archive_set_progress(emb_archive *a, emb_progress_fn fn, void *ctx);
  * not exist or cannot be opened).  *out owned by the caller. */
 emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out);
 
+/* Open the single file `path` (not inside an archive) for reading; its
+ * display name is `path`.  A missing, unreadable or non-regular file is
+ * EMB_EIO "<path>: cannot open the <what>: <reason>".  *out owned by the
+ * caller. */
+emb_status emb_bytesrc_open_file(const char *path, const char *what, emb_bytesrc **out);
+
 /* Read up to cap bytes into buf; *got = 0 means end of file.  A read or
  * decompression (CRC) failure is EMB_EIO naming the file; a zip member that
  * inflates past its declared size, EMB_EINPUT. */

@@ -25,6 +25,7 @@
  * rest parsed into it.
  */
 #include "embodied/import.h"
+#include "import/importers.h"
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
@@ -500,7 +501,7 @@ static void cjob_free(cjob *j)
     emb_archive_close(j->ar);
 }
 
-emb_status emb_import_csv(const char *path, const emb_import_opts *opts, emb_table **out)
+emb_status emb_import_csv_run(const char *path, const emb_import_opts *opts, emb_table **out)
 {
     if (!out)
         return emb_raise(EMB_EUSAGE, "emb_import_csv: out is NULL");

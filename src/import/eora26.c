@@ -29,6 +29,7 @@
  * take a correctly rounded fast path (fast_number) and fall back to strtod.
  */
 #include "embodied/import.h"
+#include "import/importers.h"
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
@@ -703,7 +704,7 @@ static emb_status set_source(job *j)
     return EMB_OK;
 }
 
-emb_status emb_import_eora26(const char *path, const emb_import_opts *opts, emb_table **out)
+emb_status emb_import_eora26_run(const char *path, const emb_import_opts *opts, emb_table **out)
 {
     if (!out)
         return emb_raise(EMB_EUSAGE, "emb_import_eora26: out is NULL");

@@ -20,15 +20,18 @@
  * Construction, as pymrio's parse_gloria (its default construct "B",
  * Eurostat's model B): product-by-product under the industry-technology
  * assumption.  With g = V 1 (industry output) and D = diag(g)^-1 V (market
- * shares, industry x product; rows with g = 0 empty):
- *   Z = U D,  x = q = U 1 + Y 1,  F = Q_ind D,  F_Y = YQ,  Y = product rows
+ * shares, industry x product; the row of an industry with g = 0 is its own
+ * product, e_j, where pymrio leaves it empty and loses what it bought and
+ * emitted):
+ *   Z = U D,  x = q = U 1 + Y 1 = Z 1 + Y 1,  F = Q_ind D,  F_Y = YQ,
+ *   Y = product rows
  * and value added, VA_ind D, becomes stressors "VA/<category>" (rows of all
  * regions of one category summed: pymrio keeps one row per region and
  * category).  GLORIA's V is diagonal (each industry makes its own product
- * only), so D is the identity on industries with output and Z is U with the
- * columns of zero-output industries dropped: the product is then done in
- * place.  Regions whose rows and columns of T are all zero (DYE in 2022)
- * are dropped, as pymrio does.
+ * only), so D is the identity and Z is U: the product is then done in
+ * place.  A product with x = 0 keeps no inputs (drop_unproduced), so that
+ * x = Z 1 + Y 1 holds exactly.  Regions whose rows and columns of T are all
+ * zero (DYE in 2022) are dropped, as pymrio does.
  *
  * Streaming and memory: T is read one line at a time into one row buffer of
  * 2RS doubles; only non-zeros of U and V are kept, as CSR (12 bytes each).
@@ -36,6 +39,7 @@
  * plus nnz(Z) * 12 when V is not diagonal; never 2RS x 2RS.
  */
 #include "embodied/import.h"
+#include "import/importers.h"
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
@@ -54,47 +58,6 @@
 #define SKIP ((size_t)-1)
 #define MARKUP "_Markup001(full).csv"
 
-/* A CSR growing row by row. */
-typedef struct gcsr {
-    size_t rows, nnz, cap;
-    size_t *indptr; /* [n + 1] */
-    uint32_t *idx;
-    double *val;
-} gcsr;
-
-static emb_status gcsr_init(gcsr *m, size_t n)
-{
-    memset(m, 0, sizeof *m);
-    m->indptr = emb_calloc(n + 1, sizeof *m->indptr, "sparse row pointers");
-    return m->indptr ? EMB_OK : EMB_ENOMEM;
-}
-
-static emb_status gcsr_push(gcsr *m, size_t col, double v)
-{
-    if (m->nnz == m->cap) {
-        size_t nc = m->cap ? m->cap + m->cap / 2 : 4096;
-        uint32_t *ni = emb_realloc(m->idx, nc, sizeof *ni, "sparse column indices");
-        if (!ni)
-            return EMB_ENOMEM;
-        m->idx = ni;
-        double *nv = emb_realloc(m->val, nc, sizeof *nv, "sparse values");
-        if (!nv)
-            return EMB_ENOMEM;
-        m->val = nv, m->cap = nc;
-    }
-    m->idx[m->nnz] = (uint32_t)col;
-    m->val[m->nnz++] = v;
-    return EMB_OK;
-}
-
-static void gcsr_end_row(gcsr *m) { m->indptr[++m->rows] = m->nnz; }
-
-static void gcsr_free(gcsr *m)
-{
-    emb_free(m->indptr), emb_free(m->idx), emb_free(m->val);
-    memset(m, 0, sizeof *m);
-}
-
 /* Entries of a file that the construction does not use (zero blocks that are
  * not zero, rows or columns of dropped regions). */
 typedef struct drops {
@@ -112,7 +75,8 @@ typedef struct job {
     int year;
     emb_strlist regions, sectors, fd, va, sat_head, sat_ind, sat_unit;
     size_t R, S, NF, NVA, KQ, NA, n2; /* NA = R*S, n2 = 2*R*S */
-    gcsr U, V;      /* old indices: U products x industries, V industries x products */
+    emb_csr_builder ub, vb; /* U and V while T is read (embodied/csr.h) */
+    emb_csr *U, *V; /* old indices: U products x industries, V industries x products */
     double *urow;   /* [NA] U row sums */
     unsigned char *used; /* [R] region has a non-zero row or column in T */
     size_t *rmap;   /* [R] kept region index or SKIP */
@@ -120,10 +84,11 @@ typedef struct job {
     size_t *qmap, *vamap; /* stressor index of each satellite / VA category, or SKIP */
     emb_strlist names, units;
     emb_csr *D;     /* N x N (kept indices): diag(g)^-1 V */
-    int diagonal;   /* D is the identity on industries with output */
+    int diagonal;   /* D is the identity */
     double *row;    /* [max(n2, R*NF)] */
     emb_table *t;
     drops dT, dY, dV, dTQ, dYQ;
+    drops dZ;       /* inputs of products without output (drop_unproduced) */
     size_t n_zero_g;
 } job;
 
@@ -138,7 +103,8 @@ static void job_free(job *j)
                          &j->sat_ind, &j->sat_unit, &j->names, &j->units};
     for (size_t i = 0; i < sizeof ls / sizeof *ls; i++)
         emb_strlist_free(ls[i]);
-    gcsr_free(&j->U), gcsr_free(&j->V);
+    emb_csr_builder_free(&j->ub), emb_csr_builder_free(&j->vb);
+    emb_csr_free(j->U), emb_csr_free(j->V);
     emb_free(j->urow), emb_free(j->used), emb_free(j->rmap), emb_free(j->qmap),
         emb_free(j->vamap), emb_free(j->row);
     emb_csr_free(j->D);
@@ -415,7 +381,8 @@ static emb_status read_T(job *j)
     char what[256];
     snprintf(what, sizeof what, "2 x %zu regions x %zu sectors of %s", j->R, j->S,
              j->readme_name);
-    if ((st = gcsr_init(&j->U, j->NA)) || (st = gcsr_init(&j->V, j->NA)))
+    if ((st = emb_csr_builder_init(&j->ub, j->NA, j->NA, 4096, 0, "use table U")) ||
+        (st = emb_csr_builder_init(&j->vb, j->NA, j->NA, 4096, 0, "supply table V")))
         return st;
     if (!(j->urow = emb_calloc(j->NA, sizeof *j->urow, "U row sums")) ||
         !(j->used = emb_calloc(j->R, 1, "regions used")))
@@ -427,7 +394,7 @@ static emb_status read_T(job *j)
     while (i < j->n2 && !(st = next_row(j, r, j->n2, what, &have)) && have) {
         size_t rr = i / (2 * S), w = i % (2 * S);
         int ind = w < S; /* industry row: V; product row: U */
-        gcsr *m = ind ? &j->V : &j->U;
+        emb_csr_builder *m = ind ? &j->vb : &j->ub;
         double sum = 0;
         for (size_t rc = 0; rc < j->R && !st; rc++) {
             const double *b = j->row + rc * 2 * S;
@@ -436,7 +403,7 @@ static emb_status read_T(job *j)
             for (size_t s = 0; s < S; s++) {
                 if (keep[s] != 0) {
                     any = 1, sum += keep[s];
-                    if ((st = gcsr_push(m, rc * S + s, keep[s])))
+                    if ((st = emb_csr_builder_push(m, rc * S + s, keep[s])))
                         break;
                 }
                 if (drop[s] != 0)
@@ -445,9 +412,8 @@ static emb_status read_T(job *j)
             if (any)
                 j->used[rc] = j->used[rr] = 1;
         }
-        if (st)
+        if (st || (st = emb_csr_builder_end_row(m)))
             break;
-        gcsr_end_row(m);
         if (!ind)
             j->urow[rr * S + w - S] = sum;
         i++;
@@ -455,6 +421,8 @@ static emb_status read_T(job *j)
     if (!st)
         st = at_end(r, i, j->n2, what);
     emb_tsv_close(r);
+    if (!st && !(st = emb_csr_builder_finish(&j->ub, &j->U)))
+        st = emb_csr_builder_finish(&j->vb, &j->V);
     return st;
 }
 
@@ -469,7 +437,8 @@ static emb_status build_D(job *j)
         return emb_raise(EMB_EINPUT, "%s/%s/%s: every cell is zero", j->path, j->mar_name,
                          j->rel_T);
     size_t S = j->S, N = j->nr * S;
-    emb_status st = emb_csr_create(N, N, j->V.nnz, &j->D);
+    /* One entry per non-zero of V, and one per industry without output. */
+    emb_status st = emb_csr_create(N, N, j->V->nnz + N, &j->D);
     if (st)
         return st;
     emb_csr *D = j->D;
@@ -481,13 +450,21 @@ static emb_status build_D(job *j)
             continue; /* its rows are empty: the region has no non-zero */
         size_t jn = reg * S + jo % S;
         double g = 0;
-        for (size_t k = j->V.indptr[jo]; k < j->V.indptr[jo + 1]; k++)
-            g += j->V.val[k];
-        if (g == 0)
+        for (size_t k = j->V->indptr[jo]; k < j->V->indptr[jo + 1]; k++)
+            g += j->V->data[k];
+        if (g == 0) {
+            /* No output to share its inputs, emissions and value added by:
+             * they go to its own product (GLORIA pairs industry s with
+             * product s), so that nothing it bought or emitted is lost and
+             * x = Z 1 + Y 1 holds.  pymrio's D row is zero here: the inputs
+             * vanish from Z but stay in x (world PBA != CBA) and the
+             * emissions vanish. */
             j->n_zero_g++;
-        for (size_t k = j->V.indptr[jo]; k < j->V.indptr[jo + 1] && g != 0; k++) {
-            size_t co = j->V.idx[k], cn = j->rmap[co / S] * S + co % S;
-            double d = j->V.val[k] / g;
+            D->indices[e] = (uint32_t)jn, D->data[e++] = 1.0;
+        }
+        for (size_t k = j->V->indptr[jo]; k < j->V->indptr[jo + 1] && g != 0; k++) {
+            size_t co = j->V->indices[k], cn = j->rmap[co / S] * S + co % S;
+            double d = j->V->data[k] / g;
             if (d == 0)
                 continue;
             D->indices[e] = (uint32_t)cn, D->data[e++] = d;
@@ -500,7 +477,8 @@ static emb_status build_D(job *j)
         if (D->indptr[i] < D->indptr[i - 1])
             D->indptr[i] = D->indptr[i - 1];
     D->nnz = e;
-    gcsr_free(&j->V);
+    emb_csr_free(j->V);
+    j->V = NULL;
     return EMB_OK;
 }
 
@@ -573,57 +551,42 @@ static emb_status build_Z(job *j)
 {
     size_t S = j->S, N = j->nr * S;
     const emb_csr *D = j->D;
-    emb_csr *Z = NULL;
-    emb_status st = emb_csr_create(N, N, 0, &Z);
-    if (st)
-        return st;
+    emb_csr *U = j->U, *Z = NULL;
+    emb_status st;
     if (j->diagonal) {
-        /* Z[p, jn] = U[p, j] where g_j != 0: compaction in place (indices
-         * only decrease, so writes never overtake reads). */
+        /* Z[p, jn] = U[p, j]: compaction in place (indices only decrease,
+         * so writes never overtake reads), then Z takes U's arrays. */
+        if ((st = emb_csr_create(N, N, 0, &Z)))
+            return st;
         size_t w = 0;
         for (size_t po = 0; po < j->NA; po++) {
             size_t reg = j->rmap[po / S];
-            size_t b = j->U.indptr[po], e = j->U.indptr[po + 1];
+            size_t b = U->indptr[po], e = U->indptr[po + 1];
             if (reg == SKIP)
                 continue;
             size_t pn = reg * S + po % S;
             for (size_t k = b; k < e; k++) {
-                size_t co = j->U.idx[k], cn = j->rmap[co / S] * S + co % S;
-                if (D->indptr[cn + 1] > D->indptr[cn]) /* g != 0 */
-                    j->U.idx[w] = (uint32_t)cn, j->U.val[w++] = j->U.val[k];
+                size_t co = U->indices[k], cn = j->rmap[co / S] * S + co % S;
+                U->indices[w] = (uint32_t)cn, U->data[w++] = U->data[k];
             }
             Z->indptr[pn + 1] = w;
         }
         for (size_t i = 1; i <= N; i++)
             if (Z->indptr[i] < Z->indptr[i - 1])
                 Z->indptr[i] = Z->indptr[i - 1];
-        /* Shrink to fit; a failed shrink keeps the larger arrays. */
-        uint32_t *ni = emb_realloc(j->U.idx, w ? w : 1, sizeof *ni, "Z column indices");
-        if (ni)
-            j->U.idx = ni;
-        double *nv = emb_realloc(j->U.val, w ? w : 1, sizeof *nv, "Z values");
-        if (nv)
-            j->U.val = nv;
-        if (!j->U.idx && !(j->U.idx = emb_alloc(1, sizeof *j->U.idx, "Z"))) {
-            emb_csr_free(Z);
-            return EMB_ENOMEM;
-        }
-        if (!j->U.val && !(j->U.val = emb_alloc(1, sizeof *j->U.val, "Z"))) {
-            emb_csr_free(Z);
-            return EMB_ENOMEM;
-        }
         emb_free(Z->indices), emb_free(Z->data);
-        Z->nnz = w, Z->indices = j->U.idx, Z->data = j->U.val;
-        j->U.idx = NULL, j->U.val = NULL;
+        Z->nnz = w, Z->indices = U->indices, Z->data = U->data;
+        U->indices = NULL, U->data = NULL;
     } else {
         /* Row by row with a dense accumulator: memory nnz(Z) + 16 N. */
         double *acc = emb_calloc(N, sizeof *acc, "Z row");
         size_t *mark = emb_alloc(N, sizeof *mark, "Z row marks");
         uint32_t *cols = emb_alloc(N, sizeof *cols, "Z row columns");
-        gcsr z;
-        if (!acc || !mark || !cols || (st = gcsr_init(&z, N))) {
-            emb_free(acc), emb_free(mark), emb_free(cols), emb_csr_free(Z);
-            return st ? st : EMB_ENOMEM;
+        emb_csr_builder zb;
+        memset(&zb, 0, sizeof zb);
+        if (!acc || !mark || !cols || (st = emb_csr_builder_init(&zb, N, N, U->nnz, 0, "Z"))) {
+            emb_free(acc), emb_free(mark), emb_free(cols);
+            return (acc && mark && cols) ? st : EMB_ENOMEM;
         }
         for (size_t i = 0; i < N; i++)
             mark[i] = SKIP;
@@ -632,13 +595,13 @@ static emb_status build_Z(job *j)
             if (j->rmap[po / S] == SKIP)
                 continue;
             size_t nn = 0;
-            for (size_t k = j->U.indptr[po]; k < j->U.indptr[po + 1]; k++) {
-                size_t co = j->U.idx[k], jn = j->rmap[co / S] * S + co % S;
+            for (size_t k = U->indptr[po]; k < U->indptr[po + 1]; k++) {
+                size_t co = U->indices[k], jn = j->rmap[co / S] * S + co % S;
                 for (size_t e = D->indptr[jn]; e < D->indptr[jn + 1]; e++) {
                     uint32_t c = D->indices[e];
                     if (mark[c] != pn)
                         mark[c] = pn, acc[c] = 0, cols[nn++] = c;
-                    acc[c] += j->U.val[k] * D->data[e];
+                    acc[c] += U->data[k] * D->data[e];
                 }
             }
             for (size_t a = 1; a < nn; a++) { /* insertion sort: rows are short or sorted */
@@ -650,28 +613,61 @@ static emb_status build_Z(job *j)
             }
             for (size_t a = 0; a < nn && !st; a++)
                 if (acc[cols[a]] != 0)
-                    st = gcsr_push(&z, cols[a], acc[cols[a]]);
-            gcsr_end_row(&z);
+                    st = emb_csr_builder_push(&zb, cols[a], acc[cols[a]]);
+            if (!st)
+                st = emb_csr_builder_end_row(&zb);
             pn++;
         }
         emb_free(acc), emb_free(mark), emb_free(cols);
-        if (st) {
-            gcsr_free(&z), emb_csr_free(Z);
+        if (st || (st = emb_csr_builder_finish(&zb, &Z))) {
+            emb_csr_builder_free(&zb);
             return st;
         }
-        emb_free(Z->indptr), emb_free(Z->indices), emb_free(Z->data);
-        Z->indptr = z.indptr, Z->indices = z.idx, Z->data = z.val, Z->nnz = z.nnz;
-        if (!Z->indices) { /* no entries at all */
-            Z->indices = emb_alloc(1, sizeof *Z->indices, "Z");
-            Z->data = emb_alloc(1, sizeof *Z->data, "Z");
-            if (!Z->indices || !Z->data) {
-                emb_csr_free(Z);
-                return EMB_ENOMEM;
+    }
+    emb_csr_free(j->U);
+    j->U = NULL;
+    return emb_table_set_tech_csr(j->t, Z);
+}
+
+/* Products with x = 0 cannot have inputs in a consistent table (A = Z
+ * diag(x)^-1 has no column for them, so x != A x + Y 1 and world PBA !=
+ * CBA): drop their columns of Z and recompute x = Z 1 + Y 1 for the rows
+ * that lost entries (which may make another x zero: repeat).  Only an
+ * industry without output whose own product is neither used nor demanded
+ * has such inputs; its emissions stay in F, where the accounts report them
+ * as unallocated. */
+static void drop_unproduced(job *j)
+{
+    emb_table *t = j->t;
+    emb_csr *Z = t->csr;
+    size_t N = t->N;
+    for (;;) {
+        size_t w = 0, before = j->dZ.nz, b = 0;
+        for (size_t p = 0; p < N; p++) {
+            size_t e = Z->indptr[p + 1];
+            int lost = 0;
+            for (size_t k = b; k < e; k++) {
+                if (t->x[Z->indices[k]] == 0) {
+                    j->dZ.nz++, j->dZ.sum += Z->data[k], lost = 1;
+                    continue;
+                }
+                Z->indices[w] = Z->indices[k], Z->data[w++] = Z->data[k];
+            }
+            b = e;
+            Z->indptr[p + 1] = w;
+            if (lost) { /* the sums as read_T and read_Y add them */
+                double zs = 0, ys = 0;
+                for (size_t k = Z->indptr[p]; k < w; k++)
+                    zs += Z->data[k];
+                for (size_t c = 0; c < t->n_y; c++)
+                    ys += t->Y[p * t->n_y + c];
+                t->x[p] = zs + ys;
             }
         }
+        Z->nnz = w;
+        if (j->dZ.nz == before)
+            return;
     }
-    gcsr_free(&j->U);
-    return emb_table_set_tech_csr(j->t, Z);
 }
 
 /* A K x 2RS row of industry values times D added into frow (N). */
@@ -766,11 +762,14 @@ static emb_status set_source(job *j)
         }
     char *s = emb_strfmt(
         "GLORIA %s, %d, basic prices (Markup001), 1000 USD; product-by-product table under the "
-        "industry-technology assumption as pymrio's parse_gloria: Z = U diag(g)^-1 V, x = U1 + Y1, "
-        "F = Q diag(g)^-1 V (V %s, %zu industries without output); regions dropped as empty: %zu%s%s"
+        "industry-technology assumption as pymrio's parse_gloria: Z = U diag(g)^-1 V, x = Z1 + Y1, "
+        "F = Q diag(g)^-1 V (V %s, %zu industries without output, mapped to their own product; "
+        "inputs of products without output dropped: %zu (sum %.6g)); regions dropped as empty: "
+        "%zu%s%s"
         "%s; cells outside the blocks used: T %zu (sum %.6g), Y %zu (%.6g), V-Results %zu (%.6g), "
         "TQ %zu (%.6g), YQ %zu (%.6g)",
-        j->mar_name, j->year, j->diagonal ? "diagonal" : "not diagonal", j->n_zero_g, nd,
+        j->mar_name, j->year, j->diagonal ? "diagonal" : "not diagonal", j->n_zero_g, j->dZ.nz,
+        j->dZ.sum, nd,
         nd ? " (" : "", dropped, nd ? ")" : "", j->dT.nz, j->dT.sum, j->dY.nz, j->dY.sum, j->dV.nz,
         j->dV.sum, j->dTQ.nz, j->dTQ.sum, j->dYQ.nz, j->dYQ.sum);
     if (!s)
@@ -779,7 +778,7 @@ static emb_status set_source(job *j)
     return EMB_OK;
 }
 
-emb_status emb_import_gloria(const char *path, const emb_import_opts *opts, emb_table **out)
+emb_status emb_import_gloria_run(const char *path, const emb_import_opts *opts, emb_table **out)
 {
     if (!out)
         return emb_raise(EMB_EUSAGE, "emb_import_gloria: out is NULL");
@@ -790,7 +789,10 @@ emb_status emb_import_gloria(const char *path, const emb_import_opts *opts, emb_
     emb_status st;
     if ((st = locate(&j)) || (st = read_labels(&j)) || (st = select_stressors(&j)) ||
         (st = read_T(&j)) || (st = build_D(&j)) || (st = make_table(&j)) || (st = read_Y(&j)) ||
-        (st = build_Z(&j)) || (st = read_satellites(&j)) || (st = set_source(&j)))
+        (st = build_Z(&j)))
+        goto done;
+    drop_unproduced(&j);
+    if ((st = read_satellites(&j)) || (st = set_source(&j)))
         goto done;
     st = emb_table_validate(j.t, NULL);
 done:

@@ -37,6 +37,7 @@
  * t->source.
  */
 #include "embodied/import.h"
+#include "import/importers.h"
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
@@ -1068,7 +1069,7 @@ static void icio_free(icio *j)
     emb_free(j->sdisp);
 }
 
-emb_status emb_import_oecd_icio(const char *path, const emb_import_opts *opts, emb_table **out)
+emb_status emb_import_oecd_icio_run(const char *path, const emb_import_opts *opts, emb_table **out)
 {
     if (!out)
         return emb_raise(EMB_EUSAGE, "emb_import_oecd_icio: out is NULL");

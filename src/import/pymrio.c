@@ -16,6 +16,10 @@
  *                          "systemtype": "Extension"}; F rows are stressors
  *                          (stressor[, compartment]) x (region, sector)
  *   metadata.json          "name" goes into t->source
+ *   x.txt                  gross output, optional; an A table without it is
+ *                          returned with t->x NULL (the caller completes it:
+ *                          emb_table_complete_x, a Leontief solve; importers
+ *                          never call the solver)
  *
  * Streaming plan (no file is ever held in memory): the column headers of Z
  * and Y give N = n_r * n_s and n_f, and a first pass over each F counts its
@@ -34,16 +38,18 @@
  */
 #define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) */
 #include "embodied/import.h"
+#include "import/importers.h"
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/label.h"
 #include "core/names.h"
 #include "core/plan.h"
-#include "embodied/solver.h"
+#include "core/table_impl.h"
 #include "import/bytesrc.h"
 #include "import/csvutil.h"
 #include "import/json.h"
+#include "import/regions.h"
 #include "import/tsv.h"
 
 #include <fnmatch.h>
@@ -979,17 +985,16 @@ static void prefault_end(prefault *pf)
 /* The table's allocation plan with k stressors, checked against the memory
  * limit: first with k = 0 as soon as Z's and Y's headers give N and n_f
  * (before the satellite files are scanned), then with the k they hold
- * (before the table is allocated).  An A table without x.txt also needs
- * the dense LU that computes x. */
+ * (before the table is allocated).  An A table without x.txt is returned
+ * without x: the LU that computes it is the caller's step, planned there
+ * (emb_table_complete_x). */
 static emb_status plan_table(const job *j, size_t k)
 {
-    double n_r = (double)j->zc.outer.n, n_s = (double)j->zc.inner.n, N = n_r * n_s;
+    double n_r = (double)j->zc.outer.n, n_s = (double)j->zc.inner.n;
     emb_plan p;
     emb_plan_init(&p);
     emb_plan_table(&p, n_r, n_s, (double)j->yc.inner.n, (double)k, 1,
-                   j->kind == EMB_TECH_A ? "A" : "Z", j->x.rel || j->kind == EMB_TECH_A);
-    if (j->kind == EMB_TECH_A && !j->x.rel)
-        emb_plan_add(&p, "LU for x = (I - A)^-1 Y 1", N, N, sizeof(double));
+                   j->kind == EMB_TECH_A ? "A" : "Z", j->x.rel != NULL);
     return emb_plan_check(&p, j->path, "the table");
 }
 
@@ -1007,6 +1012,12 @@ static emb_status build_table(job *j)
     advise_huge(t->T, t->N * t->N * sizeof(double));
     advise_huge(t->Y, t->N * t->n_y * sizeof(double));
     char *src = cat3("pymrio text layout", j->name ? ": " : "", j->name ? j->name : "");
+    if (src && j->kind == EMB_TECH_A && !j->x.rel) {
+        char *s2 = cat3(src, "; x not in the input (no x.txt): x = (I - A)^-1 (Y 1) from the "
+                             "Leontief solver (emb_table_complete_x)", "");
+        emb_free(src);
+        src = s2;
+    }
     if (!src)
         return EMB_ENOMEM;
     t->source = src;
@@ -1056,7 +1067,7 @@ static void job_free(job *j)
     emb_archive_close(j->ar);
 }
 
-emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_table **out)
+emb_status emb_import_pymrio_run(const char *path, const emb_import_opts *opts, emb_table **out)
 {
     if (!out)
         return emb_raise(EMB_EUSAGE, "emb_import_pymrio: out is NULL");
@@ -1066,7 +1077,10 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
     j.path = path;
     prefault pf;
     emb_status st;
-    if ((st = emb_archive_open(path, &j.ar)))
+    const char *rename = opts && opts->rename_regions && *opts->rename_regions
+                             ? opts->rename_regions : NULL;
+    if ((rename && (st = emb_regions_scheme_check(rename))) ||
+        (st = emb_archive_open(path, &j.ar)))
         goto done;
     if (opts && opts->progress)
         emb_archive_set_progress(j.ar, opts->progress, opts->progress_ctx);
@@ -1104,10 +1118,23 @@ emb_status emb_import_pymrio(const char *path, const emb_import_opts *opts, emb_
             goto done;
     if ((st = read_x(&j)))
         goto done;
-    /* EXIOBASE gives A and Y only: x = (I - A)^-1 Y 1. */
-    if (j.kind == EMB_TECH_A && !j.t->x && (st = emb_table_complete_x(j.t)))
-        goto done;
-    st = emb_table_validate(j.t, NULL);
+    /* EXIOBASE gives A and Y only: x stays absent.  Completing it, x =
+     * (I - A)^-1 Y 1, is an N x N factorisation: the caller's step
+     * (emb_table_complete_x), never the importer's. */
+    if (rename) {
+        size_t n = 0;
+        char *src = NULL;
+        if ((st = emb_regions_rename(j.t, rename, path, &n)))
+            goto done;
+        if (!(src = emb_strfmt("%s; regions renamed as pymrio's parse_exiobase3 does "
+                               "(--rename-regions %s): %zu", j.t->source, rename, n))) {
+            st = EMB_ENOMEM;
+            goto done;
+        }
+        emb_free(j.t->source);
+        j.t->source = src;
+    }
+    st = emb_table_validate_x(j.t, NULL, 0);
 done:
     if (st == EMB_OK) {
         *out = j.t;

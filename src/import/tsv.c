@@ -108,6 +108,12 @@ void emb_tsv_set_delim(emb_tsv *r, char delim)
     r->csv = delim != '\t';
 }
 
+void emb_tsv_set_lines(emb_tsv *r, char delim)
+{
+    r->delim = delim;
+    r->csv = 0; /* lines end at '\n' whatever the quotes say */
+}
+
 emb_status emb_tsv_fail(const emb_tsv *r, emb_status s, size_t i, const char *fmt, ...)
 {
     char msg[768];
@@ -226,7 +232,8 @@ static emb_status check_partial(const emb_tsv *r)
     if (r->end - i > EMB_TSV_MAXFIELD)
         return partial_fail(r, "a field longer than %zu bytes (the longest label allowed; "
                                "numbers are far shorter: binary data, or not %s text?)",
-                            EMB_TSV_MAXFIELD, r->csv ? "comma-separated" : "tab-separated");
+                            EMB_TSV_MAXFIELD,
+                            r->delim == '\t' ? "tab-separated" : "comma-separated");
     return EMB_OK;
 }
 
@@ -268,7 +275,7 @@ static emb_status find_line(emb_tsv *r, size_t *ls, size_t *le, int *have)
                 return partial_fail(r, "the line is longer than %zu bytes, the reader's limit%s "
                                        "(is this a %s text file%s?)", lim,
                                     by_mem ? " (a quarter of the memory limit)" : "",
-                                    r->csv ? "comma-separated" : "tab-separated",
+                                    r->delim == '\t' ? "tab-separated" : "comma-separated",
                                     r->csv ? ", or a quote left open" : "");
             size_t nc = r->cap > lim / 2 ? lim : 2 * r->cap;
             char *nb = emb_realloc(r->buf, nc + 1, 1, "TSV read buffer");
@@ -371,7 +378,7 @@ static emb_status take_line(emb_tsv *r, char **p, size_t *len, int *have)
     if (memchr(r->buf + ls, '\0', le - ls))
         return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL,
                             "NUL byte in the text (binary data, not a %s file?)",
-                            r->csv ? "comma-separated" : "tab-separated");
+                            r->delim == '\t' ? "tab-separated" : "comma-separated");
     *p = r->buf + ls, *len = le - ls;
     return EMB_OK;
 }
@@ -389,6 +396,15 @@ emb_status emb_tsv_next(emb_tsv *r, int *have)
     if (st != EMB_OK || !*have)
         return st;
     return split(r, p, len);
+}
+
+emb_status emb_tsv_next_line(emb_tsv *r, char **line, size_t *len, int *have)
+{
+    r->again = 0;
+    emb_status st = take_line(r, line, len, have);
+    if (st == EMB_OK && *have)
+        (*line)[*len] = '\0'; /* the buffer's spare byte, or the newline */
+    return st;
 }
 
 /* The fast path of emb_tsv_next_numbers: line p[0, len) is nlead cells

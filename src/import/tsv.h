@@ -59,6 +59,20 @@ emb_status emb_tsv_open(emb_bytesrc *src, size_t bufsize, size_t maxline, emb_ts
  * emb_tsv_next(). */
 void emb_tsv_set_delim(emb_tsv *r, char delim);
 
+/* Read whole lines instead of fields (emb_tsv_next_line): for a format with
+ * its own cell rules, such as the characterisation CSV (comment lines,
+ * blanks around quoted cells).  Lines end at '\n' only, never joined by
+ * quotes; `delim` stays the separator for the field-length check made
+ * before the buffer grows, so the line and field limits hold as for
+ * fields.  Call before the first read. */
+void emb_tsv_set_lines(emb_tsv *r, char delim);
+
+/* Advance to the next line and hand it out whole in (*line)[0, *len),
+ * NUL-terminated and writable until the next call: newline, a CR before it
+ * and a first line's byte-order mark removed, NUL bytes refused (EMB_EINPUT
+ * naming the line).  *have = 0 at end of file. */
+emb_status emb_tsv_next_line(emb_tsv *r, char **line, size_t *len, int *have);
+
 /* emb_bytesrc_open(a, rel) followed by emb_tsv_open with the defaults. */
 emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out);
 

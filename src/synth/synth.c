@@ -41,6 +41,7 @@
  */
 #include "embodied/synth.h"
 
+#include "core/context_impl.h"
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/plan.h"
@@ -149,8 +150,8 @@ typedef struct gen {
     size_t *perm;        /* [N] sampling; perm[0..n_zero) = zero-output industries */
     size_t *sperm;       /* [n_s] sampling of dirty sectors */
     unsigned char *dirty; /* [n_s] */
-    emb_csr *Z;          /* A, then Z, as CSR; indices/data hold `cap` entries */
-    size_t cap;
+    emb_csr_builder zb;  /* A, row by row (build_A) */
+    emb_csr *Z;          /* then A, then Z, as CSR (zb finished) */
     double row_max, row_target; /* balancing bounds */
 } gen;
 
@@ -168,6 +169,7 @@ static void gen_free(gen *g)
     emb_free(g->perm);
     emb_free(g->sperm);
     emb_free(g->dirty);
+    emb_csr_builder_free(&g->zb);
     emb_csr_free(g->Z);
 }
 
@@ -193,8 +195,9 @@ static emb_status gen_alloc(gen *g)
     double fdens = g->o->foreign_density, n_s = (double)t->n_s;
     double expect = (double)N * (DOMESTIC_DENSITY * n_s + 1.0 + fdens * ((double)N - n_s));
     double want = expect * 1.125 + (double)N + 4096.0, lim = (double)N * (double)N + (double)N;
-    g->cap = (size_t)(want < lim ? want : lim);
-    return emb_csr_create(N, N, g->cap, &g->Z);
+    /* Never more than N^2 entries: the plan's bound on the growth. */
+    return emb_csr_builder_init(&g->zb, N, N, (size_t)(want < lim ? want : lim), N * N,
+                                "synth: Z");
 }
 
 /* The generator's allocation plan, checked against the memory limit before
@@ -298,26 +301,6 @@ static size_t weights(rng *r, double xi, double dens, size_t j0, size_t j1, doub
     return p;
 }
 
-/* Make room for one more row of up to N entries after position p. */
-static emb_status reserve_row(gen *g, size_t p)
-{
-    size_t N = g->t->N;
-    if (g->cap - p >= N)
-        return EMB_OK;
-    emb_csr *m = g->Z;
-    size_t nc = g->cap + g->cap / 2 + N;
-    uint32_t *ni = emb_realloc(m->indices, nc, sizeof *ni, "synth: column indices");
-    if (!ni)
-        return EMB_ENOMEM;
-    m->indices = ni;
-    double *nd = emb_realloc(m->data, nc, sizeof *nd, "synth: values");
-    if (!nd)
-        return EMB_ENOMEM;
-    m->data = nd;
-    g->cap = nc;
-    return EMB_OK;
-}
-
 static emb_status build_A(gen *g)
 {
     emb_table *t = g->t;
@@ -326,7 +309,8 @@ static emb_status build_A(gen *g)
     double lo = g->o->colsum_lo, span = g->o->colsum_hi - g->o->colsum_lo;
     double *wdom = g->fd, *wfor = g->ff; /* column sums of the weights */
     double *imp = g->colsum;             /* import share of each column */
-    emb_csr *m = g->Z;
+    emb_csr *m = g->zb.m;
+    emb_status st;
 
     for (size_t j = 0; j < N; j++) {
         wdom[j] = wfor[j] = 0.0;
@@ -336,11 +320,12 @@ static emb_status build_A(gen *g)
     size_t p = 0;
     for (size_t i = 0; i < N; i++) {
         if (g->zero[i]) {
-            m->indptr[i + 1] = p; /* empty row */
+            if ((st = emb_csr_builder_end_row(&g->zb))) /* empty row */
+                return st;
             continue;
         }
-        emb_status st = reserve_row(g, p);
-        if (st)
+        /* Room for one more row of up to N entries (written in place). */
+        if ((st = emb_csr_builder_reserve(&g->zb, N)))
             return st;
         uint32_t *idx = m->indices;
         double *val = m->data, xi = g->x[i];
@@ -356,9 +341,12 @@ static emb_status build_A(gen *g)
         wdom[i] -= val[pd];
         val[pd] = xi * (0.5 + unif(&g->r));
         wdom[i] += val[pd];
-        m->indptr[i + 1] = p;
+        m->nnz = p;
+        if ((st = emb_csr_builder_end_row(&g->zb)))
+            return st;
     }
-    m->nnz = p;
+    if ((st = emb_csr_builder_finish(&g->zb, &g->Z)))
+        return st;
     /* Column factors: domestic rows share c_j (1 - imp_j), foreign rows
      * c_j imp_j; a column without foreign suppliers is all domestic.  wdom_j
      * > 0 for every producing column (its diagonal). */
@@ -684,7 +672,7 @@ static emb_status store_Z(gen *g)
     return EMB_OK;
 }
 
-emb_status emb_synth_table(const emb_synth_opts *o, emb_table **out)
+static emb_status synth_table(const emb_synth_opts *o, emb_table **out)
 {
     if (!out)
         return emb_raise(EMB_EUSAGE, "synth: no output pointer");
@@ -729,5 +717,14 @@ emb_status emb_synth_table(const emb_synth_opts *o, emb_table **out)
 fail:
     gen_free(&g);
     emb_table_free(g.t);
+    return st;
+}
+
+emb_status emb_synth_table(const emb_synth_opts *o, emb_table **out)
+{
+    emb_ctx_frame f;
+    emb_ctx_enter(&f, o ? o->ctx : NULL);
+    emb_status st = synth_table(o, out);
+    emb_ctx_leave(&f);
     return st;
 }
