@@ -21,6 +21,21 @@
  *                     (the part emitted outside d, summed directly over the foreign origins).
  * Every import and export is such a direct sum, never a total minus the
  * domestic part, so a small trade share keeps its relative precision.
+ *
+ * Trade analyses (src/analysis/; README "What the engine computes"), with
+ * A_rr the domestic block of region r, Z' = A diag(x) (Z without the
+ * purchases of zero-output sectors, 1/0 := 0 as in A) and y_rd = region d's
+ * final demand for region r's products summed over d's categories:
+ *   e_rd = Z'_rd 1 + y_rd (r != d),  e_rr = y_rr        (bilateral gross exports)
+ *   m_dom[s][r]    = S_r (I - A_rr)^-1                   (domestic multipliers)
+ *   eebt_flows[s][r][d] = m_dom[s][r] . e_rd              (EEBT, Peters 2008)
+ *   eebt_exports[s][r] = sum_{d != r} eebt_flows[s][r][d];  eebt_imports[s][d] = sum_{r != d} ...
+ *   eebt_cba[s][d] = pba[s][d] - eebt_exports[s][d] + eebt_imports[s][d]
+ * checked: row sums of eebt_flows = PBA - F_Y, column sums + F_Y = eebt_cba,
+ * world eebt_cba = world PBA.  With ex_{r,i} = sum_{d != r} e_rd[i] and
+ * Mbar[s][i] = sum_r ex_{r,i} M[s][(r,i)] / sum_r ex_{r,i} (0 where that sum is 0):
+ *   tcba[s][r] = cba[s][r] + sum_i ex_{r,i} (M[s][(r,i)] - Mbar[s][i])   (Kander et al. 2015)
+ * checked: world TCBA = world CBA.  Groups: sums over members.
  */
 #ifndef EMBODIED_ACCOUNTS_H
 #define EMBODIED_ACCOUNTS_H
@@ -43,6 +58,10 @@ typedef struct emb_accounts_opts {
     emb_solver_opts solver; /* method, tolerance, memory bound (zero-filled: auto) */
     const emb_context *ctx; /* per-call settings (embodied/context.h) for every stage and the
                              * solver it creates; NULL = the process-wide defaults */
+    /* Trade analyses beside the MRIO accounts (formulas below; src/analysis/): */
+    int eebt;             /* EEBT: domestic multipliers, eebt_* accounts and flows */
+    int eebt_by_sector;   /* also eebt_flows_by_sector [k][N][n_r] (implies eebt) */
+    int tcba;             /* technology-adjusted CBA: tcba [k][n_r] */
 } emb_accounts_opts;
 
 typedef struct emb_accounts {
@@ -70,6 +89,19 @@ typedef struct emb_accounts {
     double seconds_build, seconds_factor, seconds_solve, seconds_residual, seconds_total;
     emb_solver_stats solver; /* the solver's own report: method used and why, refinement,
                               * fallback, passes over T */
+    /* EEBT (opts.eebt; NULL otherwise): emissions embodied in bilateral trade
+     * with the exporter's domestic technology (formulas below). */
+    double *m_dom;           /* [k][N] domestic multipliers m_r = S_r (I - A_rr)^-1 */
+    double *eebt_flows;      /* [k][n_r][n_r] T, origin x destination, diagonal = domestic final demand */
+    double *eebt_flows_by_sector; /* [k][N][n_r] m_r elementwise e_rd (opts.eebt_by_sector) */
+    double *eebt_cba, *eebt_imports, *eebt_exports; /* [k][n_r] */
+    double *g_eebt_cba, *g_eebt_imports, *g_eebt_exports; /* [k][n_groups] */
+    double residual_domestic;     /* max relative residual of the domestic multiplier solves */
+    double eebt_identity_error;   /* worst relative violation of the EEBT identities */
+    /* TCBA (opts.tcba; NULL otherwise). */
+    double *tcba;                 /* [k][n_r] */
+    double *g_tcba;               /* [k][n_groups] */
+    double tcba_identity_error;   /* |world TCBA - world CBA| / world total */
 } emb_accounts;
 
 /* Compute every account of table t.  Factorises once, solves n_r direct and
@@ -180,6 +212,28 @@ EMB_API emb_status emb_accounts_flow(const emb_accounts *acc, const emb_table *t
 
 EMB_API void emb_accounts_free(emb_accounts *acc);
 
+/* EEBT beside computed accounts acc of table t (formulas above): one pass
+ * over the technology matrix (bilateral gross exports e_rd and the domestic
+ * blocks), n_r LUs of n_s x n_s (dgetrf, in parallel over regions), k
+ * transposed solves per region with each block's residual checked
+ * (EMB_ENUMERIC above 1e-8 naming the region), then the flows, accounts and
+ * group sums and their identities (EMB_ENUMERIC naming identity, stressor
+ * and region above opts->identity_tol, default 1e-9).  Uses
+ * opts->eebt_by_sector, identity_tol and ctx (opts may be NULL).  Fills
+ * acc->m_dom, eebt_* (replacing earlier ones); on failure acc is unchanged.
+ * emb_accounts_compute and emb_accounts_assemble call it when opts.eebt or
+ * opts.eebt_by_sector is set. */
+EMB_API emb_status emb_accounts_add_eebt(emb_accounts *acc, const emb_table *t,
+                                         const emb_accounts_opts *opts);
+
+/* Technology-adjusted CBA beside computed accounts acc of table t (formula
+ * above; one pass over the technology matrix for the gross exports), checked
+ * world TCBA = world CBA.  Fills acc->tcba, g_tcba (replacing earlier ones);
+ * on failure acc is unchanged.  Called by emb_accounts_compute and
+ * emb_accounts_assemble when opts.tcba is set (one pass shared with EEBT). */
+EMB_API emb_status emb_accounts_add_tcba(emb_accounts *acc, const emb_table *t,
+                                         const emb_accounts_opts *opts);
+
 /* ---- Accessors: everything a binding needs without mirroring
  * emb_accounts' layout (which may change).  Pointers point into acc: valid
  * until emb_accounts_free(); never free them.  A NULL acc gives 0 or NULL. */
@@ -212,7 +266,18 @@ typedef enum emb_accounts_field {
     EMB_ACC_G_CBA,           /* [k][n_groups] */
     EMB_ACC_G_IMPORTS,       /* [k][n_groups] */
     EMB_ACC_G_EXPORTS,       /* [k][n_groups] */
-    EMB_ACC_G_UNALLOCATED    /* [k][n_groups] */
+    EMB_ACC_G_UNALLOCATED,   /* [k][n_groups] */
+    EMB_ACC_M_DOM,           /* [k][N] domestic multipliers, only with opts.eebt */
+    EMB_ACC_EEBT_FLOWS,      /* [k][n_r][n_r], only with opts.eebt */
+    EMB_ACC_EEBT_FLOWS_BY_SECTOR, /* [k][N][n_r], only with opts.eebt_by_sector */
+    EMB_ACC_EEBT_CBA,        /* [k][n_r], only with opts.eebt (EEBT PBA = EMB_ACC_PBA) */
+    EMB_ACC_EEBT_IMPORTS,    /* [k][n_r], only with opts.eebt */
+    EMB_ACC_EEBT_EXPORTS,    /* [k][n_r], only with opts.eebt */
+    EMB_ACC_G_EEBT_CBA,      /* [k][n_groups], only with opts.eebt */
+    EMB_ACC_G_EEBT_IMPORTS,  /* [k][n_groups], only with opts.eebt */
+    EMB_ACC_G_EEBT_EXPORTS,  /* [k][n_groups], only with opts.eebt */
+    EMB_ACC_TCBA,            /* [k][n_r], only with opts.tcba */
+    EMB_ACC_G_TCBA           /* [k][n_groups], only with opts.tcba */
 } emb_accounts_field;
 
 /* Pointer to array `f` and its number of elements in *n_elements (may be

@@ -18,16 +18,21 @@ extern "C" {
 #endif
 
 /* Results HDF5 (layout in README "Outputs"): labels, pba/cba/imports/exports/
- * unallocated/fy [k][n_r], flows [k][n_r][n_r], M [k][N], x [N], D_* and
- * flows_by_sector when computed, groups, and provenance attributes (input
- * file name and size, version, solver, residuals, date). */
+ * unallocated/fy/balance [k][n_r], flows [k][n_r][n_r], M [k][N], x [N], D_*,
+ * flows_by_sector, tcba and the /eebt group when computed, groups, and
+ * provenance attributes (input file name and size, version, solver,
+ * residuals, date). */
 EMB_API emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, const char *path);
 
 /* CSV files in directory `dir` (created if missing): accounts.csv
- * (stressor,unit,region,pba,cba,imports,exports,unallocated; groups after
- * regions), flows.csv (stressor,unit,origin,destination,value), and when
- * computed sectors.csv (stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp)
- * and flows_by_sector.csv (stressor,unit,origin,sector,destination,value). */
+ * (stressor,unit,region,pba,cba,imports,exports,unallocated,balance[,tcba];
+ * balance = exports - imports; tcba when computed; groups after regions),
+ * flows.csv (stressor,unit,origin,destination,value), and when computed
+ * sectors.csv (stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp),
+ * flows_by_sector.csv (stressor,unit,origin,sector,destination,value),
+ * eebt_accounts.csv (stressor,unit,region,pba,cba,imports,exports,balance,kind;
+ * kind = region or group), eebt_flows.csv (as flows.csv) and
+ * eebt_flows_by_sector.csv (stressor,unit,origin,origin_sector,destination,value). */
 EMB_API emb_status emb_results_write_csv(const emb_accounts *acc, const emb_table *t, const char *dir);
 
 /* Text formats of the flows writer. */
@@ -54,8 +59,21 @@ EMB_API emb_status emb_results_write_flows(const emb_accounts *acc, const emb_ta
                                    size_t nsel, const emb_flow_pair *pairs, size_t npairs,
                                    int by_sector, emb_results_format fmt, const char *path);
 
+/* Net transfers (the balance of emissions embodied in trade between two
+ * units): for each pair (npairs 0: every pair of regions o < d, in region
+ * order) and selected stressor (sel NULL: all), flow = B[o][d], reverse =
+ * B[d][o] and net = flow - reverse, each summed over the member regions of a
+ * group; CSV `stressor,unit,origin,destination,flow,reverse,net` or aligned
+ * text, to path atomically or standard output (path NULL).  Names and
+ * indices are checked before anything is written: EMB_EUSAGE. */
+EMB_API emb_status emb_results_write_net_flows(const emb_accounts *acc, const emb_table *t,
+                                               const size_t *sel, size_t nsel,
+                                               const emb_flow_pair *pairs, size_t npairs,
+                                               emb_results_format fmt, const char *path);
+
 /* The summary of `embodied accounts`: per selected stressor (sel NULL: all)
- * a table of PBA, CBA, imports, exports, CBA/PBA and unallocated for each
+ * a table of PBA, CBA (and beside it the CBA by EEBT and the TCBA when the
+ * accounts have them), imports, exports, CBA/PBA and unallocated for each
  * region and group, and the world totals; to path atomically or to standard
  * output (path NULL). */
 EMB_API emb_status emb_results_write_summary(const emb_accounts *acc, const emb_table *t,

@@ -38,6 +38,17 @@ const double *emb_accounts_array(const emb_accounts *acc, emb_accounts_field f, 
         case EMB_ACC_G_IMPORTS: p = acc->g_imports, n = kg; break;
         case EMB_ACC_G_EXPORTS: p = acc->g_exports, n = kg; break;
         case EMB_ACC_G_UNALLOCATED: p = acc->g_unallocated, n = kg; break;
+        case EMB_ACC_M_DOM: p = acc->m_dom, n = kN; break;
+        case EMB_ACC_EEBT_FLOWS: p = acc->eebt_flows, n = kr * acc->n_r; break;
+        case EMB_ACC_EEBT_FLOWS_BY_SECTOR: p = acc->eebt_flows_by_sector, n = kN * acc->n_r; break;
+        case EMB_ACC_EEBT_CBA: p = acc->eebt_cba, n = kr; break;
+        case EMB_ACC_EEBT_IMPORTS: p = acc->eebt_imports, n = kr; break;
+        case EMB_ACC_EEBT_EXPORTS: p = acc->eebt_exports, n = kr; break;
+        case EMB_ACC_G_EEBT_CBA: p = acc->g_eebt_cba, n = kg; break;
+        case EMB_ACC_G_EEBT_IMPORTS: p = acc->g_eebt_imports, n = kg; break;
+        case EMB_ACC_G_EEBT_EXPORTS: p = acc->g_eebt_exports, n = kg; break;
+        case EMB_ACC_TCBA: p = acc->tcba, n = kr; break;
+        case EMB_ACC_G_TCBA: p = acc->g_tcba, n = kg; break;
         }
     }
     if (!p || n == 0)

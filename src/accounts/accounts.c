@@ -14,7 +14,10 @@ void emb_accounts_free(emb_accounts *a)
         return;
     double *arrays[] = {a->x, a->M, a->pba, a->cba, a->imports, a->exports, a->unallocated, a->fy,
                         a->flows, a->D_cba, a->D_pba, a->D_imp, a->D_exp, a->flows_by_sector,
-                        a->g_pba, a->g_cba, a->g_imports, a->g_exports, a->g_unallocated};
+                        a->g_pba, a->g_cba, a->g_imports, a->g_exports, a->g_unallocated,
+                        a->m_dom, a->eebt_flows, a->eebt_flows_by_sector, a->eebt_cba,
+                        a->eebt_imports, a->eebt_exports, a->g_eebt_cba, a->g_eebt_imports,
+                        a->g_eebt_exports, a->tcba, a->g_tcba};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         emb_free(arrays[i]);
     emb_free(a);

@@ -4,6 +4,7 @@
  * and group sums; then the accounting-identity checks (formulas in
  * include/embodied/accounts.h and the README). */
 #include "accounts/accounts_impl.h"
+#include "analysis/analysis_impl.h"
 #include "core/context_impl.h"
 #include "core/error_impl.h"
 
@@ -184,6 +185,10 @@ static emb_status assemble(emb_accounts_prep *p, emb_accounts **out)
     emb_status st = emb_accounts_identities(a, p->tol, &a->identity_error,
                                             emb_accounts_table_name(t));
     if (st)
+        return st;
+    /* The trade analyses asked for (EEBT, TCBA: src/analysis/), beside the
+     * accounts just checked; nothing is done when none is asked. */
+    if ((st = emb_analysis_run(a, t, &p->opt)))
         return st;
     a->seconds_total = emb_accounts_now() - p->t0;
     p->a = NULL;

@@ -3,6 +3,7 @@
  * numbering of the right-hand sides and their columns (emb_accounts_rhs);
  * freeing a prep.  No solver here (see include/embodied/accounts.h). */
 #include "accounts/accounts_impl.h"
+#include "analysis/analysis_impl.h"
 #include "core/context_impl.h"
 #include "core/alloc.h"
 #include "core/error_impl.h"
@@ -56,6 +57,7 @@ emb_status emb_accounts_plan_check(const emb_table *t, const emb_accounts_opts *
     }
     if (opt.flows_by_sector)
         emb_plan_add(&plan, "flows by sector", dk * dN, dR, sizeof(double));
+    emb_analysis_plan(&plan, t, &opt); /* EEBT, TCBA when asked */
     return emb_plan_check(&plan, emb_accounts_table_name(t), "the accounts computation");
 }
 

@@ -22,12 +22,21 @@ static void usage(FILE *fp)
           "  -s, --stressor NAME     stressors to print in the summary (repeatable; default: all)\n"
           "      --sectors           also per-sector accounts (pymrio D_cba, D_pba, D_imp, D_exp)\n"
           "      --flows-by-sector   also flows by origin sector (k x N x regions)\n"
+          "      --eebt              also emissions embodied in bilateral trade with the exporter's\n"
+          "                          domestic technology (EEBT): eebt_accounts.csv, eebt_flows.csv,\n"
+          "                          /eebt in the HDF5 file, CBA by EEBT beside CBA in the summary\n"
+          "      --eebt-by-sector    also EEBT flows by exporting sector (eebt_flows_by_sector.csv;\n"
+          "                          implies --eebt)\n"
+          "      --tcba              also technology-adjusted CBA (column tcba, /tcba)\n"
           "  -q, --quiet             no summary on stdout\n"
           "  -f, --force             overwrite existing output files\n"
           CLI_SOLVER_HELP
           "  -h, --help              this help\n",
           fp);
 }
+
+/* Long-only options (codes above the letters, below CLI_OPT_SOLVER). */
+enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA };
 
 int cmd_accounts(int argc, char **argv)
 {
@@ -36,7 +45,9 @@ int cmd_accounts(int argc, char **argv)
         {"group", required_argument, NULL, 'g'}, {"stressor", required_argument, NULL, 's'},
         {"sectors", no_argument, NULL, 'S'}, {"flows-by-sector", no_argument, NULL, 'B'},
         {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
-        {"force", no_argument, NULL, 'f'}, CLI_SOLVER_LONGOPTS,
+        {"force", no_argument, NULL, 'f'}, {"eebt", no_argument, NULL, OPT_EEBT},
+        {"eebt-by-sector", no_argument, NULL, OPT_EEBT_BY_SECTOR},
+        {"tcba", no_argument, NULL, OPT_TCBA}, CLI_SOLVER_LONGOPTS,
         {NULL, 0, NULL, 0}};
     const char *out = NULL, *csv = NULL;
     cli_list groups = {0}, stressors = {0};
@@ -50,6 +61,9 @@ int cmd_accounts(int argc, char **argv)
         case 's': cli_list_push(&stressors, optarg); break;
         case 'S': ao.per_sector = 1; break;
         case 'B': ao.flows_by_sector = 1; break;
+        case OPT_EEBT: ao.eebt = 1; break;
+        case OPT_EEBT_BY_SECTOR: ao.eebt = ao.eebt_by_sector = 1; break;
+        case OPT_TCBA: ao.tcba = 1; break;
         case 'q': quiet = 1; break;
         case 'f': force = 1; break;
         case 'h': usage(stdout); goto done;
@@ -69,8 +83,9 @@ int cmd_accounts(int argc, char **argv)
         goto done;
     if (csv) {
         static const char *names[] = {"accounts.csv", "flows.csv", "sectors.csv",
-                                      "flows_by_sector.csv"};
-        for (size_t i = 0; i < 4 && !rc; i++) {
+                                      "flows_by_sector.csv", "eebt_accounts.csv",
+                                      "eebt_flows.csv", "eebt_flows_by_sector.csv"};
+        for (size_t i = 0; i < sizeof names / sizeof names[0] && !rc; i++) {
             char p[4096];
             snprintf(p, sizeof p, "%s/%s", csv, names[i]);
             rc = cli_check_output("accounts", p, force);
@@ -104,6 +119,13 @@ int cmd_accounts(int argc, char **argv)
             t->N, t->k, a->seconds_build, a->seconds_factor, a->seconds_solve, a->seconds_residual,
             a->seconds_total, a->residual_solve, a->residual_tsolve, a->rcond,
             isnan(a->rcond) ? " (no factorisation: sparse)" : "", a->identity_error);
+    if (a->eebt_cba)
+        fprintf(stderr, "embodied: EEBT: %zu domestic blocks of %zu sectors, max relative residual "
+                        "%.2e, identities within %.1e\n",
+                t->n_r, t->n_s, a->residual_domestic, a->eebt_identity_error);
+    if (a->tcba)
+        fprintf(stderr, "embodied: TCBA: world TCBA = world CBA within %.1e\n",
+                a->tcba_identity_error);
     if (out && (st = emb_results_write_h5(a, t, out))) {
         rc = cli_fail(st);
         goto free_sel;

@@ -21,6 +21,8 @@ static void usage(FILE *fp)
           "  -g, --group NAME=R1,R2  define a region group (repeatable)\n"
           "  -s, --stressor NAME     stressor(s) to report (repeatable; default: all)\n"
           "      --by-sector         split each flow by the origin's sectors\n"
+          "      --net               net transfers: flow B[o][d], reverse B[d][o] and net =\n"
+          "                          flow - reverse (without pairs: every region pair o < d)\n"
           "      --csv               CSV on stdout instead of the aligned table\n"
           "  -o, --output FILE.csv   write CSV to FILE (atomically) instead of stdout\n"
           "      --force             overwrite an existing output file\n"
@@ -29,6 +31,8 @@ static void usage(FILE *fp)
           fp);
 }
 
+enum { OPT_NET = 310 }; /* long-only */
+
 int cmd_flows(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -36,11 +40,12 @@ int cmd_flows(int argc, char **argv)
         {"group", required_argument, NULL, 'g'}, {"stressor", required_argument, NULL, 's'},
         {"by-sector", no_argument, NULL, 'b'}, {"csv", no_argument, NULL, 'C'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {"force", no_argument, NULL, 'F'}, CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
+        {"force", no_argument, NULL, 'F'}, {"net", no_argument, NULL, OPT_NET},
+        CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
     emb_accounts_opts ao = {.per_sector = 0};
     cli_list from = {0}, to = {0}, groups = {0}, stressors = {0};
     const char *out = NULL;
-    int by_sector = 0, csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
+    int by_sector = 0, net = 0, csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
     emb_table *t = NULL;
     emb_accounts *a = NULL;
     size_t *sel = NULL;
@@ -52,6 +57,7 @@ int cmd_flows(int argc, char **argv)
         case 'g': cli_list_push(&groups, optarg); break;
         case 's': cli_list_push(&stressors, optarg); break;
         case 'b': by_sector = 1; break;
+        case OPT_NET: net = 1; break;
         case 'C': csv = 1; break;
         case 'o': out = optarg; break;
         case 'F': force = 1; break;
@@ -66,6 +72,11 @@ int cmd_flows(int argc, char **argv)
     }
     if (from.n != to.n) {
         rc = cli_usage_error("flows", "%zu --from but %zu --to: they pair up in order", from.n, to.n);
+        goto done;
+    }
+    if (net && by_sector) {
+        rc = cli_usage_error("flows", "--net and --by-sector do not combine (a net transfer has "
+                                      "no origin sector)");
         goto done;
     }
     if (argc - optind > 1) {
@@ -109,8 +120,9 @@ int cmd_flows(int argc, char **argv)
     }
     for (size_t p = 0; p < from.n; p++)
         pairs[p] = (emb_flow_pair){from.v[p], to.v[p]};
-    if ((st = emb_results_write_flows(a, t, sel, nsel, pairs, from.n, by_sector,
-                                      csv || out ? EMB_RESULTS_CSV : EMB_RESULTS_TEXT, out))) {
+    emb_results_format fmt = csv || out ? EMB_RESULTS_CSV : EMB_RESULTS_TEXT;
+    if ((st = net ? emb_results_write_net_flows(a, t, sel, nsel, pairs, from.n, fmt, out)
+                  : emb_results_write_flows(a, t, sel, nsel, pairs, from.n, by_sector, fmt, out))) {
         rc = cli_fail(st);
         goto done;
     }

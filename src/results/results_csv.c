@@ -21,21 +21,25 @@ static void row_prefix(FILE *fp, const emb_table *t, size_t s)
 
 typedef void (*csv_body)(FILE *fp, const emb_accounts *a, const emb_table *t);
 
+/* balance = exports - imports (= PBA - CBA), the balance of emissions
+ * embodied in trade; tcba when computed (src/analysis/tcba.c). */
 static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
 {
-    fputs("stressor,unit,region,pba,cba,imports,exports,unallocated\n", fp);
+    fputs(a->tcba ? "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba\n"
+                  : "stressor,unit,region,pba,cba,imports,exports,unallocated,balance\n", fp);
     size_t R = a->n_r, G = a->n_groups;
     for (size_t s = 0; s < a->k; s++) {
         for (size_t u = 0; u < R + G; u++) {
             int grp = u >= R;
             size_t i = grp ? s * G + (u - R) : s * R + u;
-            const double v[5] = {grp ? a->g_pba[i] : a->pba[i], grp ? a->g_cba[i] : a->cba[i],
-                                 grp ? a->g_imports[i] : a->imports[i],
-                                 grp ? a->g_exports[i] : a->exports[i],
-                                 grp ? a->g_unallocated[i] : a->unallocated[i]};
+            double ex = grp ? a->g_exports[i] : a->exports[i],
+                   im = grp ? a->g_imports[i] : a->imports[i];
+            const double v[7] = {grp ? a->g_pba[i] : a->pba[i], grp ? a->g_cba[i] : a->cba[i], im,
+                                 ex, grp ? a->g_unallocated[i] : a->unallocated[i], ex - im,
+                                 a->tcba ? (grp ? a->g_tcba[i] : a->tcba[i]) : 0.0};
             row_prefix(fp, t, s);
             emb_csv_field(fp, grp ? t->groups[u - R].name : t->regions[u]);
-            for (int c = 0; c < 5; c++) {
+            for (int c = 0; c < (a->tcba ? 7 : 6); c++) {
                 fputc(',', fp);
                 emb_csv_number(fp, v[c]);
             }
@@ -44,7 +48,33 @@ static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
     }
 }
 
-static void flows_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+/* EEBT accounts (src/analysis/eebt.c): PBA as the MRIO accounts', CBA by
+ * EEBT, imports, exports, balance; group rows after the regions, marked
+ * `group` in the last column. */
+static void eebt_accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    fputs("stressor,unit,region,pba,cba,imports,exports,balance,kind\n", fp);
+    size_t R = a->n_r, G = a->n_groups;
+    for (size_t s = 0; s < a->k; s++) {
+        for (size_t u = 0; u < R + G; u++) {
+            int grp = u >= R;
+            size_t i = grp ? s * G + (u - R) : s * R + u;
+            double ex = grp ? a->g_eebt_exports[i] : a->eebt_exports[i],
+                   im = grp ? a->g_eebt_imports[i] : a->eebt_imports[i];
+            const double v[5] = {grp ? a->g_pba[i] : a->pba[i],
+                                 grp ? a->g_eebt_cba[i] : a->eebt_cba[i], im, ex, ex - im};
+            row_prefix(fp, t, s);
+            emb_csv_field(fp, grp ? t->groups[u - R].name : t->regions[u]);
+            for (int c = 0; c < 5; c++) {
+                fputc(',', fp);
+                emb_csv_number(fp, v[c]);
+            }
+            fputs(grp ? ",group\n" : ",region\n", fp);
+        }
+    }
+}
+
+static void flow_matrix(FILE *fp, const emb_accounts *a, const emb_table *t, const double *B)
 {
     fputs("stressor,unit,origin,destination,value\n", fp);
     size_t R = a->n_r;
@@ -56,9 +86,19 @@ static void flows_body(FILE *fp, const emb_accounts *a, const emb_table *t)
                 fputc(',', fp);
                 emb_csv_field(fp, t->regions[d]);
                 fputc(',', fp);
-                emb_csv_number(fp, a->flows[(s * R + o) * R + d]);
+                emb_csv_number(fp, B[(s * R + o) * R + d]);
                 fputc('\n', fp);
             }
+}
+
+static void flows_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    flow_matrix(fp, a, t, a->flows);
+}
+
+static void eebt_flows_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    flow_matrix(fp, a, t, a->eebt_flows); /* diagonal: domestic final demand */
 }
 
 static void sectors_body(FILE *fp, const emb_accounts *a, const emb_table *t)
@@ -80,9 +120,10 @@ static void sectors_body(FILE *fp, const emb_accounts *a, const emb_table *t)
         }
 }
 
-static void fbs_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+static void by_sector(FILE *fp, const emb_accounts *a, const emb_table *t, const char *header,
+                      const double *V)
 {
-    fputs("stressor,unit,origin,sector,destination,value\n", fp);
+    fputs(header, fp);
     size_t R = a->n_r;
     for (size_t s = 0; s < a->k; s++)
         for (size_t i = 0; i < a->N; i++)
@@ -94,9 +135,20 @@ static void fbs_body(FILE *fp, const emb_accounts *a, const emb_table *t)
                 fputc(',', fp);
                 emb_csv_field(fp, t->regions[d]);
                 fputc(',', fp);
-                emb_csv_number(fp, a->flows_by_sector[(s * a->N + i) * R + d]);
+                emb_csv_number(fp, V[(s * a->N + i) * R + d]);
                 fputc('\n', fp);
             }
+}
+
+static void fbs_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    by_sector(fp, a, t, "stressor,unit,origin,sector,destination,value\n", a->flows_by_sector);
+}
+
+static void eebt_fbs_body(FILE *fp, const emb_accounts *a, const emb_table *t)
+{
+    by_sector(fp, a, t, "stressor,unit,origin,origin_sector,destination,value\n",
+              a->eebt_flows_by_sector);
 }
 
 /* Write one file's temporary (not yet renamed into place). */
@@ -136,7 +188,10 @@ emb_status emb_results_write_csv(const emb_accounts *a, const emb_table *t, cons
     } files[] = {{"accounts.csv", accounts_body, 1},
                  {"flows.csv", flows_body, 1},
                  {"sectors.csv", sectors_body, a->D_cba != NULL},
-                 {"flows_by_sector.csv", fbs_body, a->flows_by_sector != NULL}};
+                 {"flows_by_sector.csv", fbs_body, a->flows_by_sector != NULL},
+                 {"eebt_accounts.csv", eebt_accounts_body, a->eebt_cba != NULL},
+                 {"eebt_flows.csv", eebt_flows_body, a->eebt_flows != NULL},
+                 {"eebt_flows_by_sector.csv", eebt_fbs_body, a->eebt_flows_by_sector != NULL}};
     enum { NF = sizeof files / sizeof files[0] };
     emb_atomic at[NF];
     memset(at, 0, sizeof at);

@@ -1,5 +1,6 @@
 /* src/results/results_h5.c — the results HDF5 file: accounts, flows, multipliers,
  * labels and provenance (layout in README "Outputs"), written atomically. */
+#include "core/alloc.h"
 #include "core/error_impl.h"
 #include "embodied/results.h"
 #include "embodied/version.h"
@@ -9,6 +10,74 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
+
+/* dst = ex - im elementwise (the balance of emissions embodied in trade). */
+static double *balance(const double *ex, const double *im, size_t n)
+{
+    double *b = emb_alloc(n ? n : 1, sizeof *b, "balance");
+    for (size_t i = 0; b && i < n; i++)
+        b[i] = ex[i] - im[i];
+    return b;
+}
+
+/* /balance and /group_balance = exports - imports, and the tcba columns when
+ * computed (src/analysis/tcba.c). */
+static emb_status write_trade_balance(hid_t f, const char *fn, const emb_accounts *a)
+{
+    size_t k = a->k, R = a->n_r, G = a->n_groups, kR[2] = {k, R}, kG[2] = {k, G};
+    emb_status st = EMB_OK;
+    double *b = balance(a->exports, a->imports, k * R);
+    if (!b)
+        return EMB_ENOMEM;
+    st = emb_h5_write_doubles(f, fn, "balance", 2, kR, b, 0);
+    emb_free(b);
+    if (!st && G) {
+        if (!(b = balance(a->g_exports, a->g_imports, k * G)))
+            return EMB_ENOMEM;
+        st = emb_h5_write_doubles(f, fn, "group_balance", 2, kG, b, 0);
+        emb_free(b);
+    }
+    if (!st && a->tcba && !(st = emb_h5_write_doubles(f, fn, "tcba", 2, kR, a->tcba, 0)) && G)
+        st = emb_h5_write_doubles(f, fn, "group_tcba", 2, kG, a->g_tcba, 0);
+    return st;
+}
+
+/* /eebt: pba (the MRIO PBA), cba, imports, exports, balance [k][n_r], flows
+ * [k][n_r][n_r], m_dom [k][N], flows_by_sector [k][N][n_r] when computed, and
+ * group_* [k][n_groups] (src/analysis/eebt.c). */
+static emb_status write_eebt(hid_t f, const char *fn, const emb_accounts *a)
+{
+    size_t k = a->k, R = a->n_r, N = a->N, G = a->n_groups;
+    size_t kR[2] = {k, R}, kRR[3] = {k, R, R}, kN[2] = {k, N}, kNR[3] = {k, N, R}, kG[2] = {k, G};
+    hid_t e = H5Gcreate2(f, "eebt", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (e < 0)
+        return emb_raise(EMB_EIO, "%s: cannot create group /eebt", fn);
+    emb_status st;
+    double *b = balance(a->eebt_exports, a->eebt_imports, k * R), *gb = NULL;
+    if (!b || (G && !(gb = balance(a->g_eebt_exports, a->g_eebt_imports, k * G))))
+        st = EMB_ENOMEM;
+    else if (!(st = emb_h5_write_doubles(e, fn, "pba", 2, kR, a->pba, 0)) &&
+             !(st = emb_h5_write_doubles(e, fn, "cba", 2, kR, a->eebt_cba, 0)) &&
+             !(st = emb_h5_write_doubles(e, fn, "imports", 2, kR, a->eebt_imports, 0)) &&
+             !(st = emb_h5_write_doubles(e, fn, "exports", 2, kR, a->eebt_exports, 0)) &&
+             !(st = emb_h5_write_doubles(e, fn, "balance", 2, kR, b, 0)) &&
+             !(st = emb_h5_write_doubles(e, fn, "flows", 3, kRR, a->eebt_flows, 0)) &&
+             !(st = emb_h5_write_doubles(e, fn, "m_dom", 2, kN, a->m_dom, 0)) &&
+             !(st = emb_h5_attr_write_double(e, fn, "max_residual_domestic", a->residual_domestic)) &&
+             !(st = emb_h5_attr_write_double(e, fn, "identity_error", a->eebt_identity_error)) &&
+             a->eebt_flows_by_sector)
+        st = emb_h5_write_doubles(e, fn, "flows_by_sector", 3, kNR, a->eebt_flows_by_sector, 0);
+    if (!st && G &&
+        !(st = emb_h5_write_doubles(e, fn, "group_pba", 2, kG, a->g_pba, 0)) &&
+        !(st = emb_h5_write_doubles(e, fn, "group_cba", 2, kG, a->g_eebt_cba, 0)) &&
+        !(st = emb_h5_write_doubles(e, fn, "group_imports", 2, kG, a->g_eebt_imports, 0)) &&
+        !(st = emb_h5_write_doubles(e, fn, "group_exports", 2, kG, a->g_eebt_exports, 0)))
+        st = emb_h5_write_doubles(e, fn, "group_balance", 2, kG, gb, 0);
+    emb_free(b);
+    emb_free(gb);
+    H5Gclose(e);
+    return st;
+}
 
 static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, const emb_table *t)
 {
@@ -29,7 +98,8 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
         (st = emb_h5_write_doubles(f, fn, "fy", 2, kR, a->fy, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "flows", 3, kRR, a->flows, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "M", 2, kN, a->M, 0)) ||
-        (st = emb_h5_write_doubles(f, fn, "x", 1, vN, a->x, 0)))
+        (st = emb_h5_write_doubles(f, fn, "x", 1, vN, a->x, 0)) ||
+        (st = write_trade_balance(f, fn, a)) || (a->eebt_cba && (st = write_eebt(f, fn, a))))
         return st;
     if (a->D_cba && ((st = emb_h5_write_doubles(f, fn, "D_cba", 2, kN, a->D_cba, 0)) ||
                      (st = emb_h5_write_doubles(f, fn, "D_pba", 2, kN, a->D_pba, 0)) ||

@@ -125,27 +125,45 @@ emb_status emb_results_write_flows(const emb_accounts *a, const emb_table *t, co
     return st;
 }
 
+/* With EEBT and/or TCBA computed, their CBA is shown beside the MRIO CBA
+ * ("CBA EEBT", "TCBA"); without them the table is as it always was. */
 static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t s)
 {
     size_t R = a->n_r, G = a->n_groups;
+    int ee = a->eebt_cba != NULL, tc = a->tcba != NULL;
     fprintf(fp, "%s [%s]\n", t->stressors[s], t->stressor_units[s]);
-    fprintf(fp, "%-12s %16s %16s %16s %16s %8s %12s\n", "region", "PBA", "CBA", "imports",
-            "exports", "CBA/PBA", "unallocated");
+    fprintf(fp, "%-12s %16s %16s", "region", "PBA", "CBA");
+    if (ee)
+        fprintf(fp, " %16s", "CBA EEBT");
+    if (tc)
+        fprintf(fp, " %16s", "TCBA");
+    fprintf(fp, " %16s %16s %8s %12s\n", "imports", "exports", "CBA/PBA", "unallocated");
     for (size_t u = 0; u < R + G; u++) {
         int g = u >= R;
         size_t i = g ? s * G + (u - R) : s * R + u;
         double pba = g ? a->g_pba[i] : a->pba[i], cba = g ? a->g_cba[i] : a->cba[i];
-        fprintf(fp, "%-12s %16.1f %16.1f %16.1f %16.1f %8.3f %12.1f\n",
-                g ? t->groups[u - R].name : t->regions[u], pba, cba,
-                g ? a->g_imports[i] : a->imports[i], g ? a->g_exports[i] : a->exports[i],
-                pba != 0 ? cba / pba : 0.0, g ? a->g_unallocated[i] : a->unallocated[i]);
+        fprintf(fp, "%-12s %16.1f %16.1f", g ? t->groups[u - R].name : t->regions[u], pba, cba);
+        if (ee)
+            fprintf(fp, " %16.1f", g ? a->g_eebt_cba[i] : a->eebt_cba[i]);
+        if (tc)
+            fprintf(fp, " %16.1f", g ? a->g_tcba[i] : a->tcba[i]);
+        fprintf(fp, " %16.1f %16.1f %8.3f %12.1f\n", g ? a->g_imports[i] : a->imports[i],
+                g ? a->g_exports[i] : a->exports[i], pba != 0 ? cba / pba : 0.0,
+                g ? a->g_unallocated[i] : a->unallocated[i]);
     }
-    double wp = 0, wc = 0;
+    double wp = 0, wc = 0, we = 0, wt = 0;
     for (size_t r = 0; r < R; r++) {
         wp += a->pba[s * R + r];
         wc += a->cba[s * R + r];
+        we += ee ? a->eebt_cba[s * R + r] : 0.0;
+        wt += tc ? a->tcba[s * R + r] : 0.0;
     }
-    fprintf(fp, "%-12s %16.1f %16.1f\n\n", "world", wp, wc);
+    fprintf(fp, "%-12s %16.1f %16.1f", "world", wp, wc);
+    if (ee)
+        fprintf(fp, " %16.1f", we);
+    if (tc)
+        fprintf(fp, " %16.1f", wt);
+    fputs("\n\n", fp);
 }
 
 emb_status emb_results_write_summary(const emb_accounts *a, const emb_table *t, const size_t *sel,
