@@ -458,6 +458,23 @@ START_TEST(generated_every_solver)
 }
 END_TEST
 
+/* Blocks of 100 sectors and more are factorised one region at a time (with
+ * OpenBLAS's threads): the same results against the reference. */
+START_TEST(large_blocks)
+{
+    emb_table *t = generated(2, 110, 61, 0);
+    emb_accounts_opts o = {.eebt_by_sector = 1, .identity_tol = RTOL};
+    o.solver.kind = EMB_SOLVER_DENSE;
+    emb_accounts *a = NULL;
+    ck_assert_msg(emb_accounts_compute(t, &o, &a) == EMB_OK, "%s", emb_errmsg());
+    ref q = reference(t, a->x);
+    check_generated(t, a, &q, 1);
+    ref_free(&q);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
 /* Storage of T: CSR in memory and streamed from an HDF5 file give what the
  * dense table gives, bit for bit (same x, same rows read). */
 START_TEST(every_storage)
@@ -743,6 +760,42 @@ START_TEST(outputs_csv_h5_summary)
 }
 END_TEST
 
+/* Allocation failure at every k of the writers with EEBT (by sector), TCBA
+ * and groups: EMB_ENOMEM and no file, then the same files as without. */
+START_TEST(writer_allocation_failures)
+{
+    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    ck_assert_int_eq(emb_table_add_group_spec(t, "WORLD=R1,R2"), EMB_OK);
+    emb_accounts *a = NULL;
+    emb_accounts_opts o = {.eebt_by_sector = 1, .tcba = 1};
+    ck_assert_int_eq(emb_accounts_compute(t, &o, &a), EMB_OK);
+    char *tmp = emb_test_tmpdir();
+    for (int w = 0; w < 2; w++) {
+        char out[4200]; /* emb_test_pathf's buffers rotate: keep our own */
+        snprintf(out, sizeof out, "%s/%s", tmp, w ? "r.h5" : "csv");
+        long kk;
+        for (kk = 0;; kk++) {
+            ck_assert_msg(kk < 1000, "no success");
+            emb_alloc_fail_after(kk);
+            emb_status st = w ? emb_results_write_h5(a, t, out) : emb_results_write_csv(a, t, out);
+            emb_alloc_fail_after(-1);
+            if (st == EMB_OK)
+                break;
+            ck_assert_msg(st == EMB_ENOMEM, "k = %ld: %s", kk, emb_errmsg());
+            if (w)
+                ck_assert_int_ne(access(out, F_OK), 0);
+            else
+                ck_assert_int_ne(access(emb_test_pathf("%s/eebt_accounts.csv", out), F_OK), 0);
+        }
+        ck_assert_int_eq(access(w ? out : emb_test_pathf("%s/eebt_flows_by_sector.csv", out), F_OK), 0);
+    }
+    emb_accounts_free(a);
+    emb_table_free(t);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 /* flows --net: B[o][d], B[d][o], net, for pairs, groups and every region
  * pair; names checked before anything is written. */
 START_TEST(net_flows)
@@ -853,12 +906,14 @@ int main(void)
     tcase_add_test(tc, groups_accessors_and_add);
     tcase_add_test(tc, errors_leave_accounts_unchanged);
     tcase_add_loop_test(tc, generated_every_solver, 0, 3);
+    tcase_add_test(tc, large_blocks);
     tcase_add_test(tc, every_storage);
     tcase_add_test(tc, staged_equals_one_call);
     tcase_add_test(tc, allocation_failures);
     tcase_add_test(tc, memory_plan);
     tcase_add_test(tc, interrupted);
     tcase_add_test(tc, outputs_csv_h5_summary);
+    tcase_add_test(tc, writer_allocation_failures);
     tcase_add_test(tc, net_flows);
     tcase_add_test(tc, cli);
     suite_add_tcase(s, tc);

@@ -17,6 +17,9 @@
 
 /* Residual above which a domestic solve is refused (the accounts' limit). */
 #define EEBT_RESIDUAL_LIMIT 1e-8
+/* Blocks of this many sectors or more are factorised one region at a time
+ * with OpenBLAS's threads (its dgetrf runs on one thread while m n < 10,000). */
+#define EEBT_SERIAL_BLOCK 100
 
 /* The domestic solves of regions [begin, end), one region at a time on its
  * own slices of LU, ipiv and m (no allocation, no error raised here: the
@@ -103,7 +106,12 @@ static emb_status domestic_multipliers(const emb_table *t, const double *x, cons
         for (size_t i = 0; i < N; i++)
             m[s * N + i] = x[i] > 0 ? t->F[s * N + i] / x[i] : 0.0; /* S, 1/0 := 0 */
     dom_job j = {t, x, tr->D, LU, ipiv, m, info, res};
-    emb_parallel_for(R, 1, emb_parallel_threads(), dom_range, &j);
+    /* Small blocks (WIOD's 35, OECD ICIO's 45 sectors): one region per
+     * thread, OpenBLAS running each small dgetrf on one thread.  From 100
+     * sectors on (GLORIA's 120, EXIOBASE's 200) OpenBLAS threads each dgetrf
+     * itself, so the regions go one after the other rather than nesting
+     * OpenBLAS's threads inside ours. */
+    emb_parallel_for(R, 1, ns < EEBT_SERIAL_BLOCK ? emb_parallel_threads() : 1, dom_range, &j);
     const char *tn = t->path && t->path[0] ? t->path : "(table)";
     *resid = 0;
     st = EMB_OK;
