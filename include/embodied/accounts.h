@@ -102,6 +102,8 @@ typedef struct emb_accounts {
     double *tcba;                 /* [k][n_r] */
     double *g_tcba;               /* [k][n_groups] */
     double tcba_identity_error;   /* |world TCBA - world CBA| / world total */
+    double seconds_analyses;      /* wall-clock seconds of the EEBT / TCBA step of
+                                   * emb_accounts_compute / assemble (pass over T included) */
 } emb_accounts;
 
 /* Compute every account of table t.  Factorises once, solves n_r direct and

@@ -3,6 +3,7 @@
  * CSR or streamed from the file, through emb_table_tech_rows), for the trade
  * analyses beside the accounts (EEBT, TCBA); and the entry point that runs
  * what the accounts' options ask with that one pass. */
+#include "accounts/accounts_impl.h"
 #include "analysis/analysis_impl.h"
 #include "core/alloc.h"
 #include "core/context_impl.h"
@@ -151,6 +152,7 @@ emb_status emb_analysis_run(emb_accounts *a, const emb_table *t, const emb_accou
     int eebt = o->eebt || o->eebt_by_sector;
     if (!eebt && !o->tcba)
         return EMB_OK;
+    double t0 = emb_accounts_now();
     emb_trade tr;
     emb_status st = emb_trade_read(t, a->x, eebt, &tr);
     if (st)
@@ -160,5 +162,6 @@ emb_status emb_analysis_run(emb_accounts *a, const emb_table *t, const emb_accou
     if (!st && o->tcba)
         st = emb_tcba_from_trade(a, t, &tr, emb_analysis_tol(o));
     emb_trade_free(&tr);
+    a->seconds_analyses = emb_accounts_now() - t0;
     return st;
 }

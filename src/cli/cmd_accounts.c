@@ -126,6 +126,9 @@ int cmd_accounts(int argc, char **argv)
     if (a->tcba)
         fprintf(stderr, "embodied: TCBA: world TCBA = world CBA within %.1e\n",
                 a->tcba_identity_error);
+    if (a->eebt_cba || a->tcba)
+        fprintf(stderr, "embodied: trade analyses (one pass over T, domestic LUs, flows) in %.3f s\n",
+                a->seconds_analyses);
     if (out && (st = emb_results_write_h5(a, t, out))) {
         rc = cli_fail(st);
         goto free_sel;
