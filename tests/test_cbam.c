@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 
 static char *slurp(const char *path)
@@ -525,6 +526,99 @@ START_TEST(shipped_others)
 }
 END_TEST
 
+/* Run the CLI (shell command line, stdout and stderr to files); its exit status. */
+static int run(const char *args, char **out, char **err)
+{
+    const char *exe = emb_test_pathf("%s/embodied", getenv("EMB_BUILD_ROOT"));
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' %s > '%s/o.txt' 2> '%s/e.txt'", exe, args, dir, dir);
+    int rc = system(cmd);
+    ck_assert(WIFEXITED(rc));
+    *out = slurp(emb_test_pathf("%s/o.txt", dir));
+    *err = slurp(emb_test_pathf("%s/e.txt", dir));
+    return WEXITSTATUS(rc);
+}
+
+/* The CLI: flows --by (its own option, never --by-sector), --top, cbam and
+ * their usage errors (exit 2), a concordance error (exit 3). */
+START_TEST(cli)
+{
+    emb_table *t = hand_table("kt");
+    /* own copies: emb_test_pathf's buffers rotate */
+    char h5[1024], conc[1024], csv[1024];
+    snprintf(h5, sizeof h5, "%s/hand.h5", dir);
+    ck_assert_int_eq(emb_table_write_h5(t, h5, NULL), EMB_OK);
+    emb_table_free(t);
+    snprintf(conc, sizeof conc, "%s", write_file("c.csv", HAND_CONC));
+    snprintf(csv, sizeof csv, "%s/cbam.csv", dir);
+    char args[8192], *o, *e;
+
+    snprintf(args, sizeof args, "flows '%s' --from R1 --to R2 --by origin-sector --csv", h5);
+    ck_assert_int_eq(run(args, &o, &e), 0);
+    ck_assert_msg(strstr(o, "product_region,product_sector,value,share\n"), "%s", o);
+    ck_assert_ptr_nonnull(strstr(o, "CO2,kt,R1,R2,R1,steel,,,"));
+    free(o), free(e);
+    snprintf(args, sizeof args, "flows '%s' --from R1 --to R2 --by both --top 1", h5);
+    ck_assert_int_eq(run(args, &o, &e), 0);
+    ck_assert_ptr_nonnull(strstr(o, " other "));
+    free(o), free(e);
+    /* --by-sector still means flows_by_sector */
+    snprintf(args, sizeof args, "flows '%s' --from R1 --to R2 --by-sector --csv", h5);
+    ck_assert_int_eq(run(args, &o, &e), 0);
+    ck_assert_ptr_nonnull(strstr(o, "stressor,unit,origin,sector,destination,value\n"));
+    free(o), free(e);
+    const char *usage[] = {
+        "--from R1 --to R2 --by origin", "--by origin-sector",
+        "--from R1 --to R2 --from R2 --to R1 --by both", "--from R1 --to R2 --by both --by-sector",
+        "--from R1 --to R2 --top 3", "--from R1 --to R2 --by both --top 0",
+        "--from R1 --to XX --by both"};
+    for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
+        snprintf(args, sizeof args, "flows '%s' %s", h5, usage[i]);
+        ck_assert_msg(run(args, &o, &e) == 2, "flows %s: %s", usage[i], e);
+        ck_assert_msg(!strncmp(e, "embodied: ", 10), "%s", e);
+        free(o), free(e);
+    }
+
+    snprintf(args, sizeof args, "cbam '%s' --importer R2 --concordance '%s' --exporter-price R1=30 "
+                                "--currency-per-unit 1000", h5, conc);
+    ck_assert_int_eq(run(args, &o, &e), 0);
+    ck_assert_ptr_nonnull(strstr(o, "ranked by cost on the direct_electricity basis"));
+    ck_assert_ptr_nonnull(strstr(o, "R1         iron_steel"));
+    free(o), free(e);
+    snprintf(args, sizeof args, "cbam '%s' -i R2 -c '%s' -o '%s'", h5, conc, csv);
+    ck_assert_int_eq(run(args, &o, &e), 0);
+    ck_assert_ptr_nonnull(strstr(o, "   1 R1 "));
+    free(o), free(e);
+    o = slurp(csv);
+    ck_assert_ptr_nonnull(strstr(o, "\nR1,iron_steel,"));
+    free(o);
+    /* an existing output without --force */
+    ck_assert_int_eq(run(args, &o, &e), 2);
+    free(o), free(e);
+    const char *bad[] = {"--concordance C", "--importer R2", "--importer R2 --concordance C --price -1",
+                         "--importer R2 --concordance C --exporter-price R1",
+                         "--importer R2 --concordance C --exporter-price XX=3",
+                         "--importer XX --concordance C", "--importer R2 --concordance C --csv -o x",
+                         "--importer R2 --concordance C --currency-per-unit 0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char opts[2048];
+        const char *c = strstr(bad[i], " C");
+        if (c)
+            snprintf(opts, sizeof opts, "%.*s '%s'%s", (int)(c - bad[i]), bad[i], conc, c + 2);
+        else
+            snprintf(opts, sizeof opts, "%s", bad[i]);
+        snprintf(args, sizeof args, "cbam '%s' %s", h5, opts);
+        ck_assert_msg(run(args, &o, &e) == 2, "cbam %s: %s", opts, e);
+        free(o), free(e);
+    }
+    const char *badconc = write_file("bad.csv", "sector,cbam_group,share\nsteal,iron_steel,1\n");
+    snprintf(args, sizeof args, "cbam '%s' --importer R2 --concordance '%s'", h5, badconc);
+    ck_assert_int_eq(run(args, &o, &e), 3);
+    ck_assert_ptr_nonnull(strstr(e, "closest: 'steel'"));
+    free(o), free(e);
+}
+END_TEST
+
 int main(void)
 {
     dir = emb_test_tmpdir();
@@ -540,6 +634,7 @@ int main(void)
     tcase_add_test(tc, shipped_wiod);
     tcase_add_test(tc, shipped_eora26);
     tcase_add_test(tc, shipped_others);
+    tcase_add_test(tc, cli);
     suite_add_tcase(s, tc);
     int rc = emb_test_run(s);
     emb_test_rmtree(dir);
