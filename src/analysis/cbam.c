@@ -722,7 +722,8 @@ emb_status emb_cbam_write_summary(const emb_cbam *c, const emb_table *t, const c
     FILE *fp = o.fp;
     const emb_cbam_row *all = total_of(c, -1, EMB_CBAM_DIRECT);
     fprintf(fp, "CBAM exposure by exporter, ranked by cost on the direct_electricity basis "
-                "(price %.2f EUR/t; emissions in t, cost in EUR)\n", all ? all->price : 0.0);
+                "(price %.2f EUR/t; import value in %s, emissions in t, cost in EUR)\n",
+            all ? all->price : 0.0, c->money_unit[0] ? c->money_unit : "the table's money");
     fprintf(fp, "%4s %-10s %16s %14s %14s %14s %16s %16s %10s\n", "rank", "exporter",
             "import value", "direct", "direct+elec", "supply chain", "cost direct+elec",
             "cost supply ch.", "share");
