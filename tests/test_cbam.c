@@ -482,6 +482,61 @@ START_TEST(shipped_eora26)
 }
 END_TEST
 
+/* GLORIA release 059: the 120 sector names of the Sectors sheet of
+ * GLORIA_ReadMe_059.xlsx (the labels the importer reads). */
+START_TEST(shipped_gloria)
+{
+    static const char *const s[120] = {
+        "Growing wheat", "Growing maize", "Growing cereals n.e.c",
+        "Growing leguminous crops and oil seeds", "Growing rice",
+        "Growing vegetables, roots, tubers", "Growing sugar beet and cane", "Growing tobacco",
+        "Growing fibre crops", "Growing crops n.e.c.", "Growing grapes", "Growing fruits and nuts",
+        "Growing beverage crops (coffee, tea etc)",
+        "Growing spices, aromatic, drug and pharmaceutical crops", "Seeds and plant propagation",
+        "Raising of cattle", "Raising of sheep and goats", "Raising of swine/pigs",
+        "Raising of poultry", "Raising of animals n.e.c.; services to agriculture",
+        "Forestry and logging", "Fishing", "Crustaceans and molluscs", "Hard coal",
+        "Lignite and peat", "Petroleum extraction", "Gas extraction", "Iron ores", "Uranium ores",
+        "Aluminium ore", "Copper ores", "Gold ores", "Lead/zinc/silver ores", "Nickel ores",
+        "Tin ores", "Other non-ferrous ores", "Quarrying of stone, sand and clay",
+        "Chemical and fertilizer minerals", "Extraction of salt",
+        "Mining and quarrying n.e.c.; services to mining", "Beef meat", "Sheep meat", "Pork",
+        "Poultry meat", "Other meat products", "Fish products", "Cereal products",
+        "Vegetable products", "Fruit products", "Food products and feeds n.e.c.",
+        "Sugar refining; cocoa, chocolate and confectionery", "Animal oils and fats",
+        "Vegetable oils and fats", "Dairy products", "Alcoholic and other  beverages",
+        "Tobacco products", "Textiles and clothing", "Leather and footwear", "Sawmill products",
+        "Pulp and paper", "Printing", "Coke oven products", "Refined petroleum products",
+        "Nitrogenous fertilizers", "Non-nitrogenous and mixed fertilizers",
+        "Basic petrochemical products", "Basic inorganic chemicals", "Basic organic chemicals",
+        "Pharmaceuticals and medicinal products",
+        "Dyes, paints, glues, detergents and other chemical products", "Rubber products",
+        "Plastic products", "Clay building materials", "Glass and other ceramics n.e.c.",
+        "Cement, lime and plaster products", "Other non-metallic mineral products n.e.c.",
+        "Basic iron and steel", "Basic aluminium", "Basic Copper", "Basic Gold",
+        "Basic lead/zinc/silver", "Basic nickel", "Basic tin", "Basic non-ferrous metals n.e.c.",
+        "Fabricated metal products", "Machinery and equipment",
+        "Motor vehicles, trailers and semi-trailers", "Other transport equipment",
+        "Repair and installation of machinery and equipment (service)",
+        "Computers; electronic products; optical and precision instruments", "Electrical equipment",
+        "Furniture and other manufacturing n.e.c",
+        "Electric power generation, transmission and distribution",
+        "Distribution of gaseous fuels through mains",
+        "Water collection, treatment and supply; sewerage",
+        "Waste collection, treatment, and disposal", "Materials recovery", "Building construction",
+        "Civil engineering construction",
+        "Wholesale and retail trade; repair of motor vehicles and motorcycles", "Road transport",
+        "Rail transport", "Transport via pipeline", "Water transport", "Air transport",
+        "Services to transport", "Postal and courier services", "Hospitality", "Publishing",
+        "Telecommunications", "Information services", "Finance and insurance",
+        "Property and real estate", "Professional, scientific and technical services",
+        "Administrative services", "Government; social security; defence; public order",
+        "Education", "Human health and social work activities",
+        "Arts, entertainment and recreation", "Other services",};
+    check_shipped("datasets/cbam/gloria059.csv", 120, s);
+}
+END_TEST
+
 /* Files whose classification this suite does not list (EXIOBASE's 163
  * industries and 200 products, ICIO's codes): parsed against a table made
  * of their own labels, so that syntax, groups and share sums are checked. */
@@ -633,6 +688,7 @@ int main(void)
     tcase_add_test(tc, alloc_failures);
     tcase_add_test(tc, shipped_wiod);
     tcase_add_test(tc, shipped_eora26);
+    tcase_add_test(tc, shipped_gloria);
     tcase_add_test(tc, shipped_others);
     tcase_add_test(tc, cli);
     suite_add_tcase(s, tc);
