@@ -373,6 +373,43 @@ START_TEST(alloc_failures)
 }
 END_TEST
 
+/* Interruption at every poll: EMB_EINTERRUPTED, nothing returned, nothing
+ * leaked (ASan); with no interruption the same call succeeds. */
+static int stop_after(void *user)
+{
+    long *n = user;
+    return (*n)-- <= 0;
+}
+
+START_TEST(interrupted)
+{
+    emb_table *t = hand_table();
+    emb_leontief *lf = solver(t, EMB_SOLVER_DENSE);
+    emb_context *ctx = NULL;
+    ck_assert_int_eq(emb_context_create(&ctx), EMB_OK);
+    emb_drilldown_opts o = {.by = EMB_DRILL_BOTH, .ctx = ctx};
+    int stops = 0;
+    for (long k = 0;; k++) {
+        long left = k;
+        emb_context_set_interrupt(ctx, stop_after, &left);
+        emb_drilldown *dd = NULL;
+        emb_status st = emb_drilldown_compute(t, lf, "R1", "R2", &o, &dd);
+        if (st == EMB_OK) {
+            emb_drilldown_free(dd);
+            break;
+        }
+        ck_assert_int_eq(st, EMB_EINTERRUPTED);
+        ck_assert_ptr_null(dd);
+        stops++;
+        ck_assert_int_lt(k, 1000);
+    }
+    ck_assert_int_gt(stops, 1);
+    emb_context_free(ctx);
+    emb_leontief_free(lf);
+    emb_table_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("drilldown");
@@ -383,6 +420,7 @@ int main(void)
     tcase_add_test(tc, writer_top);
     tcase_add_test(tc, errors);
     tcase_add_loop_test(tc, alloc_failures, 0, 3);
+    tcase_add_test(tc, interrupted);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }
