@@ -14,6 +14,8 @@
 #include "embodied/accounts.h"
 #include "embodied/characterize.h"
 #include "embodied/results.h"
+#include "embodied/drilldown.h"
+#include "embodied/cbam.h"
 #include "embodied/synth.h"
 #include "embodied/version.h"
 

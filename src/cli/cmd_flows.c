@@ -1,8 +1,11 @@
 /* src/cli/cmd_flows.c — `embodied flows`: emissions released in an origin
  * (region or group) to satisfy final demand in a destination, as an aligned
- * table on stdout, CSV on stdout (--csv) or a CSV file (-o). */
+ * table on stdout, CSV on stdout (--csv) or a CSV file (-o); with --by, the
+ * drill-down of one pair by origin sector, final product or both
+ * (embodied/drilldown.h). */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,12 @@ static void usage(FILE *fp)
           "      --by-sector         split each flow by the origin's sectors\n"
           "      --net               net transfers: flow B[o][d], reverse B[d][o] and net =\n"
           "                          flow - reverse (without pairs: every region pair o < d)\n"
+          "      --by VIEW           drill down one --from/--to pair: origin-sector (S_i (L y_D)_i),\n"
+          "                          final-product (S_O L e_p y_pD, any region's product p bought\n"
+          "                          by D's final demand) or both (S_i L_ip y_pD); rows sorted by\n"
+          "                          |value|, each view summing to the pair's flow\n"
+          "      --top K             with --by: the K largest rows of each stressor, then one\n"
+          "                          'other' row holding the rest\n"
           "      --csv               CSV on stdout instead of the aligned table\n"
           "  -o, --output FILE.csv   write CSV to FILE (atomically) instead of stdout\n"
           "      --force             overwrite an existing output file\n"
@@ -31,7 +40,30 @@ static void usage(FILE *fp)
           fp);
 }
 
-enum { OPT_NET = 310 }; /* long-only */
+/* Long-only options (no letter: -b would be ambiguous beside --by-sector). */
+enum { OPT_BY = 460, OPT_TOP, OPT_NET };
+
+/* --by: the drill-down of pair (from, to) with one factorisation. */
+static int drill_down(emb_table *t, const char *from, const char *to, emb_drilldown_by by,
+                      size_t top, const emb_solver_opts *so, int explain, const size_t *sel,
+                      size_t nsel, emb_results_format fmt, const char *out)
+{
+    emb_leontief *lf = NULL;
+    emb_drilldown *dd = NULL;
+    emb_drilldown_opts o = {.by = by};
+    emb_status st = emb_leontief_create(t, so, &lf);
+    if (!st)
+        st = emb_drilldown_compute(t, lf, from, to, &o, &dd);
+    if (!st) {
+        emb_solver_stats ss;
+        emb_leontief_get_stats(lf, &ss);
+        cli_report_solver(&ss, explain);
+        st = emb_drilldown_write(dd, t, sel, nsel, top, fmt, out);
+    }
+    emb_drilldown_free(dd);
+    emb_leontief_free(lf);
+    return st ? cli_fail(st) : EMB_EXIT_OK;
+}
 
 int cmd_flows(int argc, char **argv)
 {
@@ -40,12 +72,16 @@ int cmd_flows(int argc, char **argv)
         {"group", required_argument, NULL, 'g'}, {"stressor", required_argument, NULL, 's'},
         {"by-sector", no_argument, NULL, 'b'}, {"csv", no_argument, NULL, 'C'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {"force", no_argument, NULL, 'F'}, {"net", no_argument, NULL, OPT_NET},
+        {"force", no_argument, NULL, 'F'}, {"by", required_argument, NULL, OPT_BY},
+        {"top", required_argument, NULL, OPT_TOP}, {"net", no_argument, NULL, OPT_NET},
         CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
     emb_accounts_opts ao = {.per_sector = 0};
     cli_list from = {0}, to = {0}, groups = {0}, stressors = {0};
     const char *out = NULL;
     int by_sector = 0, net = 0, csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
+    const char *by = NULL;
+    emb_drilldown_by view = EMB_DRILL_ORIGIN_SECTOR;
+    size_t top = 0;
     emb_table *t = NULL;
     emb_accounts *a = NULL;
     size_t *sel = NULL;
@@ -62,6 +98,24 @@ int cmd_flows(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'F': force = 1; break;
         case 'h': usage(stdout); goto done;
+        case OPT_BY:
+            by = optarg;
+            if (emb_drilldown_parse_by(by, &view)) {
+                rc = cli_fail(EMB_EUSAGE);
+                goto done;
+            }
+            break;
+        case OPT_TOP: {
+            char *end;
+            errno = 0;
+            long long k = strtoll(optarg, &end, 10);
+            if (end == optarg || *end || errno || k < 1) {
+                rc = cli_usage_error("flows", "--top '%s': expected a whole number >= 1", optarg);
+                goto done;
+            }
+            top = (size_t)k;
+            break;
+        }
         default:
             if ((rc = cli_solver_option("flows", c, optarg, &ao.solver, &explain)) == 0)
                 break;
@@ -74,13 +128,23 @@ int cmd_flows(int argc, char **argv)
         rc = cli_usage_error("flows", "%zu --from but %zu --to: they pair up in order", from.n, to.n);
         goto done;
     }
-    if (net && by_sector) {
-        rc = cli_usage_error("flows", "--net and --by-sector do not combine (a net transfer has "
-                                      "no origin sector)");
+    if (net && (by_sector || by)) {
+        rc = cli_usage_error("flows", "--net and %s do not combine (a net transfer has no origin "
+                                      "sector or product)", by ? "--by" : "--by-sector");
         goto done;
     }
     if (argc - optind > 1) {
         rc = cli_usage_error("flows", "expected at most one FILE");
+        goto done;
+    }
+    if (by && (from.n != 1 || by_sector)) {
+        rc = cli_usage_error("flows", by_sector ? "--by and --by-sector exclude each other (--by "
+                                                  "origin-sector is the drill-down by sector)"
+                                                : "--by drills down exactly one --from/--to pair");
+        goto done;
+    }
+    if (top && !by) {
+        rc = cli_usage_error("flows", "--top goes with --by");
         goto done;
     }
     if ((rc = cli_check_output("flows", out, force)))
@@ -106,6 +170,13 @@ int cmd_flows(int argc, char **argv)
     }
     if ((rc = cli_select_stressors(t, stressors.v, stressors.n, sel, &nsel)))
         goto done;
+    if (by) {
+        rc = drill_down(t, from.v[0], to.v[0], view, top, &ao.solver, explain, sel, nsel,
+                        csv || out ? EMB_RESULTS_CSV : EMB_RESULTS_TEXT, out);
+        if (!rc && out)
+            fprintf(stderr, "embodied: wrote %s\n", out);
+        goto done;
+    }
     ao.flows_by_sector = by_sector;
     emb_status st = emb_accounts_compute(t, &ao, &a);
     if (st) {

@@ -26,6 +26,9 @@ static void usage(FILE *fp)
           "                             PBA, CBA, imports, exports, flows per region (and group)\n"
           "  flows    [FILE] --from O --to D ...\n"
           "                             emissions released in O for final demand in D\n"
+          "                             (--by origin-sector|final-product|both: drill-down of a pair)\n"
+          "  cbam     [FILE] --importer I --concordance C.csv\n"
+          "                             CBAM exposure of exporters to importer I (cost at the border)\n"
           "  import   FORMAT PATH -o OUT.h5\n"
           "                             convert a database download (formats: embodied import --list)\n"
           "  synth    --regions R --sectors S -o OUT.h5\n"
@@ -112,6 +115,8 @@ static int dispatch(int argc, char **argv)
         return cmd_accounts(sub_argc, sub_argv);
     if (strcmp(cmd, "flows") == 0)
         return cmd_flows(sub_argc, sub_argv);
+    if (strcmp(cmd, "cbam") == 0)
+        return cmd_cbam(sub_argc, sub_argv);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(sub_argc, sub_argv);
     if (strcmp(cmd, "synth") == 0)

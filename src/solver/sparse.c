@@ -428,35 +428,6 @@ static void orthogonalise(emb_sparse *s, double *W, size_t w, size_t nv, double 
 
 /* ---- building ------------------------------------------------------------ */
 
-/* C = A^T (CSR of the transpose; rows of C sorted because A's rows are
- * visited in order). */
-static emb_status transpose(const emb_csr *A, emb_csr **out)
-{
-    emb_csr *C = NULL;
-    emb_status st = emb_csr_create(A->n_cols, A->n_rows, A->nnz, &C);
-    if (st)
-        return st;
-    size_t *next = emb_calloc(A->n_cols + 1, sizeof *next, "transpose counters");
-    if (!next) {
-        emb_csr_free(C);
-        return EMB_ENOMEM;
-    }
-    for (size_t p = 0; p < A->nnz; p++)
-        C->indptr[A->indices[p] + 1]++;
-    for (size_t j = 0; j < A->n_cols; j++)
-        C->indptr[j + 1] += C->indptr[j];
-    memcpy(next, C->indptr, A->n_cols * sizeof *next);
-    for (size_t i = 0; i < A->n_rows; i++)
-        for (size_t p = A->indptr[i]; p < A->indptr[i + 1]; p++) {
-            size_t q = next[A->indices[p]]++;
-            C->indices[q] = (uint32_t)i;
-            C->data[q] = A->data[p];
-        }
-    emb_free(next);
-    *out = C;
-    return EMB_OK;
-}
-
 /* The diagonal blocks: boundaries (never across regions), I - A_bb dense,
  * inverses; a block whose LU fails or whose inverse is not finite becomes
  * the identity (its entries stay in A_O). */
@@ -726,7 +697,7 @@ emb_status emb_sparse_create(const emb_table *t, const emb_sparse_opts *o, emb_s
     }
     s->AO = A;
     A = NULL;
-    if ((st = transpose(s->AO, &s->AOt)))
+    if ((st = emb_csr_transpose(s->AO, &s->AOt)))
         goto fail;
     double t3 = now();
     s->info.nnz_off = s->AO->nnz;
