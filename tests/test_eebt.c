@@ -886,6 +886,11 @@ START_TEST(cli)
     s = slurp(emb_test_pathf("%s/err", tmp));
     ck_assert_msg(strstr(s, "--net and --by-sector"), "%s", s);
     free(s);
+    snprintf(args, sizeof args, "flows '%s' --net --by origin-sector --from R1 --to R2", h5);
+    ck_assert_int_eq(run(args, tmp), 2);
+    s = slurp(emb_test_pathf("%s/err", tmp));
+    ck_assert_msg(strstr(s, "--net and --by do not combine"), "%s", s);
+    free(s);
     snprintf(args, sizeof args, "accounts --help");
     ck_assert_int_eq(run(args, tmp), 0);
     s = slurp(emb_test_pathf("%s/out", tmp));
