@@ -192,8 +192,10 @@ EMB_API emb_status emb_accounts_solve_range(emb_accounts_prep *prep, emb_leontie
 EMB_API emb_status emb_accounts_solve_all(emb_accounts_prep *prep, emb_leontief *lf);
 
 /* Stage 3: flows, CBA, imports, exports, per-sector and by-sector accounts,
- * groups, then the identity checks.  Refused (EMB_EUSAGE, naming the first
- * missing range) while any right-hand side has not been solved; the prep is
+ * groups, then the identity checks, then the trade analyses opts asked for
+ * (EEBT, TCBA: as emb_accounts_add_eebt / _add_tcba, one pass over T
+ * shared).  Refused (EMB_EUSAGE, naming the first missing range) while any
+ * right-hand side has not been solved; the prep is
  * then unchanged and can still be completed.  Otherwise the prep is spent
  * (a second call is EMB_EUSAGE) and still has to be freed.  *out owned by
  * the caller. */
