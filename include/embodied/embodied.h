@@ -15,6 +15,7 @@
 #include "embodied/characterize.h"
 #include "embodied/results.h"
 #include "embodied/synth.h"
+#include "embodied/spa.h"
 #include "embodied/version.h"
 
 #endif
