@@ -478,6 +478,8 @@ emb_status emb_spa_compute(const emb_table *t, const emb_spa_opts *opts, emb_spa
     size_t *colptr = NULL;
     scan sc = {0};
     search se = {0};
+    emb_table view;
+    emb_csr *own_csr = NULL;
 
     /* Plan: the O(N) vectors, the roots, the stack and the heap (the edges
      * grow under the single-allocation limit; the solver plans itself). */
@@ -529,9 +531,24 @@ emb_status emb_spa_compute(const emb_table *t, const emb_spa_opts *opts, emb_spa
     emb_solver_opts so = o.solver;
     if (so.kind == EMB_SOLVER_AUTO)
         so.kind = EMB_SOLVER_SPARSE;
+    /* A dense or streamed table goes to the sparse solver and to the edge
+     * scan as one CSR copy, read once: otherwise the solver streams T twice
+     * (its CSR, the column sums) and the scan a third time (measured at
+     * N = 9,800: README "Structural path analysis").  The view shares every
+     * other array of t. */
+    if (so.kind == EMB_SOLVER_SPARSE && !t->csr) {
+        if ((st = emb_table_tech_csr(t, &own_csr)))
+            goto done;
+        view = *t;
+        view.T = NULL;
+        view.stream = NULL;
+        view.csr = own_csr;
+        t = &view;
+    }
     if ((st = emb_leontief_create(t, &so, &lf)))
         goto done;
     const double *x = emb_leontief_x(lf);
+    double *xs = mask; /* the mask is spent once S is formed: x is kept there */
     int negS = 0, negY = 0;
     const double *F = t->F + o.stressor * N;
     for (size_t j = 0; j < N; j++) {
@@ -593,6 +610,12 @@ emb_status emb_spa_compute(const emb_table *t, const emb_spa_opts *opts, emb_spa
     if ((st = emb_ctx_poll("spa: after the solves")))
         goto done;
 
+    /* The solver's arrays (A_O and its transpose for sparse) are not needed
+     * any more: free them before the scan, keeping x. */
+    memcpy(xs, x, N * sizeof *xs);
+    x = xs;
+    emb_leontief_free(lf);
+    lf = NULL;
     /* Edges the search can cross, read in one pass over A. */
     ts = now();
     sc.t = t;
@@ -669,6 +692,7 @@ done:
     emb_free(se.stk), emb_free(se.path), emb_free(se.H.h), emb_free(se.H.pool);
     emb_free(roots), emb_free(colptr), emb_free(sc.E.e), emb_free(vec);
     emb_leontief_free(lf);
+    emb_csr_free(own_csr);
     emb_spa_free(r);
     emb_ctx_leave(&cf);
     return st;
