@@ -23,6 +23,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -576,6 +577,10 @@ emb_status emb_spa_compute(const emb_table *t, const emb_spa_opts *opts, emb_spa
     if (st)
         goto done;
     emb_leontief_get_stats(lf, &r->solver);
+    if (o.solver.kind == EMB_SOLVER_AUTO)
+        snprintf(r->solver.explain, sizeof r->solver.explain,
+                 "sparse: chosen by spa: two right-hand sides (|S| L and L |y_D|) need no "
+                 "factorisation; block-Jacobi GMRES on a CSR copy of A, O(nnz) memory");
     if (!(r->residual_solve <= 1e-8) || !(r->residual_tsolve <= 1e-8)) {
         st = emb_raise(EMB_ENUMERIC, "%s: spa: relative residual %.3g (L y_D) / %.3g (S L) above "
                                      "1e-8", tname(t), r->residual_solve, r->residual_tsolve);
