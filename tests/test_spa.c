@@ -629,6 +629,47 @@ START_TEST(alloc_failure_every_k)
 }
 END_TEST
 
+/* Interruption at every poll: EMB_EINTERRUPTED, nothing returned, no leak,
+ * until the polls run out and the call succeeds. */
+typedef struct polls {
+    long n, stop_at;
+} polls;
+
+static int stop_at_poll(void *user)
+{
+    polls *p = user;
+    return ++p->n == p->stop_at;
+}
+
+START_TEST(interrupted_at_every_poll)
+{
+    sys s;
+    sys_make(&s, 3, 4, 0.5, 21, 0);
+    emb_context *ctx = NULL;
+    ck_assert_int_eq(emb_context_create(&ctx), EMB_OK);
+    polls pl = {0, 0};
+    emb_context_set_interrupt(ctx, stop_at_poll, &pl);
+    emb_spa_opts o = {.to = "R1", .top = 5, .threshold = 1e-4, .ctx = ctx};
+    emb_spa_result *r = NULL;
+    int interrupted = 0;
+    for (long k = 1;; k++) {
+        pl = (polls){0, k};
+        emb_status st = emb_spa_compute(s.t, &o, &r);
+        if (st == EMB_OK)
+            break;
+        ck_assert_msg(st == EMB_EINTERRUPTED, "poll %ld: %s", k, emb_errmsg());
+        ck_assert_ptr_null(r);
+        interrupted++;
+        ck_assert_int_lt(k, 10000);
+    }
+    ck_assert_int_ge(interrupted, 2); /* the solver, and after the solves */
+    ck_assert_uint_gt(r->n_paths, 0);
+    emb_spa_free(r);
+    emb_context_free(ctx);
+    sys_free(&s);
+}
+END_TEST
+
 /* ---- the command line ----------------------------------------------------- */
 
 static int run_cli(const char *dir, const char *args, char **out, char **err)
@@ -721,6 +762,8 @@ START_TEST(cli_output_and_errors)
         {"--to CN --max-order 5000", 2, "--max-order"},
         {"--from CN", 2, "--to"},
         {"--to CN --bogus", 2, "bogus"},
+        {"--to CN --max-memory 4K", 6, "memory limit"},
+        {"--to CN --stressor a --stressor b", 2, "one --stressor"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = run_cli(dir, emb_test_pathf("spa '%s' %s", demo, bad[i].args), &out, &err);
@@ -757,6 +800,7 @@ static Suite *suite(void)
     tcase_add_test(tc, storage_and_solvers_agree);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, alloc_failure_every_k);
+    tcase_add_test(tc, interrupted_at_every_poll);
     tcase_add_test(tc, cli_output_and_errors);
     suite_add_tcase(s, tc);
     return s;
