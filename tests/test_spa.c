@@ -470,6 +470,31 @@ START_TEST(convergence_to_total)
 }
 END_TEST
 
+/* One sector buying 0.9 of its output from itself: one path per order, so
+ * --max-order 1000 walks 1001 frames deep (the explicit stack, not the C
+ * stack), and the sum is S y (1 - 0.9^1001) / 0.1. */
+START_TEST(deep_chain_explicit_stack)
+{
+    static const double Z[1] = {90}, x[1] = {100}, Y[1] = {10}, F[1] = {50};
+    static const char *R[] = {"R"}, *S[] = {"s"}, *C[] = {"fd"};
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_from_arrays(1, 1, 1, 1, EMB_TECH_Z, Z, x, Y, F, NULL, R, S, C, KN,
+                                           UN, &t),
+                     EMB_OK);
+    emb_spa_opts o = {.to = "R", .top = 3, .max_order = EMB_SPA_MAX_ORDER, .threshold = 1e-300};
+    emb_spa_result *r = NULL;
+    ck_assert_int_eq(emb_spa_compute(t, &o, &r), EMB_OK);
+    ck_assert_uint_eq(r->nodes_visited, EMB_SPA_MAX_ORDER + 1);
+    ck_assert_uint_eq(r->deepest, EMB_SPA_MAX_ORDER);
+    EMB_ASSERT_CLOSE(r->total, 50, 1e-12, 0); /* S x = 0.5 x 100 */
+    EMB_ASSERT_CLOSE(r->coverage, 5 * (1 - pow(0.9, EMB_SPA_MAX_ORDER + 1)) / 0.1, 1e-12, 0);
+    EMB_ASSERT_CLOSE(r->value[0], 5, 1e-12, 0);
+    EMB_ASSERT_CLOSE(r->value[2], 5 * 0.81, 1e-12, 0);
+    emb_spa_free(r);
+    emb_table_free(t);
+}
+END_TEST
+
 /* MARIO's failure mode: C sells to final demand, buys from B, which emits
  * nothing and buys from A, the emitter.  A cut on direct emissions drops B
  * and its whole subtree; the bound |c| M_B keeps it. */
@@ -797,6 +822,7 @@ static Suite *suite(void)
     tcase_add_test(tc, brute_force_from_and_group);
     tcase_add_test(tc, convergence_to_total);
     tcase_add_test(tc, mario_failure_mode);
+    tcase_add_test(tc, deep_chain_explicit_stack);
     tcase_add_test(tc, storage_and_solvers_agree);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, alloc_failure_every_k);
