@@ -9,7 +9,7 @@
  * (the bounds of one order sum to the mass of all longer paths).  The
  * coefficient reaching j never exceeds (L |y_D|)_j, which turns the same
  * argument into a filter on the edges: only edges whose flow
- * (L |y_D|)_j A_ij Mabs_i reaches the cutoff are kept (about 1/t of them,
+ * (L |y_D|)_j A_ij Mabs_i reaches the cutoff are kept (at most about 1/t of them,
  * against 30 % of N^2 for a dense EXIOBASE-sized A), and they are sorted
  * once per column by A_ij Mabs_i, so a node stops at its first child below
  * the cutoff.
