@@ -95,5 +95,6 @@ int cmd_flows(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_cbam(int argc, char **argv);
+int cmd_spa(int argc, char **argv);
 
 #endif

@@ -33,6 +33,8 @@ static void usage(FILE *fp)
           "                             convert a database download (formats: embodied import --list)\n"
           "  synth    --regions R --sectors S -o OUT.h5\n"
           "                             generate a realistic table (tests, benchmarks)\n"
+          "  spa      [FILE] --to D [--from O] [--top K]\n"
+          "                             structural path analysis: the largest supply chains into D\n"
           "\n"
           "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
@@ -121,6 +123,8 @@ static int dispatch(int argc, char **argv)
         return cmd_import(sub_argc, sub_argv);
     if (strcmp(cmd, "synth") == 0)
         return cmd_synth(sub_argc, sub_argv);
+    if (strcmp(cmd, "spa") == 0)
+        return cmd_spa(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;
