@@ -14,6 +14,7 @@
 #include "embodied/accounts.h"
 #include "embodied/characterize.h"
 #include "embodied/results.h"
+#include "embodied/sda.h"
 #include "embodied/synth.h"
 #include "embodied/version.h"
 

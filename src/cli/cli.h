@@ -94,5 +94,6 @@ int cmd_accounts(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_sda(int argc, char **argv);
 
 #endif

@@ -30,6 +30,8 @@ static void usage(FILE *fp)
           "                             convert a database download (formats: embodied import --list)\n"
           "  synth    --regions R --sectors S -o OUT.h5\n"
           "                             generate a realistic table (tests, benchmarks)\n"
+          "  sda      T0 T1 [-o SDA.csv] change in CBA between two tables split into intensity,\n"
+          "                             technology, final-demand structure and level effects\n"
           "\n"
           "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
@@ -116,6 +118,8 @@ static int dispatch(int argc, char **argv)
         return cmd_import(sub_argc, sub_argv);
     if (strcmp(cmd, "synth") == 0)
         return cmd_synth(sub_argc, sub_argv);
+    if (strcmp(cmd, "sda") == 0)
+        return cmd_sda(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;
