@@ -186,7 +186,7 @@ static emb_status year_pass(sda_work *w, int b, const emb_sda_opts *o)
     emb_leontief *lf = NULL;
     emb_status st = emb_leontief_create(t, &o->solver, &lf);
     if (st)
-        return emb_raise_prefix(st, "%s: ", "structural decomposition");
+        return st;
     const double *x = emb_leontief_x(lf);
     double *S = w->S + (size_t)b * k * N;
     for (size_t s = 0; s < k; s++) {
