@@ -507,6 +507,12 @@ START_TEST(accessors_out_of_range)
     ck_assert_str_eq(emb_sda_stressor(r, 0), "CO2");
     ck_assert_str_eq(emb_sda_stressor_unit(r, 0), "kt");
     ck_assert_int_eq(emb_sda_year(r, 2), 0);
+    emb_solver_stats ss;
+    ck_assert_int_eq(emb_sda_solver_stats(r, 1, &ss), EMB_OK);
+    ck_assert_uint_eq(ss.N, 2);
+    ck_assert_uint_ge(ss.n_solves, 4); /* L_1 [w_0 w_1], 2 regions (+ the exact rcond's solve) */
+    ck_assert_int_eq(emb_sda_solver_stats(r, 2, &ss), EMB_EUSAGE);
+    ck_assert(emb_sda_residual_solve(r) <= 1e-15);
     ck_assert_uint_eq(emb_sda_n_stressors(NULL), 0);
     /* the same table twice: every effect exactly 0 */
     expect(r, 0, (double[5]){0, 0, 0, 0, 0});

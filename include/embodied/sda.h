@@ -106,6 +106,13 @@ EMB_API double emb_sda_value(const emb_sda *r, size_t s, size_t i, emb_sda_field
 /* Largest |residual| / (|delta| + |cba0|) over every row (0 when exact). */
 EMB_API double emb_sda_worst_residual(const emb_sda *r);
 
+/* Largest relative residual of the solves L_b w_c (emb_leontief_residuals). */
+EMB_API double emb_sda_residual_solve(const emb_sda *r);
+
+/* The report of table `which`'s (0 or 1) factorisation and solves: method
+ * and why, rcond, times.  EMB_EUSAGE on a bad argument. */
+EMB_API emb_status emb_sda_solver_stats(const emb_sda *r, int which, emb_solver_stats *st);
+
 /* Write the decomposition of stressors sel[0 .. nsel) (sel NULL: all) as
  *   stressor,unit,region,year0,year1,cba0,cba1,delta,intensity,technology,
  *   fd_structure,fd_level,household_direct,residual

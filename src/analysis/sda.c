@@ -35,6 +35,8 @@ struct emb_sda {
     char **stressors;   /* [k] */
     char **units;       /* [k] */
     int year[2];
+    emb_solver_stats solver[2]; /* of each table's factorisation */
+    double res_solve;   /* largest relative residual of the solves L w */
     double *v;          /* [k][n_rows][EMB_SDA_NFIELDS] */
     double worst;
 };
@@ -117,6 +119,7 @@ typedef struct sda_work {
     double *alloc_F;  /* [2][k] sum of F over sectors with x > 0 (world identity) */
     double *abs_F;    /* [2][k] sum of |F| (its scale) */
     double res_solve;
+    emb_solver_stats stats[2];
 } sda_work;
 
 static void work_free(sda_work *w)
@@ -217,6 +220,7 @@ static emb_status year_pass(sda_work *w, int b, const emb_sda_opts *o)
     }
     if (res_d > w->res_solve)
         w->res_solve = res_d;
+    emb_leontief_get_stats(lf, &w->stats[b]);
 done:
     emb_leontief_free(lf);
     return st;
@@ -425,6 +429,8 @@ static emb_status compute(const emb_table *t0, const emb_table *t1, const emb_sd
     if ((st = world_identity(&w, 0)) || (st = world_identity(&w, 1)) ||
         (st = result_alloc(t0, t1, &r)) || (st = fill(r, &w, o)))
         goto done;
+    r->solver[0] = w.stats[0], r->solver[1] = w.stats[1];
+    r->res_solve = w.res_solve;
     *out = r;
     r = NULL;
 done:
@@ -475,6 +481,18 @@ double emb_sda_value(const emb_sda *r, size_t s, size_t i, emb_sda_field f)
 }
 
 double emb_sda_worst_residual(const emb_sda *r) { return r ? r->worst : NAN; }
+
+double emb_sda_residual_solve(const emb_sda *r) { return r ? r->res_solve : NAN; }
+
+emb_status emb_sda_solver_stats(const emb_sda *r, int which, emb_solver_stats *st)
+{
+    if (!r || !st || (which != 0 && which != 1))
+        return emb_raise(EMB_EUSAGE, "emb_sda_solver_stats: %s", !r ? "the decomposition is NULL"
+                                                                 : !st ? "st is NULL"
+                                                                       : "which must be 0 or 1");
+    *st = r->solver[which];
+    return EMB_OK;
+}
 
 void emb_sda_free(emb_sda *r)
 {

@@ -118,9 +118,15 @@ int cmd_sda(int argc, char **argv)
         if (!emb_sda_year(r, y))
             fprintf(stderr, "embodied: warning: %s has no year attribute and no 4-digit year in its "
                             "name: year%d is left empty\n", argv[optind + y], y);
+    for (int y = 0; y < 2; y++) {
+        emb_solver_stats ss;
+        if (emb_sda_solver_stats(r, y, &ss) == EMB_OK)
+            cli_report_solver(&ss, explain);
+    }
     if (explain)
-        fprintf(stderr, "embodied: sda: largest residual %.3g of |delta| + |cba0| (bound 1e-10)\n",
-                emb_sda_worst_residual(r));
+        fprintf(stderr, "embodied: sda: solves L w within %.3g (relative residual); largest "
+                        "decomposition residual %.3g of |delta| + |cba0| (bound 1e-10)\n",
+                emb_sda_residual_solve(r), emb_sda_worst_residual(r));
     if ((st = emb_sda_write(r, sel, nsel, csv || out ? EMB_RESULTS_CSV : EMB_RESULTS_TEXT, out))) {
         rc = cli_fail(st);
         goto done;
