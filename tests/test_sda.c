@@ -73,6 +73,9 @@ static emb_table *build(size_t n_r, size_t n_s, size_t k, const double *A, const
 
 static const double A0[4] = {0, .5, 0, 0}, S0[2] = {1, 0}, Y0[4] = {4, 0, 0, 10};
 
+static size_t count_lines(const char *s);
+static char *tmp; /* per-test temporary directory (setup) */
+
 static emb_table *hand(const double *A, const double *S, const double *Y, const double *FY, int year)
 {
     return build(2, 1, 1, A, Y, S, NULL, FY, year);
@@ -557,9 +560,69 @@ START_TEST(allocation_failures)
 }
 END_TEST
 
-/* ------------------------------------------------------------ groups file */
+/* Interrupted at every poll in turn: EMB_EINTERRUPTED, no result, no leak;
+ * then a run without interruption succeeds. */
+static long polls_left;
+static int stop_after(void *user)
+{
+    (void)user;
+    return polls_left-- <= 0;
+}
 
-static char *tmp;
+START_TEST(interruption_at_every_poll)
+{
+    gen g;
+    generate(&g, 6);
+    emb_table *t0 = gtable(&g, 2000);
+    g.Y[0] *= 3;
+    emb_table *t1 = gtable(&g, 2001);
+    emb_context *ctx = NULL;
+    ck_assert_int_eq(emb_context_create(&ctx), EMB_OK);
+    emb_context_set_interrupt(ctx, stop_after, NULL);
+    emb_sda_opts o = {.ctx = ctx};
+    int ok = 0, interrupted = 0;
+    for (long n = 0; n < 1000 && !ok; n++) {
+        polls_left = n;
+        emb_sda *r = NULL;
+        emb_status st = emb_sda_compute(t0, t1, &o, &r);
+        if (st == EMB_OK) {
+            ok = 1;
+        } else {
+            ck_assert_msg(st == EMB_EINTERRUPTED, "after %ld polls: %s", n, emb_errmsg());
+            ck_assert_ptr_null(r);
+            interrupted++;
+        }
+        emb_sda_free(r);
+    }
+    ck_assert(ok && interrupted >= 3); /* before, between and after the two factorisations */
+    emb_context_free(ctx);
+    emb_table_free(t1);
+    emb_table_free(t0);
+}
+END_TEST
+
+START_TEST(writer_errors_leave_no_file)
+{
+    emb_table *t0 = hand(A0, S0, Y0, NULL, 2009);
+    emb_sda *r = sda(t0, t0, 0);
+    const char *bad = emb_test_pathf("%s/no/such/dir/sda.csv", tmp);
+    ck_assert_int_eq(emb_sda_write(r, NULL, 0, EMB_RESULTS_CSV, bad), EMB_EIO);
+    ck_assert_int_eq(emb_sda_write(r, NULL, 0, (emb_results_format)7, NULL), EMB_EUSAGE);
+    ck_assert_int_eq(emb_sda_write(NULL, NULL, 0, EMB_RESULTS_CSV, NULL), EMB_EUSAGE);
+    const char *good = emb_test_pathf("%s/sda.csv", tmp);
+    char path[4200];
+    snprintf(path, sizeof path, "%s", good);
+    size_t sel = 0, len;
+    ck_assert_int_eq(emb_sda_write(r, &sel, 1, EMB_RESULTS_CSV, path), EMB_OK);
+    char *csv = emb_test_slurp(path, &len);
+    ck_assert_uint_eq(count_lines(csv), 1 + 3);
+    free(csv);
+    emb_sda_free(r);
+    emb_table_free(t0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ groups file */
 
 static void setup(void) { tmp = emb_test_tmpdir(); }
 static void teardown(void)
@@ -770,6 +833,8 @@ int main(void)
     tcase_add_test(tc, years_from_attribute_or_file_name);
     tcase_add_test(tc, accessors_out_of_range);
     tcase_add_test(tc, allocation_failures);
+    tcase_add_test(tc, interruption_at_every_poll);
+    tcase_add_test(tc, writer_errors_leave_no_file);
     tcase_add_test(tc, groups_file_good);
     tcase_add_test(tc, groups_file_errors);
     tcase_add_test(tc, cli_output_and_exit_codes);
