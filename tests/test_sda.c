@@ -471,6 +471,9 @@ START_TEST(mismatched_tables_name_the_first_difference)
                   emb_errmsg());
     ck_assert_ptr_null(r);
     ck_assert_int_eq(emb_sda_compute(NULL, t1, NULL, &r), EMB_EUSAGE);
+    ck_assert_int_eq(emb_table_add_group_spec(t0, "World=R1,R2"), EMB_OK);
+    ck_assert_int_eq(emb_sda_compute(t0, t0, NULL, &r), EMB_EUSAGE);
+    ck_assert_msg(strstr(emb_errmsg(), "'World'"), "%s", emb_errmsg());
     ck_assert_int_eq(emb_sda_compute(t0, t1, NULL, NULL), EMB_EUSAGE);
     emb_table_free(t2);
     emb_table_free(t1);

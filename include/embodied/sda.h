@@ -75,11 +75,14 @@ EMB_API int emb_sda_table_year(const emb_table *t);
 
 /* Decompose CBA(t1) - CBA(t0) for every stressor, region, group of t0 and
  * the world (formulas above).  The tables must have the same regions,
- * sectors, final-demand categories and stressors, in the same order
- * (EMB_EINPUT naming the first difference); a region whose final demand
- * sums to zero in either table has no structure w (EMB_EINPUT naming it).
+ * sectors and stressors (names and units), in the same order (EMB_EINPUT
+ * naming the first difference; final-demand categories may differ, each
+ * region's are summed); a region whose final demand
+ * sums to zero in either table has no structure w (EMB_EINPUT naming it);
+ * a group of t0 named "World" is refused (EMB_EUSAGE: the world row's name).
  * Every solve's residual is checked (EMB_ENUMERIC above 1e-8), then the
- * world identity of each table (sum_d S L y_d = sum_i S_i x_i) and, before
+ * world identity of each table (sum_d S L y_d = sum of F over the sectors
+ * with x > 0, to 1e-9 of sum |F|) and, before
  * the result is returned, every row's residual against opts.residual_tol
  * (EMB_ENUMERIC naming the stressor, row and identity).  opts may be NULL.
  * *out owned by the caller (emb_sda_free). */

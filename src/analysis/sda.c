@@ -101,6 +101,9 @@ static emb_status compatible(const emb_table *t0, const emb_table *t1)
     if (t0->k == 0)
         return emb_raise(EMB_EINPUT, "%s: the table has no stressors (/F has 0 rows): nothing to "
                                      "decompose", tname(t0));
+    if (emb_table_group_index(t0, "World") >= 0)
+        return emb_raise(EMB_EUSAGE, "%s: a group is named 'World', the name of the decomposition's "
+                                     "world row: rename the group", tname(t0));
     return EMB_OK;
 }
 
