@@ -394,6 +394,42 @@ START_TEST(generated_everything_changes_groups_are_sums)
 }
 END_TEST
 
+/* Every solver method gives the same decomposition (1e-9 of the CBAs):
+ * the factorisations go through emb_leontief_create with opts.solver. */
+START_TEST(every_solver_method_agrees)
+{
+    gen g0, g1;
+    generate(&g0, 11);
+    generate(&g1, 12);
+    emb_table *t0 = gtable(&g0, 2000), *t1 = gtable(&g1, 2001);
+    static const emb_solver_kind K[3] = {EMB_SOLVER_DENSE, EMB_SOLVER_MIXED, EMB_SOLVER_SPARSE};
+    emb_sda *r[3];
+    for (int m = 0; m < 3; m++) {
+        emb_sda_opts o = {.solver = {.kind = K[m]}};
+        r[m] = NULL;
+        ck_assert_msg(emb_sda_compute(t0, t1, &o, &r[m]) == EMB_OK, "%s: %s",
+                      emb_solver_name(K[m]), emb_errmsg());
+        emb_solver_stats ss;
+        ck_assert_int_eq(emb_sda_solver_stats(r[m], 0, &ss), EMB_OK);
+        ck_assert_int_eq(ss.kind, K[m]);
+    }
+    for (int m = 1; m < 3; m++)
+        for (size_t s = 0; s < GK; s++)
+            for (size_t i = 0; i < emb_sda_n_rows(r[0]); i++) {
+                double scale = fabs(emb_sda_value(r[0], s, i, EMB_SDA_CBA0)) +
+                               fabs(emb_sda_value(r[0], s, i, EMB_SDA_CBA1));
+                for (int f = 0; f < EMB_SDA_RESIDUAL; f++)
+                    ck_assert_msg(fabs(emb_sda_value(r[m], s, i, f) - emb_sda_value(r[0], s, i, f)) <=
+                                  1e-9 * scale, "%s vs dense: row %zu field %d",
+                                  emb_solver_name(K[m]), i, f);
+            }
+    for (int m = 0; m < 3; m++)
+        emb_sda_free(r[m]);
+    emb_table_free(t1);
+    emb_table_free(t0);
+}
+END_TEST
+
 /* Pure inflation: year 1 = year 0 with every money flow x 1.5 and the same
  * emissions.  Undeflated, S falls by 1/1.5 and v rises by 1.5 (intensity and
  * level cancel); --deflate1 1.5 leaves every effect at 0 and CBA unchanged. */
@@ -832,6 +868,7 @@ int main(void)
     tcase_add_loop_test(tc, generated_one_factor_alone, 0, 4);
     tcase_add_test(tc, generated_everything_changes_groups_are_sums);
     tcase_add_test(tc, deflate1_removes_pure_inflation);
+    tcase_add_test(tc, every_solver_method_agrees);
     tcase_add_test(tc, mismatched_tables_name_the_first_difference);
     tcase_add_test(tc, years_from_attribute_or_file_name);
     tcase_add_test(tc, accessors_out_of_range);
