@@ -16,6 +16,7 @@
 #include "embodied/results.h"
 #include "embodied/drilldown.h"
 #include "embodied/cbam.h"
+#include "embodied/sda.h"
 #include "embodied/synth.h"
 #include "embodied/spa.h"
 #include "embodied/version.h"

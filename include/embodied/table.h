@@ -115,6 +115,16 @@ EMB_API emb_status emb_table_add_group(emb_table *t, const char *name, size_t n,
 /* Parse "NAME=R1,R2,..." (the CLI's --group syntax) and add it. */
 EMB_API emb_status emb_table_add_group_spec(emb_table *t, const char *spec);
 
+/* Add the groups of a CSV file `path`: a header line 'group,member', then
+ * one line per member region (a group's lines contiguous; blank lines and
+ * '#' comments skipped; RFC 4180 quoting).  The whole file is checked
+ * before the table changes: EMB_EINPUT naming the file, line and column on
+ * a bad header, a line without exactly two cells, an unknown member (with
+ * the closest region names), a member listed twice, a group defined twice
+ * or already in the table, a group name that is a region; EMB_EIO when the
+ * file cannot be read.  On failure the table is unchanged. */
+EMB_API emb_status emb_table_add_groups_file(emb_table *t, const char *path);
+
 /* Resolve a region or group name into a set of region indices: *members
  * points into the table (groups) or at a static single index copy in *one. */
 EMB_API emb_status emb_table_resolve_unit(const emb_table *t, const char *name, const size_t **members,

@@ -96,5 +96,6 @@ int cmd_import(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_cbam(int argc, char **argv);
 int cmd_spa(int argc, char **argv);
+int cmd_sda(int argc, char **argv);
 
 #endif

@@ -35,6 +35,8 @@ static void usage(FILE *fp)
           "                             generate a realistic table (tests, benchmarks)\n"
           "  spa      [FILE] --to D [--from O] [--top K]\n"
           "                             structural path analysis: the largest supply chains into D\n"
+          "  sda      T0 T1 [-o SDA.csv] change in CBA between two tables split into intensity,\n"
+          "                             technology, final-demand structure and level effects\n"
           "\n"
           "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
@@ -125,6 +127,8 @@ static int dispatch(int argc, char **argv)
         return cmd_synth(sub_argc, sub_argv);
     if (strcmp(cmd, "spa") == 0)
         return cmd_spa(sub_argc, sub_argv);
+    if (strcmp(cmd, "sda") == 0)
+        return cmd_sda(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;
