@@ -43,7 +43,7 @@ static void usage(FILE *fp)
           "Run 'embodied COMMAND --help' for a command's options.\n"
           "\n"
           "Exit status: 0 ok, 1 internal error, 2 usage, 3 input data, 4 numerical, 5 I/O,\n"
-          "6 out of memory.\n",
+          "6 out of memory, 130 interrupted (SIGINT).\n",
           fp);
 }
 
