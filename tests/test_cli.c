@@ -543,6 +543,20 @@ START_TEST(outputs_not_overwritten_without_force)
     snprintf(args, sizeof args, "accounts '%s' -q --max-memory 12X", in);
     ck_assert_int_eq(run(args, &err), 2);
     free(err);
+    /* One parser, case-insensitive units; overflow is an error; a limit
+     * above the machine's memory is accepted with a warning. */
+    snprintf(args, sizeof args, "accounts '%s' -q --max-memory 8gib", in);
+    ck_assert_int_eq(run(args, &err), 0);
+    ck_assert_msg(!strstr(err, "warning: --max-memory"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' -q --max-memory 99999999999999999999999", in);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "overflows"), "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "accounts '%s' -q --max-memory 15EiB", in);
+    ck_assert_int_eq(run(args, &err), 0);
+    ck_assert_msg(strstr(err, "warning: --max-memory 15EiB exceeds the machine's memory"), "%s", err);
+    free(err);
     snprintf(args, sizeof args, "accounts '%s' -q --solver dense --max-memory 100", in);
     ck_assert_int_eq(run(args, &err), 6);
     ck_assert_msg(strstr(err, "needs") && strstr(err, "but the memory limit is 100 B (--max-memory)"),

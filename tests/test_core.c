@@ -131,6 +131,35 @@ START_TEST(validate_rejects_bad_values)
 }
 END_TEST
 
+/* --max-memory's parser (issue 11: "8gib" and "8Gb" were refused although
+ * the README calls the spellings alike; 2^64 and more was accepted). */
+START_TEST(memory_sizes_parse_alike)
+{
+    const char *same[] = {"8G", "8g", "8GiB", "8gib", "8GB", "8Gb", "8gB", "8192M", "8388608k",
+                          "0.0078125T", "8589934592", "8589934592B", "8.0e0G"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        size_t v = 0;
+        ck_assert_msg(emb_memory_parse(same[i], &v) == EMB_OK, "%s: %s", same[i], emb_errmsg());
+        ck_assert_msg(v == ((size_t)8 << 30), "%s -> %zu", same[i], v);
+    }
+    size_t v = 0;
+    ck_assert_int_eq(emb_memory_parse("1P", &v), EMB_OK);
+    ck_assert(v == (size_t)1 << 50);
+    ck_assert_int_eq(emb_memory_parse("15E", &v), EMB_OK);
+    const char *bad[] = {"", "G", "12X", "8 G", " 8G", "8GiBs", "-1G", "0", "0.5", "nan", "inf",
+                         "16E", "16EiB", "18446744073709551616", "1e30", "8Gi B"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 42;
+        ck_assert_msg(emb_memory_parse(bad[i], &v) == EMB_EUSAGE, "'%s' accepted", bad[i]);
+        ck_assert_uint_eq(v, 42);
+        ck_assert_msg(strstr(emb_errmsg(), "size '") != NULL, "%s", emb_errmsg());
+    }
+    ck_assert_int_eq(emb_memory_parse("16E", &v), EMB_EUSAGE);
+    ck_assert_msg(strstr(emb_errmsg(), "overflows") != NULL, "%s", emb_errmsg());
+    ck_assert_uint_gt(emb_memory_physical(), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -140,6 +169,7 @@ int main(void)
     tcase_add_test(tc, alloc_failure_loop_table_create);
     tcase_add_test(tc, labels_groups_and_lookup);
     tcase_add_test(tc, validate_rejects_bad_values);
+    tcase_add_test(tc, memory_sizes_parse_alike);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

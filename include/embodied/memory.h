@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 
+#include "embodied/error.h"
+
 #include "embodied/api.h"
 
 #ifdef __cplusplus
@@ -44,6 +46,18 @@ EMB_API size_t emb_memory_limit(void);
 /* Was the limit set explicitly (emb_set_memory_limit with bytes > 0)?
  * Messages then name --max-memory rather than the machine's memory. */
 EMB_API int emb_memory_limit_is_set(void);
+
+/* The machine's physical memory in bytes (sysconf; SIZE_MAX when the
+ * system cannot say). */
+EMB_API size_t emb_memory_physical(void);
+
+/* Parse a size: a positive number (decimal point and exponent allowed)
+ * followed by an optional unit K, M, G, T, P or E (powers of 1024), itself
+ * optionally followed by "i" and/or "B", all case-insensitive: "8G", "8g",
+ * "8GiB", "8gib", "8GB" and "8Gb" are all 8 x 2^30; a bare number or "B" is
+ * bytes.  EMB_EUSAGE (naming the text) for anything else, a value below one
+ * byte, or one at or above 2^64 bytes (it would overflow). */
+EMB_API emb_status emb_memory_parse(const char *text, size_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -290,39 +290,22 @@ void cli_progress_end(void)
     progress_drawn = 0;
 }
 
-/* --max-memory SIZE: bytes, with an optional K, M, G or T suffix (powers of
- * 1024; "GiB", "GB" and "G" all mean 2^30). */
-static int parse_size(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !(v > 0) || !isfinite(v))
-        return -1;
-    double m = 1;
-    switch (*end) {
-    case 'k': case 'K': m = 1024.0; end++; break;
-    case 'm': case 'M': m = 1048576.0; end++; break;
-    case 'g': case 'G': m = 1073741824.0; end++; break;
-    case 't': case 'T': m = 1099511627776.0; end++; break;
-    default: break;
-    }
-    if (m > 1 && *end == 'i')
-        end++;
-    if (*end == 'B')
-        end++;
-    if (*end)
-        return -1;
-    *out = v * m;
-    return 0;
-}
-
+/* --max-memory SIZE: one parser for every subcommand (emb_memory_parse:
+ * case-insensitive units, an error on overflow), and a warning when the
+ * limit is above what the machine has, since the limit then protects
+ * nothing. */
 int cli_memory_option(const char *cmd, const char *arg)
 {
-    double v;
-    if (parse_size(arg, &v) || v < 1)
-        return cli_usage_error(cmd, "--max-memory '%s': expected a size such as 8G or 512M", arg);
+    size_t v;
+    if (emb_memory_parse(arg, &v))
+        return cli_usage_error(cmd, "--max-memory: %s", emb_errmsg());
+    size_t phys = emb_memory_physical();
+    if (phys != SIZE_MAX && v > phys)
+        fprintf(stderr, "embodied: warning: --max-memory %s exceeds the machine's memory (%.1f GiB): "
+                        "plans are checked against it, but a run may still exhaust memory\n",
+                arg, (double)phys / 1073741824.0);
     /* The solver's own max_memory stays 0: it follows this limit. */
-    emb_set_memory_limit(v >= (double)SIZE_MAX ? SIZE_MAX : (size_t)v);
+    emb_set_memory_limit(v);
     return 0;
 }
 

@@ -7,7 +7,11 @@
 #include "core/error_impl.h"
 #include "core/plan.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +36,41 @@ static size_t physical_memory(void)
         p = SIZE_MAX; /* unknown: no limit rather than a made-up one */
     atomic_store_explicit(&phys_cache, p, memory_order_relaxed);
     return p;
+}
+
+size_t emb_memory_physical(void) { return physical_memory(); }
+
+emb_status emb_memory_parse(const char *text, size_t *bytes)
+{
+    static const char units[] = "KMGTPE";
+    const char *s = text ? text : "";
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double m = 1;
+    if (end != s && *end) {
+        const char *u = strchr(units, toupper((unsigned char)*end));
+        if (u && *end) {
+            for (const char *p = units; p <= u; p++)
+                m *= 1024.0;
+            end++;
+            if (*end == 'i' || *end == 'I')
+                end++;
+        }
+        if (*end == 'b' || *end == 'B')
+            end++;
+    }
+    if (end == s || *end || !(v == v) || isspace((unsigned char)*s))
+        return emb_raise(EMB_EUSAGE, "size '%s': expected a number of bytes with an optional unit "
+                                     "K, M, G, T, P or E (powers of 1024), e.g. 8G, 512MiB", s);
+    double b = v * m;
+    if (!(b >= 1.0))
+        return emb_raise(EMB_EUSAGE, "size '%s': must be at least one byte", s);
+    if (!(b < 18446744073709551616.0) || b >= (double)SIZE_MAX)
+        return emb_raise(EMB_EUSAGE, "size '%s': overflows (the largest size is 2^64 - 1 bytes, "
+                                     "16 EiB)", s);
+    *bytes = (size_t)b;
+    return EMB_OK;
 }
 
 size_t emb_set_memory_limit(size_t bytes)
