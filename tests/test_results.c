@@ -3,10 +3,12 @@
  * chosen ones, groups, by sector, to a file or standard output), the
  * summary, and the errors that must leave no file behind. */
 #include "embodied/embodied.h"
+#include "results/output.h"
 #include "testutil.h"
 
 #include <dirent.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,11 +173,48 @@ START_TEST(errors_leave_nothing)
 }
 END_TEST
 
+static const char *csv_num(double v)
+{
+    static char buf[64];
+    memset(buf, 0, sizeof buf);
+    FILE *fp = fmemopen(buf, sizeof buf - 1, "w");
+    ck_assert_ptr_nonnull(fp);
+    emb_csv_number(fp, v);
+    fclose(fp);
+    return buf;
+}
+
+/* CSV numbers: shortest round-trip text, no -0 (issue 11: 4.8000000000000007
+ * and -0 in accounts.csv). */
+START_TEST(csv_numbers_shortest_round_trip)
+{
+    ck_assert_str_eq(csv_num(4.8), "4.8");
+    ck_assert_str_eq(csv_num(0.1 + 0.2), "0.30000000000000004");
+    ck_assert_str_eq(csv_num(-0.0), "0");
+    ck_assert_str_eq(csv_num(0.0), "0");
+    ck_assert_str_eq(csv_num(325529.47861896653), "325529.47861896653");
+    ck_assert_str_eq(csv_num(1e-300), "1e-300");
+    ck_assert_str_eq(csv_num(-2.5), "-2.5");
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 20000; i++) { /* xorshift: arbitrary finite doubles */
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        memcpy(&v, &x, sizeof v);
+        if (!isfinite(v) || v == 0)
+            continue;
+        const char *txt = csv_num(v);
+        ck_assert_msg(strtod(txt, NULL) == v, "%s does not read back as %.17g", txt, v);
+        ck_assert(strlen(txt) <= 24);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("results");
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, csv_numbers_shortest_round_trip);
     tcase_add_test(tc, flows_csv_every_pair);
     tcase_add_test(tc, flows_by_sector_pairs_and_groups);
     tcase_add_test(tc, summary);

@@ -1,5 +1,5 @@
 /* embodied/results.h — writing computed accounts: an HDF5 results file,
- * tidy long-form CSV (17 significant digits, so values round-trip), the
+ * tidy long-form CSV (shortest round-trip numbers), the
  * flows between regions or groups and the per-region summary (the outputs of
  * `embodied accounts` and `embodied flows`; implementation in src/results/).
  * Every file is written to a temporary in its directory and renamed into
@@ -39,7 +39,7 @@ EMB_API emb_status emb_results_write_csv(const emb_accounts *acc, const emb_tabl
 typedef enum emb_results_format {
     EMB_RESULTS_TEXT = 0, /* aligned columns: stressor, unit, origin, [sector,] destination,
                            * value (%.6f) after a header line */
-    EMB_RESULTS_CSV = 1   /* stressor,unit,origin,[sector,]destination,value; %.17g */
+    EMB_RESULTS_CSV = 1   /* stressor,unit,origin,[sector,]destination,value; shortest round-trip numbers */
 } emb_results_format;
 
 /* An origin and a destination, each a region or group name of the table. */

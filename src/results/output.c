@@ -7,9 +7,27 @@
 #include "embodied/results.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-void emb_csv_number(FILE *fp, double v) { fprintf(fp, "%.17g", v); }
+/* The shortest of %.15g, %.16g, %.17g that reads back as the same double
+ * (what Python's repr gives, mostly): exact and readable, "4.8" rather than
+ * "4.8000000000000007"; -0 is written 0 (a sum of cancelling terms is not a
+ * signed quantity a reader should see). */
+void emb_csv_number(FILE *fp, double v)
+{
+    char buf[40];
+    if (v == 0) {
+        fputc('0', fp);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (prec == 17 || strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, fp);
+}
 
 void emb_csv_field(FILE *fp, const char *s)
 {

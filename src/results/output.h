@@ -25,7 +25,8 @@ emb_status emb_out_commit(emb_out *o);
  * and on an o whose open failed). */
 void emb_out_abort(emb_out *o);
 
-/* Print a %.17g number as CSV would (values round-trip). */
+/* Print a number as CSV would: the shortest of %.15g..%.17g that round-trips,
+ * 0 for -0. */
 void emb_csv_number(FILE *fp, double v);
 /* Print a CSV field, quoted when it contains a comma, quote or newline. */
 void emb_csv_field(FILE *fp, const char *s);

@@ -1,5 +1,5 @@
 /* src/results/results_csv.c — tidy long-form CSV of the accounts (one row per
- * stressor x region, or stressor x origin x destination), %.17g numbers so
+ * stressor x region, or stressor x origin x destination), shortest round-trip numbers so
  * that every value round-trips; each file written atomically. */
 #include "core/error_impl.h"
 #include "embodied/results.h"
