@@ -147,6 +147,47 @@ START_TEST(summary)
 }
 END_TEST
 
+/* The summary stays aligned with long region names, and a region without
+ * production shows '-' for CBA/PBA, not 0.000 (issue 11). */
+START_TEST(summary_aligned_and_no_fake_ratio)
+{
+    emb_table *t = table();
+    const char *longname = "Democratic People's Republic of Somewhere";
+    ck_assert_int_eq(emb_table_set_label(t, EMB_LABEL_REGION, 1, longname), EMB_OK);
+    for (size_t s = 0; s < t->k; s++) { /* region 2 emits nothing itself */
+        for (size_t i = 2 * t->n_s; i < 3 * t->n_s; i++)
+            t->F[s * t->N + i] = 0;
+        for (size_t c = 2 * t->n_f; c < 3 * t->n_f; c++)
+            t->F_Y[s * t->n_y + c] = 0;
+    }
+    emb_accounts *a = accounts(t, 0);
+    char *path = emb_test_pathf("%s/summary.txt", tmp);
+    ck_assert_int_eq(emb_results_write_summary(a, t, NULL, 0, path), EMB_OK);
+    size_t len;
+    char *text = emb_test_slurp(path, &len);
+    /* lines 2 .. 2 + n_r + n_groups of the first block: header and rows */
+    char *line = text, *next;
+    size_t want = 0;
+    for (size_t l = 0; l < 2 + t->n_r + t->n_groups; l++, line = next + 1) {
+        next = strchr(line, '\n');
+        ck_assert_ptr_nonnull(next);
+        if (l == 0)
+            continue;
+        size_t n = (size_t)(next - line);
+        if (!want)
+            want = n;
+        ck_assert_msg(n == want, "line %zu is %zu wide, the header %zu:\n%s", l, n, want, text);
+        if (l == 1 + 3) /* region 2 */
+            ck_assert_msg(strstr(line, "        - ") != NULL && !strstr(line, "0.000"), "%.*s",
+                          (int)n, line);
+    }
+    ck_assert(strstr(text, longname) != NULL);
+    free(text);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
 /* Refused before anything is written: no file, no temporary. */
 START_TEST(errors_leave_nothing)
 {
@@ -218,6 +259,7 @@ int main(void)
     tcase_add_test(tc, flows_csv_every_pair);
     tcase_add_test(tc, flows_by_sector_pairs_and_groups);
     tcase_add_test(tc, summary);
+    tcase_add_test(tc, summary_aligned_and_no_fake_ratio);
     tcase_add_test(tc, errors_leave_nothing);
     suite_add_tcase(s, tc);
     return emb_test_run(s);

@@ -112,13 +112,18 @@ int cmd_accounts(int argc, char **argv)
     }
     cli_warn_facts(t, a);
     cli_report_solver(&a->solver, explain);
-    fprintf(stderr, "embodied: N = %zu, %zu stressors: read and formed I - A in %.3f s, factorised "
-                    "in %.3f s, solved in %.3f s, checked in %.3f s (total %.3f s)\n"
-                    "embodied: max relative residual %.2e (multipliers %.2e), rcond %.2e%s, "
+    char rc_text[48];
+    if (isnan(a->rcond)) /* the sparse solver factorises nothing to estimate it from */
+        snprintf(rc_text, sizeof rc_text, "rcond not estimated (sparse solver)");
+    else
+        snprintf(rc_text, sizeof rc_text, "rcond %.2e", a->rcond);
+    fprintf(stderr, "embodied: N = %zu, %zu stressor%s: read and formed I - A in %.3f s, "
+                    "factorised in %.3f s, solved in %.3f s, checked in %.3f s (total %.3f s)\n"
+                    "embodied: max relative residual %.2e (multipliers %.2e), %s, "
                     "identities within %.1e\n",
-            t->N, t->k, a->seconds_build, a->seconds_factor, a->seconds_solve, a->seconds_residual,
-            a->seconds_total, a->residual_solve, a->residual_tsolve, a->rcond,
-            isnan(a->rcond) ? " (no factorisation: sparse)" : "", a->identity_error);
+            t->N, t->k, t->k == 1 ? "" : "s", a->seconds_build, a->seconds_factor,
+            a->seconds_solve, a->seconds_residual, a->seconds_total, a->residual_solve,
+            a->residual_tsolve, rc_text, a->identity_error);
     if (a->eebt_cba)
         fprintf(stderr, "embodied: EEBT: %zu domestic blocks of %zu sectors, max relative residual "
                         "%.2e, identities within %.1e\n",

@@ -131,8 +131,16 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
 {
     size_t R = a->n_r, G = a->n_groups;
     int ee = a->eebt_cba != NULL, tc = a->tcba != NULL;
+    /* The name column is as wide as the longest region or group name, so
+     * long names (Eora, GLORIA) keep the columns aligned. */
+    int w = 12;
+    for (size_t u = 0; u < R + G; u++) {
+        size_t n = strlen(u >= R ? t->groups[u - R].name : t->regions[u]);
+        if (n > (size_t)w)
+            w = n > 64 ? 64 : (int)n;
+    }
     fprintf(fp, "%s [%s]\n", t->stressors[s], t->stressor_units[s]);
-    fprintf(fp, "%-12s %16s %16s", "region", "PBA", "CBA");
+    fprintf(fp, "%-*s %16s %16s", w, "region", "PBA", "CBA");
     if (ee)
         fprintf(fp, " %16s", "CBA EEBT");
     if (tc)
@@ -142,14 +150,18 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
         int g = u >= R;
         size_t i = g ? s * G + (u - R) : s * R + u;
         double pba = g ? a->g_pba[i] : a->pba[i], cba = g ? a->g_cba[i] : a->cba[i];
-        fprintf(fp, "%-12s %16.1f %16.1f", g ? t->groups[u - R].name : t->regions[u], pba, cba);
+        fprintf(fp, "%-*s %16.1f %16.1f", w, g ? t->groups[u - R].name : t->regions[u], pba, cba);
         if (ee)
             fprintf(fp, " %16.1f", g ? a->g_eebt_cba[i] : a->eebt_cba[i]);
         if (tc)
             fprintf(fp, " %16.1f", g ? a->g_tcba[i] : a->tcba[i]);
-        fprintf(fp, " %16.1f %16.1f %8.3f %12.1f\n", g ? a->g_imports[i] : a->imports[i],
-                g ? a->g_exports[i] : a->exports[i], pba != 0 ? cba / pba : 0.0,
-                g ? a->g_unallocated[i] : a->unallocated[i]);
+        fprintf(fp, " %16.1f %16.1f", g ? a->g_imports[i] : a->imports[i],
+                g ? a->g_exports[i] : a->exports[i]);
+        if (pba != 0) /* CBA/PBA has no value without production: '-', not 0.000 */
+            fprintf(fp, " %8.3f", cba / pba);
+        else
+            fprintf(fp, " %8s", "-");
+        fprintf(fp, " %12.1f\n", g ? a->g_unallocated[i] : a->unallocated[i]);
     }
     double wp = 0, wc = 0, we = 0, wt = 0;
     for (size_t r = 0; r < R; r++) {
@@ -158,7 +170,7 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
         we += ee ? a->eebt_cba[s * R + r] : 0.0;
         wt += tc ? a->tcba[s * R + r] : 0.0;
     }
-    fprintf(fp, "%-12s %16.1f %16.1f", "world", wp, wc);
+    fprintf(fp, "%-*s %16.1f %16.1f", w, "world", wp, wc);
     if (ee)
         fprintf(fp, " %16.1f", we);
     if (tc)
