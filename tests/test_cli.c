@@ -800,6 +800,7 @@ START_TEST(hdf5_library_hang_is_an_input_error)
     free(err);
     rc = run_in("EMBODIED_HDF5_PROBE_SECONDS=x", "info", "", &err);
     ck_assert_msg(rc == 2 && strstr(err, "EMBODIED_HDF5_PROBE_SECONDS='x'"), "exit %d: %s", rc, err);
+    ck_assert_msg(!strstr(err, "(null)"), "%s", err); /* issue 11: "Try 'embodied (null) --help'" */
     free(err);
 }
 END_TEST

@@ -38,7 +38,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     fputs("embodied: ", stderr);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'embodied %s --help'.\n", cmd);
+    if (cmd) /* NULL: a setting of no subcommand (an environment variable) */
+        fprintf(stderr, "\nTry 'embodied %s --help'.\n", cmd);
+    else
+        fputc('\n', stderr);
     return EMB_EXIT_USAGE;
 }
 

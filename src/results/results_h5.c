@@ -177,9 +177,11 @@ emb_status emb_results_write_h5(const emb_accounts *a, const emb_table *t, const
     if (st)
         return st;
     hid_t f = H5Fcreate(at.tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
+    if (f < 0) { /* name the output, raised before abort frees the temporary's name */
+        st = emb_raise(EMB_EIO, "%s: cannot create the HDF5 results file (temporary %s)", path,
+                       at.tmp_path);
         emb_atomic_abort(&at);
-        return emb_raise(EMB_EIO, "%s: cannot create HDF5 file", at.tmp_path);
+        return st;
     }
     st = write_all(f, path, a, t);
     if (H5Fclose(f) < 0 && !st)
