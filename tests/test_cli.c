@@ -471,6 +471,15 @@ START_TEST(help_and_version)
         free(err);
     }
     char *err;
+    /* every accepted format name is listed (issue 11: exiobase3 worked but was missing) */
+    ck_assert_int_eq(run_in("", "import --list", "", &err), 0);
+    free(err);
+    size_t list_len;
+    char *list = emb_test_slurp(emb_test_pathf("%s/stdout.txt", tmp), &list_len);
+    const char *names[] = {"pymrio", "exiobase3", "eora26", "oecd-icio", "icio", "gloria", "csv"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        ck_assert_msg(strstr(list, names[i]), "%s missing from import --list:\n%s", names[i], list);
+    free(list);
     ck_assert_int_eq(run("", &err), 2);
     free(err);
     ck_assert_int_eq(run("frobnicate", &err), 2);

@@ -192,8 +192,12 @@ int cmd_import(int argc, char **argv)
             break;
         }
         case OPT_LIST:
-            for (size_t i = 0; i < N_FORMATS; i++)
-                printf("%s\t%s\n", formats[i].name, formats[i].summary);
+            for (size_t i = 0; i < N_FORMATS; i++) /* aliases listed: they are accepted */
+                if (formats[i].alias)
+                    printf("%s\t%s (also: %s)\n", formats[i].name, formats[i].summary,
+                           formats[i].alias);
+                else
+                    printf("%s\t%s\n", formats[i].name, formats[i].summary);
             goto done;
         case 'h': help = 1; break;
         default: rc = cli_usage_error("import", "invalid option"); goto done;
