@@ -840,14 +840,51 @@ END_TEST
 
 /* ---- atomic files ------------------------------------------------------ */
 
+/* A symbolic link planted where the temporary of an earlier version would
+ * have been (<out>.tmp.<pid>, predictable) redirects nothing: the victim it
+ * points to is untouched and the output is a regular file (issue 11, write
+ * side 1). */
+START_TEST(atomic_temporary_ignores_planted_links)
+{
+    const char *victim = tpath("victim.txt");
+    FILE *v = fopen(victim, "w");
+    ck_assert_ptr_nonnull(v);
+    fputs("precious", v);
+    fclose(v);
+    char out[4200], link[4300];
+    snprintf(out, sizeof out, "%s", tpath("out.csv"));
+    snprintf(link, sizeof link, "%s.tmp.%ld", out, (long)getpid());
+    ck_assert_int_eq(symlink(victim, link), 0);
+    emb_atomic a, b;
+    ck_assert_int_eq(emb_atomic_begin(&a, out), EMB_OK);
+    ck_assert_int_eq(emb_atomic_begin(&b, out), EMB_OK);
+    ck_assert_str_ne(a.tmp_path, b.tmp_path); /* two writers, two names */
+    emb_atomic_abort(&b);
+    ck_assert_int_eq(emb_atomic_fopen(&a), EMB_OK);
+    fputs("results\n", a.fp);
+    ck_assert_int_eq(emb_atomic_commit(&a), EMB_OK);
+    size_t n;
+    char *got = slurp(victim, &n);
+    ck_assert(n == 8 && memcmp(got, "precious", 8) == 0);
+    free(got);
+    struct stat sb;
+    ck_assert_int_eq(lstat(out, &sb), 0);
+    ck_assert(S_ISREG(sb.st_mode));
+    unlink(link);
+}
+END_TEST
+
 START_TEST(atomic_stdio_commit_abort_cleanup)
 {
     const char *p = tpath("out.txt");
     emb_atomic a;
     ck_assert_int_eq(emb_atomic_begin(&a, p), EMB_OK);
     char want[4200];
-    snprintf(want, sizeof want, "%s.tmp.%ld", p, (long)getpid());
-    ck_assert_str_eq(a.tmp_path, want);
+    snprintf(want, sizeof want, "%s.tmp.%ld.", p, (long)getpid());
+    ck_assert_msg(strncmp(a.tmp_path, want, strlen(want)) == 0 &&
+                      strlen(a.tmp_path) == strlen(want) + 12,
+                  "%s", a.tmp_path); /* <path>.tmp.<pid>.<12 random hex digits> */
+    ck_assert_int_eq(access(a.tmp_path, F_OK), 0); /* created by begin, exclusively */
     ck_assert_int_eq(emb_atomic_fopen(&a), EMB_OK);
     fputs("hello\n", a.fp);
     ck_assert_int_eq(access(p, F_OK), -1); /* nothing under the final name yet */
@@ -890,7 +927,8 @@ START_TEST(atomic_stdio_commit_abort_cleanup)
     /* commit fails cleanly when the directory vanished meanwhile. */
     ck_assert_int_eq(mkdir(tpath("sub"), 0700), 0);
     ck_assert_int_eq(emb_atomic_begin(&a, tpath("sub/y.txt")), EMB_OK);
-    ck_assert_int_eq(emb_atomic_commit(&a), EMB_EIO); /* nothing was written at tmp_path */
+    ck_assert_int_eq(unlink(a.tmp_path), 0); /* the temporary vanished behind the writer's back */
+    ck_assert_int_eq(emb_atomic_commit(&a), EMB_EIO);
     ck_assert_int_eq(count_tmp(tpath("sub")), 0);
     emb_atomic_abort(&a);
     /* A path without a directory part works relative to the cwd. */
@@ -931,6 +969,7 @@ int main(void)
     tcase_add_test(tc, write_allocation_failures_keep_old_file);
     tcase_add_test(tc, write_failing_midway_keeps_old_file);
     tcase_add_test(tc, atomic_stdio_commit_abort_cleanup);
+    tcase_add_test(tc, atomic_temporary_ignores_planted_links);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -1,7 +1,8 @@
 /* embodied/io.h — reading and writing tables in the embodied-mrio HDF5
  * format (version 1, specified in datasets/README.md).
  *
- * Every writer produces its file atomically: it writes "<path>.tmp.<pid>" in
+ * Every writer produces its file atomically: it writes "<path>.tmp.<pid>.<random>"
+ * (created exclusively, never through a symbolic link) in
  * the destination directory, flushes and fsyncs it, and renames it over
  * <path>; on any failure the temporary file is removed and <path> is left as
  * it was.

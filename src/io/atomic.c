@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EMB_ATOMIC_SLOTS 32
@@ -63,6 +64,9 @@ static void release(emb_atomic *a)
     if (a->fp)
         fclose(a->fp);
     a->fp = NULL;
+    if (a->fd >= 0)
+        close(a->fd);
+    a->fd = -1;
     emb_free(a->path);
     emb_free(a->tmp_path);
     a->path = a->tmp_path = NULL;
@@ -79,7 +83,27 @@ static char *dir_of(const char *path)
     return emb_strndup(path, (size_t)(slash - path));
 }
 
-/* a = temporary "<path>.tmp.<pid>" beside path; EMB_EIO if it cannot be written there. */
+/* Random bits for temporary names: getrandom when the kernel has it, else
+ * the clock and a counter (unpredictable enough against a planted link,
+ * which must exist before the name is chosen). */
+static unsigned long long random_bits(void)
+{
+    static _Atomic unsigned long long counter;
+    unsigned long long r = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &r, sizeof r) != (ssize_t)sizeof r)
+            r = 0;
+        close(fd);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    r ^= (unsigned long long)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^ (unsigned long long)ts.tv_sec;
+    r ^= atomic_fetch_add(&counter, 1) * 0xBF58476D1CE4E5B9ULL;
+    return r;
+}
+
+/* a = a new, empty temporary beside path (see atomic.h); EMB_EIO if it cannot be written there. */
 emb_status emb_atomic_begin(emb_atomic *a, const char *path)
 {
     emb_status st = EMB_OK;
@@ -87,6 +111,7 @@ emb_status emb_atomic_begin(emb_atomic *a, const char *path)
     struct stat sb;
     memset(a, 0, sizeof *a);
     a->slot = -1;
+    a->fd = -1;
     if (!path || !*path)
         return emb_raise(EMB_EUSAGE, "output path is empty");
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -105,20 +130,34 @@ emb_status emb_atomic_begin(emb_atomic *a, const char *path)
         st = emb_raise(EMB_EIO, "%s: cannot write in directory %s: %s", path, dir, strerror(errno));
         goto done;
     }
-    char suffix[48];
-    int ls = snprintf(suffix, sizeof suffix, ".tmp.%ld", (long)getpid());
+    /* "<path>.tmp.<pid>.<12 random hex digits>", created with O_EXCL and
+     * O_NOFOLLOW: an existing file or link of that name is never opened
+     * (try another name), and the name cannot be guessed in advance. */
     size_t lp = strlen(path);
-    if (!(a->path = emb_strdup(path)) || !(a->tmp_path = emb_alloc(lp + (size_t)ls + 1, 1, "temporary file name"))) {
+    if (!(a->path = emb_strdup(path)) ||
+        !(a->tmp_path = emb_alloc(lp + 48, 1, "temporary file name"))) {
         st = EMB_ENOMEM;
         goto done;
     }
-    memcpy(a->tmp_path, path, lp);
-    memcpy(a->tmp_path + lp, suffix, (size_t)ls + 1);
+    for (int attempt = 0; a->fd < 0; attempt++) {
+        unsigned long long r = random_bits();
+        snprintf(a->tmp_path, lp + 48, "%s.tmp.%ld.%012llx", path, (long)getpid(),
+                 r & 0xffffffffffffULL);
+        a->fd = open(a->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (a->fd < 0 && (errno != EEXIST || attempt >= 100)) {
+            st = emb_raise(EMB_EIO, "%s: cannot create a temporary file in %s: %s", path, dir,
+                           strerror(errno));
+            goto done;
+        }
+    }
     a->slot = register_tmp(a->tmp_path);
 done:
     emb_free(dir);
-    if (st)
+    if (st) {
+        if (a->fd >= 0 && a->tmp_path)
+            unlink(a->tmp_path); /* ours: created above */
         release(a);
+    }
     return st;
 }
 
@@ -129,8 +168,12 @@ emb_status emb_atomic_fopen(emb_atomic *a)
         return emb_raise(EMB_EINTERNAL, "emb_atomic_fopen: no temporary (begin failed or already done)");
     if (a->fp)
         return EMB_OK;
-    if (!(a->fp = fopen(a->tmp_path, "wb")))
-        return emb_raise(EMB_EIO, "%s: cannot create %s: %s", a->path, a->tmp_path, strerror(errno));
+    /* The descriptor created by begin, never the name again (a name can be
+     * replaced by a link in between). */
+    if (a->fd < 0 || !(a->fp = fdopen(a->fd, "wb")))
+        return emb_raise(EMB_EIO, "%s: cannot open %s: %s", a->path, a->tmp_path,
+                         a->fd < 0 ? "no descriptor" : strerror(errno));
+    a->fd = -1; /* owned by fp now */
     return EMB_OK;
 }
 

@@ -2,7 +2,7 @@
  * run never leaves a half-written result under the final name.
  *
  *   emb_atomic a;
- *   emb_atomic_begin(&a, "out.h5");   // a.tmp_path = "out.h5.tmp.<pid>" in the same directory
+ *   emb_atomic_begin(&a, "out.h5");   // creates a.tmp_path = "out.h5.tmp.<pid>.<random>" beside it
  *   ... write a.tmp_path (HDF5) or a.fp (stdio, when opened with emb_atomic_fopen) ...
  *   emb_atomic_commit(&a);            // fsync, rename over out.h5, fsync the directory
  *   emb_atomic_abort(&a);             // on failure: remove the temporary (safe after commit)
@@ -21,12 +21,16 @@ typedef struct emb_atomic {
     char *path;     /* final name */
     char *tmp_path; /* temporary name in the same directory */
     FILE *fp;       /* set by emb_atomic_fopen */
+    int fd;         /* the temporary as created (O_EXCL|O_NOFOLLOW), until fopen or release; -1 */
     int slot;       /* registration slot, -1 if none */
     int done;
 } emb_atomic;
 
-/* Prepare the temporary name; fails with EMB_EIO if the destination's
- * directory does not exist or is not writable, or `path` is a directory. */
+/* Create the temporary, empty, under an unpredictable name in path's
+ * directory, exclusively and without following a symbolic link (a link
+ * planted at a guessable name cannot redirect the write); fails with EMB_EIO
+ * if the destination's directory does not exist or is not writable, or `path`
+ * is a directory. */
 emb_status emb_atomic_begin(emb_atomic *a, const char *path);
 /* Open the temporary for stdio writing ("wb"). */
 emb_status emb_atomic_fopen(emb_atomic *a);
