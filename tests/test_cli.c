@@ -461,6 +461,60 @@ START_TEST(synth_csr_then_accounts)
 }
 END_TEST
 
+/* Outputs that must never be replaced, even with --force (issue 11, write
+ * side 2 and 3): the input itself (compared by device and inode: a link to
+ * it too), a file inside an input folder, a FIFO, a symbolic link.  Refused
+ * before any work, exit 2, everything left as it was. */
+START_TEST(outputs_never_replaced)
+{
+    char in[4200], args[20000], p[4300];
+    char *err;
+    snprintf(in, sizeof in, "%s/t.h5", tmp);
+    write_good(in);
+    size_t len0;
+    char *before = emb_test_slurp(in, &len0);
+    snprintf(args, sizeof args, "accounts '%s' -q -o '%s' --force", in, in);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "is the input"), "%s", err);
+    free(err);
+    snprintf(p, sizeof p, "%s/hard.h5", tmp);
+    ck_assert_int_eq(link(in, p), 0); /* another name of the same file */
+    snprintf(args, sizeof args, "accounts '%s' -q -o '%s' --force", in, p);
+    ck_assert_int_eq(run(args, &err), 2);
+    free(err);
+    size_t len1;
+    char *after = emb_test_slurp(in, &len1);
+    ck_assert(len0 == len1 && memcmp(before, after, len0) == 0);
+    free(before), free(after);
+    snprintf(p, sizeof p, "%s/fifo", tmp);
+    ck_assert_int_eq(mkfifo(p, 0600), 0);
+    snprintf(args, sizeof args, "accounts '%s' -q -o '%s' --force", in, p);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "not a regular file (a FIFO)"), "%s", err);
+    free(err);
+    struct stat sb;
+    ck_assert(lstat(p, &sb) == 0 && S_ISFIFO(sb.st_mode));
+    snprintf(p, sizeof p, "%s/sym", tmp);
+    ck_assert_int_eq(symlink("/dev/null", p), 0);
+    snprintf(args, sizeof args, "synth -r 3 -s 4 -o '%s' --force", p);
+    ck_assert_int_eq(run(args, &err), 2);
+    ck_assert_msg(strstr(err, "a symbolic link"), "%s", err);
+    free(err);
+    ck_assert(lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode));
+    /* import: an existing file of the input folder */
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s/ce", tmp);
+    snprintf(args, sizeof args, "cp -r '%s' '%s'", emb_test_src_path("datasets/csv-example"), dir);
+    ck_assert_int_eq(system(args), 0);
+    snprintf(args, sizeof args, "import csv '%s' -o '%s/Z.csv' --force", dir, dir);
+    ck_assert_int_eq(run(args, &err), 2);
+    free(err);
+    snprintf(args, sizeof args, "import csv '%s' -o '%s/new.h5'", dir, dir); /* a new file: fine */
+    ck_assert_int_eq(run(args, &err), 0);
+    free(err);
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     const char *cmds[] = {"--help", "--version", "info --help", "accounts --help", "flows --help",
@@ -896,6 +950,7 @@ int main(void)
     tcase_add_test(tc, import_then_accounts_end_to_end);
     tcase_add_test(tc, malformed_text_inputs);
     tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, outputs_never_replaced);
     tcase_add_test(tc, outputs_not_overwritten_without_force);
     tcase_add_test(tc, full_disk_gives_io_error_and_no_output);
     tcase_add_test(tc, read_only_dir_gives_io_error);

@@ -77,8 +77,17 @@ int cli_solver_option(const char *cmd, int code, const char *arg, emb_solver_opt
 int cli_memory_option(const char *cmd, const char *arg);
 void cli_report_solver(const emb_solver_stats *ss, int explain);
 
-/* Refuse to overwrite an existing output file unless force: prints the
- * message and returns EMB_EXIT_USAGE, else 0.  Called before any work. */
+/* Note an input of the running command (a table file, an import folder or
+ * file; NULL: the demo table), so that no output can be that same file or
+ * lie inside that folder (cli_check_output). */
+void cli_note_input(const char *path);
+
+/* Before any work, refuse (printing the one-line message and a hint,
+ * returning EMB_EXIT_USAGE) an output that: exists, without force; exists and
+ * is not a regular file (a device, a FIFO, a symbolic link: only regular
+ * files are ever replaced, even with force); is an input noted with
+ * cli_note_input (same device and inode, not compared by name) or lies
+ * inside an input folder.  Else 0. */
 int cli_check_output(const char *cmd, const char *path, int force);
 
 /* A growable list of option arguments (repeatable options). */

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -339,13 +340,67 @@ void cli_report_solver(const emb_solver_stats *ss, int explain)
                 ss->n_passes);
 }
 
+#define CLI_MAX_INPUTS 4
+static const char *inputs[CLI_MAX_INPUTS];
+static size_t n_inputs;
+
+void cli_note_input(const char *path)
+{
+    if (n_inputs < CLI_MAX_INPUTS)
+        inputs[n_inputs++] = path ? path : cli_demo_path();
+}
+
+/* Is the existing output `path` the input `in` (same device and inode), or a
+ * file inside it when `in` is a folder? */
+static int clashes_with_input(const char *path, const char *in)
+{
+    struct stat so, si;
+    if (!in || stat(in, &si) != 0)
+        return 0;
+    if (stat(path, &so) != 0)
+        return 0; /* a new file replaces nothing */
+    if (so.st_dev == si.st_dev && so.st_ino == si.st_ino)
+        return 1;
+    if (!S_ISDIR(si.st_mode))
+        return 0;
+    /* An existing file in an input folder (or below it) is one of the
+     * inputs an importer reads (Z.csv of a CSV folder). */
+    char dir[4096], rin[PATH_MAX], rdir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (!realpath(in, rin) || !realpath(dir, rdir))
+        return 0;
+    size_t n = strlen(rin);
+    return strncmp(rdir, rin, n) == 0 && (rdir[n] == '\0' || rdir[n] == '/' || n == 1);
+}
+
 int cli_check_output(const char *cmd, const char *path, int force)
 {
     struct stat sb;
-    if (!path || force || lstat(path, &sb) != 0)
+    if (!path)
+        return 0;
+    for (size_t i = 0; i < n_inputs; i++)
+        if (clashes_with_input(path, inputs[i]))
+            return cli_usage_error(cmd, "%s: the output is the input %s or a file inside it; "
+                                        "choose another output (refused even with --force)",
+                                   path, inputs[i]);
+    if (lstat(path, &sb) != 0)
         return 0;
     if (S_ISDIR(sb.st_mode))
         return 0; /* the writer says it is a directory */
+    if (!S_ISREG(sb.st_mode))
+        return cli_usage_error(cmd, "%s: exists and is not a regular file (%s); only regular files "
+                                    "are replaced, even with --force", path,
+                               S_ISLNK(sb.st_mode) ? "a symbolic link" : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                               : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "special");
+    if (force)
+        return 0;
     fprintf(stderr, "embodied: %s: output exists; not overwritten without --force\n", path);
     fprintf(stderr, "Try 'embodied %s --help'.\n", cmd);
     return EMB_EXIT_USAGE;

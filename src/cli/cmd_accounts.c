@@ -79,6 +79,7 @@ int cmd_accounts(int argc, char **argv)
         rc = cli_usage_error("accounts", "expected at most one FILE");
         goto done;
     }
+    cli_note_input(optind < argc ? argv[optind] : NULL);
     if ((rc = cli_check_output("accounts", out, force)))
         goto done;
     if (csv) {

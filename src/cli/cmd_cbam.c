@@ -152,6 +152,7 @@ int cmd_cbam(int argc, char **argv)
         co.exporter_prices = prices;
         co.n_exporter_prices = eprices.n;
     }
+    cli_note_input(optind < argc ? argv[optind] : NULL);
     if ((rc = cli_check_output("cbam", out, force)))
         goto done;
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,

@@ -147,6 +147,7 @@ int cmd_flows(int argc, char **argv)
         rc = cli_usage_error("flows", "--top goes with --by");
         goto done;
     }
+    cli_note_input(optind < argc ? argv[optind] : NULL);
     if ((rc = cli_check_output("flows", out, force)))
         goto done;
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,

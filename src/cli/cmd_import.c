@@ -227,6 +227,7 @@ int cmd_import(int argc, char **argv)
                                        "only");
         goto done;
     }
+    cli_note_input(path);
     if ((rc = cli_check_output("import", out, force)))
         goto done;
     /* A characterisation file that cannot be read would only fail after the

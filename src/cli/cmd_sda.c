@@ -89,6 +89,8 @@ int cmd_sda(int argc, char **argv)
         rc = cli_usage_error("sda", "expected two tables T0 and T1 (got %d)", argc - optind);
         goto done;
     }
+    cli_note_input(argv[optind]);
+    cli_note_input(argv[optind + 1]);
     if ((rc = cli_check_output("sda", out, force)))
         goto done;
     /* Groups belong to the first table: the rows are its regions and groups. */

@@ -132,6 +132,7 @@ int cmd_spa(int argc, char **argv)
         rc = cli_usage_error("spa", "expected at most one FILE");
         goto done;
     }
+    cli_note_input(optind < argc ? argv[optind] : NULL);
     if ((rc = cli_check_output("spa", out, force)))
         goto done;
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,

@@ -118,6 +118,13 @@ emb_status emb_atomic_begin(emb_atomic *a, const char *path)
         st = emb_raise(EMB_EIO, "%s: is a directory, cannot write a file there", path);
         goto done;
     }
+    /* Only regular files are replaced: renaming over a device node, a FIFO
+     * or a symbolic link would destroy something that is not an output. */
+    if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        st = emb_raise(EMB_EIO, "%s: exists and is not a regular file; only regular files are "
+                                "replaced", path);
+        goto done;
+    }
     if (!(dir = dir_of(path))) {
         st = EMB_ENOMEM;
         goto done;
