@@ -874,6 +874,39 @@ START_TEST(atomic_temporary_ignores_planted_links)
 }
 END_TEST
 
+/* Two writers of the same new output: the first commit wins, the second is
+ * refused with a message and leaves the first's file (issue 11, write side
+ * 4: both used to succeed, the second silently replacing the first). */
+START_TEST(atomic_new_output_not_replaced_by_a_racing_writer)
+{
+    char out[4200];
+    snprintf(out, sizeof out, "%s", tpath("race.txt"));
+    emb_atomic a, b;
+    ck_assert_int_eq(emb_atomic_begin(&a, out), EMB_OK);
+    ck_assert_int_eq(emb_atomic_begin(&b, out), EMB_OK);
+    ck_assert_int_eq(emb_atomic_fopen(&a), EMB_OK);
+    ck_assert_int_eq(emb_atomic_fopen(&b), EMB_OK);
+    fputs("first", b.fp);
+    fputs("second", a.fp);
+    ck_assert_int_eq(emb_atomic_commit(&b), EMB_OK);
+    ck_assert_int_eq(emb_atomic_commit(&a), EMB_EIO);
+    ck_assert_msg(strstr(emb_errmsg(), "another process"), "%s", emb_errmsg());
+    size_t n;
+    char *got = slurp(out, &n);
+    ck_assert(n == 5 && memcmp(got, "first", 5) == 0);
+    free(got);
+    ck_assert_int_eq(count_tmp(tmpdir), 0);
+    /* an output that existed at begin (--force) is replaced as before */
+    ck_assert_int_eq(emb_atomic_begin(&a, out), EMB_OK);
+    ck_assert_int_eq(emb_atomic_fopen(&a), EMB_OK);
+    fputs("third!", a.fp);
+    ck_assert_int_eq(emb_atomic_commit(&a), EMB_OK);
+    got = slurp(out, &n);
+    ck_assert(n == 6 && memcmp(got, "third!", 6) == 0);
+    free(got);
+}
+END_TEST
+
 START_TEST(atomic_stdio_commit_abort_cleanup)
 {
     const char *p = tpath("out.txt");
@@ -970,6 +1003,7 @@ int main(void)
     tcase_add_test(tc, write_failing_midway_keeps_old_file);
     tcase_add_test(tc, atomic_stdio_commit_abort_cleanup);
     tcase_add_test(tc, atomic_temporary_ignores_planted_links);
+    tcase_add_test(tc, atomic_new_output_not_replaced_by_a_racing_writer);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -10,6 +10,7 @@
  * is still written and committed normally; it is merely not removed on a
  * signal (the registry is a courtesy, not a correctness requirement).
  */
+#define _GNU_SOURCE /* renameat2, RENAME_NOREPLACE */
 #include "io/atomic.h"
 
 #include "core/alloc.h"
@@ -118,6 +119,7 @@ emb_status emb_atomic_begin(emb_atomic *a, const char *path)
         st = emb_raise(EMB_EIO, "%s: is a directory, cannot write a file there", path);
         goto done;
     }
+    a->existed = lstat(path, &sb) == 0;
     /* Only regular files are replaced: renaming over a device node, a FIFO
      * or a symbolic link would destroy something that is not an output. */
     if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
@@ -212,6 +214,21 @@ static emb_status sync_dir(char *path)
     return st;
 }
 
+/* rename(from, to) that fails with EEXIST instead of replacing `to`:
+ * renameat2(RENAME_NOREPLACE), or where the filesystem lacks it, link() (which
+ * never replaces) and unlink(). */
+static int rename_noreplace(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return -1;
+    if (link(from, to) != 0)
+        return -1;
+    unlink(from);
+    return 0;
+}
+
 /* Make the temporary durable, rename it over path, sync the directory.  Always
  * releases a (so abort afterwards is a no-op); removes the temporary on failure. */
 emb_status emb_atomic_commit(emb_atomic *a)
@@ -251,9 +268,13 @@ emb_status emb_atomic_commit(emb_atomic *a)
     void (*hook)(const char *) = atomic_exchange(&test_hook, NULL);
     if (hook)
         hook(a->tmp_path);
-    if (rename(a->tmp_path, a->path) != 0) {
-        st = emb_raise(EMB_EIO, "%s: cannot rename %s over it: %s", a->path, a->tmp_path,
-                       strerror(errno));
+    if (a->existed ? rename(a->tmp_path, a->path) != 0 : rename_noreplace(a->tmp_path, a->path) != 0) {
+        if (!a->existed && errno == EEXIST)
+            st = emb_raise(EMB_EIO, "%s: created by another process while this one was writing; "
+                                    "not replaced (this run's result is discarded)", a->path);
+        else
+            st = emb_raise(EMB_EIO, "%s: cannot rename %s over it: %s", a->path, a->tmp_path,
+                           strerror(errno));
         goto done;
     }
     a->done = 1;

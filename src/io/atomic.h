@@ -24,6 +24,8 @@ typedef struct emb_atomic {
     int fd;         /* the temporary as created (O_EXCL|O_NOFOLLOW), until fopen or release; -1 */
     int slot;       /* registration slot, -1 if none */
     int done;
+    int existed;    /* path existed at begin: commit replaces it (the caller allowed it, e.g.
+                       --force); else commit never replaces a file that appeared meanwhile */
 } emb_atomic;
 
 /* Create the temporary, empty, under an unpredictable name in path's
@@ -35,7 +37,9 @@ emb_status emb_atomic_begin(emb_atomic *a, const char *path);
 /* Open the temporary for stdio writing ("wb"). */
 emb_status emb_atomic_fopen(emb_atomic *a);
 /* fflush/fsync/fclose a.fp if open (or fsync the file at tmp_path), rename,
- * fsync the directory.  Removes the temporary on failure. */
+ * fsync the directory.  Removes the temporary on failure.  When path did not
+ * exist at begin, the rename never replaces a file another process created
+ * meanwhile (EMB_EIO: two runs writing the same new output; the loser says so). */
 emb_status emb_atomic_commit(emb_atomic *a);
 /* Remove the temporary if still there and release the names. */
 void emb_atomic_abort(emb_atomic *a);
