@@ -5,6 +5,9 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -160,6 +163,30 @@ START_TEST(memory_sizes_parse_alike)
 }
 END_TEST
 
+/* Under an address-space limit (ulimit -v, Grid Engine's h_vmem) the default
+ * limit is 3/4 of it, so plans are refused up front instead of the run
+ * failing deep inside (issue 11, write side 5).  Checked in a child, which
+ * alone gets the limit. */
+START_TEST(address_space_limit_bounds_the_default)
+{
+    emb_set_memory_limit(0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit rl = {(rlim_t)256 << 20, (rlim_t)256 << 20};
+        if (setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(3);
+        size_t lim = emb_memory_limit();
+        int ok = lim == ((size_t)256 << 20) / 4 * 3 && !emb_memory_limit_is_set();
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    ck_assert_uint_gt(emb_memory_limit(), (size_t)256 << 20); /* the parent is not limited */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -170,6 +197,7 @@ int main(void)
     tcase_add_test(tc, labels_groups_and_lookup);
     tcase_add_test(tc, validate_rejects_bad_values);
     tcase_add_test(tc, memory_sizes_parse_alike);
+    tcase_add_test(tc, address_space_limit_bounds_the_default);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,13 +79,38 @@ size_t emb_set_memory_limit(size_t bytes)
     return atomic_exchange_explicit(&limit_set, bytes, memory_order_relaxed);
 }
 
+/* An address-space or data-segment limit (ulimit -v, Grid Engine's h_vmem,
+ * Slurm's memory limits): what the plans may use under it, 3/4 of it (the
+ * rest is the program, its libraries and OpenBLAS's per-thread buffers,
+ * which under such a limit would otherwise retry an allocation forever);
+ * SIZE_MAX when there is none. */
+static size_t rlimit_memory(void)
+{
+    size_t lim = SIZE_MAX;
+    const int which[] = {RLIMIT_AS, RLIMIT_DATA};
+    for (size_t i = 0; i < sizeof which / sizeof which[0]; i++) {
+        struct rlimit rl;
+        if (getrlimit(which[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            (unsigned long long)rl.rlim_cur < (unsigned long long)lim)
+            lim = (size_t)rl.rlim_cur;
+    }
+    return lim == SIZE_MAX ? lim : lim / 4 * 3;
+}
+
+/* The default limit: physical memory, or less under an address-space limit. */
+static size_t default_limit(void)
+{
+    size_t p = physical_memory(), r = rlimit_memory();
+    return r < p ? r : p;
+}
+
 size_t emb_memory_limit(void)
 {
     size_t c = emb_ctx_memory_limit(); /* the running call's context first */
     if (c)
         return c;
     size_t v = atomic_load_explicit(&limit_set, memory_order_relaxed);
-    return v ? v : physical_memory();
+    return v ? v : default_limit();
 }
 
 int emb_memory_limit_is_set(void)
@@ -96,7 +122,11 @@ const char *emb_memory_limit_origin(void)
 {
     if (emb_ctx_memory_limit())
         return "the context's memory limit";
-    return emb_memory_limit_is_set() ? "--max-memory" : "machine memory";
+    if (emb_memory_limit_is_set())
+        return "--max-memory";
+    return rlimit_memory() < physical_memory()
+               ? "3/4 of the process's address-space limit, ulimit -v"
+               : "machine memory";
 }
 
 size_t emb_block_bytes(size_t want)
