@@ -6,6 +6,8 @@
 
 #include "embodied/accounts.h"
 
+#include <math.h>
+
 /* Residual above which a solve is refused: the system is then too badly
  * conditioned (or the data too wild) for the accounts to mean anything. */
 #define EMB_RESIDUAL_LIMIT 1e-8
@@ -54,5 +56,24 @@ emb_status emb_accounts_plan_check(const emb_table *t, const emb_accounts_opts *
 
 /* The table's name for messages. */
 const char *emb_accounts_table_name(const emb_table *t);
+
+/* The worst violation of a set of identities: |lhs - rhs| / scale (NaN counts
+ * as infinite), with what was violated, for the stressor s and region r.
+ * Shared by the accounts' checks and the analyses' (EEBT). */
+typedef struct emb_viol {
+    double worst;
+    const char *what;
+    size_t s, r;
+} emb_viol;
+
+static inline void emb_viol_note(emb_viol *v, double lhs, double rhs, double scale,
+                                 const char *what, size_t s, size_t r)
+{
+    double e = fabs(lhs - rhs) / (scale > 0 ? scale : 1.0);
+    if (isnan(e))
+        e = INFINITY;
+    if (e > v->worst)
+        *v = (emb_viol){e, what, s, r};
+}
 
 #endif

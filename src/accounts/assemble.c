@@ -11,30 +11,10 @@
 #include <math.h>
 #include <string.h>
 
-/* Worst violation tracker for the identity checks. */
-typedef struct {
-    double worst;
-    const char *what;
-    size_t s, r;
-} viol;
-
-static void note(viol *v, double lhs, double rhs, double scale, const char *what, size_t s, size_t r)
-{
-    double e = fabs(lhs - rhs) / (scale > 0 ? scale : 1.0);
-    if (isnan(e))
-        e = INFINITY;
-    if (e > v->worst) {
-        v->worst = e;
-        v->what = what;
-        v->s = s;
-        v->r = r;
-    }
-}
-
 emb_status emb_accounts_identities(const emb_accounts *a, double tol, double *worst, const char *path)
 {
     size_t k = a->k, R = a->n_r;
-    viol v = {0, "", 0, 0};
+    emb_viol v = {0, "", 0, 0};
     for (size_t s = 0; s < k; s++) {
         const double *B = a->flows + s * R * R;
         /* Scale: the stressor's world total, so a relative tolerance means the
@@ -45,7 +25,7 @@ emb_status emb_accounts_identities(const emb_accounts *a, double tol, double *wo
             wp += a->pba[s * R + r];
             wc += a->cba[s * R + r];
         }
-        note(&v, wp, wc, scale, "world PBA = world CBA", s, 0);
+        emb_viol_note(&v, wp, wc, scale, "world PBA = world CBA", s, 0);
         for (size_t r = 0; r < R; r++) {
             double rs = 0, cs = 0;
             for (size_t q = 0; q < R; q++) {
@@ -53,9 +33,9 @@ emb_status emb_accounts_identities(const emb_accounts *a, double tol, double *wo
                 cs += B[q * R + r];
             }
             size_t i = s * R + r;
-            note(&v, rs, a->pba[i] - a->fy[i], scale, "flows row sum = PBA - F_Y", s, r);
-            note(&v, cs, a->cba[i] - a->fy[i], scale, "flows column sum = CBA - F_Y", s, r);
-            note(&v, a->cba[i], a->pba[i] + a->imports[i] - a->exports[i], scale,
+            emb_viol_note(&v, rs, a->pba[i] - a->fy[i], scale, "flows row sum = PBA - F_Y", s, r);
+            emb_viol_note(&v, cs, a->cba[i] - a->fy[i], scale, "flows column sum = CBA - F_Y", s, r);
+            emb_viol_note(&v, a->cba[i], a->pba[i] + a->imports[i] - a->exports[i], scale,
                  "CBA = PBA + imports - exports", s, r);
         }
     }

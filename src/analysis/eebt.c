@@ -4,6 +4,7 @@
  * checked), flows T[s][r][d] = m_r[s] . e_rd, EEBT exports, imports and CBA,
  * group sums, and their identities (formulas in include/embodied/accounts.h
  * and the README). */
+#include "accounts/accounts_impl.h"
 #include "analysis/analysis_impl.h"
 #include "core/alloc.h"
 #include "core/context_impl.h"
@@ -140,21 +141,6 @@ done:
     return st;
 }
 
-typedef struct viol {
-    double worst;
-    const char *what;
-    size_t s, r;
-} viol;
-
-static void note(viol *v, double lhs, double rhs, double scale, const char *what, size_t s, size_t r)
-{
-    double e = fabs(lhs - rhs) / (scale > 0 ? scale : 1.0);
-    if (isnan(e))
-        e = INFINITY;
-    if (e > v->worst)
-        *v = (viol){e, what, s, r};
-}
-
 /* The new arrays, swapped into the accounts only when all is well. */
 typedef struct eebt_out {
     double *m, *flows, *fbs, *cba, *imp, *exp_, *gcba, *gimp, *gexp;
@@ -232,7 +218,7 @@ emb_status emb_eebt_from_trade(emb_accounts *a, const emb_table *t, const emb_tr
             }
         }
     /* Identities, relative to the stressor's world total as the accounts'. */
-    viol v = {0, "", 0, 0};
+    emb_viol v = {0, "", 0, 0};
     for (size_t s = 0; s < k; s++) {
         const double *T = o.flows + s * R * R;
         double scale = 0, wp = 0, wc = 0;
@@ -241,7 +227,7 @@ emb_status emb_eebt_from_trade(emb_accounts *a, const emb_table *t, const emb_tr
             wp += a->pba[s * R + r];
             wc += o.cba[s * R + r];
         }
-        note(&v, wc, wp, scale, "world EEBT CBA = world PBA", s, 0);
+        emb_viol_note(&v, wc, wp, scale, "world EEBT CBA = world PBA", s, 0);
         for (size_t r = 0; r < R; r++) {
             double rs = 0, cs = 0;
             for (size_t q = 0; q < R; q++) {
@@ -249,8 +235,8 @@ emb_status emb_eebt_from_trade(emb_accounts *a, const emb_table *t, const emb_tr
                 cs += T[q * R + r];
             }
             size_t ir = s * R + r;
-            note(&v, rs, a->pba[ir] - a->fy[ir], scale, "EEBT flows row sum = PBA - F_Y", s, r);
-            note(&v, cs + a->fy[ir], o.cba[ir], scale, "EEBT flows column sum + F_Y = EEBT CBA",
+            emb_viol_note(&v, rs, a->pba[ir] - a->fy[ir], scale, "EEBT flows row sum = PBA - F_Y", s, r);
+            emb_viol_note(&v, cs + a->fy[ir], o.cba[ir], scale, "EEBT flows column sum + F_Y = EEBT CBA",
                  s, r);
         }
     }
