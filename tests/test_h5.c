@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -954,6 +955,15 @@ START_TEST(atomic_stdio_commit_abort_cleanup)
     emb_atomic_abort(&a);
     emb_atomic_abort(&b);
 
+    /* Aborting a zero-filled emb_atomic that never began closes nothing (its
+     * fd field is 0: closing it closed stdin, and the descriptor number was
+     * then reused under the test framework's pipe). */
+    if (fcntl(0, F_GETFD) == -1)
+        ck_assert_int_eq(open("/dev/null", O_RDONLY), 0);
+    emb_atomic z;
+    memset(&z, 0, sizeof z);
+    emb_atomic_abort(&z);
+    ck_assert_int_ne(fcntl(0, F_GETFD), -1);
     /* begin refuses a missing directory and a directory as destination. */
     ck_assert_int_eq(emb_atomic_begin(&a, tpath("missing/x.txt")), EMB_EIO);
     ck_assert_int_eq(emb_atomic_begin(&a, tmpdir), EMB_EIO);

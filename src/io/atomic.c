@@ -65,7 +65,9 @@ static void release(emb_atomic *a)
     if (a->fp)
         fclose(a->fp);
     a->fp = NULL;
-    if (a->fd >= 0)
+    /* A zero-filled emb_atomic that never began has fd 0 and no names: its
+     * 0 is not a descriptor of ours (closing it would close stdin). */
+    if (a->tmp_path && a->fd >= 0)
         close(a->fd);
     a->fd = -1;
     emb_free(a->path);
