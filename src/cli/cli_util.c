@@ -58,7 +58,9 @@ const char *cli_demo_path(void)
     const char *env = getenv("EMBODIED_DEMO");
     if (env && *env)
         return env;
-    /* Next to the build or install: <exe>/../datasets/demo.h5 or <exe>/../share/embodied/demo.h5 */
+    /* Relative to the executable first, so a DESTDIR install or a moved prefix
+     * finds its own copy: <exe>/../datasets/demo.h5 (a build dir inside the
+     * source tree), <exe>/../<datadir>/embodied/demo.h5 (installed). */
     char exe[4000];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -66,8 +68,13 @@ const char *cli_demo_path(void)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
+#ifdef EMB_DATADIR_REL
+            static const char *const rel[] = {"../datasets/demo.h5", "../" EMB_DATADIR_REL "/demo.h5",
+                                              "../share/embodied/demo.h5"};
+#else
             static const char *const rel[] = {"../datasets/demo.h5", "../share/embodied/demo.h5"};
-            for (size_t i = 0; i < 2; i++) {
+#endif
+            for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
                 char cand[8192];
                 snprintf(cand, sizeof cand, "%s/%s", exe, rel[i]);
                 if (is_file(cand) && realpath(cand, buf))
@@ -75,6 +82,12 @@ const char *cli_demo_path(void)
             }
         }
     }
+#ifdef EMB_DATADIR
+    /* The configured <prefix>/<datadir>/embodied (the binary copied elsewhere). */
+    if (is_file(EMB_DATADIR "/demo.h5"))
+        return EMB_DATADIR "/demo.h5";
+#endif
+    /* Last: the source tree this binary was built from (a build dir outside it). */
 #ifdef EMB_DEMO_PATH
     if (is_file(EMB_DEMO_PATH))
         return EMB_DEMO_PATH;
