@@ -83,3 +83,14 @@ def test_readme_example(root):
     assert m, "README section 'Use it from Python' with a python block"
     code = m.group(1).replace("datasets/demo.h5", str(root / "datasets" / "demo.h5"))
     exec(compile(code, "README.md", "exec"), {})
+
+
+def test_eebt_tcba_options(root):
+    acc = emb.read(root / "datasets" / "demo.h5").accounts(eebt=True, tcba=True)
+    tot = abs(acc.pba.values).sum()
+    # world EEBT CBA and world TCBA both equal world PBA (README, trade analyses)
+    assert abs(acc.eebt_cba.values.sum() - acc.pba.values.sum()) <= 1e-9 * tot
+    assert abs(acc.tcba.values.sum() - acc.cba.values.sum()) <= 1e-9 * tot
+    assert list(acc.eebt_flows.index.names) == ["origin", "destination"]
+    with pytest.raises(AttributeError):
+        emb.read(root / "datasets" / "demo.h5").accounts().eebt_cba
