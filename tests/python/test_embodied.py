@@ -94,3 +94,18 @@ def test_eebt_tcba_options(root):
     assert list(acc.eebt_flows.index.names) == ["origin", "destination"]
     with pytest.raises(AttributeError):
         emb.read(root / "datasets" / "demo.h5").accounts().eebt_cba
+
+
+def test_read_results_equals_package(root, cli, tmp_path):
+    pytest.importorskip("h5py")
+    demo = root / "datasets" / "demo.h5"
+    out = tmp_path / "r.h5"
+    subprocess.run([cli, "accounts", str(demo), "-q", "-o", str(out)], check=True,
+                   capture_output=True)
+    r = emb.read_results(out)
+    acc = emb.read(demo).accounts()
+    assert r.attrs["results_format"] == "embodied-results"
+    for name in ("pba", "cba", "imports", "exports", "unallocated", "M", "flows"):
+        a, b = getattr(r, name), getattr(acc, name)
+        assert a.index.equals(b.index) and a.columns.equals(b.columns), name
+        assert np.max(np.abs(a.values - b.values)) <= 1e-15 * max(1.0, np.max(np.abs(b.values))), name

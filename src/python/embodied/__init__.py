@@ -14,7 +14,9 @@ import pandas as pd
 from ._lib import (EmbodiedError, EmbodiedInputError, EmbodiedInternalError, EmbodiedIOError,
                    EmbodiedMemoryError, EmbodiedNumericError, EmbodiedUsageError, check, ffi, lib)
 
-__all__ = ["read", "from_arrays", "from_pymrio", "Table", "Accounts", "EmbodiedError",
+from .results import Results, read_results
+
+__all__ = ["read", "read_results", "Results", "from_arrays", "from_pymrio", "Table", "Accounts", "EmbodiedError",
            "EmbodiedUsageError", "EmbodiedInputError", "EmbodiedNumericError", "EmbodiedIOError",
            "EmbodiedMemoryError", "EmbodiedInternalError"]
 
