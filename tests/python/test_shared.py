@@ -64,3 +64,19 @@ def test_from_arrays_equals_from_pymrio_shared(shared):
     g = t.accounts(solver="dense", groups={"G12": ["reg1", "reg2"]})
     assert abs(g.groups_cba["G12"].iloc[0] - a.cba[["reg1", "reg2"]].iloc[0].sum()) <= \
         1e-12 * abs(a.cba.iloc[0]).sum()
+
+
+def test_to_pymrio_round_trip_shared(shared):
+    t = emb.from_pymrio(load_standin(shared), extension="emissions")
+    a = t.accounts(solver="dense")
+    io = t.to_pymrio(standin=True)
+    assert list(io.Z.index.names) == ["region", "sector"]
+    b = emb.from_pymrio(io, extension="emissions").accounts(solver="dense")
+    assert np.array_equal(a.cba.values, b.cba.values)
+    assert np.array_equal(a.flows.values, b.flows.values)
+    try:
+        import pymrio  # noqa: F401  (a real IOSystem when pymrio happens to be importable)
+    except ImportError:
+        return
+    c = emb.from_pymrio(t.to_pymrio(), extension="emissions").accounts(solver="dense")
+    assert np.array_equal(a.cba.values, c.cba.values)

@@ -120,6 +120,47 @@ class Table:
         call.run(lambda ctx: lib.emb_accounts_compute(self._t, opts, out))
         return Accounts(self, ffi.gc(out[0], lib.emb_accounts_free))
 
+    def _array(self, field):
+        nr, nc = ffi.new("size_t *"), ffi.new("size_t *")
+        p = lib.emb_table_array(self._t, field, nr, nc)
+        if p == ffi.NULL:
+            return None
+        n = nr[0] * max(nc[0], 1)
+        a = np.frombuffer(ffi.buffer(p, n * 8), dtype=np.float64).copy()
+        return a.reshape(nr[0], nc[0]) if nc[0] > 1 or field != 3 else a
+
+    def to_pymrio(self, extension="emissions", standin=False):
+        """The table as a pymrio IOSystem (Z, Y, x, unit and one extension with F,
+        F_Y, unit); standin=True returns the same attributes on a SimpleNamespace
+        (for use without pymrio)."""
+        regions, sectors, cats = self.regions, self.sectors, self.fd_categories
+        N = len(regions) * len(sectors)
+        T = np.empty((N, N))
+        check(lib.emb_table_tech_rows(self._t, 0, N, ffi.cast("double *", T.ctypes.data)))
+        Y, F, FY, x = (self._array(f) for f in range(4))
+        if lib.emb_table_tech_kind(self._t) == lib.EMB_TECH_A:
+            T = T * x[np.newaxis, :]  # Z = A diag(x)
+        rs = pd.MultiIndex.from_product([regions, sectors], names=["region", "sector"])
+        rc = pd.MultiIndex.from_product([regions, cats], names=["region", "category"])
+        st = pd.Index(self.stressors, name="stressor")
+        Z = pd.DataFrame(T, index=rs, columns=rs)
+        Yd = pd.DataFrame(Y.reshape(N, -1), index=rs, columns=rc)
+        xs = pd.DataFrame({"indout": x if x is not None else Z.sum(axis=1) + Yd.sum(axis=1)},
+                          index=rs)
+        unit = pd.DataFrame({"unit": [""] * N}, index=rs)
+        Fd = pd.DataFrame(F.reshape(len(st), N), index=st, columns=rs)
+        FYd = pd.DataFrame(FY.reshape(len(st), -1), index=st, columns=rc)
+        eunit = pd.DataFrame({"unit": self.units}, index=st)
+        if standin:
+            import types
+            io = types.SimpleNamespace(Z=Z, Y=Yd, x=xs, unit=unit)
+            setattr(io, extension, types.SimpleNamespace(F=Fd, F_Y=FYd, unit=eunit))
+            return io
+        import pymrio
+        io = pymrio.IOSystem(Z=Z, Y=Yd, x=xs, unit=unit)
+        setattr(io, extension, pymrio.Extension(name=extension, F=Fd, F_Y=FYd, unit=eunit))
+        return io
+
     def flows(self, origin, destination, stressor=None, **kw):
         """Emissions released in `origin` for the final demand of `destination` (regions or groups)."""
         return self.accounts(**kw).flow(origin, destination, stressor)

@@ -47,6 +47,9 @@ emb_status emb_table_from_arrays(size_t n_r, size_t n_s, size_t n_f, size_t k, e
     const double *T, const double *x, const double *Y, const double *F, const double *F_Y,
     const char *const *regions, const char *const *sectors, const char *const *fd_categories,
     const char *const *stressors, const char *const *stressor_units, emb_table **out);
+emb_tech_kind emb_table_tech_kind(const emb_table *t);
+emb_status emb_table_tech_rows(const emb_table *t, size_t r0, size_t nrows, double *dst);
+const double *emb_table_array(const emb_table *t, int f, size_t *n_rows, size_t *n_cols);
 emb_status emb_accounts_compute(const emb_table *t, const emb_accounts_opts *opts, emb_accounts **out);
 void emb_accounts_free(emb_accounts *acc);
 size_t emb_accounts_n_groups(const emb_accounts *acc);
