@@ -44,19 +44,24 @@ class _Call:
 
     def run(self, fn):
         box = {}
+        done = threading.Event()
 
         def work():
             try:
                 check(fn(self.ctx))
             except BaseException as e:  # carried to the calling thread
                 box["error"] = e
+            finally:
+                done.set()
 
         th = threading.Thread(target=work, daemon=True)
         th.start()
+        # Wait on our own event, not Thread.join: a KeyboardInterrupt inside join
+        # can leave the thread looking finished while the C call still runs.
         while True:
             try:
-                th.join()
-                break
+                if done.wait(0.05):  # short waits: the main thread stays responsive to signals
+                    break
             except KeyboardInterrupt:
                 self.flag.set()  # the callback sees it; the call returns EMB_EINTERRUPTED
         if "error" in box:
