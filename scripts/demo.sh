@@ -15,12 +15,12 @@ echo "== embodied info (demo table: illustrative numbers, not for citation) =="
 "$E" info "$DEMO"
 echo
 echo "== embodied accounts: production- vs consumption-based CO2 per region =="
-"$E" accounts "$DEMO" -o "$OUT.h5" --csv "$OUT" --force
+"$E" accounts "$DEMO" -o "$OUT.h5" --csv "$OUT" --flows-by-sector --force
 echo "== embodied flows: CO2 released in the origin for final demand in the destination =="
 "$E" flows "$DEMO" --from MN --to CN --from CN --to EU27 --from EU27 --to CN
 echo
 echo "== embodied report: self-contained HTML with the charts, and a screenshot of it =="
-"$E" report "$OUT.h5" -o "$EMB_BUILD_DIR/demo-report.html" --force
+"$E" report "$OUT.h5" -o "$EMB_BUILD_DIR/demo-report.html" --pair CN:EU27 --pair MN:CN --force
 B=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$B" ]; then
     P=$(mktemp -d)

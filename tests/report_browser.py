@@ -42,31 +42,34 @@ class Bars(html.parser.HTMLParser):
         super().__init__()
         self.bars = []
         self.scripts = 0
+        self.cells = {}
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "script":
             self.scripts += 1
-        if tag == "rect" and "data-value" in a:
+        if tag == "rect" and "data-origin" in a:
+            self.cells[(a["data-origin"], a["data-destination"])] = float(a["data-value"])
+        elif tag == "rect" and "data-value" in a:
             self.bars.append((a["data-series"], a["data-region"], float(a["data-value"])))
 
 
 work = tempfile.mkdtemp(prefix="report_browser.")
 try:
     res = os.path.join(work, "res.h5")
-    r = subprocess.run([exe, "accounts", "-g", "ASIA=CN,MN", "-o", res, "--csv",
+    r = subprocess.run([exe, "accounts", "--flows-by-sector", "-g", "ASIA=CN,MN", "-o", res, "--csv",
                         os.path.join(work, "csv")], capture_output=True, text=True)
     ok(r.returncode == 0, "embodied accounts -o (demo, group ASIA): " + r.stderr.strip()[-200:].replace("\n", " | "))
     page = os.path.join(work, "report.html")
     svgdir = os.path.join(work, "svg")
     os.mkdir(svgdir)
-    r = subprocess.run([exe, "report", res, "-o", page, "--svg", svgdir], capture_output=True, text=True)
+    r = subprocess.run([exe, "report", res, "-o", page, "--svg", svgdir, "--pair", "ASIA:EU27"], capture_output=True, text=True)
     ok(r.returncode == 0 and os.path.exists(page), "embodied report -o --svg: " + r.stderr.strip()[-200:].replace("\n", " | "))
     text = open(page, encoding="utf-8").read()
     ok("<script" not in text.lower() and "http://" not in text and "https://" not in text
        and "url(" not in text, "the page is self-contained (no script, nothing from the network)")
     ok(text.count("<details>") >= 2, "every chart has its numbers behind a <details>")
-    for name in ("pba_cba.svg", "balance.svg"):
+    for name in ("pba_cba.svg", "balance.svg", "net_heatmap.svg", "pair_1.svg"):
         p = os.path.join(svgdir, name)
         ok(os.path.exists(p) and open(p).read().count("data-value=") > 0, "--svg wrote " + name)
 
@@ -98,6 +101,28 @@ try:
     got = {}
     for s, reg, v in p.bars:
         got.setdefault((s, reg), []).append(v)
+    B = {}
+    with open(os.path.join(work, "csv", "flows.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            if row["stressor"] == "co2/CO2/air":
+                B[(row["origin"], row["destination"])] = float(row["value"])
+    reg6 = [x for x in regions if x != "ASIA"]
+    ok(len(p.cells) == 36, "heatmap: 6 x 6 cells (%d)" % len(p.cells))
+    for (o, d), v in sorted(p.cells.items()):
+        w = B[(o, d)] - B[(d, o)]
+        ok(abs(v - w) <= 1e-9 * max(1.0, abs(B[(o, d)]), abs(B[(d, o)])),
+           "heatmap %s->%s: DOM %r vs flows.csv B[o][d]-B[d][o] %r" % (o, d, v, w))
+    sec = {}
+    with open(os.path.join(work, "csv", "flows_by_sector.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            if row["stressor"] == "co2/CO2/air" and row["origin"] in ("CN", "MN") and row["destination"] == "EU27":
+                sec[row["sector"]] = sec.get(row["sector"], 0.0) + float(row["value"])
+    pair = [(reg, v) for s, reg, v in p.bars if s == "pair_1"]
+    ok(len(pair) == 9 and len(sec) == 9, "pair ASIA:EU27: one bar per origin sector (%d)" % len(pair))
+    for reg, v in pair:
+        ok(abs(v - sec[reg]) <= 1e-9 * max(1.0, abs(sec[reg])),
+           "pair ASIA:EU27 sector %s: DOM %r vs flows_by_sector.csv %r" % (reg, v, sec[reg]))
+    p.bars = [b for b in p.bars if b[0] != "pair_1"]
     ok(len(p.bars) == 3 * len(regions), "one bar per region/group and series (%d bars)" % len(p.bars))
     for reg in regions:
         for s in ("pba", "cba", "balance"):

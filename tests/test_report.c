@@ -106,7 +106,7 @@ START_TEST(test_bars_equal_accounts)
     ck_assert_ptr_null(strstr(html, "<script"));
     ck_assert_ptr_null(strstr(html, "http"));
     ck_assert_int_ge(count(html, "<details>"), 2);
-    ck_assert_int_eq(count(html, "class=\"axis-label\""), 4);
+    ck_assert_int_eq(count(html, "class=\"axis-label\""), 6); /* two per chart, three charts */
     ck_assert_ptr_nonnull(strstr(html, emb_solver_name(a->solver.kind)));
     free(html);
     free(out);
@@ -171,6 +171,62 @@ START_TEST(test_identity_refused)
 }
 END_TEST
 
+/* --pair by origin sector: the sector bars sum to the pair's flow; the
+ * heatmap cells are B[o][d] - B[d][o]; without flows_by_sector the report
+ * says so; a malformed pair is refused before anything is written. */
+START_TEST(test_pairs_heatmap)
+{
+    emb_synth_opts so = emb_synth_defaults(3, 4, 2, 1, 902);
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_synth_table(&so, &t), EMB_OK);
+    emb_accounts_opts ao = {.flows_by_sector = 1};
+    emb_accounts *a = NULL;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_OK);
+    char *res = strdup(emb_test_pathf("%s/res.h5", tmp)), *out = strdup(emb_test_pathf("%s/r.html", tmp));
+    ck_assert_int_eq(emb_results_write_h5(a, t, res), EMB_OK);
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s:%s", t->regions[0], t->regions[1]);
+    const char *pairs[] = {spec};
+    emb_report_opts o = {.pairs = pairs, .n_pairs = 1};
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_OK);
+    size_t len;
+    char *html = emb_test_slurp(out, &len);
+    double sum = 0;
+    for (size_t i = 0; i < t->n_s; i++)
+        sum += bar(html, "pair_1", t->sectors[i], NULL);
+    double B01 = a->flows[0 * 3 + 1], B10 = a->flows[1 * 3 + 0];
+    ck_assert_msg(fabs(sum - B01) <= 1e-9 * fabs(B01), "sector bars %.17g vs flow %.17g", sum, B01);
+    char key[256];
+    snprintf(key, sizeof key, "data-origin=\"%s\" data-destination=\"%s\" data-value=\"", t->regions[0],
+             t->regions[1]);
+    const char *p = strstr(html, key);
+    ck_assert_ptr_nonnull(p);
+    double v = strtod(p + strlen(key), NULL);
+    ck_assert(fabs(v - (B01 - B10)) <= 1e-9 * fmax(fabs(B01), fabs(B10)));
+    free(html);
+    const char *bad[] = {"nocolon"};
+    o.pairs = bad;
+    unlink(out);
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EUSAGE);
+    ck_assert_int_ne(access(out, F_OK), 0);
+    /* Results without flows_by_sector: the report says so. */
+    emb_accounts_free(a);
+    ao.flows_by_sector = 0;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_OK);
+    ck_assert_int_eq(emb_results_write_h5(a, t, res), EMB_OK);
+    o.pairs = pairs;
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_OK);
+    html = emb_test_slurp(out, &len);
+    ck_assert_ptr_nonnull(strstr(html, "no flows by sector"));
+    ck_assert_ptr_null(strstr(html, "data-series=\"pair_1\""));
+    free(html);
+    free(out);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
     emb_table *t;
@@ -201,6 +257,7 @@ int main(void)
     tcase_add_test(tc, test_bars_equal_accounts);
     tcase_add_test(tc, test_svg_dir);
     tcase_add_test(tc, test_identity_refused);
+    tcase_add_test(tc, test_pairs_heatmap);
     tcase_add_test(tc, test_errors);
     suite_add_tcase(s, tc);
     return emb_test_run(s);

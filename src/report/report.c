@@ -23,8 +23,10 @@
 #define C_NEG "#D55E00"
 
 typedef struct rep {
-    size_t R, k, G, n_lab;
-    char **regions, **stressors, **units, **groups;
+    size_t R, k, G, n_lab, n_s;
+    char **regions, **stressors, **units, **groups, **sectors;
+    double *flows, *fbs;                             /* [k][R][R], [k][N][R] or NULL */
+    size_t **members, *n_members;                    /* group members (region indices) */
     double *pba, *cba, *imp, *exp, *bal, *unal;      /* [k][R] */
     double *gpba, *gcba, *gimp, *gexp;               /* [k][G] */
     char *input, *version, *solver, *created;
@@ -45,7 +47,14 @@ static void rep_free(rep *r)
     free_strings(r->regions, r->R);
     free_strings(r->stressors, r->k);
     free_strings(r->units, r->k);
+    for (size_t g = 0; r->members && g < r->G; g++)
+        emb_free(r->members[g]);
+    emb_free(r->members);
+    emb_free(r->n_members);
     free_strings(r->groups, r->G);
+    free_strings(r->sectors, r->n_s);
+    emb_free(r->flows);
+    emb_free(r->fbs);
     double *d[] = {r->pba, r->cba, r->imp, r->exp, r->bal, r->unal, r->gpba, r->gcba, r->gimp, r->gexp};
     for (size_t i = 0; i < sizeof d / sizeof *d; i++)
         emb_free(d[i]);
@@ -123,6 +132,25 @@ static emb_status rep_read(rep *r, const char *fn)
         st = read_kx(f, fn, "balance", k, R, &r->bal);
     if (!st)
         st = read_kx(f, fn, "unallocated", k, R, &r->unal);
+    if (!st)
+        st = read_labels(f, fn, "sectors", 0, &r->sectors, &r->n_s);
+    size_t RR = 0, NR = 0;
+    if (!st && (emb_mul_overflows(R, R, &RR) || emb_mul_overflows(R * r->n_s, R, &NR)))
+        st = emb_raise(EMB_EINPUT, "%s: regions x sectors: too large", fn);
+    if (!st) {
+        size_t d3[3] = {k, R, R};
+        if (!(r->flows = emb_alloc((k && RR) ? k * RR : 1, sizeof *r->flows, "flows")))
+            st = EMB_ENOMEM;
+        else
+            st = emb_h5_read_doubles(f, fn, "flows", 3, d3, r->flows);
+    }
+    if (!st && H5Lexists(f, "flows_by_sector", H5P_DEFAULT) > 0) {
+        size_t d3[3] = {k, R * r->n_s, R};
+        if (!(r->fbs = emb_alloc((k && NR) ? k * NR : 1, sizeof *r->fbs, "flows_by_sector")))
+            st = EMB_ENOMEM;
+        else
+            st = emb_h5_read_doubles(f, fn, "flows_by_sector", 3, d3, r->fbs);
+    }
     if (!st && H5Lexists(f, "group_names", H5P_DEFAULT) > 0) {
         st = read_labels(f, fn, "group_names", 0, &r->groups, &r->G);
         if (!st)
@@ -133,6 +161,32 @@ static emb_status rep_read(rep *r, const char *fn)
             st = read_kx(f, fn, "group_imports", k, r->G, &r->gimp);
         if (!st)
             st = read_kx(f, fn, "group_exports", k, r->G, &r->gexp);
+        if (!st && (!(r->members = emb_calloc(r->G ? r->G : 1, sizeof *r->members, "groups")) ||
+                    !(r->n_members = emb_calloc(r->G ? r->G : 1, sizeof *r->n_members, "groups"))))
+            st = EMB_ENOMEM;
+        hid_t grp = st ? -1 : H5Gopen2(f, "groups", H5P_DEFAULT);
+        if (!st && grp < 0)
+            st = emb_raise(EMB_EINPUT, "%s: /groups: expected the group members", fn);
+        for (size_t g = 0; !st && g < r->G; g++) {
+            char **m = NULL;
+            size_t nm = 0;
+            if (!(st = read_labels(grp, fn, r->groups[g], 0, &m, &nm)) &&
+                !(r->members[g] = emb_alloc(nm ? nm : 1, sizeof **r->members, "group members")))
+                st = EMB_ENOMEM;
+            for (size_t j = 0; !st && j < nm; j++) {
+                size_t i = 0;
+                while (i < R && strcmp(r->regions[i], m[j]) != 0)
+                    i++;
+                if (i == R)
+                    st = emb_raise(EMB_EINPUT, "%s: /groups/%s: member %s is not a region", fn,
+                                   r->groups[g], m[j]);
+                else
+                    r->members[g][r->n_members[g]++] = i;
+            }
+            free_strings(m, nm);
+        }
+        if (grp >= 0)
+            H5Gclose(grp);
     }
     int p;
     if (!st)
@@ -181,6 +235,18 @@ static emb_status rep_check(const rep *r, const char *fn)
                                  "(identity off by %.3g, tolerance %.3g)", fn, r->stressors[s],
                                  r->regions[i], r->bal[j] - (r->exp[j] - r->imp[j]), tol);
             sum += r->bal[j];
+            double ex = 0, im = 0;
+            const double *B = r->flows + s * r->R * r->R;
+            for (size_t d = 0; d < r->R; d++)
+                if (d != i) {
+                    ex += B[i * r->R + d];
+                    im += B[d * r->R + i];
+                }
+            if (fabs(ex - r->exp[j]) > tol || fabs(im - r->imp[j]) > tol)
+                return emb_raise(EMB_ENUMERIC, "%s: stressor %s: region %s: exports/imports != "
+                                 "off-diagonal row/column sums of flows (off by %.3g / %.3g, "
+                                 "tolerance %.3g)", fn, r->stressors[s], r->regions[i],
+                                 ex - r->exp[j], im - r->imp[j], tol);
         }
         if (fabs(sum) > tol * (double)(r->R ? r->R : 1))
             return emb_raise(EMB_ENUMERIC, "%s: stressor %s: sum of balances over regions = %.3g, "
@@ -243,6 +309,9 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
                   size_t n, int two, int standalone)
 {
     double lo = 0, hi = 0;
+    int pair = two == 2;
+    if (pair)
+        two = 0;
     for (size_t i = 0; i < n; i++) {
         lo = fmin(lo, fmin(rows[i].a, two ? rows[i].b : 0));
         hi = fmax(hi, fmax(rows[i].a, two ? rows[i].b : 0));
@@ -252,7 +321,9 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
     double rh = two ? 18 : 14, h = TOP + rh * (double)n + 50, pw = W - LEFT - RIGHT;
 #define XPOS(v) (LEFT + ((v) - lo) / (hi - lo) * pw)
     svg_open(fp, id, h, title, standalone);
-    if (two)
+    if (pair)
+        ;
+    else if (two)
         fprintf(fp, "<rect x=\"%.0f\" y=\"26\" width=\"10\" height=\"8\" fill=\"" C_PBA "\"/>"
                 "<text x=\"%.0f\" y=\"34\">PBA (production)</text>"
                 "<rect x=\"%.0f\" y=\"26\" width=\"10\" height=\"8\" fill=\"" C_CBA "\"/>"
@@ -272,8 +343,8 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
         fputs("</text>\n", fp);
         for (int b = 0; b < (two ? 2 : 1); b++) {
             double v = b ? rows[i].b : rows[i].a, x0 = XPOS(fmin(0, v)), x1 = XPOS(fmax(0, v));
-            const char *col = two ? (b ? C_CBA : C_PBA) : (v >= 0 ? C_POS : C_NEG);
-            const char *ser = two ? (b ? "cba" : "pba") : "balance";
+            const char *col = pair ? C_PBA : two ? (b ? C_CBA : C_PBA) : (v >= 0 ? C_POS : C_NEG);
+            const char *ser = pair ? id : two ? (b ? "cba" : "pba") : "balance";
             double bh = two ? 7 : 10, by = y + 2 + (two ? b * 8.0 : 0);
             fprintf(fp, "<rect class=\"bar%s\" data-series=\"%s\" data-region=\"", rows[i].group ? " group" : "", ser);
             esc(fp, rows[i].name);
@@ -292,19 +363,24 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
         fprintf(fp, "<text x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\">%.4g</text>\n", XPOS(v), yb + 14, v);
     }
     fprintf(fp, "<text class=\"axis-label\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"middle\">", LEFT + pw / 2, yb + 32);
-    esc(fp, two ? "emissions" : "exports - imports");
+    esc(fp, pair ? "emissions embodied in the flow" : two ? "emissions" : "exports - imports");
     fputs(" (", fp);
     esc(fp, unit);
     fputs(")</text>\n", fp);
     fprintf(fp, "<text class=\"axis-label\" x=\"12\" y=\"%.0f\" transform=\"rotate(-90 12 %.0f)\" "
-            "text-anchor=\"middle\">region</text>\n</svg>\n", TOP + rh * n / 2, TOP + rh * n / 2);
+            "text-anchor=\"middle\">%s</text>\n</svg>\n", TOP + rh * n / 2, TOP + rh * n / 2,
+            pair ? "origin sector" : "region");
 #undef XPOS
 }
 
 static void table(FILE *fp, const row *rows, size_t n, int two, const char *unit)
 {
-    fputs("<details><summary>Numbers</summary><table><tr><th>region</th>", fp);
-    fprintf(fp, two ? "<th>PBA (%s)</th><th>CBA (%s)</th></tr>\n" : "<th>balance (%s)</th></tr>\n", unit, unit);
+    fprintf(fp, "<details><summary>Numbers</summary><table><tr><th>%s</th>",
+            two == 2 ? "origin sector" : "region");
+    if (two == 2)
+        fprintf(fp, "<th>flow (%s)</th></tr>\n", unit), two = 0, unit = NULL;
+    else
+        fprintf(fp, two ? "<th>PBA (%s)</th><th>CBA (%s)</th></tr>\n" : "<th>balance (%s)</th></tr>\n", unit, unit);
     for (size_t i = 0; i < n; i++) {
         fputs("<tr><td>", fp);
         if (rows[i].group)
@@ -329,6 +405,106 @@ static emb_status svg_file(const char *dir, const char *id, const char *title, c
     if (!st) {
         fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", o.fp);
         chart(o.fp, id, title, unit, rows, n, two, 1);
+        st = emb_out_commit(&o);
+    }
+    emb_out_abort(&o);
+    return st;
+}
+
+
+/* The net-transfer heatmap: net[o][d] = B[o][d] - B[d][o] for the m regions
+ * idx[0..m) (the largest by PBA); blue where o is a net exporter of
+ * emissions to d, vermillion where it is a net importer, opacity |net|/max. */
+static void heatmap(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t m, const char *unit,
+                    int standalone)
+{
+    const double *B = r->flows + s * r->R * r->R;
+    double mx = 0, cell = 40, x0 = 120, y0 = 70;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < m; b++)
+            mx = fmax(mx, fabs(B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]]));
+    char title[512];
+    snprintf(title, sizeof title, "%s: net transfers B[o][d] - B[d][o] between the %zu largest regions",
+             r->stressors[s], m);
+    svg_open(fp, "net_heatmap", y0 + cell * (double)m + 60, title, standalone);
+    fprintf(fp, "<text x=\"%.0f\" y=\"40\" fill=\"" C_PBA "\">origin (row) net exporter to destination</text>"
+            "<text x=\"%.0f\" y=\"54\" fill=\"" C_NEG "\">origin (row) net importer from destination</text>\n",
+            x0, x0);
+    for (size_t a = 0; a < m; a++) {
+        fprintf(fp, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", x0 - 6, y0 + cell * (double)a + cell * 0.6);
+        esc(fp, r->regions[idx[a]]);
+        fprintf(fp, "</text><text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">", x0 + cell * (double)a + cell / 2,
+                y0 + cell * (double)m + 14);
+        esc(fp, r->regions[idx[a]]);
+        fputs("</text>\n", fp);
+        for (size_t b = 0; b < m; b++) {
+            double v = B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]];
+            fputs("<rect class=\"cell\" data-origin=\"", fp);
+            esc(fp, r->regions[idx[a]]);
+            fputs("\" data-destination=\"", fp);
+            esc(fp, r->regions[idx[b]]);
+            fprintf(fp, "\" data-value=\"%.17g\" x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+                    "fill=\"%s\" fill-opacity=\"%.3f\" stroke=\"#ccc\"/>\n", v, x0 + cell * (double)b,
+                    y0 + cell * (double)a, cell, cell, v >= 0 ? C_PBA : C_NEG, mx > 0 ? fabs(v) / mx : 0);
+        }
+    }
+    fprintf(fp, "<text class=\"axis-label\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">destination "
+            "(columns); colour scale: |net| up to %.4g ", x0 + cell * (double)m / 2, y0 + cell * (double)m + 34, mx);
+    esc(fp, unit);
+    fprintf(fp, "</text>\n<text class=\"axis-label\" x=\"12\" y=\"%.0f\" transform=\"rotate(-90 12 %.0f)\" "
+            "text-anchor=\"middle\">origin (rows)</text>\n</svg>\n", y0 + cell * m / 2, y0 + cell * m / 2);
+}
+
+static void heat_table(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t m, const char *unit)
+{
+    const double *B = r->flows + s * r->R * r->R;
+    fprintf(fp, "<details><summary>Numbers (%s; row: origin, column: destination)</summary><table><tr><th></th>", unit);
+    for (size_t b = 0; b < m; b++) {
+        fputs("<th>", fp);
+        esc(fp, r->regions[idx[b]]);
+        fputs("</th>", fp);
+    }
+    fputs("</tr>\n", fp);
+    for (size_t a = 0; a < m; a++) {
+        fputs("<tr><th>", fp);
+        esc(fp, r->regions[idx[a]]);
+        fputs("</th>", fp);
+        for (size_t b = 0; b < m; b++)
+            fprintf(fp, "<td>%.17g</td>", B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]]);
+        fputs("</tr>\n", fp);
+    }
+    fputs("</table></details>\n", fp);
+}
+
+/* Region indices of a region or group name: *n of them in *out (pointing
+ * into r or at one), 0 when the name is unknown. */
+static size_t unit_members(const rep *r, const char *name, const size_t **out, size_t *one)
+{
+    for (size_t i = 0; i < r->R; i++)
+        if (strcmp(r->regions[i], name) == 0) {
+            *one = i;
+            *out = one;
+            return 1;
+        }
+    for (size_t g = 0; g < r->G; g++)
+        if (strcmp(r->groups[g], name) == 0) {
+            *out = r->members[g];
+            return r->n_members[g];
+        }
+    return 0;
+}
+
+static emb_status svg_heat(const char *dir, const rep *r, size_t s, const size_t *idx, size_t m,
+                           const char *unit)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/net_heatmap.svg", dir) >= sizeof path)
+        return emb_raise(EMB_EUSAGE, "%s: --svg directory name too long", dir);
+    emb_out o;
+    emb_status st = emb_out_open(&o, path);
+    if (!st) {
+        fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", o.fp);
+        heatmap(o.fp, r, s, idx, m, unit, 1);
         st = emb_out_commit(&o);
     }
     emb_out_abort(&o);
@@ -366,16 +542,85 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         st = emb_raise(EMB_EINPUT, "%s: stressors: expected at least one", results_path);
     if (!st)
         st = rep_check(&r, results_path);
-    size_t n = r.R + r.G;
-    row *pc = NULL, *bl = NULL;
+    size_t n = r.R + r.G, np = opts ? opts->n_pairs : 0, ns = r.n_s;
+    size_t m = opts && opts->heatmap_regions ? opts->heatmap_regions : 10;
+    if (m > r.R)
+        m = r.R;
+    row *pc = NULL, *bl = NULL, *pr = NULL, *hr = NULL;
+    size_t *hidx = NULL;
+    char (*ptitle)[1024] = NULL;
     if (!st && (!(pc = emb_alloc(n ? n : 1, sizeof *pc, "report rows")) ||
-                !(bl = emb_alloc(n ? n : 1, sizeof *bl, "report rows"))))
+                !(bl = emb_alloc(n ? n : 1, sizeof *bl, "report rows")) ||
+                !(hr = emb_alloc(r.R ? r.R : 1, sizeof *hr, "report rows")) ||
+                !(hidx = emb_alloc(r.R ? r.R : 1, sizeof *hidx, "report rows")) ||
+                !(ptitle = emb_alloc(np ? np : 1, sizeof *ptitle, "report pairs")) ||
+                !(pr = emb_calloc((np && ns) ? np * ns : 1, sizeof *pr, "report pairs"))))
         st = EMB_ENOMEM;
+    /* Pairs: names resolved and the sector flows summed (and checked against
+     * the pair's flow) before anything is written. */
+    for (size_t p = 0; !st && p < np; p++) {
+        const char *spec = opts->pairs[p], *colon = spec ? strchr(spec, ':') : NULL;
+        char on[256], dn[256];
+        if (!colon || colon == spec || !colon[1] || (size_t)(colon - spec) >= sizeof on ||
+            strlen(colon + 1) >= sizeof dn) {
+            st = emb_raise(EMB_EUSAGE, "--pair '%s': expected ORIGIN:DESTINATION", spec ? spec : "");
+            break;
+        }
+        memcpy(on, spec, (size_t)(colon - spec));
+        on[colon - spec] = 0;
+        strcpy(dn, colon + 1);
+        const size_t *om = NULL, *dm = NULL;
+        size_t o1, d1, no = unit_members(&r, on, &om, &o1), nd = unit_members(&r, dn, &dm, &d1);
+        if (!no || !nd) {
+            st = emb_raise(EMB_EUSAGE, "--pair '%s': %s is not a region or group of the results",
+                           spec, no ? dn : on);
+            break;
+        }
+        snprintf(ptitle[p], sizeof ptitle[p], "%s: flows %s -> %s by origin sector", r.stressors[s], on, dn);
+        if (!r.fbs)
+            continue;
+        double total = 0, sum = 0, scale = 0;
+        const double *B = r.flows + s * r.R * r.R, *F = r.fbs + s * r.R * ns * r.R;
+        for (size_t a = 0; a < no; a++)
+            for (size_t b = 0; b < nd; b++) {
+                total += B[om[a] * r.R + dm[b]];
+                scale = fmax(scale, fabs(B[om[a] * r.R + dm[b]]));
+            }
+        for (size_t i = 0; i < ns; i++) {
+            double v = 0;
+            for (size_t a = 0; a < no; a++)
+                for (size_t b = 0; b < nd; b++)
+                    v += F[(om[a] * ns + i) * r.R + dm[b]];
+            pr[p * ns + i] = (row){r.sectors[i], 0, v, 0};
+            sum += v;
+        }
+        if (fabs(sum - total) > 1e-9 * fmax(scale, 1e-300) * (double)(ns + 1))
+            st = emb_raise(EMB_ENUMERIC, "%s: --pair %s: sum over origin sectors %.17g != flow %.17g",
+                           results_path, spec, sum, total);
+        qsort(pr + p * ns, ns, sizeof *pr, by_a_desc);
+    }
     if (st) {
         emb_free(pc);
+        emb_free(bl);
+        emb_free(hr);
+        emb_free(hidx);
+        emb_free(ptitle);
+        emb_free(pr);
         rep_free(&r);
         return st;
     }
+    /* The heatmap's regions: the m largest by PBA. */
+    for (size_t i = 0; i < r.R; i++)
+        hr[i] = (row){r.regions[i], (int)i, r.pba[s * r.R + i], 0};
+    for (size_t i = 0; i < r.R; i++) /* group = index here: sort by value only */
+        hr[i].group = 0, hidx[i] = i;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = i + 1; j < r.R; j++)
+            if (hr[hidx[j]].a > hr[hidx[i]].a) {
+                size_t x = hidx[i];
+                hidx[i] = hidx[j];
+                hidx[j] = x;
+            }
     for (size_t i = 0; i < r.R; i++) {
         size_t j = s * r.R + i;
         pc[i] = (row){r.regions[i], 0, r.pba[j], r.cba[j]};
@@ -393,8 +638,15 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
     snprintf(t1, sizeof t1, "%s: production-based (PBA) vs consumption-based (CBA) accounts", sn);
     snprintf(t2, sizeof t2, "%s: balance of emissions embodied in trade (exports - imports)", sn);
     if (opts && opts->svg_dir && ((st = svg_file(opts->svg_dir, "pba_cba", t1, unit, pc, n, 1)) ||
-                                  (st = svg_file(opts->svg_dir, "balance", t2, unit, bl, n, 0))))
+                                  (st = svg_file(opts->svg_dir, "balance", t2, unit, bl, n, 0)) ||
+                                  (st = svg_heat(opts->svg_dir, &r, s, hidx, m, unit))))
         goto done;
+    for (size_t p = 0; r.fbs && opts && opts->svg_dir && p < np; p++) {
+        char id[32];
+        snprintf(id, sizeof id, "pair_%zu", p + 1);
+        if ((st = svg_file(opts->svg_dir, id, ptitle[p], unit, pr + p * ns, ns, 2)))
+            goto done;
+    }
     emb_out o;
     if ((st = emb_out_open(&o, html_path)))
         goto done;
@@ -417,6 +669,21 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
     fputs("</section>\n<section id=\"balance\"><h2>Balance of embodied trade</h2>\n", fp);
     chart(fp, "balance", t2, unit, bl, n, 0, 0);
     table(fp, bl, n, 0, unit);
+    fputs("</section>\n<section id=\"heatmap\"><h2>Net transfers between the largest regions</h2>\n", fp);
+    heatmap(fp, &r, s, hidx, m, unit, 0);
+    heat_table(fp, &r, s, hidx, m, unit);
+    fputs("</section>\n<section id=\"pairs\"><h2>Flows of chosen pairs by origin sector</h2>\n", fp);
+    if (np == 0)
+        fputs("<p>No pair chosen (<code>embodied report --pair ORIGIN:DESTINATION</code>).</p>\n", fp);
+    else if (!r.fbs)
+        fputs("<p>The results hold no flows by sector: run <code>embodied accounts "
+              "--flows-by-sector -o ...</code> to chart the chosen pairs by origin sector.</p>\n", fp);
+    for (size_t p = 0; r.fbs && p < np; p++) {
+        char id[32];
+        snprintf(id, sizeof id, "pair_%zu", p + 1);
+        chart(fp, id, ptitle[p], unit, pr + p * ns, ns, 2, 0);
+        table(fp, pr + p * ns, ns, 2, unit);
+    }
     fputs("</section>\n<section id=\"facts\"><h2>Data facts</h2><table>\n", fp);
     double una = 0;
     for (size_t i = 0; i < r.R; i++)
@@ -448,6 +715,10 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
 done:
     emb_free(pc);
     emb_free(bl);
+    emb_free(hr);
+    emb_free(hidx);
+    emb_free(ptitle);
+    emb_free(pr);
     rep_free(&r);
     return st;
 }
