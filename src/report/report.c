@@ -276,11 +276,10 @@ typedef struct row {
     double a, b; /* PBA and CBA, or balance and unused */
 } row;
 
-static const rep *g_sort_rep;
+/* Groups after regions; within each, descending value, then name. */
 static int by_a_desc(const void *x, const void *y)
 {
     const row *p = x, *q = y;
-    (void)g_sort_rep;
     if (p->group != q->group)
         return p->group - q->group;
     return p->a < q->a ? 1 : p->a > q->a ? -1 : strcmp(p->name, q->name);
@@ -610,10 +609,10 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         return st;
     }
     /* The heatmap's regions: the m largest by PBA. */
-    for (size_t i = 0; i < r.R; i++)
-        hr[i] = (row){r.regions[i], (int)i, r.pba[s * r.R + i], 0};
-    for (size_t i = 0; i < r.R; i++) /* group = index here: sort by value only */
-        hr[i].group = 0, hidx[i] = i;
+    for (size_t i = 0; i < r.R; i++) {
+        hr[i] = (row){r.regions[i], 0, r.pba[s * r.R + i], 0};
+        hidx[i] = i;
+    }
     for (size_t i = 0; i < m; i++)
         for (size_t j = i + 1; j < r.R; j++)
             if (hr[hidx[j]].a > hr[hidx[i]].a) {
