@@ -15,8 +15,21 @@ echo "== embodied info (demo table: illustrative numbers, not for citation) =="
 "$E" info "$DEMO"
 echo
 echo "== embodied accounts: production- vs consumption-based CO2 per region =="
-"$E" accounts "$DEMO" -o "$OUT.h5" --csv "$OUT" --force
+"$E" accounts "$DEMO" -o "$OUT.h5" --csv "$OUT" --flows-by-sector --force
 echo "== embodied flows: CO2 released in the origin for final demand in the destination =="
 "$E" flows "$DEMO" --from MN --to CN --from CN --to EU27 --from EU27 --to CN
 echo
-echo "Results: $OUT.h5 and $OUT/*.csv"
+echo "== embodied report: self-contained HTML with the charts, and a screenshot of it =="
+"$E" report "$OUT.h5" -o "$EMB_BUILD_DIR/demo-report.html" --pair CN:EU27 --pair MN:CN --force
+B=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$B" ]; then
+    P=$(mktemp -d)
+    "$B" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$P" --window-size=900,1400 \
+        --screenshot="$EMB_BUILD_DIR/demo-report.png" "file://$EMB_BUILD_DIR/demo-report.html" 2>/dev/null
+    rm -rf "$P"
+    echo "Screenshot: $EMB_BUILD_DIR/demo-report.png"
+fi
+echo
+echo "Results: $OUT.h5, $OUT/*.csv and $EMB_BUILD_DIR/demo-report.html"

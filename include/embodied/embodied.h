@@ -17,6 +17,7 @@
 #include "embodied/drilldown.h"
 #include "embodied/cbam.h"
 #include "embodied/sda.h"
+#include "embodied/report.h"
 #include "embodied/synth.h"
 #include "embodied/spa.h"
 #include "embodied/version.h"

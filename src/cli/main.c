@@ -37,6 +37,8 @@ static void usage(FILE *fp)
           "                             structural path analysis: the largest supply chains into D\n"
           "  sda      T0 T1 [-o SDA.csv] change in CBA between two tables split into intensity,\n"
           "                             technology, final-demand structure and level effects\n"
+          "  report   RESULTS.h5 -o REPORT.html\n"
+          "                             self-contained HTML report with charts of a results file\n"
           "\n"
           "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
@@ -129,6 +131,8 @@ static int dispatch(int argc, char **argv)
         return cmd_spa(sub_argc, sub_argv);
     if (strcmp(cmd, "sda") == 0)
         return cmd_sda(sub_argc, sub_argv);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;

@@ -51,12 +51,16 @@ echo "ok 3 - installed accounts.csv equals the build tree's ($(($(wc -l <"$D/ref
 # The Python package, imported from the DESTDIR's site-packages.
 if [ -f "$SRC/src/python/embodied/PLACEHOLDER" ] || [ ! -f "$SRC/src/python/embodied/__init__.py" ]; then
     echo "ok 4 # SKIP the Python package src/python/embodied is still a placeholder"
+elif ! py=$(for p in python3 /usr/bin/python3; do
+               "$p" -c 'import cffi, numpy, pandas' 2>/dev/null && { echo "$p"; break; }
+           done) || [ -z "$py" ]; then
+    echo "ok 4 # SKIP no python3 with cffi, numpy and pandas (scripts/setup.sh installs them)"
 else
     init=$(find "$prefix" -path '*/embodied/__init__.py' | head -1)
     [ -n "$init" ] || fail "4 - embodied/__init__.py not installed"
     site=$(dirname "$(dirname "$init")")
     (cd "$D" && PYTHONPATH="$site" EMBODIED_LIBRARY="$lib/libembodied.so.0" \
-        python3 -c 'import embodied, sys; sys.exit(0 if embodied.__file__.startswith(sys.argv[1]) else 1)' "$site") \
+        "$py" -c 'import embodied, sys; sys.exit(0 if embodied.__file__.startswith(sys.argv[1]) else 1)' "$site") \
         >"$D/py.log" 2>&1 || fail "4 - import embodied from $site failed: $(tail -5 "$D/py.log")"
     echo "ok 4 - import embodied from ${site#"$D/root"}"
 fi

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""tests/report_browser.py -- `embodied report` rendered in a real browser
+(headless Chromium): the demo's accounts (with a group) written by
+`embodied accounts -o ... --csv DIR`, the report of that results file
+rendered to a PNG, no console message, and in the DOM every region and group
+in both charts with bars whose data-value equals accounts.csv (pba, cba,
+balance) to 1e-9 relative.  TAP output; skips (exit 77) without chromium.
+
+usage: report_browser.py BUILD_ROOT"""
+import csv, html.parser, os, shutil, subprocess, sys, tempfile
+
+build = sys.argv[1]
+exe = os.path.join(build, "embodied")
+browser = shutil.which("chromium") or shutil.which("chromium-browser")
+if not browser:
+    print("1..0 # SKIP chromium not installed (scripts/setup.sh installs it)")
+    sys.exit(77)
+
+n = 0
+failed = 0
+
+
+def ok(cond, what):
+    global n, failed
+    n += 1
+    if not cond:
+        failed += 1
+    print(("ok" if cond else "not ok"), n, "-", what)
+    sys.stdout.flush()
+
+
+def chrome(work, *args):
+    prof = tempfile.mkdtemp(dir=work)
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", "--user-data-dir=" + prof, "--enable-logging=stderr", "--v=0"]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120)
+
+
+class Bars(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.bars = []
+        self.scripts = 0
+        self.cells = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        if tag == "rect" and "data-origin" in a:
+            self.cells[(a["data-origin"], a["data-destination"])] = float(a["data-value"])
+        elif tag == "rect" and "data-value" in a:
+            self.bars.append((a["data-series"], a["data-region"], float(a["data-value"])))
+
+
+work = tempfile.mkdtemp(prefix="report_browser.")
+try:
+    res = os.path.join(work, "res.h5")
+    r = subprocess.run([exe, "accounts", "--flows-by-sector", "-g", "ASIA=CN,MN", "-o", res, "--csv",
+                        os.path.join(work, "csv")], capture_output=True, text=True)
+    ok(r.returncode == 0, "embodied accounts -o (demo, group ASIA): " + r.stderr.strip()[-200:].replace("\n", " | "))
+    page = os.path.join(work, "report.html")
+    svgdir = os.path.join(work, "svg")
+    os.mkdir(svgdir)
+    r = subprocess.run([exe, "report", res, "-o", page, "--svg", svgdir, "--pair", "ASIA:EU27"], capture_output=True, text=True)
+    ok(r.returncode == 0 and os.path.exists(page), "embodied report -o --svg: " + r.stderr.strip()[-200:].replace("\n", " | "))
+    text = open(page, encoding="utf-8").read()
+    ok("<script" not in text.lower() and "http://" not in text and "https://" not in text
+       and "url(" not in text, "the page is self-contained (no script, nothing from the network)")
+    ok(text.count("<details>") >= 2, "every chart has its numbers behind a <details>")
+    for name in ("pba_cba.svg", "balance.svg", "net_heatmap.svg", "pair_1.svg"):
+        p = os.path.join(svgdir, name)
+        ok(os.path.exists(p) and open(p).read().count("data-value=") > 0, "--svg wrote " + name)
+
+    want = {}
+    regions = []
+    with open(os.path.join(work, "csv", "accounts.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            if row["stressor"] != "co2/CO2/air":
+                continue
+            regions.append(row["region"])
+            for s in ("pba", "cba", "balance"):
+                want[(s, row["region"])] = float(row[s])
+    ok("ASIA" in regions and len(regions) == 7, "accounts.csv has 6 regions and group ASIA")
+
+    png = os.path.join(work, "report.png")
+    r = chrome(work, "--screenshot=" + png, "--window-size=900,1600", "file://" + page)
+    ok(r.returncode == 0 and os.path.exists(png) and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+       and os.path.getsize(png) > 10000, "chromium renders the report to a PNG (%s)" % png)
+    console = [l for l in r.stderr.splitlines() if "CONSOLE" in l]
+    ok(not console, "no console message while rendering: %r" % console[:3])
+
+    r = chrome(work, "--dump-dom", "file://" + page)
+    console = [l for l in r.stderr.splitlines() if "CONSOLE" in l]
+    ok(r.returncode == 0 and "<svg" in r.stdout, "chromium --dump-dom returns the rendered DOM")
+    ok(not console, "no console message in --dump-dom: %r" % console[:3])
+    p = Bars()
+    p.feed(r.stdout)
+    ok(p.scripts == 0, "no script element in the DOM")
+    got = {}
+    for s, reg, v in p.bars:
+        got.setdefault((s, reg), []).append(v)
+    B = {}
+    with open(os.path.join(work, "csv", "flows.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            if row["stressor"] == "co2/CO2/air":
+                B[(row["origin"], row["destination"])] = float(row["value"])
+    reg6 = [x for x in regions if x != "ASIA"]
+    ok(len(p.cells) == 36, "heatmap: 6 x 6 cells (%d)" % len(p.cells))
+    for (o, d), v in sorted(p.cells.items()):
+        w = B[(o, d)] - B[(d, o)]
+        ok(abs(v - w) <= 1e-9 * max(1.0, abs(B[(o, d)]), abs(B[(d, o)])),
+           "heatmap %s->%s: DOM %r vs flows.csv B[o][d]-B[d][o] %r" % (o, d, v, w))
+    sec = {}
+    with open(os.path.join(work, "csv", "flows_by_sector.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            if row["stressor"] == "co2/CO2/air" and row["origin"] in ("CN", "MN") and row["destination"] == "EU27":
+                sec[row["sector"]] = sec.get(row["sector"], 0.0) + float(row["value"])
+    pair = [(reg, v) for s, reg, v in p.bars if s == "pair_1"]
+    ok(len(pair) == 9 and len(sec) == 9, "pair ASIA:EU27: one bar per origin sector (%d)" % len(pair))
+    for reg, v in pair:
+        ok(abs(v - sec[reg]) <= 1e-9 * max(1.0, abs(sec[reg])),
+           "pair ASIA:EU27 sector %s: DOM %r vs flows_by_sector.csv %r" % (reg, v, sec[reg]))
+    p.bars = [b for b in p.bars if b[0] != "pair_1"]
+    ok(len(p.bars) == 3 * len(regions), "one bar per region/group and series (%d bars)" % len(p.bars))
+    for reg in regions:
+        for s in ("pba", "cba", "balance"):
+            w = want[(s, reg)]
+            v = got.get((s, reg), [])
+            ok(len(v) == 1 and abs(v[0] - w) <= 1e-9 * max(1.0, abs(w)),
+               "%s %s: DOM %r vs results %r" % (s, reg, v, w))
+    print("1..%d" % n)
+finally:
+    if failed == 0:
+        shutil.rmtree(work, ignore_errors=True)
+sys.exit(1 if failed else 0)

@@ -1,0 +1,264 @@
+/* tests/test_report.c — `embodied report` in the library (embodied/report.h):
+ * the bars' data-value and the <details> numbers equal the accounts to
+ * 1e-9 for every region and group, bars sorted, --svg standalone files, the
+ * identity check refusing a results file whose balance was altered, and the
+ * errors (not a results file, unknown stressor) leaving no file behind. */
+#include "embodied/embodied.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *tmp;
+
+static void setup(void) { tmp = emb_test_tmpdir(); }
+static void teardown(void)
+{
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+
+/* A synthetic table (3 regions) with a group, its accounts and results file. */
+static char *results(emb_table **tp, emb_accounts **ap)
+{
+    emb_synth_opts o = emb_synth_defaults(3, 4, 2, 2, 901);
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_synth_table(&o, &t), EMB_OK);
+    const char *m[] = {t->regions[0], t->regions[2]};
+    ck_assert_int_eq(emb_table_add_group(t, "G<&>", 2, m), EMB_OK); /* escaped in HTML */
+    emb_accounts_opts ao = {0};
+    emb_accounts *a = NULL;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_OK);
+    char *path = strdup(emb_test_pathf("%s/res.h5", tmp));
+    ck_assert_int_eq(emb_results_write_h5(a, t, path), EMB_OK);
+    *tp = t;
+    *ap = a;
+    return path;
+}
+
+/* The data-value of the bar of series ser and region name (escaped), or NAN;
+ * *pos = its offset in the page (order of the bars). */
+static double bar(const char *html, const char *ser, const char *name, size_t *pos)
+{
+    char key[256];
+    snprintf(key, sizeof key, "data-series=\"%s\" data-region=\"%s\" data-value=\"", ser, name);
+    const char *p = strstr(html, key);
+    if (!p)
+        return NAN;
+    ck_assert_ptr_null(strstr(p + 1, key)); /* exactly one bar */
+    if (pos)
+        *pos = (size_t)(p - html);
+    return strtod(p + strlen(key), NULL);
+}
+
+static int count(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+START_TEST(test_bars_equal_accounts)
+{
+    emb_table *t;
+    emb_accounts *a;
+    size_t len;
+    char *res = results(&t, &a), *out = strdup(emb_test_pathf("%s/r.html", tmp));
+    ck_assert_int_eq(emb_report_write(res, out, NULL), EMB_OK);
+    char *html = emb_test_slurp(out, &len);
+    size_t R = t->n_r, prev_pos = 0;
+    double prev = INFINITY;
+    /* Regions sorted by PBA, descending: walk them in page order. */
+    size_t order[8];
+    for (size_t i = 0; i < R; i++)
+        order[i] = i;
+    for (size_t i = 0; i < R; i++)
+        for (size_t j = i + 1; j < R; j++)
+            if (a->pba[order[j]] > a->pba[order[i]]) {
+                size_t x = order[i];
+                order[i] = order[j];
+                order[j] = x;
+            }
+    for (size_t q = 0; q < R; q++) {
+        size_t i = order[q], pos = 0;
+        const char *n = t->regions[i];
+        double v = bar(html, "pba", n, &pos);
+        ck_assert_msg(fabs(v - a->pba[i]) <= 1e-9 * fabs(a->pba[i]), "pba %s: %.17g vs %.17g", n, v, a->pba[i]);
+        ck_assert_msg(pos > prev_pos && v <= prev, "pba bars sorted descending");
+        prev_pos = pos;
+        prev = v;
+        v = bar(html, "cba", n, NULL);
+        ck_assert_msg(fabs(v - a->cba[i]) <= 1e-9 * fabs(a->cba[i]), "cba %s", n);
+        double b = a->exports[i] - a->imports[i];
+        v = bar(html, "balance", n, NULL);
+        ck_assert_msg(fabs(v - b) <= 1e-9 * fmax(fabs(a->exports[i]), 1), "balance %s: %.17g vs %.17g", n, v, b);
+    }
+    /* The group, marked and escaped. */
+    ck_assert(fabs(bar(html, "pba", "G&lt;&amp;&gt;", NULL) - a->g_pba[0]) <= 1e-9 * fabs(a->g_pba[0]));
+    ck_assert(fabs(bar(html, "cba", "G&lt;&amp;&gt;", NULL) - a->g_cba[0]) <= 1e-9 * fabs(a->g_cba[0]));
+    ck_assert_ptr_nonnull(strstr(html, "bar group"));
+    ck_assert_ptr_null(strstr(html, "G<&>"));
+    /* Self-contained, titled, tables behind <details>, provenance. */
+    ck_assert_ptr_null(strstr(html, "<script"));
+    ck_assert_ptr_null(strstr(html, "http"));
+    ck_assert_int_ge(count(html, "<details>"), 2);
+    ck_assert_int_eq(count(html, "class=\"axis-label\""), 6); /* two per chart, three charts */
+    ck_assert_ptr_nonnull(strstr(html, emb_solver_name(a->solver.kind)));
+    free(html);
+    free(out);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
+START_TEST(test_svg_dir)
+{
+    emb_table *t;
+    emb_accounts *a;
+    size_t len;
+    char *res = results(&t, &a), *out = strdup(emb_test_pathf("%s/r.html", tmp));
+    emb_report_opts o = {.stressor = t->stressors[1], .svg_dir = tmp};
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_OK);
+    const char *names[] = {"pba_cba.svg", "balance.svg"};
+    for (int i = 0; i < 2; i++) {
+        char *p = strdup(emb_test_pathf("%s/%s", tmp, names[i]));
+        char *svg = emb_test_slurp(p, &len);
+        ck_assert_ptr_nonnull(strstr(svg, "xmlns=\"http://www.w3.org/2000/svg\""));
+        ck_assert_ptr_nonnull(strstr(svg, "</svg>"));
+        free(svg);
+        free(p);
+    }
+    /* The second stressor is the one charted. */
+    char *html = emb_test_slurp(out, &len);
+    double v = bar(html, "pba", t->regions[1], NULL);
+    ck_assert(fabs(v - a->pba[t->n_r + 1]) <= 1e-9 * fabs(a->pba[t->n_r + 1]));
+    free(html);
+    free(out);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
+START_TEST(test_identity_refused)
+{
+    emb_table *t;
+    emb_accounts *a;
+    char *res = results(&t, &a), *out = strdup(emb_test_pathf("%s/r.html", tmp));
+    size_t n = t->k * t->n_r;
+    double *b = calloc(n, sizeof *b);
+    for (size_t i = 0; i < n; i++)
+        b[i] = a->exports[i] - a->imports[i];
+    b[1] += 1e-6 * (fabs(a->exports[1]) + 1); /* off by far more than 1e-9 */
+    hid_t f = H5Fopen(res, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "balance", H5P_DEFAULT);
+    ck_assert_int_ge(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, b), 0);
+    H5Dclose(d);
+    H5Fclose(f);
+    ck_assert_int_eq(emb_report_write(res, out, NULL), EMB_ENUMERIC);
+    ck_assert_ptr_nonnull(strstr(emb_errmsg(), "balance != exports - imports"));
+    ck_assert_int_ne(access(out, F_OK), 0);
+    free(b);
+    free(out);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
+/* --pair by origin sector: the sector bars sum to the pair's flow; the
+ * heatmap cells are B[o][d] - B[d][o]; without flows_by_sector the report
+ * says so; a malformed pair is refused before anything is written. */
+START_TEST(test_pairs_heatmap)
+{
+    emb_synth_opts so = emb_synth_defaults(3, 4, 2, 1, 902);
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_synth_table(&so, &t), EMB_OK);
+    emb_accounts_opts ao = {.flows_by_sector = 1};
+    emb_accounts *a = NULL;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_OK);
+    char *res = strdup(emb_test_pathf("%s/res.h5", tmp)), *out = strdup(emb_test_pathf("%s/r.html", tmp));
+    ck_assert_int_eq(emb_results_write_h5(a, t, res), EMB_OK);
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s:%s", t->regions[0], t->regions[1]);
+    const char *pairs[] = {spec};
+    emb_report_opts o = {.pairs = pairs, .n_pairs = 1};
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_OK);
+    size_t len;
+    char *html = emb_test_slurp(out, &len);
+    double sum = 0;
+    for (size_t i = 0; i < t->n_s; i++)
+        sum += bar(html, "pair_1", t->sectors[i], NULL);
+    double B01 = a->flows[0 * 3 + 1], B10 = a->flows[1 * 3 + 0];
+    ck_assert_msg(fabs(sum - B01) <= 1e-9 * fabs(B01), "sector bars %.17g vs flow %.17g", sum, B01);
+    char key[256];
+    snprintf(key, sizeof key, "data-origin=\"%s\" data-destination=\"%s\" data-value=\"", t->regions[0],
+             t->regions[1]);
+    const char *p = strstr(html, key);
+    ck_assert_ptr_nonnull(p);
+    double v = strtod(p + strlen(key), NULL);
+    ck_assert(fabs(v - (B01 - B10)) <= 1e-9 * fmax(fabs(B01), fabs(B10)));
+    free(html);
+    const char *bad[] = {"nocolon"};
+    o.pairs = bad;
+    unlink(out);
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EUSAGE);
+    ck_assert_int_ne(access(out, F_OK), 0);
+    /* Results without flows_by_sector: the report says so. */
+    emb_accounts_free(a);
+    ao.flows_by_sector = 0;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao, &a), EMB_OK);
+    ck_assert_int_eq(emb_results_write_h5(a, t, res), EMB_OK);
+    o.pairs = pairs;
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_OK);
+    html = emb_test_slurp(out, &len);
+    ck_assert_ptr_nonnull(strstr(html, "no flows by sector"));
+    ck_assert_ptr_null(strstr(html, "data-series=\"pair_1\""));
+    free(html);
+    free(out);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+    emb_table *t;
+    emb_accounts *a;
+    char *res = results(&t, &a), *out = strdup(emb_test_pathf("%s/r.html", tmp));
+    emb_report_opts o = {.stressor = "no such stressor"};
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EUSAGE);
+    ck_assert_int_ne(access(out, F_OK), 0);
+    /* A table is not a results file. */
+    char *tab = strdup(emb_test_pathf("%s/t.h5", tmp));
+    ck_assert_int_eq(emb_table_write_h5(t, tab, NULL), EMB_OK);
+    ck_assert_int_eq(emb_report_write(tab, out, NULL), EMB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(emb_errmsg(), "results_format"));
+    ck_assert_int_ne(access(out, F_OK), 0);
+    free(tab);
+    free(out);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("report");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_bars_equal_accounts);
+    tcase_add_test(tc, test_svg_dir);
+    tcase_add_test(tc, test_identity_refused);
+    tcase_add_test(tc, test_pairs_heatmap);
+    tcase_add_test(tc, test_errors);
+    suite_add_tcase(s, tc);
+    return emb_test_run(s);
+}
