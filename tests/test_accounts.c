@@ -35,38 +35,6 @@
 #include <math.h>
 #include <string.h>
 
-static emb_table *hand_table(emb_tech_kind kind, int with_x)
-{
-    emb_table *t = NULL;
-    ck_assert_int_eq(emb_table_create(2, 2, 1, 1, kind, 1, &t), EMB_OK);
-    emb_table_set_label(t, EMB_LABEL_REGION, 0, "R1");
-    emb_table_set_label(t, EMB_LABEL_REGION, 1, "R2");
-    emb_table_set_label(t, EMB_LABEL_SECTOR, 0, "s1");
-    emb_table_set_label(t, EMB_LABEL_SECTOR, 1, "s2");
-    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "households");
-    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
-    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
-    static const double x[4] = {100, 200, 400, 100};
-    static const double Z[4][4] = {{0, 20, 0, 30}, {0, 0, 0, 0}, {0, 40, 0, 10}, {0, 0, 0, 0}};
-    static const double Y[4][2] = {{40, 10}, {150, 50}, {50, 300}, {-10, 110}};
-    static const double F[4] = {10, 40, 80, 5}, FY[2] = {7, 3};
-    for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < 4; j++)
-            t->T[i * 4 + j] = kind == EMB_TECH_Z ? Z[i][j] : Z[i][j] / x[j];
-        t->Y[i * 2] = Y[i][0];
-        t->Y[i * 2 + 1] = Y[i][1];
-        t->F[i] = F[i];
-    }
-    t->F_Y[0] = FY[0];
-    t->F_Y[1] = FY[1];
-    if (with_x) {
-        emb_table_alloc_x(t);
-        memcpy(t->x, x, sizeof x);
-    }
-    ck_assert_int_eq(emb_table_validate(t, NULL), kind == EMB_TECH_A && !with_x ? EMB_EINPUT : EMB_OK);
-    return t;
-}
-
 #define TOL 1e-13
 
 static void check_hand(const emb_accounts *a)
@@ -92,7 +60,7 @@ static void check_hand(const emb_accounts *a)
 
 START_TEST(hand_system_Z)
 {
-    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     emb_accounts *a = NULL;
     emb_accounts_opts o = {.per_sector = 1, .flows_by_sector = 1};
     ck_assert_int_eq(emb_accounts_compute(t, &o, &a), EMB_OK);
@@ -119,7 +87,7 @@ END_TEST
 
 START_TEST(hand_system_A_with_x)
 {
-    emb_table *t = hand_table(EMB_TECH_A, 1);
+    emb_table *t = emb_test_hand_table(EMB_TECH_A, 1);
     emb_accounts *a = NULL;
     ck_assert_int_eq(emb_accounts_compute(t, NULL, &a), EMB_OK);
     check_hand(a);
@@ -130,14 +98,14 @@ END_TEST
 
 START_TEST(complete_x_from_A)
 {
-    emb_table *t = hand_table(EMB_TECH_A, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_A, 0);
     ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
     const double x[4] = {100, 200, 400, 100};
     for (int i = 0; i < 4; i++)
         EMB_ASSERT_CLOSE(t->x[i], x[i], TOL, 1);
     ck_assert_int_eq(emb_table_validate(t, NULL), EMB_OK);
     emb_table_free(t);
-    t = hand_table(EMB_TECH_Z, 0);
+    t = emb_test_hand_table(EMB_TECH_Z, 0);
     ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
     for (int i = 0; i < 4; i++)
         EMB_ASSERT_CLOSE(t->x[i], x[i], TOL, 1);
@@ -147,7 +115,7 @@ END_TEST
 
 START_TEST(groups_and_flow_lookup)
 {
-    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     ck_assert_int_eq(emb_table_add_group_spec(t, "WORLD=R1,R2"), EMB_OK);
     ck_assert_int_eq(emb_table_add_group_spec(t, "ONE=R2"), EMB_OK);
     emb_accounts *a = NULL;
@@ -225,7 +193,7 @@ END_TEST
 
 START_TEST(negative_output_and_nan_are_input_errors)
 {
-    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     emb_table_set_path(t, "neg.h5");
     t->Y[2] = -500; /* row 1: x = 0 + (-500 + 50) < 0 */
     emb_accounts *a = NULL;

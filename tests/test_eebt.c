@@ -49,38 +49,6 @@
 #define TOL 1e-13
 #define RTOL 1e-10
 
-static emb_table *hand_table(emb_tech_kind kind, int with_x)
-{
-    emb_table *t = NULL;
-    ck_assert_int_eq(emb_table_create(2, 2, 1, 1, kind, 1, &t), EMB_OK);
-    emb_table_set_label(t, EMB_LABEL_REGION, 0, "R1");
-    emb_table_set_label(t, EMB_LABEL_REGION, 1, "R2");
-    emb_table_set_label(t, EMB_LABEL_SECTOR, 0, "s1");
-    emb_table_set_label(t, EMB_LABEL_SECTOR, 1, "s2");
-    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "households");
-    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
-    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
-    static const double x[4] = {100, 200, 400, 100};
-    static const double Z[4][4] = {{0, 20, 0, 30}, {0, 0, 0, 0}, {0, 40, 0, 10}, {0, 0, 0, 0}};
-    static const double Y[4][2] = {{40, 10}, {150, 50}, {50, 300}, {-10, 110}};
-    static const double F[4] = {10, 40, 80, 5}, FY[2] = {7, 3};
-    for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < 4; j++)
-            t->T[i * 4 + j] = kind == EMB_TECH_Z ? Z[i][j] : Z[i][j] / x[j];
-        t->Y[i * 2] = Y[i][0];
-        t->Y[i * 2 + 1] = Y[i][1];
-        t->F[i] = F[i];
-    }
-    t->F_Y[0] = FY[0];
-    t->F_Y[1] = FY[1];
-    if (with_x) {
-        emb_table_alloc_x(t);
-        memcpy(t->x, x, sizeof x);
-    }
-    ck_assert_int_eq(emb_table_validate(t, NULL), EMB_OK);
-    return t;
-}
-
 static void check_hand(const emb_accounts *a, int by_sector)
 {
     const double m[4] = {.1, .21, .2, .07}, T[4] = {35.5, 14.5, 17.3, 67.7},
@@ -115,7 +83,7 @@ START_TEST(hand_system)
         int with_x;
     } cases[] = {{EMB_TECH_Z, 0}, {EMB_TECH_Z, 1}, {EMB_TECH_A, 1}};
     for (size_t c = 0; c < 3; c++) {
-        emb_table *t = hand_table(cases[c].kind, cases[c].with_x);
+        emb_table *t = emb_test_hand_table(cases[c].kind, cases[c].with_x);
         emb_accounts *a = NULL;
         emb_accounts_opts o = {.eebt_by_sector = 1};
         ck_assert_int_eq(emb_accounts_compute(t, &o, &a), EMB_OK);
@@ -135,7 +103,7 @@ END_TEST
  * allocated and the MRIO arrays are bit-identical. */
 START_TEST(groups_accessors_and_add)
 {
-    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     ck_assert_int_eq(emb_table_add_group_spec(t, "WORLD=R1,R2"), EMB_OK);
     ck_assert_int_eq(emb_table_add_group_spec(t, "ONE=R2"), EMB_OK);
     emb_accounts *a = NULL, *b = NULL;
@@ -182,7 +150,7 @@ START_TEST(groups_accessors_and_add)
               n == 8);
     /* Bad arguments: usage errors naming the function. */
     ck_assert_int_eq(emb_accounts_add_eebt(NULL, t, NULL), EMB_EUSAGE);
-    emb_table *other = hand_table(EMB_TECH_Z, 0); /* no groups: not the accounts' table */
+    emb_table *other = emb_test_hand_table(EMB_TECH_Z, 0); /* no groups: not the accounts' table */
     ck_assert_int_eq(emb_accounts_add_eebt(b, other, NULL), EMB_EUSAGE);
     ck_assert_msg(strstr(emb_errmsg(), "emb_accounts_add_eebt"), "%s", emb_errmsg());
     emb_table_free(other);
@@ -197,7 +165,7 @@ END_TEST
  * computed) and a broken identity (final demand changed afterwards). */
 START_TEST(errors_leave_accounts_unchanged)
 {
-    emb_table *t = hand_table(EMB_TECH_A, 1);
+    emb_table *t = emb_test_hand_table(EMB_TECH_A, 1);
     emb_accounts *a = NULL;
     emb_accounts_opts o = {.eebt = 1};
     ck_assert_int_eq(emb_accounts_compute(t, &o, &a), EMB_OK);
@@ -673,7 +641,7 @@ static char *slurp(const char *path)
 
 START_TEST(outputs_csv_h5_summary)
 {
-    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     ck_assert_int_eq(emb_table_add_group_spec(t, "WORLD=R1,R2"), EMB_OK);
     emb_accounts *a = NULL;
     emb_accounts_opts o = {.eebt_by_sector = 1, .tcba = 1};
@@ -764,7 +732,7 @@ END_TEST
  * and groups: EMB_ENOMEM and no file, then the same files as without. */
 START_TEST(writer_allocation_failures)
 {
-    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     ck_assert_int_eq(emb_table_add_group_spec(t, "WORLD=R1,R2"), EMB_OK);
     emb_accounts *a = NULL;
     emb_accounts_opts o = {.eebt_by_sector = 1, .tcba = 1};
@@ -800,7 +768,7 @@ END_TEST
  * pair; names checked before anything is written. */
 START_TEST(net_flows)
 {
-    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     ck_assert_int_eq(emb_table_add_group_spec(t, "WORLD=R1,R2"), EMB_OK);
     emb_accounts *a = NULL;
     ck_assert_int_eq(emb_accounts_compute(t, NULL, &a), EMB_OK);
@@ -857,7 +825,7 @@ static int run(const char *args, const char *tmp)
 
 START_TEST(cli)
 {
-    emb_table *t = hand_table(EMB_TECH_Z, 0);
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     char *tmp = emb_test_tmpdir();
     char h5[4200], args[8192];
     snprintf(h5, sizeof h5, "%s/t.h5", tmp);

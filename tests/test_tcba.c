@@ -29,36 +29,9 @@
 #define TOL 1e-13
 #define RTOL 1e-10
 
-static emb_table *hand_table(void)
-{
-    emb_table *t = NULL;
-    ck_assert_int_eq(emb_table_create(2, 2, 1, 1, EMB_TECH_Z, 1, &t), EMB_OK);
-    emb_table_set_label(t, EMB_LABEL_REGION, 0, "R1");
-    emb_table_set_label(t, EMB_LABEL_REGION, 1, "R2");
-    emb_table_set_label(t, EMB_LABEL_SECTOR, 0, "s1");
-    emb_table_set_label(t, EMB_LABEL_SECTOR, 1, "s2");
-    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "households");
-    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
-    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
-    static const double Z[4][4] = {{0, 20, 0, 30}, {0, 0, 0, 0}, {0, 40, 0, 10}, {0, 0, 0, 0}};
-    static const double Y[4][2] = {{40, 10}, {150, 50}, {50, 300}, {-10, 110}};
-    static const double F[4] = {10, 40, 80, 5}, FY[2] = {7, 3};
-    for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < 4; j++)
-            t->T[i * 4 + j] = Z[i][j];
-        t->Y[i * 2] = Y[i][0];
-        t->Y[i * 2 + 1] = Y[i][1];
-        t->F[i] = F[i];
-    }
-    t->F_Y[0] = FY[0];
-    t->F_Y[1] = FY[1];
-    ck_assert_int_eq(emb_table_validate(t, NULL), EMB_OK);
-    return t;
-}
-
 START_TEST(hand_system)
 {
-    emb_table *t = hand_table();
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     ck_assert_int_eq(emb_table_add_group_spec(t, "WORLD=R1,R2"), EMB_OK);
     ck_assert_int_eq(emb_table_add_group_spec(t, "ONE=R1"), EMB_OK);
     emb_accounts *a = NULL;
@@ -98,7 +71,7 @@ END_TEST
  * no TCBA. */
 START_TEST(identity_refused)
 {
-    emb_table *t = hand_table();
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 0);
     emb_accounts *a = NULL;
     ck_assert_int_eq(emb_accounts_compute(t, NULL, &a), EMB_OK);
     double keep = a->M[1];

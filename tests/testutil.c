@@ -276,3 +276,38 @@ void emb_test_h5_fixed_strings(hid_t loc, const char *name, size_t n, const char
     H5Dclose(ds), H5Sclose(sp), H5Tclose(ty);
     free(buf);
 }
+
+/* The hand-solved 2 regions x 2 sectors system of tests/test_accounts.c (its
+ * comment derives every account), as Z or A, with or without x; shared by the
+ * suites that check an analysis on it by hand. */
+emb_table *emb_test_hand_table(emb_tech_kind kind, int with_x)
+{
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_create(2, 2, 1, 1, kind, 1, &t), EMB_OK);
+    emb_table_set_label(t, EMB_LABEL_REGION, 0, "R1");
+    emb_table_set_label(t, EMB_LABEL_REGION, 1, "R2");
+    emb_table_set_label(t, EMB_LABEL_SECTOR, 0, "s1");
+    emb_table_set_label(t, EMB_LABEL_SECTOR, 1, "s2");
+    emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "households");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR, 0, "CO2");
+    emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, 0, "kt");
+    static const double x[4] = {100, 200, 400, 100};
+    static const double Z[4][4] = {{0, 20, 0, 30}, {0, 0, 0, 0}, {0, 40, 0, 10}, {0, 0, 0, 0}};
+    static const double Y[4][2] = {{40, 10}, {150, 50}, {50, 300}, {-10, 110}};
+    static const double F[4] = {10, 40, 80, 5}, FY[2] = {7, 3};
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 4; j++)
+            t->T[i * 4 + j] = kind == EMB_TECH_Z ? Z[i][j] : Z[i][j] / x[j];
+        t->Y[i * 2] = Y[i][0];
+        t->Y[i * 2 + 1] = Y[i][1];
+        t->F[i] = F[i];
+    }
+    t->F_Y[0] = FY[0];
+    t->F_Y[1] = FY[1];
+    if (with_x) {
+        emb_table_alloc_x(t);
+        memcpy(t->x, x, sizeof x);
+    }
+    ck_assert_int_eq(emb_table_validate(t, NULL), kind == EMB_TECH_A && !with_x ? EMB_EINPUT : EMB_OK);
+    return t;
+}

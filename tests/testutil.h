@@ -8,6 +8,8 @@
 #include <hdf5.h>
 #include <stddef.h>
 
+#include "embodied/table.h"
+
 /* Directory of ../shared/testdata, or NULL when absent.  Call
  * emb_test_require_shared() from main() of *_shared suites instead. */
 const char *emb_test_shared_dir(void);
@@ -85,5 +87,9 @@ void emb_test_h5_fixed_strings(hid_t loc, const char *name, size_t n, const char
 /* Run a suite with TAP output to stdout (CK_TAP_LOG_FILE_NAME=-); returns the
  * process exit status. */
 int emb_test_run(Suite *s);
+
+/* The hand-solved 2 x 2 system of test_accounts.c (Z or A, x given or not),
+ * validated (an A table without x is refused by validation, as expected). */
+emb_table *emb_test_hand_table(emb_tech_kind kind, int with_x);
 
 #endif
