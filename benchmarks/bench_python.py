@@ -4,7 +4,7 @@
 C: the library's own 'total' seconds of emb_accounts_compute as the CLI reports
 them (embodied accounts FILE -q, stderr).  Python: wall clock of
 Table.accounts() plus reading acc.cba (context, worker thread, DataFrame).
-Same synthetic table (embodied synth -r 49 -s 100), same solver, best of R runs.
+Same synthetic table (embodied synth -r 49 --sectors 100), same solver, best of R runs.
 Usage: EMBODIED_LIBRARY=build/libembodied.so.0 PYTHONPATH=src/python \\
        /usr/bin/python3 benchmarks/bench_python.py build/embodied [REPEATS] [SOLVER]"""
 import os
@@ -23,7 +23,7 @@ def main():
     solver = sys.argv[3] if len(sys.argv) > 3 else "auto"
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "t.h5")
-        subprocess.run([cli, "synth", "-r", "49", "-s", "100", "-o", path], check=True,
+        subprocess.run([cli, "synth", "-r", "49", "--sectors", "100", "-o", path], check=True,
                        capture_output=True)
         c = []
         for _ in range(reps):

@@ -8,9 +8,84 @@ Runs `embodied --help` (SUBCOMMAND -: embodied(1)) or `embodied SUB --help`
 the rest of the help as DESCRIPTION (kept preformatted so option tables keep
 their alignment), SEE ALSO.  Generated at build time by meson (meson.build,
 "Man pages"), so a page can never drift from --help; no help2man needed.
+
+The parsing functions (help_text, split_usage, parse_options, subcommands)
+are shared with scripts/readme_cli.py (the README's command-line section)
+and tests/cli_options.py (one meaning per option letter).
 """
+import re
 import subprocess
 import sys
+
+# An option line of a --help text: "  -o, --output FILE   what it does" or
+# "      --csv               ...": an optional letter, the long name, an
+# optional argument (one word), then two or more spaces and the description
+# (or the end of the line, the description on the next lines).
+OPTION_RE = re.compile(r"^  (?:-([A-Za-z0-9]), |    )--([a-z0-9][a-z0-9-]*)"
+                       r"(?:[ =]([^ ]+))?(?: {2,}(.*)|$)")
+# Any line that looks like it starts an option (so a malformed one is noticed).
+OPTION_START_RE = re.compile(r"^  (?:-[A-Za-z0-9], |    )--[a-z0-9]")
+
+
+def help_text(exe, sub=None, extra=()):
+    """The --help text of `embodied [SUB]` (stdout), or raise RuntimeError."""
+    cmd = [exe] + ([sub] if sub else []) + list(extra) + ["--help"]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    text = r.stdout if r.stdout.strip() else r.stderr
+    if r.returncode != 0 or not text.strip():
+        raise RuntimeError("%s: exit %d, no help text" % (" ".join(cmd), r.returncode))
+    return text
+
+
+def split_usage(text):
+    """(usage lines without "Usage:", the rest of the lines)."""
+    usage, rest = [], []
+    for ln in text.rstrip("\n").split("\n"):
+        if ln.lstrip().lower().startswith("usage:") and not rest:
+            usage.append(ln.split(":", 1)[1].strip())
+        elif usage and not rest and ln.startswith("  ") and ln.strip():
+            usage.append(ln.strip())  # continuation of the usage line(s)
+        else:
+            rest.append(ln)
+    return usage, rest
+
+
+def parse_options(text):
+    """The options of a help text, in order: dicts with short (a letter or
+    None), long, arg (None for a flag) and help (the description, its
+    continuation lines joined).  Raises ValueError on a line that starts like
+    an option but does not parse."""
+    opts = []
+    for ln in text.split("\n"):
+        m = OPTION_RE.match(ln)
+        if m:
+            opts.append({"short": m.group(1), "long": m.group(2), "arg": m.group(3),
+                         "help": (m.group(4) or "").strip()})
+        elif OPTION_START_RE.match(ln):
+            raise ValueError("help line does not parse as an option: %r" % ln)
+        elif opts and ln.startswith(" " * 12) and ln.strip():
+            opts[-1]["help"] = (opts[-1]["help"] + " " + ln.strip()).strip()
+        elif not ln.strip() or not ln.startswith(" "):
+            if opts:
+                opts[-1]["done"] = True
+    for o in opts:
+        o.pop("done", None)
+    return opts
+
+
+def subcommands(main_help):
+    """The subcommand names listed under "Commands:" in `embodied --help`."""
+    subs, on = [], False
+    for ln in main_help.split("\n"):
+        if ln.strip() == "Commands:":
+            on = True
+        elif on and not ln.strip():
+            break
+        elif on:
+            m = re.match(r"^  ([a-z]+) ", ln)
+            if m and m.group(1) not in subs:
+                subs.append(m.group(1))
+    return subs
 
 
 def roff_escape(line: str) -> str:
@@ -28,21 +103,12 @@ def main(argv):
     exe, sub, out, version = argv[1], argv[2], argv[3], argv[4]
     if sub == "-":
         sub = None
-    cmd = [exe] + ([sub] if sub else []) + ["--help"]
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    text = r.stdout if r.stdout.strip() else r.stderr
-    if r.returncode != 0 or not text.strip():
-        sys.stderr.write("gen_manpage.py: %s: exit %d, no help text\n" % (" ".join(cmd), r.returncode))
+    try:
+        text = help_text(exe, sub)
+    except RuntimeError as e:
+        sys.stderr.write("gen_manpage.py: %s\n" % e)
         return 1
-    lines = text.rstrip("\n").split("\n")
-    usage, rest = [], []
-    for ln in lines:
-        if ln.lstrip().lower().startswith("usage:") and not rest:
-            usage.append(ln.split(":", 1)[1].strip())
-        elif usage and not rest and ln.startswith("  ") and ln.strip():
-            usage.append(ln.strip())  # continuation of the usage line(s)
-        else:
-            rest.append(ln)
+    usage, rest = split_usage(text)
     while rest and not rest[0].strip():
         rest.pop(0)
     name = "embodied" + ("-" + sub if sub else "")

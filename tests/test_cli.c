@@ -266,7 +266,7 @@ START_TEST(unknown_names_are_usage_errors)
         {"accounts '%s' --group G", "NAME=REGION1"},
         {"accounts '%s' --group R1=R2", "already a region"},
         {"accounts '%s' --stressor CH4", "'CH4'"},
-        {"accounts '%s' --no-such-option", "invalid option"},
+        {"accounts '%s' --no-such-option", "unknown option '--no-such-option'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char a[8000];
@@ -404,12 +404,12 @@ END_TEST
 START_TEST(synth_csr_then_accounts)
 {
     char args[20000], p[4400], *err;
-    snprintf(args, sizeof args, "synth -r 4 -s 5 -k 2 --seed 9 --spectral-radius 0.9 --csr -o '%s/c.h5'",
+    snprintf(args, sizeof args, "synth -r 4 --sectors 5 -k 2 --seed 9 --spectral-radius 0.9 --csr -o '%s/c.h5'",
              out_dir);
     ck_assert_msg(run(args, &err) == 0, "%s", err);
     ck_assert_msg(strstr(err, "CSR with"), "%s", err);
     free(err);
-    snprintf(args, sizeof args, "synth -r 4 -s 5 -k 2 --seed 9 --colsum 0.9,0.9 -o '%s/d.h5'", out_dir);
+    snprintf(args, sizeof args, "synth -r 4 --sectors 5 -k 2 --seed 9 --colsum 0.9,0.9 -o '%s/d.h5'", out_dir);
     ck_assert_msg(run(args, &err) == 0, "%s", err);
     free(err);
     snprintf(p, sizeof p, "%s/c.h5", out_dir);
@@ -453,9 +453,9 @@ START_TEST(synth_csr_then_accounts)
     fclose(fa), fclose(fb);
     const char *bad[] = {"--colsum 0.5", "--colsum 0.6,0.5", "--spectral-radius 1", "--colsum 0,0.5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        snprintf(args, sizeof args, "synth -r 2 -s 2 %s -o '%s/x.h5'", bad[i], out_dir);
+        snprintf(args, sizeof args, "synth -r 2 --sectors 2 %s -o '%s/x.h5'", bad[i], out_dir);
         ck_assert_int_eq(run(args, &err), 2);
-        ck_assert_msg(strncmp(err, "embodied: ", 10) == 0 && strstr(err, "--help"), "%s", err);
+        ck_assert_msg(strncmp(err, "embodied synth: ", 16) == 0 && strstr(err, "--help"), "%s", err);
         free(err);
     }
 }
@@ -496,7 +496,7 @@ START_TEST(outputs_never_replaced)
     ck_assert(lstat(p, &sb) == 0 && S_ISFIFO(sb.st_mode));
     snprintf(p, sizeof p, "%s/sym", tmp);
     ck_assert_int_eq(symlink("/dev/null", p), 0);
-    snprintf(args, sizeof args, "synth -r 3 -s 4 -o '%s' --force", p);
+    snprintf(args, sizeof args, "synth -r 3 --sectors 4 -o '%s' --force", p);
     ck_assert_int_eq(run(args, &err), 2);
     ck_assert_msg(strstr(err, "a symbolic link"), "%s", err);
     free(err);
@@ -586,7 +586,7 @@ START_TEST(outputs_not_overwritten_without_force)
     snprintf(args, sizeof args, "flows '%s' --from R1 --to R2 -o '%s'", in, keep);
     ck_assert_int_eq(run(args, &err), 2);
     free(err);
-    snprintf(args, sizeof args, "synth -r 2 -s 2 -o '%s'", res);
+    snprintf(args, sizeof args, "synth -r 2 --sectors 2 -o '%s'", res);
     ck_assert_int_eq(run(args, &err), 2);
     free(err);
     /* --force replaces, and the solver can be chosen and explained. */
@@ -648,13 +648,13 @@ START_TEST(max_memory_on_every_command)
     /* A table no machine holds: refused before generating, at the default
      * limit (the machine's memory). */
     snprintf(h5, sizeof h5, "%s/huge.h5", out_dir);
-    snprintf(args, sizeof args, "synth -r 5000 -s 5000 -o '%s'", h5);
+    snprintf(args, sizeof args, "synth -r 5000 --sectors 5000 -o '%s'", h5);
     ck_assert_int_eq(run(args, &err), 6);
     ck_assert_msg(strstr(err, "embodied: synth: the generated table needs") &&
                       strstr(err, "(machine memory)") && strchr(err, '\n') == err + strlen(err) - 1,
                   "%s", err);
     free(err);
-    snprintf(args, sizeof args, "synth -r 4 -s 5 -o '%s' --max-memory 10K", h5);
+    snprintf(args, sizeof args, "synth -r 4 --sectors 5 -o '%s' --max-memory 10K", h5);
     ck_assert_int_eq(run(args, &err), 6);
     ck_assert_msg(strstr(err, "but the memory limit is 10 KiB (--max-memory)"), "%s", err);
     free(err);
@@ -662,7 +662,7 @@ START_TEST(max_memory_on_every_command)
     /* One region of 300 sectors: the table is kilobytes, a dense factor
      * 703 KiB. */
     snprintf(t5, sizeof t5, "%s/t.h5", tmp);
-    snprintf(args, sizeof args, "synth -r 1 -s 300 -f 1 -k 1 -o '%s'", t5);
+    snprintf(args, sizeof args, "synth -r 1 --sectors 300 --fd 1 -k 1 -o '%s'", t5);
     ck_assert_msg(run(args, &err) == 0, "%s", err);
     free(err);
     snprintf(args, sizeof args, "info '%s' --max-memory 4K", t5);
@@ -735,12 +735,12 @@ START_TEST(full_disk_gives_io_error_and_no_output)
 {
     char in[4300], args[16384], prefix[] = "ulimit -f 4; trap '' XFSZ;";
     snprintf(in, sizeof in, "%s/big.h5", tmp);
-    snprintf(args, sizeof args, "synth -r 8 -s 20 -o '%s'", in); /* N = 160: Z is 200 kB */
+    snprintf(args, sizeof args, "synth -r 8 --sectors 20 -o '%s'", in); /* N = 160: Z is 200 kB */
     char *err;
     ck_assert_msg(run(args, &err) == 0, "%s", err);
     free(err);
     const char *outs[][2] = {
-        {"synth -r 8 -s 20 -o '%s/t.h5'", NULL},
+        {"synth -r 8 --sectors 20 -o '%s/t.h5'", NULL},
         {"accounts '%s' -q --sectors --flows-by-sector -o '%s/r.h5'", "in"},
         {"accounts '%s' -q --sectors --flows-by-sector --csv '%s'", "in"},
         {"flows '%s' --from R001 --to R002 --by-sector -o '%s/f.csv'", "in"},
@@ -815,7 +815,7 @@ START_TEST(read_only_dir_gives_io_error)
     }
     const char *cmds[] = {"accounts '%s' -q -o '%s/r.h5'", "accounts '%s' -q --csv '%s/csv'",
                           "flows '%s' --from MN --to CN -o '%s/f.csv'",
-                          "synth -r 2 -s 3 -o '%s/t.h5'"};
+                          "synth -r 2 --sectors 3 -o '%s/t.h5'"};
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         char *err;
         if (strncmp(cmds[c], "synth", 5) == 0) /* reads no table */
@@ -880,7 +880,7 @@ START_TEST(interrupted_run_leaves_nothing)
     const int sigs[] = {SIGINT, SIGTERM};
     const char *names[] = {"SIGINT", "SIGTERM"};
     const char *cmds[][12] = {
-        {"synth", "-r", "4", "-s", "5", "-o", "%s/t.h5", NULL},
+        {"synth", "-r", "4", "--sectors", "5", "-o", "%s/t.h5", NULL},
         {"accounts", "-q", "-o", "%s/r.h5", NULL},
         {"accounts", "-q", "--csv", "%s", NULL},
         {"flows", "--from", "MN", "--to", "CN", "-o", "%s/f.csv", NULL},

@@ -763,7 +763,7 @@ START_TEST(cli_round_trip)
     ck_assert_msg(rc == 0, "rc %d: %s", rc, err);
     free(err);
     /* Stressor selection, help, and a broken copy: exit 3, one line. */
-    rc = run_cli(tmp, emb_test_pathf("import eora26 '%s' -s '*type2' -o '%s/t2.h5'", sample, tmp), &err);
+    rc = run_cli(tmp, emb_test_pathf("import eora26 '%s' --stressors '*type2' -o '%s/t2.h5'", sample, tmp), &err);
     ck_assert_msg(rc == 0 && strstr(err, "1 stressors"), "rc %d: %s", rc, err);
     free(err);
     rc = run_cli(tmp, "import eora26 --help", &err);

@@ -523,7 +523,7 @@ START_TEST(cli_round_trip)
     char *tmp = emb_test_tmpdir();
     const char *b = getenv("EMB_BUILD_ROOT");
     char cmd[16384];
-    snprintf(cmd, sizeof cmd, "'%s/embodied' import gloria '%s' -s 'VA/*' -o '%s/t.h5' 2>'%s/err' "
+    snprintf(cmd, sizeof cmd, "'%s/embodied' import gloria '%s' --stressors 'VA/*' -o '%s/t.h5' 2>'%s/err' "
              "&& '%s/embodied' accounts '%s/t.h5' -q --csv '%s/out' 2>>'%s/err'",
              b ? b : "build", sample(), tmp, tmp, b ? b : "build", tmp, tmp, tmp);
     int rc = system(cmd);

@@ -628,7 +628,7 @@ START_TEST(cli_round_trip)
     const char *b = getenv("EMB_BUILD_ROOT");
     char cmd[16384];
     write_wide(emb_test_pathf("%s/w.csv", tmp), "ICIO2018_2010.CSV", "AUS_HFCE");
-    snprintf(cmd, sizeof cmd, "'%s/embodied' import oecd-icio '%s' --stressors-csv '%s/w.csv' -s "
+    snprintf(cmd, sizeof cmd, "'%s/embodied' import oecd-icio '%s' --stressors-csv '%s/w.csv' --stressors "
              "'CO*' -o '%s/t.h5' 2>'%s/err' && '%s/embodied' accounts '%s/t.h5' -q --csv '%s/out' "
              "2>>'%s/err'", b ? b : "build", sample("ICIO2018_2010.zip"), tmp, tmp, tmp,
              b ? b : "build", tmp, tmp, tmp);

@@ -821,7 +821,7 @@ START_TEST(cli_output_and_exit_codes)
         {"sda '%s'", 2, "expected two tables"},
         {"sda '%s' '%s' --deflate1 0", 2, "--deflate1 '0'"},
         {"sda '%s' '%s' --deflate1 abc", 2, "--deflate1 'abc'"},
-        {"sda '%s' '%s' --nonsense", 2, "Try 'embodied sda --help'"},
+        {"sda '%s' '%s' --nonsense", 2, "try 'embodied sda --help'"},
         {"sda '%s' '%s' -s N2O", 2, "N2O"},
         {"sda '%s' '%s' -o '%s/sda.csv'", 2, "exists"},
         {"sda '%s' '%s' --groups '%s/bad.csv'", 3, "line 2, column 2"},

@@ -59,6 +59,11 @@ EMB_API size_t emb_memory_physical(void);
  * byte, or one at or above 2^64 bytes (it would overflow). */
 EMB_API emb_status emb_memory_parse(const char *text, size_t *bytes);
 
+/* bytes as "7.2 GiB", "512 MiB", "27.5 GiB", "12 KiB", "100 B" (powers of
+ * 1024; 3 significant digits at most) into buf[cap]; returns buf.  The one
+ * formatter of sizes in messages (library and CLI). */
+EMB_API const char *emb_fmt_bytes(double bytes, char *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

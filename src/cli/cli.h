@@ -22,8 +22,19 @@ enum {
 
 /* Print "embodied: <message>" for status st and return its exit code. */
 int cli_fail(emb_status st);
-/* Print "embodied: <formatted>" and a hint to --help; return EMB_EXIT_USAGE. */
+/* Print the one line "embodied CMD: <formatted>; try 'embodied CMD --help'"
+ * ("embodied: <formatted>; try 'embodied --help'" when cmd is "", the
+ * command itself; without the hint when NULL, a setting of no subcommand);
+ * return EMB_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...);
+
+/* The one-line usage error for what getopt_long returned as c ('?': an
+ * unknown or ambiguous option, or an argument given to an option that takes
+ * none; ':': a missing argument, optstrings start with ':'), naming the
+ * option as typed; returns EMB_EXIT_USAGE.  main() sets opterr = 0, so
+ * getopt itself prints nothing. */
+struct option;
+int cli_option_error(const char *cmd, int c, int argc, char **argv, const struct option *opts);
 
 /* Load the table named by `path`, or the shipped demo table when path is NULL
  * (saying so on stderr); add --group specs; on failure print and return the

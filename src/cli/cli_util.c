@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -34,16 +35,67 @@ int cli_fail(emb_status st)
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    /* One line, as every message (README "Exit codes and messages"):
+     * "embodied CMD: what; try 'embodied CMD --help'". */
     va_list ap;
     va_start(ap, fmt);
-    fputs("embodied: ", stderr);
+    fprintf(stderr, "embodied%s%s: ", cmd && *cmd ? " " : "", cmd ? cmd : "");
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     if (cmd) /* NULL: a setting of no subcommand (an environment variable) */
-        fprintf(stderr, "\nTry 'embodied %s --help'.\n", cmd);
+        fprintf(stderr, "; try 'embodied %s%s--help'\n", cmd, *cmd ? " " : "");
     else
         fputc('\n', stderr);
     return EMB_EXIT_USAGE;
+}
+
+/* The long option `word` ("--name" or "--name=value") names: the index of
+ * the option it spells or abbreviates uniquely, -1 when none, -2 when it
+ * abbreviates several (their names in amb). */
+static int long_option(const char *word, const struct option *opts, char *amb, size_t cap)
+{
+    size_t len = strcspn(word + 2, "="), n = 0, used = 0;
+    int hit = -1;
+    amb[0] = '\0';
+    for (int i = 0; opts[i].name; i++) {
+        if (strncmp(opts[i].name, word + 2, len) != 0)
+            continue;
+        if (strlen(opts[i].name) == len)
+            return i; /* exact */
+        hit = i, n++;
+        int w = snprintf(amb + used, cap - used, "%s--%s", used ? ", " : "", opts[i].name);
+        if (w > 0 && (size_t)w < cap - used)
+            used += (size_t)w;
+    }
+    return n == 1 ? hit : n > 1 ? -2 : -1;
+}
+
+int cli_option_error(const char *cmd, int c, int argc, char **argv, const struct option *opts)
+{
+    /* glibc leaves optind past a long option it rejected (and past a short
+     * option ending its argv word); optopt is 0 for an unknown long option,
+     * the option's code for a long option with a wrong argument. */
+    const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    int is_long = word[0] == '-' && word[1] == '-' && word[2];
+    char amb[512];
+    int len = (int)strcspn(is_long ? word + 2 : "", "=");
+    if (is_long) {
+        int i = long_option(word, opts, amb, sizeof amb);
+        if (c == ':' && i >= 0)
+            return cli_usage_error(cmd, "option '--%s' requires an argument", opts[i].name);
+        if (i == -2)
+            return cli_usage_error(cmd, "ambiguous option '--%.*s' (%s)", len, word + 2, amb);
+        if (i >= 0 && (optopt == 0 || optopt == opts[i].val) && opts[i].has_arg == no_argument)
+            return cli_usage_error(cmd, "option '--%s' takes no argument", opts[i].name);
+        if (i < 0 && optopt == 0)
+            return cli_usage_error(cmd, "unknown option '--%.*s'", len, word + 2);
+    }
+    /* A short option: optopt is its letter. */
+    if (c == ':')
+        return cli_usage_error(cmd, "option '-%c' requires an argument", optopt);
+    if (optopt > 32 && optopt < 127)
+        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    return cli_usage_error(cmd, "unknown option (byte 0x%02x)", (unsigned)optopt & 0xffu);
 }
 
 static int is_file(const char *p)
@@ -318,9 +370,12 @@ int cli_memory_option(const char *cmd, const char *arg)
         return cli_usage_error(cmd, "--max-memory: %s", emb_errmsg());
     size_t phys = emb_memory_physical();
     if (phys != SIZE_MAX && v > phys)
-        fprintf(stderr, "embodied: warning: --max-memory %s exceeds the machine's memory (%.1f GiB): "
+    {
+        char b[32];
+        fprintf(stderr, "embodied: warning: --max-memory %s exceeds the machine's memory (%s): "
                         "plans are checked against it, but a run may still exhaust memory\n",
-                arg, (double)phys / 1073741824.0);
+                arg, emb_fmt_bytes((double)phys, b, sizeof b));
+    }
     /* The solver's own max_memory stays 0: it follows this limit. */
     emb_set_memory_limit(v);
     return 0;
@@ -414,7 +469,5 @@ int cli_check_output(const char *cmd, const char *path, int force)
                                : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "special");
     if (force)
         return 0;
-    fprintf(stderr, "embodied: %s: output exists; not overwritten without --force\n", path);
-    fprintf(stderr, "Try 'embodied %s --help'.\n", cmd);
-    return EMB_EXIT_USAGE;
+    return cli_usage_error(cmd, "%s: output exists; not overwritten without --force", path);
 }

@@ -16,7 +16,7 @@ static void usage(FILE *fp)
           "stdout; results go to the files named.\n"
           "\n"
           "  -o, --output FILE       results HDF5 file (written atomically)\n"
-          "  -c, --csv DIR           tidy CSV files in DIR: accounts.csv, flows.csv (+ sectors.csv,\n"
+          "      --csv DIR           tidy CSV files in DIR: accounts.csv, flows.csv (+ sectors.csv,\n"
           "                          flows_by_sector.csv when asked)\n"
           "  -g, --group NAME=R1,R2  define a region group, reported after the regions (repeatable)\n"
           "  -s, --stressor NAME     stressors to print in the summary (repeatable; default: all)\n"
@@ -29,7 +29,7 @@ static void usage(FILE *fp)
           "                          implies --eebt)\n"
           "      --tcba              also technology-adjusted CBA (column tcba, /tcba)\n"
           "  -q, --quiet             no summary on stdout\n"
-          "  -f, --force             overwrite existing output files\n"
+          "      --force             overwrite existing output files\n"
           CLI_SOLVER_HELP
           "  -h, --help              this help\n",
           fp);
@@ -53,7 +53,7 @@ int cmd_accounts(int argc, char **argv)
     cli_list groups = {0}, stressors = {0};
     emb_accounts_opts ao = {.per_sector = 0};
     int quiet = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
-    while ((c = getopt_long(argc, argv, "o:c:g:s:qfh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:g:s:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'c': csv = optarg; break;
@@ -71,7 +71,7 @@ int cmd_accounts(int argc, char **argv)
             if ((rc = cli_solver_option("accounts", c, optarg, &ao.solver, &explain)) == 0)
                 break;
             if (rc < 0)
-                rc = cli_usage_error("accounts", "invalid option");
+                rc = cli_option_error("accounts", c, argc, argv, opts);
             goto done;
         }
     }

@@ -82,7 +82,7 @@ int cmd_cbam(int argc, char **argv)
     emb_cbam *res = NULL;
     emb_cbam_price *prices = NULL;
     char *pricebuf = NULL;
-    while ((c = getopt_long(argc, argv, "i:c:s:g:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":i:c:s:g:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i': co.importer = optarg; break;
         case 'c': conc_path = optarg; break;
@@ -110,7 +110,7 @@ int cmd_cbam(int argc, char **argv)
             if ((rc = cli_solver_option("cbam", c, optarg, &so, &explain)) == 0)
                 break;
             if (rc < 0)
-                rc = cli_usage_error("cbam", "invalid option");
+                rc = cli_option_error("cbam", c, argc, argv, opts);
             goto done;
         }
     }

@@ -86,7 +86,7 @@ int cmd_flows(int argc, char **argv)
     emb_accounts *a = NULL;
     size_t *sel = NULL;
     emb_flow_pair *pairs = NULL;
-    while ((c = getopt_long(argc, argv, "f:t:g:s:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:t:g:s:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f': cli_list_push(&from, optarg); break;
         case 't': cli_list_push(&to, optarg); break;
@@ -120,7 +120,7 @@ int cmd_flows(int argc, char **argv)
             if ((rc = cli_solver_option("flows", c, optarg, &ao.solver, &explain)) == 0)
                 break;
             if (rc < 0)
-                rc = cli_usage_error("flows", "invalid option");
+                rc = cli_option_error("flows", c, argc, argv, opts);
             goto done;
         }
     }

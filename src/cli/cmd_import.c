@@ -18,12 +18,17 @@ static emb_status complete_x(const char *path, emb_table *t)
 
 typedef emb_status (*import_fn)(const char *path, const emb_import_opts *opts, emb_table **out);
 
+/* Options that only some formats read (format.opts); an option a format
+ * does not read is left out of its help and refused (exit 2). */
+enum { F_EXTENSION = 1, F_STRESSORS_CSV = 2, F_RENAME_REGIONS = 4 };
+
 typedef struct format {
     const char *name;    /* as typed after `import` */
     const char *alias;   /* a second accepted name, or NULL */
     const char *summary; /* one line for --list */
     const char *help;    /* what PATH is, the files read, format-specific notes */
     import_fn fn;
+    unsigned opts;       /* F_*: the format-specific options it reads */
 } format;
 
 static const format formats[] = {
@@ -35,7 +40,7 @@ static const format formats[] = {
      "x.txt (EXIOBASE 3 downloads), x = (I - A)^-1 (Y 1) is computed with the Leontief\n"
      "solver (an N x N factorisation, see --max-memory) after the import; a line on\n"
      "stderr and the table's source (`embodied info`) say so.\n",
-     emb_import_pymrio},
+     emb_import_pymrio, F_EXTENSION | F_RENAME_REGIONS},
     {"eora26", NULL, "Eora26 text files, basic prices (folder or .zip)",
      "PATH is a folder or a .zip with Eora26_YYYY_bp_{T,FD,Q,QY}.txt and\n"
      "labels_{T,FD,Q}.txt (labels missing from a zip are read from indices.zip beside\n"
@@ -45,8 +50,8 @@ static const format formats[] = {
      "dropped as pymrio does; the sums dropped are kept in the table's source (see\n"
      "`embodied info`).  Stressors are labels_Q.txt's cells joined by '/', e.g.\n"
      "'I-GHG-CO2 emissions (Gg)/Total', the unit taken from the parentheses.\n"
-     "VA.txt is not read; --extension is ignored.\n",
-     emb_import_eora26},
+     "VA.txt is not read.\n",
+     emb_import_eora26, 0},
     {"oecd-icio", "icio", "OECD ICIO CSV, releases 2016-2023 (.csv, .zip or ZIP:MEMBER)",
      "PATH is an ICIO table as OECD ships it: ICIO2018_2010.CSV, the release's .zip\n"
      "holding one CSV, or ZIP:MEMBER for a zip of several years.  Industries are\n"
@@ -65,8 +70,8 @@ static const format formats[] = {
      "F_Y; CN1_.../MX1_... add into CHN/MEX.  A code matching no industry or\n"
      "final-demand column is an error (its emissions would be lost); industries\n"
      "with no value get 0 and are counted.  Without --stressors-csv the table has\n"
-     "no stressors (accounts then refuses it).  --extension is ignored.\n",
-     emb_import_oecd_icio},
+     "no stressors (accounts then refuses it).\n",
+     emb_import_oecd_icio, F_STRESSORS_CSV},
     {"gloria", NULL, "GLORIA release, basic prices (folder of MRIOs, satellites, ReadMe)",
      "PATH is the folder holding GLORIA_MRIOs_<v>_<year> and\n"
      "GLORIA_SatelliteAccounts_0<v>_<year> (folders or .zip, as downloaded) and\n"
@@ -83,7 +88,7 @@ static const format formats[] = {
      "Q/<Sat_head_indicator>/<Sat_indicator>\n"
      "(unit Sat_unit) and value added VA/<category> (1000 USD, all regions'\n"
      "rows summed); --extension Q or VA selects.  Money: 1000 USD.\n",
-     emb_import_gloria},
+     emb_import_gloria, F_EXTENSION},
     {"csv", NULL, "plain CSV matrices + manifest.json (folder, .zip or the .json)",
      "PATH is a folder or .zip with manifest.json, or the manifest itself, e.g.\n"
      "  {\"format\": \"embodied-csv\", \"version\": 1, \"monetary_unit\": \"M.EUR\",\n"
@@ -94,7 +99,7 @@ static const format formats[] = {
      "stressor, unit (F, F_Y).  x.csv: a header row, then region, sector, value.\n"
      "Labels are kept as spelled and must follow Z's order in every file.\n"
      "Specification and a complete example: datasets/README.md, datasets/csv-example.\n",
-     emb_import_csv},
+     emb_import_csv, 0},
 };
 #define N_FORMATS (sizeof formats / sizeof formats[0])
 
@@ -123,18 +128,30 @@ static void usage(FILE *fp, const format *f)
             fprintf(fp, "  %-10s %s\n", formats[i].name, formats[i].summary);
         fputc('\n', fp);
     }
+    /* Only the options FORMAT reads (all of them in the general help). */
+    unsigned only = f ? f->opts : ~0u;
     fputs("Options:\n"
-          "  -o, --output FILE         output HDF5 file (required; written atomically)\n"
-          "  -e, --extension NAME      keep only this extension folder (repeatable)\n"
-          "  -s, --stressors PATTERN   keep stressors whose full name matches this glob,\n"
-          "                            e.g. 'air_emissions/CO2*' (repeatable; default all)\n"
-          "      --stressors-csv FILE  stressor table for formats without emissions (ICIO)\n"
-          "      --rename-regions exiobase3  rename the 3-letter region codes of older\n"
-          "                            EXIOBASE 3 releases (AUS, ..., WWF) to the 2-letter ones\n"
-          "                            of current releases (AU, ..., WF), as pymrio's\n"
-          "                            parse_exiobase3 does (pymrio format; default: labels\n"
-          "                            as spelled in the files)\n"
-          "      --characterize FILE   add impact rows (e.g. GHG in CO2-eq) = sums of factor x\n"
+          "  -o, --output FILE         output HDF5 file (required; written atomically)\n",
+          fp);
+    if (only & F_EXTENSION)
+        fputs("  -e, --extension NAME      keep only this extension folder (repeatable; pymrio,\n"
+              "                            gloria)\n",
+              fp);
+    fputs("      --stressors PATTERN   keep stressors whose full name matches this glob,\n"
+          "                            e.g. 'air_emissions/CO2*' (repeatable; default all)\n",
+          fp);
+    if (only & F_STRESSORS_CSV)
+        fputs("      --stressors-csv FILE  stressor table for formats without emissions\n"
+              "                            (oecd-icio)\n",
+              fp);
+    if (only & F_RENAME_REGIONS)
+        fputs("      --rename-regions exiobase3  rename the 3-letter region codes of older\n"
+              "                            EXIOBASE 3 releases (AUS, ..., WWF) to the 2-letter ones\n"
+              "                            of current releases (AU, ..., WF), as pymrio's\n"
+              "                            parse_exiobase3 does (pymrio format; default: labels\n"
+              "                            as spelled in the files)\n",
+              fp);
+    fputs("      --characterize FILE   add impact rows (e.g. GHG in CO2-eq) = sums of factor x\n"
           "                            stressor, from a CSV stressor,impact,factor[,unit[,\n"
           "                            stressor_unit]] (globs allowed; repeatable; see\n"
           "                            datasets/README.md; datasets/characterization/)\n"
@@ -142,9 +159,11 @@ static void usage(FILE *fp, const format *f)
           "      --force               overwrite an existing output file\n"
           "      --max-memory SIZE     refuse, before reading the data, an import whose table\n"
           "                            (sized from the labels and headers) exceeds SIZE, e.g. 8G\n"
-          "                            (default: the machine's physical memory); exit status 6\n"
-          "      --list                list the supported formats\n"
-          "  -h, --help                this help (after FORMAT: that format's help)\n"
+          "                            (default: the machine's physical memory); exit status 6\n",
+          fp);
+    if (!f)
+        fputs("      --list                list the supported formats\n", fp);
+    fputs("  -h, --help                this help (after FORMAT: that format's help)\n"
           "A progress bar is drawn on stderr when it is a terminal.\n",
           fp);
 }
@@ -168,7 +187,7 @@ int cmd_import(int argc, char **argv)
     const char *out = NULL, *stressors_csv = NULL, *rename_regions = NULL;
     cli_list ext = {0}, pat = {0}, chr = {0};
     int deflate = 0, c, rc = EMB_EXIT_OK, help = 0, force = 0;
-    while ((c = getopt_long(argc, argv, "o:e:s:z:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:e:z:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'e': cli_list_push(&ext, optarg); break;
@@ -200,7 +219,7 @@ int cmd_import(int argc, char **argv)
                     printf("%s\t%s\n", formats[i].name, formats[i].summary);
             goto done;
         case 'h': help = 1; break;
-        default: rc = cli_usage_error("import", "invalid option"); goto done;
+        default: rc = cli_option_error("import", c, argc, argv, opts); goto done;
         }
     }
     const format *f = optind < argc ? find_format(argv[optind]) : NULL;
@@ -222,9 +241,13 @@ int cmd_import(int argc, char **argv)
         rc = cli_usage_error("import", "missing -o OUT.h5");
         goto done;
     }
-    if (rename_regions && f->fn != emb_import_pymrio) {
-        rc = cli_usage_error("import", "--rename-regions is for the pymrio / exiobase3 format "
-                                       "only");
+    /* An option the format does not read would be silently ignored. */
+    const char *unread = ext.n && !(f->opts & F_EXTENSION)                  ? "--extension"
+                         : stressors_csv && !(f->opts & F_STRESSORS_CSV)    ? "--stressors-csv"
+                         : rename_regions && !(f->opts & F_RENAME_REGIONS) ? "--rename-regions"
+                                                                           : NULL;
+    if (unread) {
+        rc = cli_usage_error("import", "%s does not apply to format %s", unread, f->name);
         goto done;
     }
     cli_note_input(path);

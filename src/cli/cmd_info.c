@@ -37,7 +37,7 @@ int cmd_info(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     cli_list groups = {0};
     int c, rc;
-    while ((c = getopt_long(argc, argv, "g:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":g:h", opts, NULL)) != -1) {
         switch (c) {
         case 'g': cli_list_push(&groups, optarg); break;
         case 'h': usage(stdout); cli_list_free(&groups); return EMB_EXIT_OK;
@@ -47,7 +47,7 @@ int cmd_info(int argc, char **argv)
                 return rc;
             }
             break;
-        default: cli_list_free(&groups); return cli_usage_error("info", "invalid option");
+        default: cli_list_free(&groups); return cli_option_error("info", c, argc, argv, opts);
         }
     }
     if (argc - optind > 1) {

@@ -20,8 +20,8 @@ static void usage(FILE *fp)
           "  -s, --stressor NAME     the stressor charted (default: the first)\n"
           "      --pair O:D          chart the flows from O to D (regions or groups) by origin\n"
           "                          sector (repeatable; needs accounts --flows-by-sector)\n"
-          "      --heatmap-regions M the net-transfer heatmap's regions: the M largest by PBA\n"
-          "                          (default 10)\n"
+          "      --heatmap-regions M  the net-transfer heatmap's regions: the M largest by\n"
+          "                          PBA (default 10)\n"
           "      --svg DIR           also write each chart as a standalone SVG in DIR\n"
           "      --force             overwrite an existing output file\n"
           "  -h, --help              this help\n",
@@ -42,7 +42,7 @@ int cmd_report(int argc, char **argv)
     const char *out = NULL;
     int force = 0, c, rc = EMB_EXIT_OK;
     cli_list pairs = {0};
-    while ((c = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 's': ro.stressor = optarg; break;
@@ -65,7 +65,7 @@ int cmd_report(int argc, char **argv)
             break;
         }
         case 'h': usage(stdout); goto done;
-        default: rc = cli_usage_error("report", "invalid option"); goto done;
+        default: rc = cli_option_error("report", c, argc, argv, opts); goto done;
         }
     }
     if (argc - optind != 1) {

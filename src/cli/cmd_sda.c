@@ -58,7 +58,7 @@ int cmd_sda(int argc, char **argv)
     emb_table *t[2] = {NULL, NULL};
     emb_sda *r = NULL;
     size_t *sel = NULL;
-    while ((c = getopt_long(argc, argv, "s:g:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:g:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 's': cli_list_push(&stressors, optarg); break;
         case 'g': cli_list_push(&groups, optarg); break;
@@ -81,7 +81,7 @@ int cmd_sda(int argc, char **argv)
             if ((rc = cli_solver_option("sda", c, optarg, &so.solver, &explain)) == 0)
                 break;
             if (rc < 0)
-                rc = cli_usage_error("sda", "invalid option");
+                rc = cli_option_error("sda", c, argc, argv, opts);
             goto done;
         }
     }

@@ -79,7 +79,7 @@ int cmd_spa(int argc, char **argv)
     int csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
     emb_table *t = NULL;
     emb_spa_result *r = NULL;
-    while ((c = getopt_long(argc, argv, "t:f:s:g:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:f:s:g:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 't': to = optarg; break;
         case 'f': from = optarg; break;
@@ -119,7 +119,7 @@ int cmd_spa(int argc, char **argv)
             if ((rc = cli_solver_option("spa", c, optarg, &so.solver, &explain)) == 0)
                 break;
             if (rc < 0)
-                rc = cli_usage_error("spa", "invalid option");
+                rc = cli_option_error("spa", c, argc, argv, opts);
             goto done;
         }
     }

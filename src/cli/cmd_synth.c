@@ -17,8 +17,8 @@ static void usage(FILE *fp)
           "sectors.  The same options and seed give the same file on every machine.\n"
           "\n"
           "  -r, --regions R        number of regions (required)\n"
-          "  -s, --sectors S        sectors per region (required)\n"
-          "  -f, --fd F             final-demand categories per region (default 6)\n"
+          "      --sectors S        sectors per region (required)\n"
+          "      --fd F             final-demand categories per region (default 6)\n"
           "  -k, --stressors K      number of stressors (default 3)\n"
           "  -d, --density D        fraction of non-zero entries in foreign blocks (default 0.3)\n"
           "      --zero-output P    fraction of zero-output sectors (default 0.02)\n"
@@ -70,7 +70,7 @@ int cmd_synth(int argc, char **argv)
     const char *out = NULL;
     int c, rc = 0, csr = 0, force = 0;
     char *comma;
-    while (!rc && (c = getopt_long(argc, argv, "r:s:f:k:d:z:o:h", opts, NULL)) != -1) {
+    while (!rc && (c = getopt_long(argc, argv, ":r:k:d:z:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rc = num("--regions", optarg, 1, 1e6, &r); break;
         case 's': rc = num("--sectors", optarg, 1, 1e6, &s); break;
@@ -95,7 +95,7 @@ int cmd_synth(int argc, char **argv)
         case 'F': force = 1; break;
         case CLI_OPT_MAX_MEMORY: rc = cli_memory_option("synth", optarg); break;
         case 'h': usage(stdout); return EMB_EXIT_OK;
-        default: return cli_usage_error("synth", "invalid option");
+        default: return cli_option_error("synth", c, argc, argv, opts);
         }
     }
     if (rc)

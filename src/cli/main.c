@@ -44,6 +44,10 @@ static void usage(FILE *fp)
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
           "Run 'embodied COMMAND --help' for a command's options.\n"
           "\n"
+          "Options:\n"
+          "  -h, --help              this help\n"
+          "  -V, --version           the version, the BLAS library, its kernel and threads\n"
+          "\n"
           "Exit status: 0 ok, 1 internal error, 2 usage, 3 input data, 4 numerical, 5 I/O,\n"
           "6 out of memory, 130 interrupted (SIGINT).\n",
           fp);
@@ -98,19 +102,17 @@ static int dispatch(int argc, char **argv)
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'h': usage(stdout); return EMB_EXIT_OK;
         case 'V':
             printf("embodied %s\n%s\n", emb_version(), emb_blas_info());
             return EMB_EXIT_OK;
-        default: usage(stderr); return EMB_EXIT_USAGE;
+        default: return cli_option_error("", c, argc, argv, opts);
         }
     }
-    if (optind >= argc) {
-        usage(stderr);
-        return EMB_EXIT_USAGE;
-    }
+    if (optind >= argc)
+        return cli_usage_error("", "no command given");
     const char *cmd = argv[optind];
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
@@ -137,9 +139,7 @@ static int dispatch(int argc, char **argv)
         usage(stdout);
         return EMB_EXIT_OK;
     }
-    fprintf(stderr, "embodied: unknown command '%s'\n", cmd);
-    usage(stderr);
-    return EMB_EXIT_USAGE;
+    return cli_usage_error("", "unknown command '%s'", cmd);
 }
 
 /* Results printed on stdout count as output: a write error there (a full
@@ -167,6 +167,9 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* getopt's own messages are unprefixed and a second line beside ours:
+     * every subcommand reports option errors with cli_option_error. */
+    opterr = 0;
     if ((test_signal = parse_test_signal()) < 0)
         return EMB_EXIT_USAGE;
     if (test_signal)

@@ -52,8 +52,11 @@ static void *fail(size_t nmemb, size_t size, const char *what, int overflow)
         emb_raise(EMB_ENOMEM, "%s: size %zu x %zu bytes overflows the address space",
                   what ? what : "allocation", nmemb, size);
     else
-        emb_raise(EMB_ENOMEM, "%s: cannot allocate %.3g MiB",
-                  what ? what : "allocation", (double)nmemb * (double)size / 1048576.0);
+    {
+        char b[32];
+        emb_raise(EMB_ENOMEM, "%s: cannot allocate %s", what ? what : "allocation",
+                  emb_fmt_bytes((double)nmemb * (double)size, b, sizeof b));
+    }
     return NULL;
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "embodied/error.h"
+#include "embodied/memory.h" /* emb_fmt_bytes */
 
 #define EMB_PLAN_MAX 24
 
@@ -52,8 +53,6 @@ emb_status emb_plan_check(const emb_plan *p, const char *file, const char *subje
 emb_status emb_plan_check_against(const emb_plan *p, const char *file, const char *subject,
                                   double limit, const char *origin);
 
-/* bytes as "7.2 GiB", "512 MiB", "12 KiB", "100 B" into buf[cap]; returns buf. */
-const char *emb_fmt_bytes(double bytes, char *buf, size_t cap);
 
 /* Bytes for a streaming work buffer (a block of rows of T) of at most
  * `want`: no more than a sixteenth of the memory limit, so that small

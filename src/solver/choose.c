@@ -46,7 +46,7 @@ emb_status emb_solver_choose(size_t N, emb_solver_storage storage, double densit
     double mem = max_memory;
     double dense_bytes = 8.0 * (double)N * (double)N, mixed_bytes = dense_bytes / 2;
     emb_solver_kind k = requested;
-    char *ex = out->explain;
+    char *ex = out->explain, bd[32], bm[32], bl[32];
     size_t exn = sizeof out->explain;
     ex[0] = 0;
     out->kind = k;
@@ -61,29 +61,29 @@ emb_status emb_solver_choose(size_t N, emb_solver_storage storage, double densit
         k = EMB_SOLVER_SPARSE;
         snprintf(ex, exn, "sparse: the table is stored as CSR with density %.2g %% (<= %.0f %%) and "
                           "N = %zu >= %d: block-Jacobi preconditioned GMRES needs no N x N array "
-                          "(a dense factor would take %.2f GiB)",
+                          "(a dense factor would take %s)",
                  100 * density, 100 * EMB_CHOOSE_SPARSE_MAX_DENSITY, N, EMB_CHOOSE_SPARSE_MIN_N,
-                 dense_bytes / 1073741824.0);
+                 emb_fmt_bytes(dense_bytes, bd, sizeof bd));
     } else if (mem > 0 && mixed_bytes > mem) {
         k = EMB_SOLVER_SPARSE;
-        snprintf(ex, exn, "sparse: neither the dense (%.2f GiB) nor the single-precision factor "
-                          "(%.2f GiB) fits the memory allowed (%.2f GiB)",
-                 dense_bytes / 1073741824.0, mixed_bytes / 1073741824.0, mem / 1073741824.0);
+        snprintf(ex, exn, "sparse: neither the dense (%s) nor the single-precision factor (%s) "
+                          "fits the memory allowed (%s)", emb_fmt_bytes(dense_bytes, bd, sizeof bd),
+                 emb_fmt_bytes(mixed_bytes, bm, sizeof bm), emb_fmt_bytes(mem, bl, sizeof bl));
     } else if (mem > 0 && dense_bytes > mem && mixed_bytes <= mem) {
         k = EMB_SOLVER_MIXED;
-        snprintf(ex, exn, "mixed: the dense factor (%.2f GiB) exceeds the memory allowed (%.2f "
-                          "GiB), the single-precision one (%.2f GiB) fits",
-                 dense_bytes / 1073741824.0, mem / 1073741824.0, mixed_bytes / 1073741824.0);
+        snprintf(ex, exn, "mixed: the dense factor (%s) exceeds the memory allowed (%s), the "
+                          "single-precision one (%s) fits", emb_fmt_bytes(dense_bytes, bd, sizeof bd),
+                 emb_fmt_bytes(mem, bl, sizeof bl), emb_fmt_bytes(mixed_bytes, bm, sizeof bm));
     } else if (N >= EMB_CHOOSE_MIXED_MIN_N) {
         k = EMB_SOLVER_MIXED;
         snprintf(ex, exn, "mixed: N = %zu >= %d, where single-precision LU (about twice as fast "
-                          "as double) plus refinement in double beats dense double; %.2f GiB",
-                 N, EMB_CHOOSE_MIXED_MIN_N, mixed_bytes / 1073741824.0);
+                          "as double) plus refinement in double beats dense double; %s",
+                 N, EMB_CHOOSE_MIXED_MIN_N, emb_fmt_bytes(mixed_bytes, bm, sizeof bm));
     } else {
         k = EMB_SOLVER_DENSE;
         snprintf(ex, exn, "dense: N = %zu < %d, small enough that double LU costs less than "
-                          "refinement passes; %.2f GiB", N, EMB_CHOOSE_MIXED_MIN_N,
-                 dense_bytes / 1073741824.0);
+                          "refinement passes; %s", N, EMB_CHOOSE_MIXED_MIN_N,
+                 emb_fmt_bytes(dense_bytes, bd, sizeof bd));
     }
     out->kind = k;
     if (k == EMB_SOLVER_SPARSE) /* O(nnz): planned by the sparse backend */
