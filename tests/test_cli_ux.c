@@ -154,6 +154,116 @@ START_TEST(info_summarises_warnings)
 }
 END_TEST
 
+/* A table with regions DE, FR, US, de, group EU of DE and FR, and
+ * stressors that share prefixes and cases. */
+static emb_table *names_table(void)
+{
+    const char *r[] = {"DE", "FR", "US", "de"};
+    const char *st[] = {"CO2", "co2/CO2/air", "co2/CO2/water", "CH4 - air", "N2O"};
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_create(4, 1, 1, 5, EMB_TECH_Z, 1, &t), EMB_OK);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_int_eq(emb_table_set_label(t, EMB_LABEL_REGION, i, r[i]), EMB_OK);
+    ck_assert_int_eq(emb_table_set_label(t, EMB_LABEL_SECTOR, 0, "s"), EMB_OK);
+    ck_assert_int_eq(emb_table_set_label(t, EMB_LABEL_FD_CATEGORY, 0, "hh"), EMB_OK);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_int_eq(emb_table_set_label(t, EMB_LABEL_STRESSOR, i, st[i]), EMB_OK);
+        ck_assert_int_eq(emb_table_set_label(t, EMB_LABEL_STRESSOR_UNIT, i, "kt"), EMB_OK);
+    }
+    ck_assert_int_eq(emb_table_add_group_spec(t, "EU=de,FR"), EMB_OK); /* de: exact, the 4th */
+    return t;
+}
+
+/* Names that forgive (issue 11, expect 4): exact wins, then the '/'-suffix,
+ * then ignoring case, then a unique prefix or substring; a name matching
+ * several in the deciding tier is refused naming them; an unknown one gets
+ * the closest names. */
+START_TEST(names_forgive)
+{
+    emb_table *t = names_table();
+    struct {
+        const char *name;
+        long want; /* index, or -1: refused */
+        const char *words;
+    } st[] = {{"CO2", 0, NULL},
+              {"co2", 0, NULL},          /* CO2 ignoring case, before any prefix */
+              {"co2/CO2/air", 1, NULL},  /* exact */
+              {"CO2/air", 1, NULL},      /* '/'-suffix */
+              {"water", 2, NULL},        /* '/'-suffix */
+              {"co2/co2/AIR", 1, NULL},  /* ignoring case */
+              {"ch4", 3, NULL},          /* unique prefix, ignoring case */
+              {"n2", 4, NULL},           /* unique prefix */
+              {"- air", 3, NULL},        /* unique substring */
+              {"co2/", -1, "'co2/CO2/air', 'co2/CO2/water'"},
+              {"O2", -1, "matches 'CO2', 'co2/CO2/air', 'co2/CO2/water';"}, /* substrings */
+              {"SO2", -1, "closest are 'CO2'"}};
+    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+        size_t idx = 99;
+        emb_status rc = emb_table_find_stressor(t, st[i].name, &idx);
+        if (st[i].want >= 0) {
+            ck_assert_msg(rc == EMB_OK && idx == (size_t)st[i].want, "%s: %d, index %zu: %s",
+                          st[i].name, rc, idx, emb_errmsg());
+            ck_assert_int_eq(emb_table_stressor_index(t, st[i].name), st[i].want);
+        } else {
+            ck_assert_msg(rc == EMB_EUSAGE && strstr(emb_errmsg(), st[i].words), "%s: %d: %s",
+                          st[i].name, rc, emb_errmsg());
+            ck_assert_int_eq(emb_table_stressor_index(t, st[i].name), -1);
+        }
+    }
+    /* "air": the '/'-suffix tier matches co2/CO2/air alone, before substrings. */
+    size_t idx;
+    ck_assert_int_eq(emb_table_find_stressor(t, "air", &idx), EMB_OK);
+    ck_assert_uint_eq(idx, 1);
+    struct {
+        const char *name, *label, *words;
+    } un[] = {{"DE", "DE", NULL},  {"de", "de", NULL}, {"fr", "FR", NULL}, {"us", "US", NULL},
+              {"EU", "EU", NULL},  {"eu", "EU", NULL},
+              {"De", NULL, "region 'DE', region 'de'"},
+              {"FRA", NULL, "closest regions are 'FR'"},
+              {"EU28", NULL, "groups 'EU'"}};
+    for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
+        const char *label = NULL;
+        emb_status rc = emb_table_find_unit(t, un[i].name, &label);
+        if (un[i].label) {
+            ck_assert_msg(rc == EMB_OK && !strcmp(label, un[i].label), "%s: %d: %s", un[i].name, rc,
+                          emb_errmsg());
+            const size_t *m;
+            size_t n, one;
+            ck_assert_int_eq(emb_table_resolve_unit(t, un[i].name, &m, &n, &one), EMB_OK);
+        } else
+            ck_assert_msg(rc == EMB_EUSAGE && strstr(emb_errmsg(), un[i].words), "%s: %d: %s",
+                          un[i].name, rc, emb_errmsg());
+    }
+    /* Group members forgive case too, when unique. */
+    ck_assert_int_eq(emb_table_add_group_spec(t, "NA=us"), EMB_OK);
+    ck_assert_int_eq(emb_table_add_group_spec(t, "X=De"), EMB_EUSAGE);
+    ck_assert_int_eq(emb_table_add_group_spec(t, "Y=USA"), EMB_EUSAGE);
+    ck_assert_msg(strstr(emb_errmsg(), "unknown region 'USA'; the closest are 'US'"), "%s",
+                  emb_errmsg());
+    emb_table_free(t);
+}
+END_TEST
+
+/* The same through the command line: -s co2 on the demo's co2/CO2/air,
+ * lower-case regions in flows printed as the table spells them, a
+ * misspelt region answered with the closest ones in one line. */
+START_TEST(names_forgive_on_the_command_line)
+{
+    char *out, *err;
+    ck_assert_int_eq(run("flows --from cn --to us --stressor co2 --csv", &out, &err), 0);
+    ck_assert_msg(strstr(out, "co2/CO2/air,kt,CN,US,"), "%s", out);
+    free(out), free(err);
+    ck_assert_int_eq(run("flows --from CHN --to US", &out, &err), 2);
+    ck_assert_msg(count_lines(err, "embodied") == 2 /* the demo line, the error */ &&
+                      strstr(err, "'CHN' is neither a region nor a group of this table; the "
+                                  "closest regions are 'CN'"), "%s", err);
+    free(out), free(err);
+    ck_assert_int_eq(run("accounts -q -s nox", &out, &err), 2);
+    ck_assert_msg(strstr(err, "no stressor 'nox'; the closest are 'co2/CO2/air'"), "%s", err);
+    free(out), free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_ux");
@@ -162,6 +272,8 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, info_describes_results_file);
     tcase_add_test(tc, info_summarises_warnings);
+    tcase_add_test(tc, names_forgive);
+    tcase_add_test(tc, names_forgive_on_the_command_line);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

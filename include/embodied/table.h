@@ -103,9 +103,22 @@ EMB_API long emb_table_region_index(const emb_table *t, const char *name);
 /* Index of group `name`, or -1. */
 EMB_API long emb_table_group_index(const emb_table *t, const char *name);
 
-/* Index of stressor `name`, or -1.  A stressor also matches by its last
- * '/'-separated components ("CO2/air" matches "co2/CO2/air"), if unique. */
+/* Index of stressor `name`, or -1 (unknown or ambiguous).  Names forgive,
+ * tried in order, the first tier with a match deciding and a tier with
+ * several matches making the name ambiguous: the exact name; its last
+ * '/'-separated components ("CO2/air" matches "co2/CO2/air"); both ignoring
+ * case; a prefix, then a substring, ignoring case ("co2"). */
 EMB_API long emb_table_stressor_index(const emb_table *t, const char *name);
+
+/* The same, with a message: EMB_EUSAGE naming the candidates when `name` is
+ * ambiguous, or the closest stressor names when it matches none. */
+EMB_API emb_status emb_table_find_stressor(const emb_table *t, const char *name, size_t *index);
+
+/* The table's own spelling (*label, pointing into the table) of region or
+ * group `name`: exact first (a region, then a group), else ignoring case
+ * when exactly one region or group matches.  EMB_EUSAGE naming the
+ * candidates when several match, or the closest names when none does. */
+EMB_API emb_status emb_table_find_unit(const emb_table *t, const char *name, const char **label);
 
 /* Add group `name` with the given member region names.  Fails (EMB_EUSAGE)
  * on an unknown or repeated member, an empty list, or a name that is already a
@@ -125,8 +138,9 @@ EMB_API emb_status emb_table_add_group_spec(emb_table *t, const char *spec);
  * file cannot be read.  On failure the table is unchanged. */
 EMB_API emb_status emb_table_add_groups_file(emb_table *t, const char *path);
 
-/* Resolve a region or group name into a set of region indices: *members
- * points into the table (groups) or at a static single index copy in *one. */
+/* Resolve a region or group name (matched as emb_table_find_unit does) into
+ * a set of region indices: *members points into the table (groups) or at
+ * the single index copied into *one. */
 EMB_API emb_status emb_table_resolve_unit(const emb_table *t, const char *name, const size_t **members,
                                           size_t *n, size_t *one);
 

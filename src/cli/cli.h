@@ -49,8 +49,9 @@ const char *cli_demo_path(void);
  * emit, negative final demand) on stderr. */
 void cli_warn_facts(const emb_table *t, const emb_accounts *a);
 
-/* Resolve --stressor names into indices; all stressors when n_names == 0.
- * Returns 0 or an exit code (message printed). */
+/* Resolve --stressor names into indices (names forgive: case, a unique
+ * prefix or substring, emb_table_find_stressor); all stressors when
+ * n_names == 0.  Returns 0 or an exit code (message printed). */
 int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_names,
                          size_t *idx, size_t *n_idx);
 

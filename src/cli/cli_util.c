@@ -290,16 +290,11 @@ int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_
         return 0;
     }
     for (size_t i = 0; i < n_names; i++) {
-        long s = emb_table_stressor_index(t, names[i]);
-        if (s < 0) {
-            fprintf(stderr, "embodied: %s: unknown or ambiguous stressor '%s'; stressors are:",
-                    t->path, names[i]);
-            for (size_t j = 0; j < t->k && j < 20; j++)
-                fprintf(stderr, " %s", t->stressors[j]);
-            fprintf(stderr, "%s\n", t->k > 20 ? " ..." : "");
-            return EMB_EXIT_USAGE;
-        }
-        idx[i] = (size_t)s;
+        /* exact, then ignoring case, then a unique prefix or substring
+         * (emb_table_find_stressor): -s co2 finds co2/CO2/air */
+        emb_status st = emb_table_find_stressor(t, names[i], &idx[i]);
+        if (st)
+            return cli_fail(st);
     }
     *n_idx = n_names;
     return 0;

@@ -153,13 +153,12 @@ int cmd_flows(int argc, char **argv)
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
                              groups.n, &t)))
         goto done;
-    /* Check names before the (long) computation. */
+    /* Check names before the (long) computation, and print them as the
+     * table spells them ("cn" typed, "CN" shown). */
     for (size_t p = 0; p < from.n; p++) {
-        const size_t *m;
-        size_t n, one;
         emb_status st;
-        if ((st = emb_table_resolve_unit(t, from.v[p], &m, &n, &one)) ||
-            (st = emb_table_resolve_unit(t, to.v[p], &m, &n, &one))) {
+        if ((st = emb_table_find_unit(t, from.v[p], &from.v[p])) ||
+            (st = emb_table_find_unit(t, to.v[p], &to.v[p]))) {
             rc = cli_fail(st);
             goto done;
         }

@@ -4,10 +4,12 @@
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "core/label.h"
+#include "core/names.h"
 #include "core/plan.h"
 #include "core/table_impl.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,24 +162,54 @@ long emb_table_group_index(const emb_table *t, const char *name)
     return -1;
 }
 
+/* Stressor names forgive: exact, then the last '/'-separated components
+ * ("CO2/air" for "co2/CO2/air"), then both ignoring case, then a unique
+ * prefix or substring ignoring case ("co2"). */
+#define STRESSOR_MATCH (EMB_NAME_EXACT | EMB_NAME_SUFFIX | EMB_NAME_NOCASE | EMB_NAME_PARTIAL)
+
 long emb_table_stressor_index(const emb_table *t, const char *name)
 {
-    long exact = find(t->stressors, t->k, name);
-    if (exact >= 0)
-        return exact;
-    /* Suffix match on '/' boundaries: "CO2/air" matches "co2/CO2/air". */
-    size_t ln = strlen(name);
-    long hit = -1;
-    for (size_t i = 0; i < t->k; i++) {
-        const char *s = t->stressors[i];
-        size_t ls = s ? strlen(s) : 0;
-        if (ls > ln && s[ls - ln - 1] == '/' && strcmp(s + ls - ln, name) == 0) {
-            if (hit >= 0)
-                return -1; /* ambiguous */
-            hit = (long)i;
-        }
+    long i = emb_name_find((const char *const *)t->stressors, t->k, name, STRESSOR_MATCH, NULL, 0,
+                           NULL);
+    return i >= 0 ? i : -1;
+}
+
+/* "'a', 'b', 'c' and 2 more" of names[amb[0..min(n, shown))]. */
+static void list_names(char *const *names, const size_t *amb, size_t n, size_t shown, char *buf,
+                       size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < shown && len < cap; i++) {
+        int w = snprintf(buf + len, cap - len, "%s'%s'", i ? ", " : "", names[amb[i]]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
     }
-    return hit;
+    if (n > shown && len < cap)
+        snprintf(buf + len, cap - len, " and %zu more", n - shown);
+}
+
+emb_status emb_table_find_stressor(const emb_table *t, const char *name, size_t *index)
+{
+    enum { SHOWN = 6 };
+    size_t amb[SHOWN], n_amb = 0;
+    char names[1024];
+    long i = emb_name_find((const char *const *)t->stressors, t->k, name ? name : "",
+                           STRESSOR_MATCH, amb, SHOWN, &n_amb);
+    if (i >= 0) {
+        *index = (size_t)i;
+        return EMB_OK;
+    }
+    if (i == -2) {
+        list_names(t->stressors, amb, n_amb, SHOWN, names, sizeof names);
+        return emb_raise(EMB_EUSAGE, "%s: stressor '%s' is ambiguous: it matches %s; give more of "
+                                     "the name", tpath(t), name, names);
+    }
+    emb_closest_names(name ? name : "", (const char *const *)t->stressors, t->k, 4, names,
+                      sizeof names);
+    return emb_raise(EMB_EUSAGE, "%s: no stressor '%s'; the closest are %s (see `embodied info`)",
+                     tpath(t), name ? name : "", names);
 }
 
 emb_status emb_table_add_group(emb_table *t, const char *name, size_t n, const char *const *members)
@@ -201,13 +233,16 @@ emb_status emb_table_add_group(emb_table *t, const char *name, size_t n, const c
         return EMB_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        long r = emb_table_region_index(t, members[i]);
+        /* A member matches its region exactly, else ignoring case if unique. */
+        long r = emb_name_find((const char *const *)t->regions, t->n_r, members[i],
+                               EMB_NAME_EXACT | EMB_NAME_NOCASE, NULL, 0, NULL);
         if (r < 0) {
+            char near[512];
+            emb_closest_names(members[i], (const char *const *)t->regions, t->n_r, 3, near,
+                              sizeof near);
             emb_free(idx), emb_free(nm);
-            return emb_raise(EMB_EUSAGE, "%s: group '%s': unknown region '%s' (regions are %s%s%s%s)",
-                             tpath(t), name, members[i], t->regions[0],
-                             t->n_r > 1 ? ", " : "", t->n_r > 1 ? t->regions[1] : "",
-                             t->n_r > 2 ? ", ..." : "");
+            return emb_raise(EMB_EUSAGE, "%s: group '%s': unknown region '%s'; the closest are %s",
+                             tpath(t), name, members[i], near);
         }
         for (size_t j = 0; j < i; j++)
             if (idx[j] == (size_t)r) {
@@ -248,25 +283,84 @@ emb_status emb_table_add_group_spec(emb_table *t, const char *spec)
     return st;
 }
 
+/* Region or group `name`: exact (a region first, then a group), else
+ * ignoring case when exactly one region or group matches.  *region or
+ * *group is its index, the other -1; EMB_EUSAGE naming the candidates
+ * (ambiguous) or the closest names (unknown). */
+static emb_status find_unit(const emb_table *t, const char *name, long *region, long *group)
+{
+    *region = *group = -1;
+    if (!name)
+        name = "";
+    if ((*region = emb_table_region_index(t, name)) >= 0 ||
+        (*group = emb_table_group_index(t, name)) >= 0)
+        return EMB_OK;
+    size_t ng = t->n_groups;
+    const char **gn = emb_alloc(ng ? ng : 1, sizeof *gn, "group names");
+    if (!gn)
+        return EMB_ENOMEM;
+    for (size_t g = 0; g < ng; g++)
+        gn[g] = t->groups[g].name;
+    size_t ra[2], ga[2], nra = 0, nga = 0;
+    long r = emb_name_find((const char *const *)t->regions, t->n_r, name, EMB_NAME_NOCASE, ra, 2,
+                           &nra);
+    long g = emb_name_find(gn, ng, name, EMB_NAME_NOCASE, ga, 2, &nga);
+    nra = r >= 0 ? 1 : nra, nga = g >= 0 ? 1 : nga;
+    emb_status st = EMB_OK;
+    if (nra + nga == 1)
+        *region = r, *group = g;
+    else if (nra + nga > 1) {
+        char c[1024];
+        size_t len = 0;
+        c[0] = '\0';
+        size_t sr = nra < 2 ? nra : 2, sg = nga < 2 ? nga : 2; /* shown: at most 2 of each */
+        for (size_t i = 0; i < sr + sg && len < sizeof c; i++) {
+            int w = snprintf(c + len, sizeof c - len, "%s%s '%s'", i ? ", " : "",
+                             i < sr ? "region" : "group", i < sr ? t->regions[ra[i]] : gn[ga[i - sr]]);
+            len += w > 0 ? (size_t)w : 0;
+        }
+        st = emb_raise(EMB_EUSAGE, "%s: '%s' is ambiguous: ignoring case it matches %s; give the "
+                                   "exact spelling", tpath(t), name, c);
+    }
+    else {
+        char near_r[512], near_g[512] = "";
+        emb_closest_names(name, (const char *const *)t->regions, t->n_r, 3, near_r, sizeof near_r);
+        if (ng)
+            emb_closest_names(name, gn, ng, 2, near_g, sizeof near_g);
+        st = emb_raise(EMB_EUSAGE, "%s: '%s' is neither a region nor a group of this table; the "
+                                   "closest regions are %s%s%s (see `embodied info`; define groups "
+                                   "with --group NAME=R1,R2)", tpath(t), name, near_r,
+                       ng ? ", groups " : "", near_g);
+    }
+    emb_free((void *)gn);
+    return st;
+}
+
+emb_status emb_table_find_unit(const emb_table *t, const char *name, const char **label)
+{
+    long r, g;
+    emb_status st = find_unit(t, name, &r, &g);
+    if (!st)
+        *label = r >= 0 ? t->regions[r] : t->groups[g].name;
+    return st;
+}
+
 emb_status emb_table_resolve_unit(const emb_table *t, const char *name, const size_t **members,
                                   size_t *n, size_t *one)
 {
-    long r = emb_table_region_index(t, name);
+    long r, g;
+    emb_status st = find_unit(t, name, &r, &g);
+    if (st)
+        return st;
     if (r >= 0) {
         *one = (size_t)r;
         *members = one;
         *n = 1;
         return EMB_OK;
     }
-    long g = emb_table_group_index(t, name);
-    if (g >= 0) {
-        *members = t->groups[g].members;
-        *n = t->groups[g].n;
-        return EMB_OK;
-    }
-    return emb_raise(EMB_EUSAGE, "%s: '%s' is neither a region nor a group of this table "
-                                 "(see `embodied info`; define groups with --group NAME=R1,R2)",
-                     tpath(t), name);
+    *members = t->groups[g].members;
+    *n = t->groups[g].n;
+    return EMB_OK;
 }
 
 emb_status emb_table_tech_rows(const emb_table *t, size_t r0, size_t nrows, double *dst)
