@@ -264,6 +264,82 @@ START_TEST(names_forgive_on_the_command_line)
 }
 END_TEST
 
+/* Run `embodied ARGS` (argv, NULL-terminated) in tmp on a pseudo-terminal:
+ * everything it writes (stdout and stderr both go to the terminal),
+ * malloc'd; *status its exit status. */
+static char *run_on_terminal(char *const argv[], int *status)
+{
+    int fd;
+    pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (chdir(tmp) != 0)
+            _exit(126);
+        setenv("EMBODIED_PROGRESS_AFTER", "0", 1); /* draw from the start: no timing */
+        execv(exe, argv);
+        _exit(127);
+    }
+    size_t cap = 1 << 20, n = 0;
+    char *buf = calloc(cap, 1);
+    ck_assert_ptr_nonnull(buf);
+    for (;;) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r > 0) {
+            n += (size_t)r;
+            if (n + 1 >= cap)
+                break;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        break; /* EIO: the child closed the terminal */
+    }
+    buf[n] = '\0';
+    close(fd);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return buf;
+}
+
+/* Progress (issue 11, expect 7): on a terminal, accounts shows reading,
+ * factorising (with an estimate), solving (a bar) and writing, and synth
+ * generating and writing; with stderr a file, nothing of it.  The one-second
+ * delay is set to 0 (EMBODIED_PROGRESS_AFTER) so nothing depends on time. */
+START_TEST(progress_on_a_terminal_only)
+{
+    write_hand_table();
+    char *const acc[] = {exe, "accounts", "t.h5", "-q", "-o", "r.h5", NULL};
+    int status;
+    char *tty = run_on_terminal(acc, &status);
+    ck_assert_msg(status == 0, "exit %d: %s", status, tty);
+    const char *want[] = {"\r  reading t.h5: ", "\r  factorising I - A: ", " in all\033[K",
+                          "\r  solving                      [", "%  ", "\r  writing results: ",
+                          "\r\033[K"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(tty, want[i]), "no '%s' on the terminal:\n%s", want[i], tty);
+    /* the last phase line is erased before the final message */
+    ck_assert_msg(strstr(tty, "\r\033[Kembodied: wrote r.h5"), "%s", tty);
+    free(tty);
+    char *const syn[] = {exe, "synth", "--regions", "2", "--sectors", "3", "-o", "s.h5", NULL};
+    tty = run_on_terminal(syn, &status);
+    ck_assert_msg(status == 0 && strstr(tty, "\r  generating the table: ") &&
+                      strstr(tty, "\r  writing the table"), "exit %d: %s", status, tty);
+    free(tty);
+    /* Not a terminal: no phase, no carriage return, no escape sequence. */
+    char *out, *err;
+    setenv("EMBODIED_PROGRESS_AFTER", "0", 1);
+    ck_assert_int_eq(run("accounts t.h5 -q -o r2.h5", &out, &err), 0);
+    ck_assert_msg(!strchr(err, '\r') && !strchr(err, '\033') && !strstr(err, "factorising") &&
+                      strstr(err, "embodied: wrote"), "%s", err);
+    free(out), free(err);
+    ck_assert_int_eq(run("synth --regions 2 --sectors 3 -o s2.h5", &out, &err), 0);
+    unsetenv("EMBODIED_PROGRESS_AFTER");
+    ck_assert_msg(!strchr(err, '\r') && !strstr(err, "generating"), "%s", err);
+    free(out), free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_ux");
@@ -274,6 +350,7 @@ int main(void)
     tcase_add_test(tc, info_summarises_warnings);
     tcase_add_test(tc, names_forgive);
     tcase_add_test(tc, names_forgive_on_the_command_line);
+    tcase_add_test(tc, progress_on_a_terminal_only);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

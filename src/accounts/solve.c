@@ -153,8 +153,10 @@ static void copy_stats(emb_accounts_prep *p, const emb_leontief *lf)
     p->have_stats = 1;
 }
 
+/* done0, total: progress reported as done0 + solved so far, of total
+ * (embodied/progress.h, EMB_PROGRESS_SOLVING). */
 static emb_status solve_range(emb_accounts_prep *p, emb_leontief *lf, emb_accounts_rhs_kind which,
-                              size_t first, size_t count)
+                              size_t first, size_t count, size_t done0, size_t total)
 {
     emb_status st = emb_accounts_check_range(p, which, first, count, p->N,
                                              "emb_accounts_solve_range");
@@ -168,6 +170,7 @@ static emb_status solve_range(emb_accounts_prep *p, emb_leontief *lf, emb_accoun
     for (size_t c0 = first; c0 < first + count && !st; c0 += batch) {
         size_t nc = c0 + batch > first + count ? first + count - c0 : batch;
         double rd = 0, rt = 0;
+        emb_ctx_report(EMB_PROGRESS_SOLVING, done0 + (c0 - first), total);
         if ((st = emb_ctx_poll("solving the accounts' right-hand sides")) ||
             (st = emb_accounts_rhs(p, which, c0, nc, B, N)) ||
             (st = direct ? emb_leontief_solve_checked(lf, nc, B, 0, NULL, &rd, &rt)
@@ -175,6 +178,8 @@ static emb_status solve_range(emb_accounts_prep *p, emb_leontief *lf, emb_accoun
             break;
         st = emb_accounts_set_solution(p, which, c0, nc, B, N, direct ? rd : rt);
     }
+    if (!st)
+        emb_ctx_report(EMB_PROGRESS_SOLVING, done0 + count, total);
     copy_stats(p, lf);
     emb_free(B);
     return st;
@@ -189,6 +194,8 @@ static emb_status solve_all(emb_accounts_prep *p, emb_leontief *lf)
     /* X = (I - A)^-1 Y_reg;  M^T = (I - A)^-T S^T (S row-major k x N is S^T
      * column-major): solved in place, one residual pass for both. */
     double rd = 0, rt = 0;
+    size_t total = p->n_direct + p->n_trans;
+    emb_ctx_report(EMB_PROGRESS_SOLVING, 0, total);
     if ((st = emb_accounts_rhs(p, EMB_ACCOUNTS_DIRECT, 0, R, p->X, N)) ||
         (st = emb_accounts_rhs(p, EMB_ACCOUNTS_TRANSPOSED, 0, k, p->a->M, N)) ||
         (st = emb_leontief_solve_checked(lf, R, p->X, k, p->a->M, &rd, &rt)) ||
@@ -198,12 +205,14 @@ static emb_status solve_all(emb_accounts_prep *p, emb_leontief *lf)
         return st;
     }
     if (p->n_direct > R &&
-        (st = solve_range(p, lf, EMB_ACCOUNTS_DIRECT, R, p->n_direct - R)))
+        (st = solve_range(p, lf, EMB_ACCOUNTS_DIRECT, R, p->n_direct - R, R + k, total)))
         return st;
     if (p->n_trans > k &&
-        (st = solve_range(p, lf, EMB_ACCOUNTS_TRANSPOSED, k, p->n_trans - k)))
+        (st = solve_range(p, lf, EMB_ACCOUNTS_TRANSPOSED, k, p->n_trans - k, p->n_direct + k,
+                          total)))
         return st;
     copy_stats(p, lf);
+    emb_ctx_report(EMB_PROGRESS_SOLVING, total, total);
     return EMB_OK;
 }
 
@@ -213,7 +222,7 @@ emb_status emb_accounts_solve_range(emb_accounts_prep *p, emb_leontief *lf,
 {
     emb_ctx_frame f;
     emb_ctx_enter(&f, p->opt.ctx);
-    emb_status st = solve_range(p, lf, which, first, count);
+    emb_status st = solve_range(p, lf, which, first, count, 0, count);
     emb_ctx_leave(&f);
     return st;
 }

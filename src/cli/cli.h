@@ -60,6 +60,16 @@ int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_
 void cli_progress(void *ctx, const char *what, unsigned long long done, unsigned long long total);
 void cli_progress_end(void);
 
+/* Phases of long work on a terminal (src/cli/progress.c): the context to
+ * pass to the library's calls (its progress callback draws the phases;
+ * NULL when stderr is not a terminal, so nothing is drawn), created on the
+ * first call; cli_phase_begin/end announce the CLI's own phases (reading
+ * the table, writing results); no-ops without a context. */
+const emb_context *cli_progress_context(void);
+const emb_context *cli_progress_context_if_any(void); /* the context, never creating it */
+void cli_phase_begin(const char *what);
+void cli_phase_end(void);
+
 /* The solver options shared by accounts and flows: add CLI_SOLVER_LONGOPTS to
  * the getopt_long table, pass unknown codes to cli_solver_option (0: handled,
  * -1: not a solver option, else an exit code, message printed), and report

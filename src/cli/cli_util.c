@@ -216,7 +216,12 @@ int cli_load_table(const char *path, int flags, const char *const *groups, size_
     if (rc)
         return rc;
     emb_table *t = NULL;
-    emb_status st = emb_table_read_h5(path, flags, &t);
+    char phase[200];
+    const char *base = strrchr(path, '/');
+    snprintf(phase, sizeof phase, "reading %s", base ? base + 1 : path);
+    cli_phase_begin(phase); /* only where a command asked for progress */
+    emb_status st = emb_table_read_h5_ctx(path, flags, cli_progress_context_if_any(), &t);
+    cli_phase_end();
     if (st)
         return cli_fail(st);
     for (size_t g = 0; g < n_groups; g++)

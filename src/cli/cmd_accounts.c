@@ -96,6 +96,7 @@ int cmd_accounts(int argc, char **argv)
     }
     emb_table *t = NULL;
     emb_accounts *a = NULL;
+    ao.ctx = cli_progress_context(); /* phases on a terminal */
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
                              groups.n, &t)))
         goto done;
@@ -135,14 +136,18 @@ int cmd_accounts(int argc, char **argv)
     if (a->eebt_cba || a->tcba)
         fprintf(stderr, "embodied: trade analyses (one pass over T, domestic LUs, flows) in %.3f s\n",
                 a->seconds_analyses);
+    cli_phase_begin("writing results");
     if (out && (st = emb_results_write_h5(a, t, out))) {
+        cli_phase_end();
         rc = cli_fail(st);
         goto free_sel;
     }
     if (csv && (st = emb_results_write_csv(a, t, csv))) {
+        cli_phase_end();
         rc = cli_fail(st);
         goto free_sel;
     }
+    cli_phase_end();
     if (!quiet && (st = emb_results_write_summary(a, t, sel, nsel, NULL))) {
         rc = cli_fail(st);
         goto free_sel;

@@ -150,6 +150,7 @@ int cmd_flows(int argc, char **argv)
     cli_note_input(optind < argc ? argv[optind] : NULL);
     if ((rc = cli_check_output("flows", out, force)))
         goto done;
+    ao.ctx = ao.solver.ctx = cli_progress_context(); /* phases on a terminal */
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
                              groups.n, &t)))
         goto done;

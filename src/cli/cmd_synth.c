@@ -121,11 +121,17 @@ int cmd_synth(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     emb_table *t = NULL;
+    o.ctx = cli_progress_context(); /* phases on a terminal */
+    cli_phase_begin("generating the table");
     emb_status st = emb_synth_table(&o, &t);
+    cli_phase_end();
     if (st)
         return cli_fail(st);
-    emb_write_opts wo = {.deflate = (int)defl, .csr = csr ? 1 : -1};
-    if ((st = emb_table_write_h5(t, out, &wo)))
+    emb_write_opts wo = {.deflate = (int)defl, .csr = csr ? 1 : -1, .ctx = o.ctx};
+    cli_phase_begin("writing the table");
+    st = emb_table_write_h5(t, out, &wo);
+    cli_phase_end();
+    if (st)
         rc = cli_fail(st);
     else {
         clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -121,6 +121,12 @@ emb_progress_fn emb_ctx_progress(void **user)
     return current->progress;
 }
 
+void emb_ctx_report(const char *what, unsigned long long done, unsigned long long total)
+{
+    if (current && current->progress)
+        current->progress(current->progress_user, what, done, total);
+}
+
 emb_status emb_ctx_poll(const char *where)
 {
     if (!current || !current->interrupt)

@@ -50,6 +50,10 @@ unsigned emb_ctx_threads(unsigned max);
 /* The context's progress callback, or NULL. */
 emb_progress_fn emb_ctx_progress(void **user);
 
+/* Report progress of the running call to its context's callback, if any
+ * (embodied/progress.h: the phases the library reports). */
+void emb_ctx_report(const char *what, unsigned long long done, unsigned long long total);
+
 /* EMB_EINTERRUPTED (with a message naming `where`) if the running call's
  * interruption callback asks to stop, else EMB_OK.  Cheap when no callback
  * is set. */

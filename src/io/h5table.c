@@ -913,6 +913,7 @@ static emb_status write_tech(hid_t file, const char *path, const emb_table *t, c
     for (size_t r0 = 0; r0 < N; r0 += rows) {
         size_t nr = N - r0 < rows ? N - r0 : rows;
         hsize_t start[2] = {(hsize_t)r0, 0}, count[2] = {(hsize_t)nr, (hsize_t)N};
+        emb_ctx_report(EMB_PROGRESS_WRITING, r0, N);
         if ((st = emb_ctx_poll("writing the technology matrix")) ||
             (st = emb_table_tech_rows(t, r0, nr, buf)))
             goto done;

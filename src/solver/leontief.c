@@ -117,8 +117,16 @@ static emb_status create(const emb_table *t, const emb_solver_opts *opts, emb_le
         !(lf->rinv = emb_alloc(N, sizeof(double), "1/x")) ||
         !(lf->colA = emb_calloc(N, sizeof(double), "column sums of A")))
         goto fail;
+    /* One LAPACK call (or the preconditioner's blocks): only its start and
+     * end can be reported, with its size for the caller's estimate. */
+    double nd = (double)N, flops = lf->kind == EMB_SOLVER_DENSE   ? 2.0 / 3.0 * nd * nd * nd
+                                   : lf->kind == EMB_SOLVER_MIXED ? 1.0 / 3.0 * nd * nd * nd
+                                                                  : 0;
+    unsigned long long total = flops > 0 ? (unsigned long long)flops : 1;
+    emb_ctx_report(EMB_PROGRESS_FACTORISING, 0, total);
     if ((st = lf->be->factorise(lf, opts)))
         goto fail;
+    emb_ctx_report(EMB_PROGRESS_FACTORISING, total, total);
     *out = lf;
     return EMB_OK;
 fail:
