@@ -343,9 +343,11 @@ void cli_progress(void *ctx, const char *what, unsigned long long done, unsigned
     if (fill > width)
         fill = width;
     const char *base = strrchr(what, '/');
-    fprintf(stderr, "\r  %-28.28s [%.*s%*s] %5.1f%% %8.1f MiB", base ? base + 1 : what, fill,
+    char size[32];
+    fprintf(stderr, "\r  %-28.28s [%.*s%*s] %5.1f%% %10s", base ? base + 1 : what, fill,
             "##############################", width - fill, "",
-            total ? 100.0 * (double)done / (double)total : 0.0, (double)done / 1048576.0);
+            total ? 100.0 * (double)done / (double)total : 0.0,
+            emb_fmt_bytes((double)done, size, sizeof size));
     if (done >= total)
         fputc('\n', stderr);
     progress_drawn = done < total;
