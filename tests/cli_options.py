@@ -13,7 +13,8 @@ scripts/gen_manpage.py's parser, and:
     a-z, A-Z, 0-9 tried on its own: a letter that is not listed must be an
     "unknown option"), and every long option the help lists is known;
   - a usage error is exactly one line, "embodied SUB: unknown option '--x';
-    try 'embodied SUB --help'" (also a missing argument), exit 2;
+    try 'embodied SUB --help'" (also a missing argument), exit 2, naming the
+    option or command a typo probably meant;
   - the README's generated command-line block equals what
     scripts/readme_cli.py makes from --help now;
   - every `embodied SUB ...` command written anywhere in the README uses only
@@ -122,6 +123,16 @@ for sub in [None] + SUBS:
 rc, out, err = run(["no-such-command"])
 if rc != 2 or err.count("\n") != 1:
     problems.append("embodied no-such-command: exit %d, stderr %r" % (rc, err))
+# a typo of an option or a command: the one it probably meant, same line
+for args, want in [(["accounts", "--stresor", "co2"], "embodied accounts: unknown option '--stresor' "
+                    "(did you mean '--stressor'?); try 'embodied accounts --help'\n"),
+                   (["flows", "--form", "CN"], "embodied flows: unknown option '--form' (did you "
+                    "mean '--from'?); try 'embodied flows --help'\n"),
+                   (["acounts"], "embodied: unknown command 'acounts' (did you mean 'accounts'?); "
+                    "try 'embodied --help'\n")]:
+    rc, out, err = run(args)
+    if rc != 2 or err != want:
+        problems.append("embodied %s: exit %d, stderr %r; expected %r" % (" ".join(args), rc, err, want))
 check("a usage error is one line naming the option and the --help to read, exit 2", problems)
 
 # 5. the README's generated block is current

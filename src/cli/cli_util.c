@@ -2,6 +2,7 @@
  * shared by the subcommands. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cli/cli.h"
+#include "core/names.h" /* emb_name_distance: "did you mean" */
 
 #include <errno.h>
 #include <getopt.h>
@@ -87,8 +88,22 @@ int cli_option_error(const char *cmd, int c, int argc, char **argv, const struct
             return cli_usage_error(cmd, "ambiguous option '--%.*s' (%s)", len, word + 2, amb);
         if (i >= 0 && (optopt == 0 || optopt == opts[i].val) && opts[i].has_arg == no_argument)
             return cli_usage_error(cmd, "option '--%s' takes no argument", opts[i].name);
-        if (i < 0 && optopt == 0)
-            return cli_usage_error(cmd, "unknown option '--%.*s'", len, word + 2);
+        if (i < 0 && optopt == 0) {
+            /* a typo of a real option ("--stresor"): say which */
+            char typed[128];
+            snprintf(typed, sizeof typed, "%.*s", len, word + 2);
+            int best = -1;
+            size_t bd = (size_t)-1;
+            for (int j = 0; opts[j].name; j++) {
+                size_t d = emb_name_distance(typed, opts[j].name);
+                if (d < bd)
+                    bd = d, best = j;
+            }
+            if (best >= 0 && bd <= (strlen(typed) >= 4 ? 2 : 1))
+                return cli_usage_error(cmd, "unknown option '--%s' (did you mean '--%s'?)", typed,
+                                       opts[best].name);
+            return cli_usage_error(cmd, "unknown option '--%s'", typed);
+        }
     }
     /* A short option: optopt is its letter. */
     if (c == ':')

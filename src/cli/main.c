@@ -3,6 +3,7 @@
  * with the test-only hook EMBODIED_TEST_SIGNAL_AFTER_TEMP that exercises them
  * deterministically. */
 #include "cli/cli.h"
+#include "core/names.h" /* emb_name_distance: "did you mean" */
 
 #include <errno.h>
 #include <getopt.h>
@@ -139,6 +140,11 @@ static int dispatch(int argc, char **argv)
         usage(stdout);
         return EMB_EXIT_OK;
     }
+    static const char *const cmds[] = {"info", "accounts", "flows", "cbam", "import",
+                                       "synth", "spa", "sda", "report", "help"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (emb_name_distance(cmd, cmds[i]) <= (strlen(cmd) >= 4 ? 2 : 1))
+            return cli_usage_error("", "unknown command '%s' (did you mean '%s'?)", cmd, cmds[i]);
     return cli_usage_error("", "unknown command '%s'", cmd);
 }
 

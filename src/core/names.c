@@ -57,7 +57,7 @@ void emb_nearest_names(const char *pat, const char *const *names, size_t n, size
 
 /* Edit distance (insert, delete, substitute), ignoring ASCII case, of the
  * first 64 bytes of a and b. */
-static size_t edit_distance(const char *a, const char *b)
+size_t emb_name_distance(const char *a, const char *b)
 {
     enum { L = 64 };
     size_t la = strnlen(a, L), lb = strnlen(b, L), row[L + 1];
@@ -86,7 +86,7 @@ void emb_closest_names(const char *name, const char *const *names, size_t n, siz
         max = MAXN;
     for (size_t i = 0; i < n; i++)
         if (names[i])
-            keep_best(best, rank, &nb, max, i, edit_distance(name, names[i]));
+            keep_best(best, rank, &nb, max, i, emb_name_distance(name, names[i]));
     format_names(names, best, nb, buf, cap);
 }
 

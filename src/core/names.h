@@ -24,6 +24,10 @@ void emb_nearest_names(const char *pat, const char *const *names, size_t n, size
 void emb_closest_names(const char *name, const char *const *names, size_t n, size_t max, char *buf,
                        size_t cap);
 
+/* Edit distance (insertions, deletions, substitutions) between a and b
+ * ignoring ASCII case, over their first 64 bytes. */
+size_t emb_name_distance(const char *a, const char *b);
+
 /* How emb_name_find matches, tried in this order; the first tier that
  * matches anything decides (exact beats case-insensitive beats partial). */
 enum {
