@@ -303,7 +303,7 @@ static char *run_on_terminal(char *const argv[], int *status)
 }
 
 /* Progress (issue 11, expect 7): on a terminal, accounts shows reading,
- * factorising (with an estimate), solving (a bar) and writing, and synth
+ * factorising (with an estimate from N = 1000 on), solving (a bar) and writing, and synth
  * generating and writing; with stderr a file, nothing of it.  The one-second
  * delay is set to 0 (EMBODIED_PROGRESS_AFTER) so nothing depends on time. */
 START_TEST(progress_on_a_terminal_only)
@@ -313,7 +313,7 @@ START_TEST(progress_on_a_terminal_only)
     int status;
     char *tty = run_on_terminal(acc, &status);
     ck_assert_msg(status == 0, "exit %d: %s", status, tty);
-    const char *want[] = {"\r  reading t.h5: ", "\r  factorising I - A: ", " in all\033[K",
+    const char *want[] = {"\r  reading t.h5: ", "\r  factorising I - A: ", " elapsed\033[K",
                           "\r  solving                      [", "%  ", "\r  writing results: ",
                           "\r\033[K"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
@@ -325,6 +325,17 @@ START_TEST(progress_on_a_terminal_only)
     tty = run_on_terminal(syn, &status);
     ck_assert_msg(status == 0 && strstr(tty, "\r  generating the table: ") &&
                       strstr(tty, "\r  writing the table"), "exit %d: %s", status, tty);
+    free(tty);
+    /* From N = 1000 on, the factorisation comes with an estimate. */
+    char *const big_synth[] = {exe, "synth", "--regions", "10", "--sectors", "101", "-k", "1",
+                               "-o", "big.h5", NULL};
+    free(run_on_terminal(big_synth, &status));
+    ck_assert_int_eq(status, 0);
+    char *const big[] = {exe, "accounts", "big.h5", "-q", "--solver", "dense", NULL};
+    tty = run_on_terminal(big, &status);
+    ck_assert_msg(status == 0 && strstr(tty, "\r  factorising I - A: ") &&
+                      strstr(tty, " elapsed, about ") && strstr(tty, " in all\033[K"),
+                  "exit %d: %s", status, tty);
     free(tty);
     /* Not a terminal: no phase, no carriage return, no escape sequence. */
     char *out, *err;
