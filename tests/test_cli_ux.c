@@ -106,6 +106,23 @@ START_TEST(info_describes_results_file)
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         ck_assert_msg(strstr(out, want[i]), "info r.h5 lacks '%s':\n%s", want[i], out);
     free(out), free(err);
+    /* A run's warnings (several lines) are shown line by line; control
+     * characters in an attribute are written \xNN, never sent to the
+     * terminal. */
+    hid_t f = H5Fopen(emb_test_pathf("%s/r.h5", tmp), H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    hid_t ty = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+    H5Tset_size(ty, H5T_VARIABLE);
+    hid_t at = H5Acreate2(f, "warnings", ty, sp, H5P_DEFAULT, H5P_DEFAULT);
+    const char *w = "first warning\nsecond \033[31mwarning";
+    ck_assert(at >= 0 && H5Awrite(at, ty, &w) >= 0);
+    H5Aclose(at), H5Sclose(sp), H5Tclose(ty), H5Fclose(f);
+    ck_assert_int_eq(run("info r.h5", &out, &err), 0);
+    ck_assert_msg(strstr(out, "\n  warnings                       first warning\n"
+                              "                                 second \\x1B[31mwarning\n"),
+                  "%s", out);
+    ck_assert_msg(!strchr(out, '\033'), "an escape sequence reached stdout");
+    free(out), free(err);
     /* --group defines groups of a table, not of results. */
     ck_assert_int_eq(run("info r.h5 --group H=R1", &out, &err), 2);
     ck_assert_msg(count_lines(err, NULL) == 1 && strstr(err, "not to the results file"), "%s", err);

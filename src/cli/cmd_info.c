@@ -56,6 +56,21 @@ static int is_results_file(const char *path)
     return yes;
 }
 
+/* Print n bytes of s with control characters (an escape sequence, a
+ * carriage return) as \xNN, so that no text in a file can act on the
+ * terminal (attribute values and object names are not labels, which the
+ * reader already checks). */
+static void put_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            printf("\\x%02X", c);
+        else
+            putchar(c);
+    }
+}
+
 /* "3 x 4 x 4" of a dataset's dataspace, and its element type in words. */
 static void shape_text(hid_t ds, char *buf, size_t cap)
 {
@@ -95,8 +110,15 @@ static herr_t print_dataset(hid_t loc, const char *name, const H5O_info_t *oi, v
     shape_text(ds, shape, sizeof shape);
     if (H5Aexists(ds, "units") > 0 && emb_h5_attr_read_string(ds, "", "units", &units, &present))
         units = NULL;
-    printf("  %-30s %s%s%s%s\n", name, shape, units ? "  [" : "", units ? units : "",
-           units ? "]" : "");
+    printf("  ");
+    put_text(name, strlen(name));
+    printf("%*s %s", strlen(name) < 30 ? (int)(30 - strlen(name)) : 0, "", shape);
+    if (units) {
+        printf("  [");
+        put_text(units, strlen(units));
+        printf("]");
+    }
+    printf("\n");
     free(units);
     H5Dclose(ds);
     return 0;
@@ -113,7 +135,9 @@ static herr_t print_attribute(hid_t loc, const char *name, const H5A_info_t *ai,
     hid_t ty = H5Aget_type(a), sp = H5Aget_space(a);
     H5T_class_t cls = H5Tget_class(ty);
     hssize_t n = H5Sget_simple_extent_npoints(sp);
-    printf("  %-30s ", name);
+    printf("  ");
+    put_text(name, strlen(name));
+    printf("%*s ", strlen(name) < 30 ? (int)(30 - strlen(name)) : 0, "");
     if (cls == H5T_STRING && n == 1) {
         char *v = NULL;
         int present = 0;
@@ -121,8 +145,9 @@ static herr_t print_attribute(hid_t loc, const char *name, const H5A_info_t *ai,
             /* several lines (a run's warnings): each on its own line */
             for (char *p = v, *nl; p && *p; p = nl ? nl + 1 : NULL) {
                 nl = strchr(p, '\n');
-                printf("%s%.*s\n", p == v ? "" : "                                 ",
-                       (int)(nl ? nl - p : (ptrdiff_t)strlen(p)), p);
+                printf("%s", p == v ? "" : "                                 ");
+                put_text(p, nl ? (size_t)(nl - p) : strlen(p));
+                printf("\n");
             }
             if (!*v)
                 printf("(empty)\n");
