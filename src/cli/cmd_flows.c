@@ -193,8 +193,12 @@ int cmd_flows(int argc, char **argv)
     for (size_t p = 0; p < from.n; p++)
         pairs[p] = (emb_flow_pair){from.v[p], to.v[p]};
     emb_results_format fmt = csv || out ? EMB_RESULTS_CSV : EMB_RESULTS_TEXT;
-    if ((st = net ? emb_results_write_net_flows(a, t, sel, nsel, pairs, from.n, fmt, out)
-                  : emb_results_write_flows(a, t, sel, nsel, pairs, from.n, by_sector, fmt, out))) {
+    if (out) /* on stdout the results themselves show progress */
+        cli_phase_begin("writing results");
+    st = net ? emb_results_write_net_flows(a, t, sel, nsel, pairs, from.n, fmt, out)
+             : emb_results_write_flows(a, t, sel, nsel, pairs, from.n, by_sector, fmt, out);
+    cli_phase_end();
+    if (st) {
         rc = cli_fail(st);
         goto done;
     }
