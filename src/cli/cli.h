@@ -4,6 +4,7 @@
 #ifndef EMB_CLI_H
 #define EMB_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "embodied/embodied.h"
@@ -87,8 +88,23 @@ void cli_note_input(const char *path);
  * is not a regular file (a device, a FIFO, a symbolic link: only regular
  * files are ever replaced, even with force); is an input noted with
  * cli_note_input (same device and inode, not compared by name) or lies
- * inside an input folder.  Else 0. */
+ * inside an input folder; is empty (usage); is a directory, or lies in a
+ * missing or unwritable directory (EMB_EXIT_IO, the message the writer would
+ * give after the work).  Else 0. */
 int cli_check_output(const char *cmd, const char *path, int force);
+
+/* --csv DIR before any work: an empty name (usage); the input or a folder
+ * holding it; emb_results_check_csv_dir (a file, a link, a folder holding
+ * other files, a missing or unwritable parent: I/O); a folder with earlier
+ * results without force (usage).  0 or the exit code, message printed. */
+int cli_check_csv_dir(const char *cmd, const char *dir, int force);
+/* An output file and an output folder of one command that are the same
+ * name, or the file inside the folder (replaced as a whole): usage error. */
+int cli_check_distinct(const char *cmd, const char *file, const char *dir);
+
+/* Set by the CLI's signal handler (main.c): the signal that interrupted the
+ * run, 0 if none. */
+extern volatile sig_atomic_t cli_caught_signal;
 
 /* A growable list of option arguments (repeatable options). */
 typedef struct cli_list {

@@ -3,6 +3,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cli/cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -17,6 +18,10 @@
 
 int cli_fail(emb_status st)
 {
+    /* A commit undone by a signal: main says "interrupted" once and ends
+     * the process by that signal. */
+    if (st == EMB_EINTERRUPTED && cli_caught_signal)
+        return EMB_EXIT_INTERRUPTED;
     const char *m = emb_errmsg();
     fprintf(stderr, "embodied: %s\n", m && *m ? m : emb_strerror(st));
     switch (st) {
@@ -393,28 +398,145 @@ static int clashes_with_input(const char *path, const char *in)
     return strncmp(rdir, rin, n) == 0 && (rdir[n] == '\0' || rdir[n] == '/' || n == 1);
 }
 
+/* The directory that will hold path exists and is writable: 0, or the I/O
+ * exit code with the message the writer would give after the work. */
+static int check_parent(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "embodied: %s: cannot write: directory %s does not exist\n", path, dir);
+        return EMB_EXIT_IO;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "embodied: %s: cannot write in directory %s: %s\n", path, dir,
+                strerror(errno));
+        return EMB_EXIT_IO;
+    }
+    return 0;
+}
+
 int cli_check_output(const char *cmd, const char *path, int force)
 {
     struct stat sb;
     if (!path)
         return 0;
+    if (!*path)
+        return cli_usage_error(cmd, "the output file name is empty");
     for (size_t i = 0; i < n_inputs; i++)
         if (clashes_with_input(path, inputs[i]))
             return cli_usage_error(cmd, "%s: the output is the input %s or a file inside it; "
                                         "choose another output (refused even with --force)",
                                    path, inputs[i]);
     if (lstat(path, &sb) != 0)
-        return 0;
-    if (S_ISDIR(sb.st_mode))
-        return 0; /* the writer says it is a directory */
+        return check_parent(path);
+    if (S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "embodied: %s: is a directory, cannot write a file there\n", path);
+        return EMB_EXIT_IO;
+    }
     if (!S_ISREG(sb.st_mode))
         return cli_usage_error(cmd, "%s: exists and is not a regular file (%s); only regular files "
                                     "are replaced, even with --force", path,
                                S_ISLNK(sb.st_mode) ? "a symbolic link" : S_ISFIFO(sb.st_mode) ? "a FIFO"
                                : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "special");
-    if (force)
+    if (!force) {
+        fprintf(stderr, "embodied: %s: output exists; not overwritten without --force\n", path);
+        fprintf(stderr, "Try 'embodied %s --help'.\n", cmd);
+        return EMB_EXIT_USAGE;
+    }
+    return check_parent(path);
+}
+
+int cli_check_csv_dir(const char *cmd, const char *dir, int force)
+{
+    if (!dir)
         return 0;
-    fprintf(stderr, "embodied: %s: output exists; not overwritten without --force\n", path);
-    fprintf(stderr, "Try 'embodied %s --help'.\n", cmd);
-    return EMB_EXIT_USAGE;
+    if (!*dir)
+        return cli_usage_error(cmd, "--csv: the folder name is empty");
+    for (size_t i = 0; i < n_inputs; i++) {
+        struct stat so, si;
+        if (inputs[i] && stat(inputs[i], &si) == 0 && stat(dir, &so) == 0 &&
+            (clashes_with_input(dir, inputs[i]) ||
+             (S_ISDIR(so.st_mode) && so.st_dev == si.st_dev && so.st_ino == si.st_ino)))
+            return cli_usage_error(cmd, "%s: the output folder is the input %s or inside it; "
+                                        "choose another folder (refused even with --force)",
+                                   dir, inputs[i]);
+    }
+    int exists = 0;
+    emb_status st = emb_results_check_csv_dir(dir, &exists);
+    if (st)
+        return cli_fail(st);
+    if (exists && !force) {
+        DIR *d = opendir(dir);
+        char first[256] = "";
+        for (struct dirent *e; d && !first[0] && (e = readdir(d));)
+            if (e->d_name[0] != '.')
+                snprintf(first, sizeof first, "%s", e->d_name);
+        if (d)
+            closedir(d);
+        if (first[0]) {
+            fprintf(stderr, "embodied: %s: holds results of an earlier run (%s); not replaced "
+                            "without --force\n", dir, first);
+            fprintf(stderr, "Try 'embodied %s --help'.\n", cmd);
+            return EMB_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* path with its existing directories resolved (realpath) and the missing
+ * rest appended as written, so that two names of one place compare equal
+ * whether or not it exists yet; 0 on failure. */
+static int resolve_name(const char *path, char *out, size_t cap, int depth)
+{
+    char buf[4096], r[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    size_t n = strlen(buf);
+    while (n > 1 && buf[n - 1] == '/')
+        buf[--n] = '\0';
+    if (realpath(buf, r)) {
+        snprintf(out, cap, "%s", r);
+        return 1;
+    }
+    char *slash = strrchr(buf, '/');
+    const char *base = slash ? slash + 1 : buf;
+    if (depth > 64 || !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return 0;
+    char dir[PATH_MAX + 256];
+    if (!slash) {
+        if (!realpath(".", r))
+            return 0;
+        snprintf(dir, sizeof dir, "%s", r);
+    } else if (slash == buf) {
+        dir[0] = '\0';
+    } else {
+        *slash = '\0';
+        if (!resolve_name(buf, dir, sizeof dir, depth + 1))
+            return 0;
+    }
+    snprintf(out, cap, "%s/%s", strcmp(dir, "/") ? dir : "", base);
+    return 1;
+}
+
+int cli_check_distinct(const char *cmd, const char *file, const char *dir)
+{
+    char a[PATH_MAX + 256], b[PATH_MAX + 256];
+    if (!file || !dir || !resolve_name(file, a, sizeof a, 0) || !resolve_name(dir, b, sizeof b, 0))
+        return 0;
+    size_t n = strlen(b);
+    if (strcmp(a, b) == 0)
+        return cli_usage_error(cmd, "%s and %s: the same name for a file and a folder of results",
+                               file, dir);
+    if (strncmp(a, b, n) == 0 && a[n] == '/')
+        return cli_usage_error(cmd, "%s: inside the results folder %s, which is replaced as a "
+                                    "whole; write it elsewhere", file, dir);
+    return 0;
 }

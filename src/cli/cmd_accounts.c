@@ -80,20 +80,10 @@ int cmd_accounts(int argc, char **argv)
         goto done;
     }
     cli_note_input(optind < argc ? argv[optind] : NULL);
-    if ((rc = cli_check_output("accounts", out, force)))
+    if ((rc = cli_check_distinct("accounts", out, csv)) ||
+        (rc = cli_check_output("accounts", out, force)) ||
+        (rc = cli_check_csv_dir("accounts", csv, force)))
         goto done;
-    if (csv) {
-        static const char *names[] = {"accounts.csv", "flows.csv", "sectors.csv",
-                                      "flows_by_sector.csv", "eebt_accounts.csv",
-                                      "eebt_flows.csv", "eebt_flows_by_sector.csv"};
-        for (size_t i = 0; i < sizeof names / sizeof names[0] && !rc; i++) {
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s", csv, names[i]);
-            rc = cli_check_output("accounts", p, force);
-        }
-        if (rc)
-            goto done;
-    }
     emb_table *t = NULL;
     emb_accounts *a = NULL;
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,

@@ -1,0 +1,412 @@
+/* tests/test_commit.c — every output of a command committed together or not
+ * at all (issue 11, defects 1, 2 and 5, write side 6-8), through the CLI:
+ * each catchable signal at each point of a run (after the k-th temporary,
+ * halfway through the commit) leaves no output, or the old outputs intact
+ * under --force; a CSV folder is replaced as a unit; every output location is
+ * checked before any work; stale temporaries of a killed run are removed; a
+ * file size limit is an I/O error; a FIFO input is refused up front.
+ *
+ * No timed kill: the CLI's test hook EMBODIED_TEST_SIGNAL_AFTER_TEMP makes
+ * the process raise the signal itself at a known point. */
+#include "embodied/embodied.h"
+#include "testutil.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *tmp;      /* per-test temporary directory */
+static char exe[4096]; /* the embodied binary */
+static char out[4200]; /* tmp/out: where the outputs go */
+
+static void setup(void)
+{
+    tmp = emb_test_tmpdir();
+    ck_assert_ptr_nonnull(tmp);
+    const char *b = getenv("EMB_BUILD_ROOT");
+    snprintf(exe, sizeof exe, "%s/embodied", b ? b : "build");
+    snprintf(out, sizeof out, "%s/out", tmp);
+    ck_assert_int_eq(mkdir(out, 0777), 0);
+}
+
+static void teardown(void)
+{
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+
+/* Run embodied with argv (NULL-terminated; "%s" in an argument is replaced
+ * by `out`), the hook variable set to `hook` (NULL: unset), no core dumps;
+ * stderr in *err (malloc'd), the wait status returned. */
+static int run_argv(const char *hook, const char *const *args, char **err)
+{
+    char errf[4300], buf[16][4400];
+    char *argv[20];
+    size_t n = 0;
+    snprintf(errf, sizeof errf, "%s/stderr.txt", tmp);
+    argv[n++] = exe;
+    for (size_t i = 0; args[i] && n < 18; i++) {
+        snprintf(buf[n], sizeof buf[n], args[i], out);
+        argv[n] = buf[n];
+        n++;
+    }
+    argv[n] = NULL;
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int dn = open("/dev/null", O_WRONLY);
+        if (fd < 0 || dn < 0 || dup2(fd, 2) < 0 || dup2(dn, 1) < 0)
+            _exit(126);
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core); /* SIGQUIT */
+        if (hook)
+            setenv("EMBODIED_TEST_SIGNAL_AFTER_TEMP", hook, 1);
+        else
+            unsetenv("EMBODIED_TEST_SIGNAL_AFTER_TEMP");
+        execv(exe, argv);
+        _exit(127);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    size_t len;
+    *err = emb_test_slurp(errf, &len);
+    ck_assert_ptr_nonnull(*err);
+    return status;
+}
+
+/* Exit code of a run that must end normally. */
+static int run_rc(const char *const *args, char **err)
+{
+    int status = run_argv(NULL, args, err);
+    ck_assert_msg(WIFEXITED(status), "%s %s: killed by signal %d: %s", args[0], args[1],
+                  WIFSIGNALED(status) ? WTERMSIG(status) : 0, *err);
+    return WEXITSTATUS(status);
+}
+
+/* Run `sh -c 'PREFIX exec embodied ARGS'`; exit code, stderr in *err. */
+static int run_sh(const char *prefix, const char *args, char **err)
+{
+    char cmd[32768], errf[4300];
+    snprintf(errf, sizeof errf, "%s/stderr.txt", tmp);
+    snprintf(cmd, sizeof cmd, "%s exec '%s' %s >/dev/null 2>'%s'", prefix, exe, args, errf);
+    int rc = system(cmd);
+    size_t len;
+    *err = emb_test_slurp(errf, &len);
+    ck_assert_ptr_nonnull(*err);
+    ck_assert_msg(WIFEXITED(rc), "%s: killed by a signal", cmd);
+    return WEXITSTATUS(rc);
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+/* Names in dir, sorted, one per line (malloc'd), for messages. */
+static char *listing(const char *dir)
+{
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' 2>&1 | tr '\\n' ' '", dir);
+    FILE *p = popen(cmd, "r");
+    char *s = calloc(8192, 1);
+    if (p) {
+        size_t n = fread(s, 1, 8191, p);
+        s[n] = '\0';
+        pclose(p);
+    }
+    return s;
+}
+
+static char *slurp_out(const char *rel, size_t *len)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", out, rel);
+    return emb_test_slurp(p, len);
+}
+
+static const struct {
+    int sig;
+    const char *name;
+} sigs[] = {{SIGINT, "SIGINT"}, {SIGTERM, "SIGTERM"}, {SIGHUP, "SIGHUP"}, {SIGQUIT, "SIGQUIT"}};
+
+/* The outputs of one accounts run: results.h5 (temporary 1) and the CSV
+ * folder (temporary 2). */
+static const char *const full_run[] = {"accounts", "-q", "-o", "%s/r.h5", "--csv", "%s/csv",
+                                       "--sectors", "--flows-by-sector", NULL};
+
+/* Each catchable signal after the first temporary, after the second (the
+ * first complete and waiting), and halfway through the commit (the first
+ * output renamed into place): the process ends by that signal, says so in
+ * one line, and leaves nothing. */
+START_TEST(every_signal_at_every_point_leaves_nothing)
+{
+    const char *points[] = {"", ":2", ":commit"};
+    for (size_t s = 0; s < sizeof sigs / sizeof sigs[0]; s++)
+        for (size_t p = 0; p < 3; p++) {
+            char hook[64], want[128], *err;
+            snprintf(hook, sizeof hook, "%s%s", sigs[s].name, points[p]);
+            int status = run_argv(hook, full_run, &err);
+            ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sigs[s].sig,
+                          "%s: status %#x, expected the end by %s: %s", hook, status, sigs[s].name,
+                          err);
+            ck_assert_msg(strstr(err, p == 2 ? "renamed into place, raising" : " exists ("),
+                          "%s: the hook did not fire where asked: %s", hook, err);
+            snprintf(want, sizeof want, "embodied: interrupted (%s); no output written\n",
+                     sigs[s].name);
+            ck_assert_msg(strstr(err, want), "%s: no '%s': %s", hook, want, err);
+            char *ls = listing(out);
+            ck_assert_msg(count_entries(out) == 0, "%s: left %s", hook, ls);
+            free(ls);
+            free(err);
+        }
+}
+END_TEST
+
+/* The same with --force over the outputs of an earlier run: they stay as
+ * they were, byte for byte (the commit undoes the renames it made: the old
+ * results.h5 back from its link, the old CSV folder exchanged back). */
+START_TEST(interrupted_force_keeps_the_old_outputs)
+{
+    const char *const first[] = {"accounts", "-q", "-o", "%s/r.h5", "--csv", "%s/csv", NULL};
+    char *err;
+    ck_assert_msg(run_rc(first, &err) == 0, "%s", err);
+    free(err);
+    size_t nh, na, nf;
+    char *h5 = slurp_out("r.h5", &nh), *acc = slurp_out("csv/accounts.csv", &na),
+         *flows = slurp_out("csv/flows.csv", &nf);
+    const char *const again[] = {"accounts", "-q", "-o", "%s/r.h5", "--csv", "%s/csv", "--sectors",
+                                 "--eebt", "--force", NULL};
+    const char *points[] = {"", ":2", ":commit"};
+    for (size_t s = 0; s < sizeof sigs / sizeof sigs[0]; s++)
+        for (size_t p = 0; p < 3; p++) {
+            char hook[64];
+            snprintf(hook, sizeof hook, "%s%s", sigs[s].name, points[p]);
+            int status = run_argv(hook, again, &err);
+            ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sigs[s].sig, "%s: %#x: %s",
+                          hook, status, err);
+            ck_assert_msg(strstr(err, "no output written"), "%s: %s", hook, err);
+            char *ls = listing(out), *lc;
+            char csvd[4300];
+            snprintf(csvd, sizeof csvd, "%s/csv", out);
+            lc = listing(csvd);
+            ck_assert_msg(count_entries(out) == 2 && count_entries(csvd) == 2,
+                          "%s: out holds %s, csv holds %s", hook, ls, lc);
+            free(ls), free(lc);
+            size_t n;
+            char *b = slurp_out("r.h5", &n);
+            ck_assert_msg(n == nh && memcmp(b, h5, n) == 0, "%s: r.h5 changed", hook);
+            free(b);
+            b = slurp_out("csv/accounts.csv", &n);
+            ck_assert_msg(n == na && memcmp(b, acc, n) == 0, "%s: accounts.csv changed", hook);
+            free(b);
+            b = slurp_out("csv/flows.csv", &n);
+            ck_assert_msg(n == nf && memcmp(b, flows, n) == 0, "%s: flows.csv changed", hook);
+            free(b);
+            free(err);
+        }
+    /* Uninterrupted, the same command replaces both, together. */
+    ck_assert_msg(run_rc(again, &err) == 0, "%s", err);
+    free(err);
+    char csvd[4300];
+    snprintf(csvd, sizeof csvd, "%s/csv", out);
+    ck_assert_uint_eq(count_entries(csvd), 5); /* accounts, flows, sectors, eebt_accounts, eebt_flows */
+    ck_assert_uint_eq(count_entries(out), 2);
+    free(h5), free(acc), free(flows);
+}
+END_TEST
+
+/* --csv DIR --force replaces the folder as a unit: no file of an earlier
+ * run stays (issue 11, defect 5).  A folder holding anything else is not a
+ * results folder and is never replaced; one with results needs --force. */
+START_TEST(csv_folder_replaced_as_a_unit)
+{
+    const char *const with[] = {"accounts", "-q", "--csv", "%s/csv", "--sectors", NULL};
+    const char *const without[] = {"accounts", "-q", "--csv", "%s/csv", NULL};
+    const char *const without_f[] = {"accounts", "-q", "--csv", "%s/csv", "-f", NULL};
+    char csvd[4300], *err;
+    snprintf(csvd, sizeof csvd, "%s/csv", out);
+    ck_assert_msg(run_rc(with, &err) == 0, "%s", err);
+    free(err);
+    ck_assert_uint_eq(count_entries(csvd), 3);
+    ck_assert_int_eq(run_rc(without, &err), 2);
+    ck_assert_msg(strstr(err, "holds results of an earlier run") && strstr(err, "--force"), "%s",
+                  err);
+    free(err);
+    ck_assert_uint_eq(count_entries(csvd), 3);
+    ck_assert_msg(run_rc(without_f, &err) == 0, "%s", err);
+    free(err);
+    char *ls = listing(csvd);
+    ck_assert_msg(count_entries(csvd) == 2, "stale files stay: %s", ls); /* no sectors.csv */
+    free(ls);
+    ck_assert_uint_eq(count_entries(out), 1); /* and no temporary beside it */
+    /* A folder that holds something else: refused, untouched. */
+    char notes[4400];
+    snprintf(notes, sizeof notes, "%s/notes.txt", csvd);
+    emb_test_spits(notes, "mine\n");
+    ck_assert_int_eq(run_rc(without_f, &err), 5);
+    ck_assert_msg(strstr(err, "'notes.txt'") && strstr(err, csvd), "%s", err);
+    ck_assert_msg(!strstr(err, "N = "), "refused after the work: %s", err);
+    free(err);
+    ck_assert_uint_eq(count_entries(csvd), 3);
+    /* An empty folder is filled without --force. */
+    char empty[4400];
+    snprintf(empty, sizeof empty, "%s/empty", out);
+    ck_assert_int_eq(mkdir(empty, 0777), 0);
+    const char *const into_empty[] = {"accounts", "-q", "--csv", "%s/empty", NULL};
+    ck_assert_msg(run_rc(into_empty, &err) == 0, "%s", err);
+    free(err);
+    ck_assert_uint_eq(count_entries(empty), 2);
+}
+END_TEST
+
+/* Every output location is checked before any work (issue 11, defect 2,
+ * write side 6 and 7): the table is not even read (no "using the demo
+ * table" line), the exit code is documented, the first line names the
+ * path, and nothing is created. */
+START_TEST(output_locations_checked_before_work)
+{
+    char file[4400];
+    snprintf(file, sizeof file, "%s/file", out);
+    emb_test_spits(file, "x\n");
+    static const struct {
+        const char *args[12];
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {{"accounts", "-q", "-o", "%s/nodir/r.h5", NULL}, 5, "directory %s/nodir does not exist"},
+        {{"accounts", "-q", "-o", "%s", NULL}, 5, "%s: is a directory"},
+        {{"accounts", "-q", "--csv", "%s/file", NULL}, 5, "%s/file: exists and is not a directory"},
+        {{"accounts", "-q", "--csv", "%s/nodir/csv", NULL}, 5, "directory %s/nodir does not exist"},
+        {{"accounts", "-q", "--csv", "", NULL}, 2, "--csv: the folder name is empty"},
+        {{"accounts", "-q", "-o", "", NULL}, 2, "the output file name is empty"},
+        {{"accounts", "-q", "-o", "%s/x", "--csv", "%s/x", NULL}, 2, "the same name for a file and a folder"},
+        {{"accounts", "-q", "-o", "%s/c/r.h5", "--csv", "%s/c", NULL}, 2, "inside the results folder"},
+        {{"accounts", "-q", "-o", "%s/r.h5", "--csv", "%s/file/csv", NULL}, 5, "%s/file does not exist"},
+        {{"flows", "--from", "MN", "--to", "CN", "-o", "%s/nodir/f.csv", NULL}, 5, "does not exist"},
+        {{"synth", "-r", "2", "-s", "2", "-o", "%s/nodir/t.h5", NULL}, 5, "does not exist"},
+        {{"spa", "--to", "CN", "-o", "%s", NULL}, 5, "is a directory"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *err, want[4400];
+        int rc = run_rc(cases[c].args, &err);
+        snprintf(want, sizeof want, cases[c].msg, out);
+        ck_assert_msg(rc == cases[c].rc, "case %zu (%s %s): exit %d, expected %d: %s", c,
+                      cases[c].args[0], cases[c].args[2], rc, cases[c].rc, err);
+        ck_assert_msg(strncmp(err, "embodied: ", 10) == 0 && strstr(err, want),
+                      "case %zu: expected '%s' on the first line: %s", c, want, err);
+        char *nl = strchr(err, '\n');
+        ck_assert_msg(nl && (!nl[1] || strncmp(nl + 1, "Try 'embodied ", 14) == 0),
+                      "case %zu: more than one line of message: %s", c, err);
+        ck_assert_msg(!strstr(err, "demo table"), "case %zu: checked after reading: %s", c, err);
+        char *ls = listing(out);
+        ck_assert_msg(count_entries(out) == 1, "case %zu: left %s", c, ls); /* `file` */
+        free(ls);
+        free(err);
+    }
+}
+END_TEST
+
+/* 32-bit FNV-1a of the host name, as src/io/atomic.c names temporaries. */
+static unsigned host_hash(void)
+{
+    char h[256] = "";
+    gethostname(h, sizeof h - 1);
+    unsigned x = 2166136261u;
+    for (const char *p = h; *p; p++)
+        x = (x ^ (unsigned char)*p) * 16777619u;
+    return x;
+}
+
+/* SIGKILL cannot be caught: what a killed run leaves (a temporary file, a
+ * half-built CSV folder, the link kept while replacing a file) is named with
+ * the host and the pid, and the next run writing in that directory removes
+ * it once that process is gone; a live process's temporaries and another
+ * host's stay. */
+START_TEST(stale_temporaries_of_a_killed_run_are_removed)
+{
+    pid_t dead = fork();
+    ck_assert_int_ge(dead, 0);
+    if (dead == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+    unsigned h = host_hash();
+    char p1[4400], p2[4400], p3[4400], live[4400], other[4400], inner[4500];
+    snprintf(p1, sizeof p1, "%s/.r.h5.embodied-tmp.%08x.%ld.0123456789ab", out, h, (long)dead);
+    snprintf(p2, sizeof p2, "%s/.csv.embodied-tmp.%08x.%ld.0123456789ac", out, h, (long)dead);
+    snprintf(p3, sizeof p3, "%s/.r.h5.embodied-old.%08x.%ld.0123456789ad", out, h, (long)dead);
+    snprintf(live, sizeof live, "%s/.r.h5.embodied-tmp.%08x.%ld.0123456789ae", out, h,
+             (long)getpid());
+    snprintf(other, sizeof other, "%s/.r.h5.embodied-tmp.%08x.%ld.0123456789af", out, h ^ 1u,
+             (long)dead);
+    emb_test_spits(p1, "partial");
+    ck_assert_int_eq(mkdir(p2, 0777), 0);
+    snprintf(inner, sizeof inner, "%s/accounts.csv", p2);
+    emb_test_spits(inner, "partial");
+    emb_test_spits(p3, "old");
+    emb_test_spits(live, "being written");
+    emb_test_spits(other, "another host's");
+    char *err;
+    ck_assert_msg(run_rc(full_run, &err) == 0, "%s", err);
+    free(err);
+    ck_assert_int_eq(access(p1, F_OK), -1);
+    ck_assert_int_eq(access(p2, F_OK), -1);
+    ck_assert_int_eq(access(p3, F_OK), -1);
+    ck_assert_int_eq(access(live, F_OK), 0);
+    ck_assert_int_eq(access(other, F_OK), 0);
+    char *ls = listing(out);
+    ck_assert_msg(count_entries(out) == 4, "%s", ls); /* r.h5, csv, live, other */
+    free(ls);
+}
+END_TEST
+
+/* A file size limit (ulimit -f, as batch schedulers set it) ends the run
+ * with an I/O error naming the output, and leaves no temporary (write side
+ * 6: SIGXFSZ used to kill the process and leave it). */
+START_TEST(file_size_limit_is_an_io_error)
+{
+    const char *cmds[] = {"accounts -q --sectors -o '%s/r.h5'", "accounts -q --sectors --csv '%s/csv'",
+                          "synth -r 3 -s 4 -o '%s/t.h5'"};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        char args[8192], *err;
+        snprintf(args, sizeof args, cmds[c], out);
+        int rc = run_sh("ulimit -f 4;", args, &err);
+        ck_assert_msg(rc == 5, "%s: exit %d: %s", args, rc, err);
+        ck_assert_msg(strstr(err, out), "%s: the message names no output: %s", args, err);
+        char *ls = listing(out);
+        ck_assert_msg(count_entries(out) == 0, "%s: left %s", args, ls);
+        free(ls);
+        free(err);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("commit");
+    TCase *tc = tcase_create("commit");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, every_signal_at_every_point_leaves_nothing);
+    tcase_add_test(tc, interrupted_force_keeps_the_old_outputs);
+    tcase_add_test(tc, csv_folder_replaced_as_a_unit);
+    tcase_add_test(tc, output_locations_checked_before_work);
+    tcase_add_test(tc, stale_temporaries_of_a_killed_run_are_removed);
+    tcase_add_test(tc, file_size_limit_is_an_io_error);
+    suite_add_tcase(s, tc);
+    return emb_test_run(s);
+}
