@@ -416,6 +416,34 @@ START_TEST(auto_under_a_small_limit_refused_by_the_plan)
 }
 END_TEST
 
+/* getopt's own line was unprefixed ("accounts: invalid option -- 'z'")
+ * and followed by a vague "embodied: invalid option": now one line, prefixed
+ * with the command, saying which option and why (write side 7). */
+START_TEST(getopt_errors_are_one_prefixed_line)
+{
+    static const struct {
+        const char *args[6];
+        const char *want;
+    } cases[] = {
+        {{"accounts", "--frob", NULL}, "embodied accounts: unknown option '--frob'\n"},
+        {{"accounts", "--csv", NULL}, "embodied accounts: option '--csv' needs a value\n"},
+        {{"accounts", "--quiet=3", NULL}, "embodied accounts: option '--quiet' takes no value\n"},
+        {{"accounts", "-Z", "-q", NULL}, "embodied accounts: unknown option '-Z'\n"},
+        {{"flows", "-o", NULL}, "embodied flows: option '-o' is unknown or needs a value\n"},
+        {{"info", "--max-memory", NULL}, "embodied info: option '--max-memory' needs a value\n"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *err;
+        ck_assert_int_eq(run_rc(cases[c].args, &err), 2);
+        ck_assert_msg(strncmp(err, cases[c].want, strlen(cases[c].want)) == 0,
+                      "case %zu: expected '%s' first: %s", c, cases[c].want, err);
+        const char *rest = err + strlen(cases[c].want);
+        ck_assert_msg(!*rest || strncmp(rest, "Try 'embodied ", 14) == 0, "case %zu: %s", c, err);
+        free(err);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("commit");
@@ -429,6 +457,7 @@ int main(void)
     tcase_add_test(tc, stale_temporaries_of_a_killed_run_are_removed);
     tcase_add_test(tc, file_size_limit_is_an_io_error);
     tcase_add_test(tc, auto_under_a_small_limit_refused_by_the_plan);
+    tcase_add_test(tc, getopt_errors_are_one_prefixed_line);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

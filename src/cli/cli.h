@@ -23,7 +23,9 @@ enum {
 
 /* Print "embodied: <message>" for status st and return its exit code. */
 int cli_fail(emb_status st);
-/* Print "embodied: <formatted>" and a hint to --help; return EMB_EXIT_USAGE. */
+/* Print "embodied: <formatted>" and a hint to --help; return EMB_EXIT_USAGE.
+ * fmt "invalid option" (a getopt default branch) says which option and why,
+ * from optind, optopt and cli_sub_argc/argv (set by main.c). */
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 
 /* Load the table named by `path`, or the shipped demo table when path is NULL
@@ -105,6 +107,9 @@ int cli_check_distinct(const char *cmd, const char *file, const char *dir);
 /* Set by the CLI's signal handler (main.c): the signal that interrupted the
  * run, 0 if none. */
 extern volatile sig_atomic_t cli_caught_signal;
+/* The running subcommand's arguments (main.c), for cli_usage_error. */
+extern int cli_sub_argc;
+extern char **cli_sub_argv;
 
 /* A growable list of option arguments (repeatable options). */
 typedef struct cli_list {

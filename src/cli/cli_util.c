@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -37,12 +38,50 @@ int cli_fail(emb_status st)
     return EMB_EXIT_INTERNAL;
 }
 
+int cli_sub_argc;
+char **cli_sub_argv;
+
+/* What getopt found wrong, in words (getopt itself is silenced: opterr = 0
+ * in main.c, as its own line was unprefixed, "accounts: invalid option --
+ * 'z'"): the element at optind - 1 of the subcommand's arguments and optopt
+ * say which option and why.  A short option that ends the command line may
+ * be unknown or lack its value: getopt reports both alike. */
+static void bad_option(char *buf, size_t cap)
+{
+    const char *arg = optind > 0 && optind <= cli_sub_argc && cli_sub_argv
+                          ? cli_sub_argv[optind - 1] : NULL;
+    if (!arg || arg[0] != '-') {
+        snprintf(buf, cap, "invalid option");
+    } else if (arg[1] == '-') {
+        const char *eq = strchr(arg, '=');
+        int n = eq ? (int)(eq - arg) : (int)strlen(arg);
+        if (!optopt)
+            snprintf(buf, cap, "unknown option '%.*s'", n, arg);
+        else if (eq)
+            snprintf(buf, cap, "option '%.*s' takes no value", n, arg);
+        else
+            snprintf(buf, cap, "option '%.*s' needs a value", n, arg);
+    } else if (optopt && optind == cli_sub_argc && arg[strlen(arg) - 1] == optopt) {
+        snprintf(buf, cap, "option '-%c' is unknown or needs a value", optopt);
+    } else if (optopt) {
+        snprintf(buf, cap, "unknown option '-%c'", optopt);
+    } else {
+        snprintf(buf, cap, "invalid option '%s'", arg);
+    }
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("embodied: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    if (strcmp(fmt, "invalid option") == 0) { /* the subcommands' getopt default branch */
+        char what[512];
+        bad_option(what, sizeof what);
+        fprintf(stderr, "embodied%s%s: %s", cmd ? " " : "", cmd ? cmd : "", what);
+    } else {
+        fputs("embodied: ", stderr);
+        vfprintf(stderr, fmt, ap);
+    }
     va_end(ap);
     if (cmd) /* NULL: a setting of no subcommand (an environment variable) */
         fprintf(stderr, "\nTry 'embodied %s --help'.\n", cmd);

@@ -207,6 +207,9 @@ static int dispatch(int argc, char **argv)
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
     optind = 0; /* glibc: full re-initialisation for the subcommand's getopt_long */
+    opterr = 0; /* getopt's own line is unprefixed: cli_usage_error says it instead */
+    cli_sub_argc = sub_argc;
+    cli_sub_argv = sub_argv;
     if (strcmp(cmd, "info") == 0)
         return run_committed(cmd_info, sub_argc, sub_argv);
     if (strcmp(cmd, "accounts") == 0)
