@@ -444,6 +444,35 @@ START_TEST(getopt_errors_are_one_prefixed_line)
 }
 END_TEST
 
+/* A FIFO as an input used to block (120 s in the HDF5 probe, forever in a
+ * text reader) and then be reported as a damaged file: its type is checked
+ * up front, exit 3, one line naming it (write side 8).  A hang here ends in
+ * the test case's time limit. */
+START_TEST(fifo_input_refused_up_front)
+{
+    char fifo[4400];
+    snprintf(fifo, sizeof fifo, "%s/fifo", out);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    static const char *const cases[][8] = {
+        {"info", "%s/fifo", NULL},
+        {"accounts", "%s/fifo", "-q", NULL},
+        {"import", "pymrio", "%s/fifo", "-o", "%s/t.h5", NULL},
+        {"import", "icio", "%s/fifo", "-o", "%s/t.h5", NULL},
+        {"report", "%s/fifo", "-o", "%s/r.html", NULL},
+        {"cbam", "--importer", "MN", "--concordance", "%s/fifo", NULL},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *err;
+        ck_assert_int_eq(run_rc(cases[c], &err), 3);
+        ck_assert_msg(strstr(err, "fifo: is a FIFO (named pipe), not a regular file (expected "),
+                      "case %zu: %s", c, err);
+        ck_assert_msg(!strstr(err, "damaged") && !strstr(err, "corrupt"), "case %zu: %s", c, err);
+        free(err);
+    }
+    ck_assert_uint_eq(count_entries(out), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("commit");
@@ -458,6 +487,7 @@ int main(void)
     tcase_add_test(tc, file_size_limit_is_an_io_error);
     tcase_add_test(tc, auto_under_a_small_limit_refused_by_the_plan);
     tcase_add_test(tc, getopt_errors_are_one_prefixed_line);
+    tcase_add_test(tc, fifo_input_refused_up_front);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

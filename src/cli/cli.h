@@ -111,6 +111,11 @@ extern volatile sig_atomic_t cli_caught_signal;
 extern int cli_sub_argc;
 extern char **cli_sub_argv;
 
+/* An input that exists and is neither a regular file nor a folder (a FIFO,
+ * a device, a socket: opening it would block or never end): the one-line
+ * message naming it and EMB_EXIT_INPUT; else 0. */
+int cli_check_input_type(const char *path, const char *what);
+
 /* A growable list of option arguments (repeatable options). */
 typedef struct cli_list {
     const char **v;

@@ -162,6 +162,9 @@ static int probe_h5(const char *path)
     }
     if (secs == 0)
         return 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0; /* missing, a folder, a FIFO: the reader says so at once (a FIFO would block) */
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
@@ -578,4 +581,16 @@ int cli_check_distinct(const char *cmd, const char *file, const char *dir)
         return cli_usage_error(cmd, "%s: inside the results folder %s, which is replaced as a "
                                     "whole; write it elsewhere", file, dir);
     return 0;
+}
+
+int cli_check_input_type(const char *path, const char *what)
+{
+    struct stat sb;
+    if (!path || stat(path, &sb) != 0 || S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode))
+        return 0;
+    fprintf(stderr, "embodied: %s: is %s, not a regular file (expected %s)\n",
+            path, S_ISFIFO(sb.st_mode) ? "a FIFO (named pipe)"
+                  : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "not a regular file",
+            what);
+    return EMB_EXIT_INPUT;
 }

@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "io/input.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -119,7 +120,7 @@ emb_status emb_archive_open(const char *path, emb_archive **out)
     if (stat(path, &sb) != 0)
         return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
-        return emb_raise(EMB_EIO, "%s: neither a folder nor a regular file", path);
+        return emb_input_check_type(path, "a folder or a zip archive");
     emb_archive *a = emb_calloc(1, sizeof *a, "archive");
     if (!a)
         return EMB_ENOMEM;
@@ -375,6 +376,8 @@ emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
         const char *full = s->name; /* for folders the display name is the path */
         if (stat(full, &sb) != 0)
             st = emb_raise(EMB_EIO, "%s: cannot open: %s", full, strerror(errno));
+        else if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+            st = emb_input_check_type(full, "a table file");
         else if (!S_ISREG(sb.st_mode))
             st = emb_raise(EMB_EIO, "%s: not a regular file", full);
         else if (!(s->fp = fopen(full, "rb")))
@@ -408,6 +411,8 @@ emb_status emb_bytesrc_open_file(const char *path, const char *what, emb_bytesrc
     emb_status st = EMB_OK;
     if (stat(path, &sb) != 0)
         st = emb_raise(EMB_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
+    else if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+        st = emb_input_check_type(path, what);
     else if (!S_ISREG(sb.st_mode))
         st = emb_raise(EMB_EIO, "%s: cannot open the %s: not a regular file", path, what);
     else if (!(s->fp = fopen(path, "rb")))

@@ -20,6 +20,7 @@
 #include "core/table_impl.h"
 #include "io/atomic.h"
 #include "io/h5util.h"
+#include "io/input.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -189,6 +190,9 @@ static emb_status open_file(const char *path, hid_t *file)
         return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (S_ISDIR(sb.st_mode))
         return emb_raise(EMB_EIO, "%s: is a directory, not an HDF5 file", path);
+    emb_status st = emb_input_check_type(path, "a table");
+    if (st)
+        return st;
     if (access(path, R_OK) != 0)
         return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
     if ((*file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) >= 0)
