@@ -4,12 +4,15 @@
  * halfway through the commit) leaves no output, or the old outputs intact
  * under --force; a CSV folder is replaced as a unit; every output location is
  * checked before any work; stale temporaries of a killed run are removed; a
- * file size limit is an I/O error; a FIFO input is refused up front.
+ * file size limit is an I/O error; a FIFO input is refused up front;
+ * damaged zip members and HDF5 datasets are input errors (exit 3).
  *
  * No timed kill: the CLI's test hook EMBODIED_TEST_SIGNAL_AFTER_TEMP makes
  * the process raise the signal itself at a known point. */
 #include "embodied/embodied.h"
 #include "testutil.h"
+
+#include <hdf5.h>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -473,6 +476,151 @@ START_TEST(fifo_input_refused_up_front)
 }
 END_TEST
 
+/* ---- exit classes of damaged archives and datasets ---------------------- */
+
+/* python3 script: a pymrio-layout zip whose member is damaged in one way
+ * (argv[1]) and written to argv[2]. */
+static const char mkzip_py[] =
+    "import zipfile, sys, struct, warnings\n"
+    "kind, out = sys.argv[1], sys.argv[2]\n"
+    "text = b'{\"name\": \"x\", \"files\": {}}' + b' ' * 400\n"
+    "if kind == 'dup':\n"
+    "    warnings.simplefilter('ignore')\n"
+    "    with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:\n"
+    "        z.writestr('IOT/file_parameters.json', text)\n"
+    "        z.writestr('IOT/Z.txt', b'a')\n"
+    "        z.writestr('IOT/Z.txt', b'b')\n"
+    "    sys.exit()\n"
+    "method = zipfile.ZIP_STORED if kind in ('crc', 'method') else zipfile.ZIP_DEFLATED\n"
+    "with zipfile.ZipFile(out, 'w', method) as z:\n"
+    "    z.writestr('IOT/file_parameters.json', text)\n"
+    "b = bytearray(open(out, 'rb').read())\n"
+    "n, e = struct.unpack('<HH', b[26:30])\n"
+    "data = 30 + n + e\n"
+    "cd = b.find(b'PK\\x01\\x02')\n"
+    "if kind == 'deflate':\n"
+    "    b[data:data + 8] = b'\\xff' * 8\n"
+    "elif kind == 'crc':\n"
+    "    b[data + 3] ^= 0x20\n"
+    "elif kind == 'method':\n"
+    "    b[8:10] = struct.pack('<H', 97); b[cd + 10:cd + 12] = struct.pack('<H', 97)\n"
+    "elif kind == 'encrypted':\n"
+    "    b[6] |= 1; b[cd + 8] |= 1\n"
+    "open(out, 'wb').write(bytes(b))\n";
+
+static size_t nop_filter(unsigned flags, size_t n, const unsigned v[], size_t nbytes,
+                         size_t *buf_size, void **buf)
+{
+    (void)flags, (void)n, (void)v, (void)buf_size, (void)buf;
+    return nbytes;
+}
+
+/* A copy of the demo table at `path` whose /F is stored chunked with a
+ * filter registered only in this process (a reader lacks it) or with a
+ * Fletcher-32 checksum and one byte of its chunk flipped. */
+static void damaged_table(const char *path, int missing_filter)
+{
+    size_t n;
+    char *demo = emb_test_slurp(emb_test_src_path("datasets/demo.h5"), &n);
+    ck_assert_ptr_nonnull(demo);
+    emb_test_spit(path, demo, n);
+    free(demo);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    hid_t d = H5Dopen2(f, "F", H5P_DEFAULT), sp = H5Dget_space(d);
+    hsize_t dims[2];
+    ck_assert_int_eq(H5Sget_simple_extent_dims(sp, dims, NULL), 2);
+    double *v = malloc(sizeof *v * dims[0] * dims[1]);
+    ck_assert(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    H5Ldelete(f, "F", H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, dims);
+    if (missing_filter) {
+        H5Z_class2_t cls = {H5Z_CLASS_T_VERS, (H5Z_filter_t)32100, 1, 1, "test-only filter",
+                            NULL, NULL, nop_filter};
+        ck_assert(H5Zregister(&cls) >= 0);
+        ck_assert(H5Pset_filter(dcpl, 32100, H5Z_FLAG_MANDATORY, 0, NULL) >= 0);
+    } else {
+        ck_assert(H5Pset_fletcher32(dcpl) >= 0);
+    }
+    d = H5Dcreate2(f, "F", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ck_assert(d >= 0);
+    ck_assert(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    haddr_t addr = 0;
+    if (!missing_filter) {
+        H5Fflush(f, H5F_SCOPE_GLOBAL);
+        hsize_t off[2], size;
+        unsigned mask;
+        hid_t fs = H5Dget_space(d);
+        ck_assert(H5Dget_chunk_info(d, fs, 0, off, &mask, &addr, &size) >= 0);
+        H5Sclose(fs);
+    }
+    H5Dclose(d), H5Sclose(sp), H5Pclose(dcpl), H5Fclose(f);
+    free(v);
+    if (addr) {
+        FILE *fp = fopen(path, "r+b");
+        ck_assert_ptr_nonnull(fp);
+        fseek(fp, (long)addr + 3, SEEK_SET);
+        int c = fgetc(fp);
+        fseek(fp, (long)addr + 3, SEEK_SET);
+        fputc(c ^ 0x10, fp);
+        fclose(fp);
+    }
+}
+
+/* Encrypted or unsupported zip members, corrupt deflate data, a failed CRC,
+ * a missing HDF5 filter and a failed checksum are bad input (exit 3, one
+ * line naming the file and the member or dataset; a missing filter is not
+ * called damage), not I/O (5) as they were; two members of one name are
+ * refused naming it (write side 9). */
+START_TEST(damaged_archives_and_datasets_are_input_errors)
+{
+    char script[4400], zip[4400], args[16384], *err;
+    snprintf(script, sizeof script, "%s/mkzip.py", tmp);
+    emb_test_spits(script, mkzip_py);
+    static const struct {
+        const char *kind, *want;
+    } zips[] = {
+        {"dup", ".zip: two members are named 'IOT/Z.txt'"},
+        {"deflate", ".zip:IOT/file_parameters.json: cannot read member: its deflate data are corrupt"},
+        {"crc", ".zip:IOT/file_parameters.json: cannot read member: its data fail the CRC-32 check"},
+        {"method", ".zip:IOT/file_parameters.json: cannot open member: the member is compressed with "
+                   "a method"},
+        {"encrypted", ".zip:IOT/file_parameters.json: cannot open member: the member is encrypted"},
+    };
+    for (size_t i = 0; i < sizeof zips / sizeof zips[0]; i++) {
+        snprintf(zip, sizeof zip, "%s/%s.zip", tmp, zips[i].kind);
+        snprintf(args, sizeof args, "python3 '%s' %s '%s'", script, zips[i].kind, zip);
+        ck_assert_msg(system(args) == 0, "%s", args);
+        snprintf(args, sizeof args, "import pymrio '%s' -o '%s/t.h5'", zip, out);
+        int rc = run_sh("", args, &err);
+        ck_assert_msg(rc == 3, "%s: exit %d: %s", zips[i].kind, rc, err);
+        ck_assert_msg(strstr(err, zips[i].want) && strncmp(err, "embodied: ", 10) == 0 &&
+                          strchr(err, '\n') == err + strlen(err) - 1,
+                      "%s: expected one line with '%s': %s", zips[i].kind, zips[i].want, err);
+        free(err);
+    }
+    for (int missing = 1; missing >= 0; missing--) {
+        char table[4400];
+        snprintf(table, sizeof table, "%s/%s.h5", tmp, missing ? "filter" : "checksum");
+        damaged_table(table, missing);
+        snprintf(args, sizeof args, "accounts '%s' -q -o '%s/r.h5'", table, out);
+        int rc = run_sh("", args, &err);
+        ck_assert_msg(rc == 3, "%s: exit %d: %s", table, rc, err);
+        ck_assert_msg(strstr(err, missing ? "dataset /F: compressed with the HDF5 filter "
+                                            "'test-only filter', which this HDF5 library does not "
+                                            "have"
+                                          : "dataset /F: the data fail their Fletcher-32 checksum"),
+                      "%s", err);
+        if (missing)
+            ck_assert_msg(!strstr(err, "corrupt") && !strstr(err, "damaged"), "%s", err);
+        free(err);
+    }
+    ck_assert_uint_eq(count_entries(out), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("commit");
@@ -488,6 +636,7 @@ int main(void)
     tcase_add_test(tc, auto_under_a_small_limit_refused_by_the_plan);
     tcase_add_test(tc, getopt_errors_are_one_prefixed_line);
     tcase_add_test(tc, fifo_input_refused_up_front);
+    tcase_add_test(tc, damaged_archives_and_datasets_are_input_errors);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

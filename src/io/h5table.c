@@ -75,8 +75,9 @@ static emb_status stream_read_rows(struct emb_tech_stream *base, size_t r0, size
         goto done;
     }
     if (H5Dread(s->dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, dst) < 0) {
-        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot read rows %zu..%zu (file changed, corrupt "
-                                "or truncated?)", s->path, s->dsname, r0, r0 + nrows);
+        char rows[64];
+        snprintf(rows, sizeof rows, " rows %zu..%zu", r0, r0 + nrows);
+        st = emb_h5_read_failed(s->path, s->dsname, rows, "file changed, corrupt or truncated?");
         goto done;
     }
 done:
