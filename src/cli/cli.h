@@ -100,6 +100,19 @@ int cli_check_output(const char *cmd, const char *path, int force);
  * other files, a missing or unwritable parent: I/O); a folder with earlier
  * results without force (usage).  0 or the exit code, message printed. */
 int cli_check_csv_dir(const char *cmd, const char *dir, int force);
+/* An existing folder that a command writes files into (report --svg DIR):
+ * an empty name (usage), missing, not a folder, not writable (I/O); 0 when
+ * dir is NULL or fine. */
+int cli_check_output_dir(const char *cmd, const char *opt, const char *dir);
+
+/* Before the work of a command whose outputs will take at least `bytes`
+ * (a lower bound: the values alone) in the filesystems of out_file and
+ * out_dir (either may be NULL): refuse, with EMB_EXIT_IO and a line naming
+ * the location, the free space and the estimate, when the filesystem has
+ * less free space than that (statvfs; skipped where it fails). */
+int cli_check_space(const char *out_file, double file_bytes, const char *out_dir,
+                    double dir_bytes);
+
 /* An output file and an output folder of one command that are the same
  * name, or the file inside the folder (replaced as a whole): usage error. */
 int cli_check_distinct(const char *cmd, const char *file, const char *dir);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -593,4 +594,69 @@ int cli_check_input_type(const char *path, const char *what)
                   : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "not a regular file",
             what);
     return EMB_EXIT_INPUT;
+}
+
+int cli_check_output_dir(const char *cmd, const char *opt, const char *dir)
+{
+    struct stat sb;
+    if (!dir)
+        return 0;
+    if (!*dir)
+        return cli_usage_error(cmd, "%s: the folder name is empty", opt);
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "embodied: %s: %s\n", dir,
+                stat(dir, &sb) != 0 ? "cannot write: the folder does not exist"
+                                    : "exists and is not a folder");
+        return EMB_EXIT_IO;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "embodied: %s: cannot write in the folder: %s\n", dir, strerror(errno));
+        return EMB_EXIT_IO;
+    }
+    return 0;
+}
+
+/* Free bytes for an unprivileged writer in the filesystem holding path's
+ * directory (path itself for a folder), and its device; -1 if unknown. */
+static double free_bytes(const char *path, int is_dir, dev_t *dev)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    struct stat sb;
+    if (!(is_dir && stat(dir, &sb) == 0)) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+            dir[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    struct statvfs vf;
+    if (stat(dir, &sb) != 0 || statvfs(dir, &vf) != 0)
+        return -1;
+    *dev = sb.st_dev;
+    return (double)vf.f_bavail * (double)vf.f_frsize;
+}
+
+int cli_check_space(const char *out_file, double file_bytes, const char *out_dir,
+                    double dir_bytes)
+{
+    dev_t df = 0, dd = 0;
+    double ff = out_file ? free_bytes(out_file, 0, &df) : -1;
+    double fd = out_dir ? free_bytes(out_dir, 1, &dd) : -1;
+    if (ff >= 0 && fd >= 0 && df == dd) { /* one filesystem: the sum must fit */
+        file_bytes += dir_bytes;
+        fd = -1;
+    }
+    const char *where[2] = {out_file, out_dir};
+    const double have[2] = {ff, fd}, need[2] = {file_bytes, dir_bytes};
+    for (int i = 0; i < 2; i++)
+        if (where[i] && have[i] >= 0 && need[i] > have[i]) {
+            fprintf(stderr, "embodied: %s: the outputs need at least %.3g MiB but the filesystem "
+                            "has %.3g MiB free; not starting\n", where[i], need[i] / 1048576.0,
+                    have[i] / 1048576.0);
+            return EMB_EXIT_IO;
+        }
+    return 0;
 }

@@ -89,6 +89,17 @@ int cmd_accounts(int argc, char **argv)
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
                              groups.n, &t)))
         goto done;
+    {
+        /* The values alone, 8 bytes each in HDF5 (stored uncompressed), and
+         * at least 8 characters a row in CSV (four one-character labels,
+         * a digit, the separators): a lower bound, so a refusal is right. */
+        double k = (double)t->k, R = (double)t->n_r, N = (double)t->N;
+        double vals = k * R * R + (ao.flows_by_sector ? k * N * R : 0) +
+                      (ao.per_sector ? 4 * k * N : 0) + (ao.eebt ? k * R * R : 0) +
+                      (ao.eebt_by_sector ? k * N * R : 0);
+        if ((rc = cli_check_space(out, 8 * (vals + k * N), csv, 8 * vals)))
+            goto free_table;
+    }
     size_t *sel = malloc((stressors.n + t->k + 1) * sizeof *sel), nsel = 0;
     if (!sel) {
         rc = EMB_EXIT_NOMEM;
