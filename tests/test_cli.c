@@ -266,7 +266,7 @@ START_TEST(unknown_names_are_usage_errors)
         {"accounts '%s' --group G", "NAME=REGION1"},
         {"accounts '%s' --group R1=R2", "already a region"},
         {"accounts '%s' --stressor CH4", "'CH4'"},
-        {"accounts '%s' --no-such-option", "unknown option '--no-such-option'"},
+        {"accounts '%s' --no-such-option", "embodied: accounts: unknown option '--no-such-option'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char a[8000];

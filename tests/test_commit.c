@@ -420,20 +420,20 @@ START_TEST(auto_under_a_small_limit_refused_by_the_plan)
 END_TEST
 
 /* getopt's own line was unprefixed ("accounts: invalid option -- 'z'")
- * and followed by a vague "embodied: invalid option": now one line, prefixed
- * with the command, saying which option and why (write side 7). */
+ * and followed by a vague "embodied: invalid option": now one line,
+ * "embodied: CMD: ...", saying which option and why (write side 7). */
 START_TEST(getopt_errors_are_one_prefixed_line)
 {
     static const struct {
         const char *args[6];
         const char *want;
     } cases[] = {
-        {{"accounts", "--frob", NULL}, "embodied accounts: unknown option '--frob'\n"},
-        {{"accounts", "--csv", NULL}, "embodied accounts: option '--csv' needs a value\n"},
-        {{"accounts", "--quiet=3", NULL}, "embodied accounts: option '--quiet' takes no value\n"},
-        {{"accounts", "-Z", "-q", NULL}, "embodied accounts: unknown option '-Z'\n"},
-        {{"flows", "-o", NULL}, "embodied flows: option '-o' is unknown or needs a value\n"},
-        {{"info", "--max-memory", NULL}, "embodied info: option '--max-memory' needs a value\n"},
+        {{"accounts", "--frob", NULL}, "embodied: accounts: unknown option '--frob'\n"},
+        {{"accounts", "--csv", NULL}, "embodied: accounts: option '--csv' needs a value\n"},
+        {{"accounts", "--quiet=3", NULL}, "embodied: accounts: option '--quiet' takes no value\n"},
+        {{"accounts", "-Z", "-q", NULL}, "embodied: accounts: unknown option '-Z'\n"},
+        {{"flows", "-o", NULL}, "embodied: flows: option '-o' is unknown or needs a value\n"},
+        {{"info", "--max-memory", NULL}, "embodied: info: option '--max-memory' needs a value\n"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char *err;

@@ -78,7 +78,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     if (strcmp(fmt, "invalid option") == 0) { /* the subcommands' getopt default branch */
         char what[512];
         bad_option(what, sizeof what);
-        fprintf(stderr, "embodied%s%s: %s", cmd ? " " : "", cmd ? cmd : "", what);
+        fprintf(stderr, "embodied: %s%s%s", cmd ? cmd : "", cmd ? ": " : "", what);
     } else {
         fputs("embodied: ", stderr);
         vfprintf(stderr, fmt, ap);
