@@ -621,6 +621,50 @@ START_TEST(damaged_archives_and_datasets_are_input_errors)
 }
 END_TEST
 
+/* The other writers under the same commit: a table (synth), a flows CSV,
+ * a path-analysis CSV, a report with its SVG charts (five outputs in two
+ * folders), each interrupted after its first temporary and halfway
+ * through its commit: nothing of the run stays. */
+START_TEST(every_command_commits_together)
+{
+    const char *const results[] = {"accounts", "-q", "-o", "%s/keep/r.h5", "--flows-by-sector",
+                                   NULL};
+    char keep[4400], svg[4400], *err;
+    snprintf(keep, sizeof keep, "%s/keep", out);
+    snprintf(svg, sizeof svg, "%s/svg", out);
+    ck_assert_int_eq(mkdir(keep, 0777), 0);
+    ck_assert_int_eq(mkdir(svg, 0777), 0);
+    ck_assert_msg(run_rc(results, &err) == 0, "%s", err);
+    free(err);
+    static const char *const cmds[][12] = {
+        {"synth", "-r", "3", "-s", "4", "-o", "%s/t.h5", NULL},
+        {"flows", "--from", "MN", "--to", "CN", "-o", "%s/f.csv", NULL},
+        {"spa", "--to", "CN", "-o", "%s/spa.csv", NULL},
+        {"report", "%s/keep/r.h5", "-o", "%s/r.html", "--svg", "%s/svg", "--pair", "MN:CN", NULL},
+    };
+    const char *points[] = {"SIGINT", "SIGTERM:commit", "SIGHUP:2", "SIGQUIT:commit"};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++)
+        for (size_t p = 0; p < sizeof points / sizeof points[0]; p++) {
+            if (c < 3 && strcmp(points[p], "SIGHUP:2") == 0)
+                continue; /* one output: no second temporary */
+            int status = run_argv(points[p], cmds[c], &err);
+            ck_assert_msg(WIFSIGNALED(status), "%s %s: status %#x: %s", cmds[c][0], points[p],
+                          status, err);
+            ck_assert_msg(strstr(err, "no output written"), "%s %s: %s", cmds[c][0], points[p],
+                          err);
+            char *ls = listing(out), *lsv = listing(svg);
+            ck_assert_msg(count_entries(out) == 2 && count_entries(svg) == 0,
+                          "%s %s: out holds %s, svg holds %s", cmds[c][0], points[p], ls, lsv);
+            free(ls), free(lsv);
+            free(err);
+        }
+    /* Uninterrupted, the report's outputs appear together. */
+    ck_assert_msg(run_rc(cmds[3], &err) == 0, "%s", err);
+    free(err);
+    ck_assert_uint_ge(count_entries(svg), 4);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("commit");
@@ -637,6 +681,7 @@ int main(void)
     tcase_add_test(tc, getopt_errors_are_one_prefixed_line);
     tcase_add_test(tc, fifo_input_refused_up_front);
     tcase_add_test(tc, damaged_archives_and_datasets_are_input_errors);
+    tcase_add_test(tc, every_command_commits_together);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

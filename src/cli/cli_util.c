@@ -171,6 +171,9 @@ static int probe_h5(const char *path)
     if (pid < 0)
         return 0; /* no probe possible: read directly */
     if (pid == 0) {
+        /* The parent handles the signals (and says so once). */
+        signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGHUP, SIG_DFL),
+            signal(SIGQUIT, SIG_DFL);
         alarm(secs);
         emb_table *t = NULL;
         emb_status st = emb_table_read_h5(path, EMB_READ_DEFAULT, &t);
