@@ -123,7 +123,7 @@ static size_t count_entries(const char *dir)
 /* Names in dir, sorted, one per line (malloc'd), for messages. */
 static char *listing(const char *dir)
 {
-    char cmd[4400];
+    char cmd[8800];
     snprintf(cmd, sizeof cmd, "ls -A '%s' 2>&1 | tr '\\n' ' '", dir);
     FILE *p = popen(cmd, "r");
     char *s = calloc(8192, 1);
