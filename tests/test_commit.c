@@ -274,6 +274,16 @@ START_TEST(csv_folder_replaced_as_a_unit)
     ck_assert_msg(run_rc(into_empty, &err) == 0, "%s", err);
     free(err);
     ck_assert_uint_eq(count_entries(empty), 2);
+    /* "DIR/" names the folder DIR, new or replaced. */
+    const char *const slash[] = {"accounts", "-q", "--csv", "%s/slash/", "--force", NULL};
+    char sl[4400];
+    snprintf(sl, sizeof sl, "%s/slash", out);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_msg(run_rc(slash, &err) == 0, "%s", err);
+        free(err);
+        ck_assert_uint_eq(count_entries(sl), 2);
+    }
+    ck_assert_uint_eq(count_entries(out), 3); /* csv, empty, slash: no temporary */
 }
 END_TEST
 

@@ -650,13 +650,37 @@ void emb_atomic_abort(emb_atomic *a)
 
 /* ---- folders -------------------------------------------------------------- */
 
+/* path without trailing slashes ("csv/" names the folder csv; "/" stays),
+ * newly allocated. */
+static char *strip_slashes(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    return emb_strndup(path, n);
+}
+
+static emb_status dir_check(const char *path, const char *const *allowed, size_t n_allowed,
+                            int *existed);
+
 emb_status emb_atomic_dir_check(const char *path, const char *const *allowed, size_t n_allowed,
                                 int *existed)
 {
-    struct stat sb;
     *existed = 0;
     if (!path || !*path)
         return emb_raise(EMB_EUSAGE, "output folder name is empty");
+    char *p = strip_slashes(path);
+    if (!p)
+        return EMB_ENOMEM;
+    emb_status st = dir_check(p, allowed, n_allowed, existed);
+    emb_free(p);
+    return st;
+}
+
+static emb_status dir_check(const char *path, const char *const *allowed, size_t n_allowed,
+                            int *existed)
+{
+    struct stat sb;
     if (lstat(path, &sb) != 0)
         return check_dir_of(path, NULL);
     if (S_ISLNK(sb.st_mode))
@@ -704,13 +728,16 @@ emb_status emb_atomic_dir_begin(emb_atomic_dir *d, const char *path, const char 
     emb_status st = emb_atomic_dir_check(path, allowed, n_allowed, &d->existed);
     if (st)
         return st;
-    char *dir = dir_of(path);
-    if (!dir)
+    if (!(d->path = strip_slashes(path)))
         return EMB_ENOMEM;
+    path = d->path;
+    char *dir = dir_of(path);
+    if (!dir) {
+        emb_atomic_dir_abort(d);
+        return EMB_ENOMEM;
+    }
     remove_stale(dir);
     emb_free(dir);
-    if (!(d->path = emb_strdup(path)))
-        return EMB_ENOMEM;
     for (int attempt = 0;; attempt++) {
         if (!(d->tmp_path = side_name(path, "tmp"))) {
             emb_atomic_dir_abort(d);
