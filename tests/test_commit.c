@@ -10,6 +10,7 @@
  * No timed kill: the CLI's test hook EMBODIED_TEST_SIGNAL_AFTER_TEMP makes
  * the process raise the signal itself at a known point. */
 #include "embodied/embodied.h"
+#include "io/atomic.h"
 #include "testutil.h"
 
 #include <hdf5.h>
@@ -675,6 +676,78 @@ START_TEST(every_command_commits_together)
 }
 END_TEST
 
+/* The output set at the library level: a rename that fails (a racing run
+ * created one of the new outputs meanwhile) undoes the renames already made,
+ * the replaced file comes back from its link, and no temporary or backup
+ * stays; a discarded set leaves nothing either. */
+START_TEST(failed_rename_undoes_the_set)
+{
+    char a_path[4400], b_path[4400], dir_path[4400];
+    snprintf(a_path, sizeof a_path, "%s/a.txt", out);
+    snprintf(b_path, sizeof b_path, "%s/b.txt", out);
+    snprintf(dir_path, sizeof dir_path, "%s/folder", out);
+    emb_test_spits(a_path, "old a\n");
+    ck_assert_int_eq(emb_results_begin_set(), EMB_OK);
+    ck_assert_int_eq(emb_results_begin_set(), EMB_EUSAGE); /* one at a time */
+    emb_atomic a, b;
+    ck_assert_int_eq(emb_atomic_begin(&a, a_path), EMB_OK);
+    ck_assert_int_eq(emb_atomic_fopen(&a), EMB_OK);
+    fputs("new a\n", a.fp);
+    ck_assert_int_eq(emb_atomic_commit(&a), EMB_OK); /* waits in the set */
+    emb_atomic_dir d;
+    static const char *const names[] = {"x.csv"};
+    ck_assert_int_eq(emb_atomic_dir_begin(&d, dir_path, names, 1), EMB_OK);
+    FILE *fp;
+    ck_assert_int_eq(emb_atomic_dir_file(&d, "x.csv", &fp), EMB_OK);
+    fputs("x\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(emb_atomic_dir_commit(&d), EMB_OK);
+    ck_assert_int_eq(emb_atomic_begin(&b, b_path), EMB_OK);
+    ck_assert_int_eq(emb_atomic_fopen(&b), EMB_OK);
+    fputs("new b\n", b.fp);
+    ck_assert_int_eq(emb_atomic_commit(&b), EMB_OK);
+    size_t n;
+    char *got = emb_test_slurp(a_path, &n);
+    ck_assert_str_eq(got, "old a\n"); /* nothing renamed yet */
+    free(got);
+    emb_test_spits(b_path, "the other run's b\n"); /* a racing run wins b */
+    ck_assert_int_eq(emb_results_commit_set(), EMB_EIO);
+    ck_assert_msg(strstr(emb_errmsg(), "b.txt: created by another process"), "%s", emb_errmsg());
+    got = emb_test_slurp(a_path, &n);
+    ck_assert_str_eq(got, "old a\n"); /* renamed, then put back */
+    free(got);
+    got = emb_test_slurp(b_path, &n);
+    ck_assert_str_eq(got, "the other run's b\n");
+    free(got);
+    ck_assert_int_eq(access(dir_path, F_OK), -1); /* renamed, then removed */
+    char *ls = listing(out);
+    ck_assert_msg(count_entries(out) == 2, "%s", ls); /* a.txt, b.txt: no temporary, no backup */
+    free(ls);
+    /* Committed: every output in place; discarded: none. */
+    for (int commit = 1; commit >= 0; commit--) {
+        unlink(b_path);
+        ck_assert_int_eq(emb_results_begin_set(), EMB_OK);
+        ck_assert_int_eq(emb_atomic_begin(&b, b_path), EMB_OK);
+        ck_assert_int_eq(emb_atomic_fopen(&b), EMB_OK);
+        fputs("mine\n", b.fp);
+        ck_assert_int_eq(emb_atomic_commit(&b), EMB_OK);
+        if (commit) {
+            ck_assert_int_eq(emb_results_commit_set(), EMB_OK);
+            got = emb_test_slurp(b_path, &n);
+            ck_assert_str_eq(got, "mine\n");
+            free(got);
+        } else {
+            emb_results_discard_set();
+            ck_assert_int_eq(access(b_path, F_OK), -1);
+        }
+        ls = listing(out);
+        ck_assert_msg(count_entries(out) == 1 + commit, "%s", ls);
+        free(ls);
+    }
+    ck_assert_int_eq(emb_results_commit_set(), EMB_EUSAGE); /* none open */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("commit");
@@ -692,6 +765,7 @@ int main(void)
     tcase_add_test(tc, fifo_input_refused_up_front);
     tcase_add_test(tc, damaged_archives_and_datasets_are_input_errors);
     tcase_add_test(tc, every_command_commits_together);
+    tcase_add_test(tc, failed_rename_undoes_the_set);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }
