@@ -415,9 +415,9 @@ static emb_status commit_entries(entry *v, size_t n)
     int expected = STATE_IDLE;
     if (!atomic_compare_exchange_strong(&commit_state, &expected, STATE_COMMITTING)) {
         /* A signal handler has removed the temporaries: the process is ending. */
-        emb_status st = emb_raise(EMB_EINTERRUPTED, "%s%s: interrupted before it was renamed "
-                                                    "into place; not written",
-                                  n ? v[0].path : "output", n > 1 ? " and the other outputs" : "");
+        st = emb_raise(EMB_EINTERRUPTED, "%s%s: interrupted before it was renamed into place; "
+                                         "not written",
+                       n ? v[0].path : "output", n > 1 ? " and the other outputs" : "");
         for (size_t i = 0; i < n; i++)
             entry_discard(&v[i]);
         return st;
