@@ -741,7 +741,7 @@ START_TEST(failed_rename_undoes_the_set)
             ck_assert_int_eq(access(b_path, F_OK), -1);
         }
         ls = listing(out);
-        ck_assert_msg(count_entries(out) == 1 + commit, "%s", ls);
+        ck_assert_msg(count_entries(out) == (size_t)(1 + commit), "%s", ls);
         free(ls);
     }
     ck_assert_int_eq(emb_results_commit_set(), EMB_EUSAGE); /* none open */
