@@ -748,6 +748,30 @@ START_TEST(failed_rename_undoes_the_set)
 }
 END_TEST
 
+/* accounts prints its summary on stdout after the files: a reader that
+ * stops early (`| head`, here `| true` on a summary larger than a pipe's
+ * buffer) ends the process by SIGPIPE, but only after the files were
+ * committed, so they are complete. */
+START_TEST(closed_stdout_keeps_the_files)
+{
+    const char *const gen[] = {"synth", "-r", "300", "-s", "2", "-f", "1", "-o", "%s/t.h5", NULL};
+    char *err, cmd[32768];
+    ck_assert_msg(run_rc(gen, &err) == 0, "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "'%s' accounts '%s/t.h5' -o '%s/r.h5' --csv '%s/csv' 2>/dev/null | true",
+             exe, out, out, out);
+    ck_assert_int_eq(system(cmd), 0);
+    char p[4400], csvd[4400];
+    snprintf(p, sizeof p, "%s/r.h5", out);
+    snprintf(csvd, sizeof csvd, "%s/csv", out);
+    ck_assert_int_eq(access(p, F_OK), 0);
+    ck_assert_uint_eq(count_entries(csvd), 2);
+    char *ls = listing(out);
+    ck_assert_msg(count_entries(out) == 3, "%s", ls); /* t.h5, r.h5, csv */
+    free(ls);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("commit");
@@ -766,6 +790,7 @@ int main(void)
     tcase_add_test(tc, damaged_archives_and_datasets_are_input_errors);
     tcase_add_test(tc, every_command_commits_together);
     tcase_add_test(tc, failed_rename_undoes_the_set);
+    tcase_add_test(tc, closed_stdout_keeps_the_files);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -117,6 +117,13 @@ int cli_check_space(const char *out_file, double file_bytes, const char *out_dir
  * name, or the file inside the folder (replaced as a whole): usage error. */
 int cli_check_distinct(const char *cmd, const char *file, const char *dir);
 
+/* Every subcommand runs inside an output set (main.c): its files are
+ * renamed into place together when it returns 0.  A command that prints
+ * results on stdout after writing files commits them first with this (0,
+ * or the exit code, message printed), so that a closed stdout cannot cost
+ * the files. */
+int cli_commit_outputs(void);
+
 /* Set by the CLI's signal handler (main.c): the signal that interrupted the
  * run, 0 if none. */
 extern volatile sig_atomic_t cli_caught_signal;

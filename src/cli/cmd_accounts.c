@@ -144,6 +144,10 @@ int cmd_accounts(int argc, char **argv)
         rc = cli_fail(st);
         goto free_sel;
     }
+    /* The files first, then the summary: a closed pipe on stdout
+     * (`| head`) must not cost the results. */
+    if ((rc = cli_commit_outputs()))
+        goto free_sel;
     if (!quiet && (st = emb_results_write_summary(a, t, sel, nsel, NULL))) {
         rc = cli_fail(st);
         goto free_sel;

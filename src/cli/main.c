@@ -166,6 +166,16 @@ static int parse_test_signal(void)
     return -1;
 }
 
+int cli_commit_outputs(void)
+{
+    emb_status st = emb_results_commit_set();
+    if (st)
+        return cli_fail(st);
+    outputs_committed = 1;
+    /* A new (empty) set for whatever the command still writes. */
+    return (st = emb_results_begin_set()) ? cli_fail(st) : 0;
+}
+
 /* Run a subcommand inside an output set: its outputs are renamed into place
  * together when it succeeded, or all removed. */
 static int run_committed(int (*cmd)(int, char **), int argc, char **argv)
