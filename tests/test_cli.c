@@ -874,7 +874,8 @@ END_TEST
  * first temporary is written, and report that temporary's name on stderr.
  * Each writer is covered: the table (synth), the HDF5 results and the CSV
  * results (accounts), the flows CSV.  The documented outcome: the process
- * dies of the signal (the handler removes the temporaries and re-raises). */
+ * dies of the signal (the handler removes the temporaries and re-raises).
+ * Every signal at every point of the commit: tests/test_commit.c. */
 START_TEST(interrupted_run_leaves_nothing)
 {
     const int sigs[] = {SIGINT, SIGTERM};
@@ -882,7 +883,7 @@ START_TEST(interrupted_run_leaves_nothing)
     const char *cmds[][12] = {
         {"synth", "-r", "4", "--sectors", "5", "-o", "%s/t.h5", NULL},
         {"accounts", "-q", "-o", "%s/r.h5", NULL},
-        {"accounts", "-q", "--csv", "%s", NULL},
+        {"accounts", "-q", "--csv", "%s/csv", NULL},
         {"flows", "--from", "MN", "--to", "CN", "-o", "%s/f.csv", NULL},
     };
     char errf[4300];
@@ -925,7 +926,7 @@ START_TEST(interrupted_run_leaves_nothing)
             const char *line = strstr(err, want);
             ck_assert_msg(line, "%s %s: no temporary in %s reported: %s", cmds[c][0], cmds[c][1],
                           out_dir, err);
-            ck_assert_msg(strstr(line, ".tmp.") && strstr(line, " exists ("), "%s", err);
+            ck_assert_msg(strstr(line, ".embodied-tmp.") && strstr(line, " exists ("), "%s", err);
             ck_assert_msg(count_entries(out_dir) == 0, "%s %s after %s: a file is left",
                           cmds[c][0], cmds[c][1], names[si]);
             free(err);

@@ -716,14 +716,15 @@ END_TEST
 
 /* ---- failed writes leave nothing behind -------------------------------- */
 
-/* Number of entries in dir whose name contains ".tmp.". */
+/* Number of entries in dir whose name contains ".embodied-tmp." (the
+ * temporaries of io/atomic.c). */
 static int count_tmp(const char *dir)
 {
     int n = 0;
     DIR *d = opendir(dir);
     ck_assert_ptr_nonnull(d);
     for (struct dirent *e; (e = readdir(d));)
-        n += strstr(e->d_name, ".tmp.") != NULL;
+        n += strstr(e->d_name, ".embodied-tmp.") != NULL;
     closedir(d);
     return n;
 }
@@ -913,11 +914,16 @@ START_TEST(atomic_stdio_commit_abort_cleanup)
     const char *p = tpath("out.txt");
     emb_atomic a;
     ck_assert_int_eq(emb_atomic_begin(&a, p), EMB_OK);
-    char want[4200];
-    snprintf(want, sizeof want, "%s.tmp.%ld.", p, (long)getpid());
-    ck_assert_msg(strncmp(a.tmp_path, want, strlen(want)) == 0 &&
-                      strlen(a.tmp_path) == strlen(want) + 12,
-                  "%s", a.tmp_path); /* <path>.tmp.<pid>.<12 random hex digits> */
+    char want[4200], hex[16];
+    snprintf(want, sizeof want, "%s/.out.txt.embodied-tmp.", tmpdir);
+    unsigned host;
+    long pid;
+    int used = 0;
+    size_t wl = strlen(want);
+    ck_assert_msg(strncmp(a.tmp_path, want, wl) == 0 &&
+                      sscanf(a.tmp_path + wl, "%8x.%ld.%12[0-9a-f]%n", &host, &pid, hex, &used) == 3 &&
+                      pid == (long)getpid() && strlen(hex) == 12 && a.tmp_path[wl + used] == '\0',
+                  "%s", a.tmp_path); /* .<name>.embodied-tmp.<host>.<pid>.<12 random hex digits> */
     ck_assert_int_eq(access(a.tmp_path, F_OK), 0); /* created by begin, exclusively */
     ck_assert_int_eq(emb_atomic_fopen(&a), EMB_OK);
     fputs("hello\n", a.fp);

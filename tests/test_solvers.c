@@ -205,8 +205,14 @@ START_TEST(auto_choice_and_memory_bound)
     emb_accounts_free(a);
     emb_table_free(t);
     /* Too little memory for any factor (N = 3000: 36 MB in single
-     * precision): sparse, whatever the storage, its batch shrunk to fit. */
-    t = gen(30, 100, 9);
+     * precision): sparse, whatever the storage, its batch shrunk to fit.
+     * The plan counts the non-zeros of a dense table (issue 11, defect 7):
+     * at the default foreign density (30 %) the copy of A alone would take
+     * 35 MB, so a sparser table (1 %) is the one that fits. */
+    o = emb_synth_defaults(30, 100, 3, 2, 9);
+    o.foreign_density = 0.01;
+    ck_assert_msg(emb_synth_table(&o, &t) == EMB_OK, "%s", emb_errmsg());
+    ck_assert_ptr_null(t->csr);
     a = run(t, EMB_SOLVER_AUTO, 35e6);
     ck_assert_int_eq(a->solver.kind, EMB_SOLVER_SPARSE);
     ck_assert_msg(strstr(a->solver.explain, "neither"), "%s", a->solver.explain);
@@ -217,6 +223,14 @@ START_TEST(auto_choice_and_memory_bound)
     ck_assert_int_eq(emb_accounts_compute(t, &ao2, &a), EMB_ENOMEM);
     ck_assert_msg(strstr(emb_errmsg(), "the sparse solver needs") &&
                       strstr(emb_errmsg(), "preconditioner blocks"), "%s", emb_errmsg());
+    emb_table_free(t);
+    /* The default density: the counted copy of A does not fit 35 MB, refused
+     * by the plan (it used to run past the limit). */
+    t = gen(30, 100, 9);
+    ck_assert_int_eq(emb_accounts_compute(t, &ao2, &a), EMB_ENOMEM);
+    ao2.solver.max_memory = 35e6;
+    ck_assert_int_eq(emb_accounts_compute(t, &ao2, &a), EMB_ENOMEM);
+    ck_assert_msg(strstr(emb_errmsg(), "A, A_O, A_O^T as CSR"), "%s", emb_errmsg());
     emb_table_free(t);
 }
 END_TEST

@@ -1,11 +1,12 @@
 /* embodied/io.h — reading and writing tables in the embodied-mrio HDF5
  * format (version 1, specified in datasets/README.md).
  *
- * Every writer produces its file atomically: it writes "<path>.tmp.<pid>.<random>"
- * (created exclusively, never through a symbolic link) in
- * the destination directory, flushes and fsyncs it, and renames it over
- * <path>; on any failure the temporary file is removed and <path> is left as
- * it was.
+ * Every writer produces its file atomically: it writes
+ * ".<name>.embodied-tmp.<host>.<pid>.<random>" (created exclusively, never
+ * through a symbolic link) in the destination directory, flushes and fsyncs
+ * it, and renames it over <path> (or, inside an output set of
+ * embodied/results.h, leaves it for the set's commit); on any failure the
+ * temporary file is removed and <path> is left as it was.
  */
 #ifndef EMBODIED_IO_H
 #define EMBODIED_IO_H

@@ -24,7 +24,7 @@ extern "C" {
  * residuals, date). */
 EMB_API emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, const char *path);
 
-/* CSV files in directory `dir` (created if missing): accounts.csv
+/* CSV files in folder `dir`: accounts.csv
  * (stressor,unit,region,pba,cba,imports,exports,unallocated,balance[,tcba];
  * balance = exports - imports; tcba when computed; groups after regions),
  * flows.csv (stressor,unit,origin,destination,value), and when computed
@@ -32,7 +32,10 @@ EMB_API emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table
  * flows_by_sector.csv (stressor,unit,origin,sector,destination,value),
  * eebt_accounts.csv (stressor,unit,region,pba,cba,imports,exports,balance,kind;
  * kind = region or group), eebt_flows.csv (as flows.csv) and
- * eebt_flows_by_sector.csv (stressor,unit,origin,origin_sector,destination,value). */
+ * eebt_flows_by_sector.csv (stressor,unit,origin,origin_sector,destination,value).
+ * The folder is built beside `dir` and renamed into place as a unit; an
+ * existing `dir` is replaced as a whole (exchanged, then removed), so it
+ * must hold nothing but such result files (emb_results_check_csv_dir). */
 EMB_API emb_status emb_results_write_csv(const emb_accounts *acc, const emb_table *t, const char *dir);
 
 /* Text formats of the flows writer. */
@@ -85,12 +88,46 @@ EMB_API emb_status emb_results_write_summary(const emb_accounts *acc, const emb_
  * caller is expected to exit. */
 EMB_API void emb_results_remove_temporaries(void);
 
+/* Output sets: every output written between emb_results_begin_set and
+ * emb_results_commit_set (results, CSV folders, tables, reports, by any
+ * writer of this library, on the calling thread) is left complete as a
+ * temporary in its destination directory, and commit_set renames them all
+ * into place or none: a failed rename, or a signal handled with
+ * emb_results_interrupt meanwhile, undoes the renames already done (a
+ * replaced file or folder comes back).  One set per process at a time
+ * (EMB_EUSAGE otherwise).  commit_set: EMB_EIO naming the output that failed,
+ * EMB_EINTERRUPTED after a signal; the set is closed either way.
+ * discard_set removes every temporary of the set (a failed command). */
+EMB_API emb_status emb_results_begin_set(void);
+EMB_API emb_status emb_results_commit_set(void);
+EMB_API void emb_results_discard_set(void);
+
+/* For a signal handler (async-signal-safe): no commit in progress: remove
+ * every temporary (as emb_results_remove_temporaries) and return 1, the
+ * caller ends the process (later commits are refused); a commit in progress:
+ * return 0 and let it undo its renames and return EMB_EINTERRUPTED, after
+ * which the caller ends the process. */
+EMB_API int emb_results_interrupt(void);
+
+/* Check, before any work, that `dir` can receive the CSV results of
+ * emb_results_write_csv: a missing folder whose parent is a writable
+ * directory, or a real folder that holds nothing but result files of
+ * embodied (the folder is replaced as a unit, so that no file of an earlier
+ * run stays): EMB_EUSAGE for an empty name, else EMB_EIO naming the path or
+ * the foreign entry.  *exists = whether the folder exists. */
+EMB_API emb_status emb_results_check_csv_dir(const char *dir, int *exists);
+
 /* Call hook(tmp_path) for every output file (results and tables) once its
- * temporary is complete and synced, just before it is renamed into place, on
- * the writing thread; NULL (the default) = none.  A process-wide setting for
- * tests that must interrupt a run at a known point (the CLI's
- * EMBODIED_TEST_SIGNAL_AFTER_TEMP) and for callers that log. */
+ * temporary is complete and synced, just before it is renamed into place
+ * or handed to the open output set, on the writing thread; NULL (the
+ * default) = none.  A process-wide setting for tests that must interrupt a
+ * run at a known point (the CLI's EMBODIED_TEST_SIGNAL_AFTER_TEMP) and for
+ * callers that log. */
 EMB_API void emb_results_set_commit_hook(void (*hook)(const char *tmp_path));
+/* Call during(path) in every commit after its first rename (path: that
+ * output's final name), so that a test can interrupt a commit halfway;
+ * NULL (the default) = none. */
+EMB_API void emb_results_set_during_commit_hook(void (*during)(const char *path));
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include "core/context_impl.h"
 #include "core/error_impl.h"
 #include "core/names.h"
+#include "io/input.h"
 #include "embodied/accounts.h"
 #include "results/output.h"
 
@@ -243,6 +244,9 @@ emb_status emb_cbam_concordance_read(const char *path, const emb_table *t,
     if (!path || !t || !out)
         return emb_raise(EMB_EUSAGE, "emb_cbam_concordance_read: %s is NULL",
                          !path ? "path" : !t ? "t" : "out");
+    emb_status tst = emb_input_check_type(path, "a concordance");
+    if (tst)
+        return tst;
     FILE *fp = fopen(path, "r");
     if (!fp)
         return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));

@@ -4,6 +4,7 @@
 #ifndef EMB_CLI_H
 #define EMB_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "embodied/embodied.h"
@@ -109,8 +110,48 @@ void cli_note_input(const char *path);
  * is not a regular file (a device, a FIFO, a symbolic link: only regular
  * files are ever replaced, even with force); is an input noted with
  * cli_note_input (same device and inode, not compared by name) or lies
- * inside an input folder.  Else 0. */
+ * inside an input folder; is empty (usage); is a directory, or lies in a
+ * missing or unwritable directory (EMB_EXIT_IO, the message the writer would
+ * give after the work).  Else 0. */
 int cli_check_output(const char *cmd, const char *path, int force);
+
+/* --csv DIR before any work: an empty name (usage); the input or a folder
+ * holding it; emb_results_check_csv_dir (a file, a link, a folder holding
+ * other files, a missing or unwritable parent: I/O); a folder with earlier
+ * results without force (usage).  0 or the exit code, message printed. */
+int cli_check_csv_dir(const char *cmd, const char *dir, int force);
+/* An existing folder that a command writes files into (report --svg DIR):
+ * an empty name (usage), missing, not a folder, not writable (I/O); 0 when
+ * dir is NULL or fine. */
+int cli_check_output_dir(const char *cmd, const char *opt, const char *dir);
+
+/* Before the work of a command whose outputs will take at least `bytes`
+ * (a lower bound: the values alone) in the filesystems of out_file and
+ * out_dir (either may be NULL): refuse, with EMB_EXIT_IO and a line naming
+ * the location, the free space and the estimate, when the filesystem has
+ * less free space than that (statvfs; skipped where it fails). */
+int cli_check_space(const char *out_file, double file_bytes, const char *out_dir,
+                    double dir_bytes);
+
+/* An output file and an output folder of one command that are the same
+ * name, or the file inside the folder (replaced as a whole): usage error. */
+int cli_check_distinct(const char *cmd, const char *file, const char *dir);
+
+/* Every subcommand runs inside an output set (main.c): its files are
+ * renamed into place together when it returns 0.  A command that prints
+ * results on stdout after writing files commits them first with this (0,
+ * or the exit code, message printed), so that a closed stdout cannot cost
+ * the files. */
+int cli_commit_outputs(void);
+
+/* Set by the CLI's signal handler (main.c): the signal that interrupted the
+ * run, 0 if none. */
+extern volatile sig_atomic_t cli_caught_signal;
+
+/* An input that exists and is neither a regular file nor a folder (a FIFO,
+ * a device, a socket: opening it would block or never end): the one-line
+ * message naming it and EMB_EXIT_INPUT; else 0. */
+int cli_check_input_type(const char *path, const char *what);
 
 /* A growable list of option arguments (repeatable options). */
 typedef struct cli_list {

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "core/names.h" /* emb_name_distance: "did you mean" */
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -14,11 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 int cli_fail(emb_status st)
 {
+    /* A commit undone by a signal: main says "interrupted" once and ends
+     * the process by that signal. */
+    if (st == EMB_EINTERRUPTED && cli_caught_signal)
+        return EMB_EXIT_INTERRUPTED;
     const char *m = emb_errmsg();
     fprintf(stderr, "embodied: %s\n", m && *m ? m : emb_strerror(st));
     switch (st) {
@@ -185,11 +191,17 @@ static int probe_h5(const char *path)
     }
     if (secs == 0)
         return 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0; /* missing, a folder, a FIFO: the reader says so at once (a FIFO would block) */
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
         return 0; /* no probe possible: read directly */
     if (pid == 0) {
+        /* The parent handles the signals (and says so once). */
+        signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGHUP, SIG_DFL),
+            signal(SIGQUIT, SIG_DFL);
         alarm(secs);
         emb_table *t = NULL;
         emb_status st = emb_table_read_h5(path, EMB_READ_DEFAULT, &t);
@@ -465,26 +477,217 @@ static int clashes_with_input(const char *path, const char *in)
     return strncmp(rdir, rin, n) == 0 && (rdir[n] == '\0' || rdir[n] == '/' || n == 1);
 }
 
+/* The directory that will hold path exists and is writable: 0, or the I/O
+ * exit code with the message the writer would give after the work. */
+static int check_parent(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "embodied: %s: cannot write: directory %s does not exist\n", path, dir);
+        return EMB_EXIT_IO;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "embodied: %s: cannot write in directory %s: %s\n", path, dir,
+                strerror(errno));
+        return EMB_EXIT_IO;
+    }
+    return 0;
+}
+
 int cli_check_output(const char *cmd, const char *path, int force)
 {
     struct stat sb;
     if (!path)
         return 0;
+    if (!*path)
+        return cli_usage_error(cmd, "the output file name is empty");
     for (size_t i = 0; i < n_inputs; i++)
         if (clashes_with_input(path, inputs[i]))
             return cli_usage_error(cmd, "%s: the output is the input %s or a file inside it; "
                                         "choose another output (refused even with --force)",
                                    path, inputs[i]);
     if (lstat(path, &sb) != 0)
-        return 0;
-    if (S_ISDIR(sb.st_mode))
-        return 0; /* the writer says it is a directory */
+        return check_parent(path);
+    if (S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "embodied: %s: is a directory, cannot write a file there\n", path);
+        return EMB_EXIT_IO;
+    }
     if (!S_ISREG(sb.st_mode))
         return cli_usage_error(cmd, "%s: exists and is not a regular file (%s); only regular files "
                                     "are replaced, even with --force", path,
                                S_ISLNK(sb.st_mode) ? "a symbolic link" : S_ISFIFO(sb.st_mode) ? "a FIFO"
                                : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "special");
-    if (force)
+    if (!force)
+        return cli_usage_error(cmd, "%s: output exists; not overwritten without --force", path);
+    return check_parent(path);
+}
+
+int cli_check_csv_dir(const char *cmd, const char *dir, int force)
+{
+    if (!dir)
         return 0;
-    return cli_usage_error(cmd, "%s: output exists; not overwritten without --force", path);
+    if (!*dir)
+        return cli_usage_error(cmd, "--csv: the folder name is empty");
+    for (size_t i = 0; i < n_inputs; i++) {
+        struct stat so, si;
+        if (inputs[i] && stat(inputs[i], &si) == 0 && stat(dir, &so) == 0 &&
+            (clashes_with_input(dir, inputs[i]) ||
+             (S_ISDIR(so.st_mode) && so.st_dev == si.st_dev && so.st_ino == si.st_ino)))
+            return cli_usage_error(cmd, "%s: the output folder is the input %s or inside it; "
+                                        "choose another folder (refused even with --force)",
+                                   dir, inputs[i]);
+    }
+    int exists = 0;
+    emb_status st = emb_results_check_csv_dir(dir, &exists);
+    if (st)
+        return cli_fail(st);
+    if (exists && !force) {
+        DIR *d = opendir(dir);
+        char first[256] = "";
+        for (struct dirent *e; d && !first[0] && (e = readdir(d));)
+            if (e->d_name[0] != '.')
+                snprintf(first, sizeof first, "%s", e->d_name);
+        if (d)
+            closedir(d);
+        if (first[0]) {
+            return cli_usage_error(cmd, "%s: holds results of an earlier run (%s); not replaced "
+                                        "without --force", dir, first);
+        }
+    }
+    return 0;
+}
+
+/* path with its existing directories resolved (realpath) and the missing
+ * rest appended as written, so that two names of one place compare equal
+ * whether or not it exists yet; 0 on failure. */
+static int resolve_name(const char *path, char *out, size_t cap, int depth)
+{
+    char buf[4096], r[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    size_t n = strlen(buf);
+    while (n > 1 && buf[n - 1] == '/')
+        buf[--n] = '\0';
+    if (realpath(buf, r)) {
+        snprintf(out, cap, "%s", r);
+        return 1;
+    }
+    char *slash = strrchr(buf, '/');
+    const char *base = slash ? slash + 1 : buf;
+    if (depth > 64 || !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return 0;
+    char dir[PATH_MAX + 256];
+    if (!slash) {
+        if (!realpath(".", r))
+            return 0;
+        snprintf(dir, sizeof dir, "%s", r);
+    } else if (slash == buf) {
+        dir[0] = '\0';
+    } else {
+        *slash = '\0';
+        if (!resolve_name(buf, dir, sizeof dir, depth + 1))
+            return 0;
+    }
+    snprintf(out, cap, "%s/%s", strcmp(dir, "/") ? dir : "", base);
+    return 1;
+}
+
+int cli_check_distinct(const char *cmd, const char *file, const char *dir)
+{
+    char a[PATH_MAX + 256], b[PATH_MAX + 256];
+    if (!file || !dir || !resolve_name(file, a, sizeof a, 0) || !resolve_name(dir, b, sizeof b, 0))
+        return 0;
+    size_t n = strlen(b);
+    if (strcmp(a, b) == 0)
+        return cli_usage_error(cmd, "%s and %s: the same name for a file and a folder of results",
+                               file, dir);
+    if (strncmp(a, b, n) == 0 && a[n] == '/')
+        return cli_usage_error(cmd, "%s: inside the results folder %s, which is replaced as a "
+                                    "whole; write it elsewhere", file, dir);
+    return 0;
+}
+
+int cli_check_input_type(const char *path, const char *what)
+{
+    struct stat sb;
+    if (!path || stat(path, &sb) != 0 || S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode))
+        return 0;
+    fprintf(stderr, "embodied: %s: is %s, not a regular file (expected %s)\n",
+            path, S_ISFIFO(sb.st_mode) ? "a FIFO (named pipe)"
+                  : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "not a regular file",
+            what);
+    return EMB_EXIT_INPUT;
+}
+
+int cli_check_output_dir(const char *cmd, const char *opt, const char *dir)
+{
+    struct stat sb;
+    if (!dir)
+        return 0;
+    if (!*dir)
+        return cli_usage_error(cmd, "%s: the folder name is empty", opt);
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "embodied: %s: %s\n", dir,
+                stat(dir, &sb) != 0 ? "cannot write: the folder does not exist"
+                                    : "exists and is not a folder");
+        return EMB_EXIT_IO;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "embodied: %s: cannot write in the folder: %s\n", dir, strerror(errno));
+        return EMB_EXIT_IO;
+    }
+    return 0;
+}
+
+/* Free bytes for an unprivileged writer in the filesystem holding path's
+ * directory (path itself for a folder), and its device; -1 if unknown. */
+static double free_bytes(const char *path, int is_dir, dev_t *dev)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    struct stat sb;
+    if (!(is_dir && stat(dir, &sb) == 0)) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+            dir[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    struct statvfs vf;
+    if (stat(dir, &sb) != 0 || statvfs(dir, &vf) != 0)
+        return -1;
+    *dev = sb.st_dev;
+    return (double)vf.f_bavail * (double)vf.f_frsize;
+}
+
+int cli_check_space(const char *out_file, double file_bytes, const char *out_dir,
+                    double dir_bytes)
+{
+    dev_t df = 0, dd = 0;
+    double ff = out_file ? free_bytes(out_file, 0, &df) : -1;
+    double fd = out_dir ? free_bytes(out_dir, 1, &dd) : -1;
+    if (ff >= 0 && fd >= 0 && df == dd) { /* one filesystem: the sum must fit */
+        file_bytes += dir_bytes;
+        fd = -1;
+    }
+    const char *where[2] = {out_file, out_dir};
+    const double have[2] = {ff, fd}, need[2] = {file_bytes, dir_bytes};
+    for (int i = 0; i < 2; i++)
+        if (where[i] && have[i] >= 0 && need[i] > have[i]) {
+            fprintf(stderr, "embodied: %s: the outputs need at least %.3g MiB but the filesystem "
+                            "has %.3g MiB free; not starting\n", where[i], need[i] / 1048576.0,
+                    have[i] / 1048576.0);
+            return EMB_EXIT_IO;
+        }
+    return 0;
 }

@@ -80,26 +80,27 @@ int cmd_accounts(int argc, char **argv)
         goto done;
     }
     cli_note_input(optind < argc ? argv[optind] : NULL);
-    if ((rc = cli_check_output("accounts", out, force)))
+    if ((rc = cli_check_distinct("accounts", out, csv)) ||
+        (rc = cli_check_output("accounts", out, force)) ||
+        (rc = cli_check_csv_dir("accounts", csv, force)))
         goto done;
-    if (csv) {
-        static const char *names[] = {"accounts.csv", "flows.csv", "sectors.csv",
-                                      "flows_by_sector.csv", "eebt_accounts.csv",
-                                      "eebt_flows.csv", "eebt_flows_by_sector.csv"};
-        for (size_t i = 0; i < sizeof names / sizeof names[0] && !rc; i++) {
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s", csv, names[i]);
-            rc = cli_check_output("accounts", p, force);
-        }
-        if (rc)
-            goto done;
-    }
     emb_table *t = NULL;
     emb_accounts *a = NULL;
     ao.ctx = cli_progress_context(); /* phases on a terminal */
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
                              groups.n, &t)))
         goto done;
+    {
+        /* The values alone, 8 bytes each in HDF5 (stored uncompressed), and
+         * at least 8 characters a row in CSV (four one-character labels,
+         * a digit, the separators): a lower bound, so a refusal is right. */
+        double k = (double)t->k, R = (double)t->n_r, N = (double)t->N;
+        double vals = k * R * R + (ao.flows_by_sector ? k * N * R : 0) +
+                      (ao.per_sector ? 4 * k * N : 0) + (ao.eebt ? k * R * R : 0) +
+                      (ao.eebt_by_sector ? k * N * R : 0);
+        if ((rc = cli_check_space(out, 8 * (vals + k * N), csv, 8 * vals)))
+            goto free_table;
+    }
     size_t *sel = malloc((stressors.n + t->k + 1) * sizeof *sel), nsel = 0;
     if (!sel) {
         rc = EMB_EXIT_NOMEM;
@@ -148,6 +149,10 @@ int cmd_accounts(int argc, char **argv)
         goto free_sel;
     }
     cli_phase_end();
+    /* The files first, then the summary: a closed pipe on stdout
+     * (`| head`) must not cost the results. */
+    if ((rc = cli_commit_outputs()))
+        goto free_sel;
     if (!quiet && (st = emb_results_write_summary(a, t, sel, nsel, NULL))) {
         rc = cli_fail(st);
         goto free_sel;

@@ -185,6 +185,8 @@ int cmd_cbam(int argc, char **argv)
     }
     if (out)
         fprintf(stderr, "embodied: wrote %s\n", out);
+    if (out && (rc = cli_commit_outputs())) /* the file before the summary on stdout */
+        goto done;
     if (!csv) {
         if (!out)
             fputc('\n', stdout);

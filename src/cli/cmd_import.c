@@ -256,6 +256,8 @@ int cmd_import(int argc, char **argv)
     /* A characterisation file that cannot be read would only fail after the
      * (long) import: check it can be opened first. */
     for (size_t i = 0; i < chr.n; i++) {
+        if ((rc = cli_check_input_type(chr.v[i], "the characterisation file")))
+            goto done;
         FILE *fp = fopen(chr.v[i], "r");
         if (!fp) {
             fprintf(stderr, "embodied: %s: cannot open the characterisation file: %s\n", chr.v[i],

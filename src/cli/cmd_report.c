@@ -76,7 +76,8 @@ int cmd_report(int argc, char **argv)
         rc = cli_usage_error("report", "-o REPORT.html is required");
         goto done;
     }
-    if ((rc = cli_check_output("report", out, force)))
+    if ((rc = cli_check_output("report", out, force)) ||
+        (rc = cli_check_output_dir("report", "--svg", ro.svg_dir)))
         goto done;
     ro.pairs = pairs.v;
     ro.n_pairs = pairs.n;

@@ -1,6 +1,8 @@
 /* src/cli/main.c — `embodied`: subcommand dispatch, --version, --help, and
- * the signal handlers that remove temporary output files on SIGINT/SIGTERM,
- * with the test-only hook EMBODIED_TEST_SIGNAL_AFTER_TEMP that exercises them
+ * the output set in which every subcommand runs (all its outputs renamed into
+ * place together at the end, or none), the signal handlers that remove the
+ * temporaries (SIGINT, SIGTERM, SIGHUP, SIGQUIT; SIGXFSZ ignored), with the
+ * test-only hook EMBODIED_TEST_SIGNAL_AFTER_TEMP that exercises them
  * deterministically. */
 #include "cli/cli.h"
 #include "core/names.h" /* emb_name_distance: "did you mean" */
@@ -50,51 +52,151 @@ static void usage(FILE *fp)
           "  -V, --version           the version, the BLAS library, its kernel and threads\n"
           "\n"
           "Exit status: 0 ok, 1 internal error, 2 usage, 3 input data, 4 numerical, 5 I/O,\n"
-          "6 out of memory, 130 interrupted (SIGINT).\n",
+          "6 out of memory; interrupted: ended by the signal (a shell says 128 + its number:\n"
+          "130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT), no output written.\n",
           fp);
 }
 
-static void on_signal(int sig)
+volatile sig_atomic_t cli_caught_signal;
+static volatile sig_atomic_t outputs_committed;
+
+static const char *signal_name(int sig)
 {
-    emb_results_remove_temporaries(); /* async-signal-safe: unlink only */
+    switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGQUIT: return "SIGQUIT";
+    default: return "a signal";
+    }
+}
+
+static void say(const char *s) { (void)!write(STDERR_FILENO, s, strlen(s)); }
+
+/* Say so and end the process by sig itself (async-signal-safe), so that a
+ * shell sees "killed by SIGINT" (status 128 + n) and stops its loop. */
+static void die_of(int sig)
+{
+    say("embodied: interrupted (");
+    say(signal_name(sig));
+    say(outputs_committed ? "); the outputs were already written\n" : "); no output written\n");
     signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL); /* delivered at once, or on return from the handler */
     raise(sig);
 }
 
-/* Test hook, for tests/test_cli.c only: EMBODIED_TEST_SIGNAL_AFTER_TEMP=SIGINT
- * (or SIGTERM, SIGHUP) makes the process raise that signal itself once its
- * first output temporary is written, before it is renamed into place, after
- * saying on stderr whether the temporary exists ("exists" or "missing", so
- * the test knows there was something to remove).  A timed kill() races the
- * run; this does not. */
-static int test_signal;
+/* SIGINT, SIGTERM, SIGHUP, SIGQUIT: remove every temporary and end the
+ * process; during the commit of the outputs, only note the signal: the
+ * commit undoes its renames, and main ends the process after it. */
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (!cli_caught_signal)
+        cli_caught_signal = sig;
+    if (emb_results_interrupt())
+        die_of(sig);
+    errno = saved;
+}
+
+/* Test hook, for the CLI tests only: EMBODIED_TEST_SIGNAL_AFTER_TEMP=SIG
+ * (SIGINT, SIGTERM, SIGHUP or SIGQUIT) makes the process raise that signal
+ * itself once its first output temporary is complete, before it is renamed
+ * into place, after saying on stderr whether the temporary exists ("exists"
+ * or "missing", so the test knows there was something to remove); SIG:K
+ * after the K-th temporary (a command's outputs are committed together, so
+ * the earlier ones are complete and waiting); SIG:commit during the commit,
+ * after the first output was renamed into place (the commit must undo it).
+ * A timed kill() races the run; this does not. */
+static int test_signal, test_after = 1, test_count;
 
 static void test_signal_after_temp(const char *tmp_path)
 {
+    if (test_after <= 0 || ++test_count != test_after)
+        return;
     struct stat sb;
-    int exists = stat(tmp_path, &sb) == 0 && S_ISREG(sb.st_mode);
-    fprintf(stderr, "embodied: test hook: temporary %s %s (%lld bytes), raising %s\n", tmp_path,
-            exists ? "exists" : "missing", exists ? (long long)sb.st_size : 0LL,
-            test_signal == SIGINT ? "SIGINT" : test_signal == SIGTERM ? "SIGTERM" : "SIGHUP");
+    int exists = stat(tmp_path, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode));
+    if (exists && S_ISDIR(sb.st_mode))
+        fprintf(stderr, "embodied: test hook: temporary %s exists (a folder), raising %s\n",
+                tmp_path, signal_name(test_signal));
+    else
+        fprintf(stderr, "embodied: test hook: temporary %s %s (%lld bytes), raising %s\n",
+                tmp_path, exists ? "exists" : "missing", exists ? (long long)sb.st_size : 0LL,
+                signal_name(test_signal));
     fflush(stderr);
     raise(test_signal);
 }
 
-/* EMBODIED_TEST_SIGNAL_AFTER_TEMP: 0 if unset, -1 if not a signal we handle. */
+static void test_signal_during_commit(const char *path)
+{
+    fprintf(stderr, "embodied: test hook: %s renamed into place, raising %s\n", path,
+            signal_name(test_signal));
+    fflush(stderr);
+    raise(test_signal);
+}
+
+/* EMBODIED_TEST_SIGNAL_AFTER_TEMP: 0 if unset, -1 if not understood. */
 static int parse_test_signal(void)
 {
     const char *env = getenv("EMBODIED_TEST_SIGNAL_AFTER_TEMP");
     if (!env || !*env)
         return 0;
-    if (strcmp(env, "SIGINT") == 0)
-        return SIGINT;
-    if (strcmp(env, "SIGTERM") == 0)
-        return SIGTERM;
-    if (strcmp(env, "SIGHUP") == 0)
-        return SIGHUP;
-    fprintf(stderr, "embodied: EMBODIED_TEST_SIGNAL_AFTER_TEMP='%s': expected SIGINT, SIGTERM or "
-                    "SIGHUP\n", env);
+    static const struct {
+        const char *name;
+        int sig;
+    } sigs[] = {{"SIGINT", SIGINT}, {"SIGTERM", SIGTERM}, {"SIGHUP", SIGHUP}, {"SIGQUIT", SIGQUIT}};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        size_t n = strlen(sigs[i].name);
+        if (strncmp(env, sigs[i].name, n) != 0)
+            continue;
+        const char *rest = env + n;
+        if (!*rest)
+            return sigs[i].sig;
+        if (strcmp(rest, ":commit") == 0) {
+            test_after = 0;
+            return sigs[i].sig;
+        }
+        char *end;
+        long k = rest[0] == ':' ? strtol(rest + 1, &end, 10) : 0;
+        if (k >= 1 && k <= 1000 && !*end) {
+            test_after = (int)k;
+            return sigs[i].sig;
+        }
+    }
+    fprintf(stderr, "embodied: EMBODIED_TEST_SIGNAL_AFTER_TEMP='%s': expected SIGINT, SIGTERM, "
+                    "SIGHUP or SIGQUIT, optionally followed by :K (after the K-th temporary) or "
+                    ":commit\n", env);
     return -1;
+}
+
+int cli_commit_outputs(void)
+{
+    emb_status st = emb_results_commit_set();
+    if (st)
+        return cli_fail(st);
+    outputs_committed = 1;
+    /* A new (empty) set for whatever the command still writes. */
+    return (st = emb_results_begin_set()) ? cli_fail(st) : 0;
+}
+
+/* Run a subcommand inside an output set: its outputs are renamed into place
+ * together when it succeeded, or all removed. */
+static int run_committed(int (*cmd)(int, char **), int argc, char **argv)
+{
+    emb_status st = emb_results_begin_set();
+    if (st)
+        return cli_fail(st);
+    int rc = cmd(argc, argv);
+    if (rc != EMB_EXIT_OK) {
+        emb_results_discard_set();
+        return rc;
+    }
+    if ((st = emb_results_commit_set()))
+        return cli_fail(st);
+    outputs_committed = 1;
+    return rc;
 }
 
 /* Parse the global options and run the subcommand; its exit code. */
@@ -118,24 +220,25 @@ static int dispatch(int argc, char **argv)
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
     optind = 0; /* glibc: full re-initialisation for the subcommand's getopt_long */
+    opterr = 0; /* getopt's own line is unprefixed: cli_usage_error says it instead */
     if (strcmp(cmd, "info") == 0)
-        return cmd_info(sub_argc, sub_argv);
+        return run_committed(cmd_info, sub_argc, sub_argv);
     if (strcmp(cmd, "accounts") == 0)
-        return cmd_accounts(sub_argc, sub_argv);
+        return run_committed(cmd_accounts, sub_argc, sub_argv);
     if (strcmp(cmd, "flows") == 0)
-        return cmd_flows(sub_argc, sub_argv);
+        return run_committed(cmd_flows, sub_argc, sub_argv);
     if (strcmp(cmd, "cbam") == 0)
-        return cmd_cbam(sub_argc, sub_argv);
+        return run_committed(cmd_cbam, sub_argc, sub_argv);
     if (strcmp(cmd, "import") == 0)
-        return cmd_import(sub_argc, sub_argv);
+        return run_committed(cmd_import, sub_argc, sub_argv);
     if (strcmp(cmd, "synth") == 0)
-        return cmd_synth(sub_argc, sub_argv);
+        return run_committed(cmd_synth, sub_argc, sub_argv);
     if (strcmp(cmd, "spa") == 0)
-        return cmd_spa(sub_argc, sub_argv);
+        return run_committed(cmd_spa, sub_argc, sub_argv);
     if (strcmp(cmd, "sda") == 0)
-        return cmd_sda(sub_argc, sub_argv);
+        return run_committed(cmd_sda, sub_argc, sub_argv);
     if (strcmp(cmd, "report") == 0)
-        return cmd_report(sub_argc, sub_argv);
+        return run_committed(cmd_report, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;
@@ -170,16 +273,30 @@ int main(int argc, char **argv)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
+        sigaddset(&sa.sa_mask, handled[i]); /* one handler at a time */
+    for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
+        sigaction(handled[i], &sa, NULL);
+    /* A file size limit (ulimit -f) would kill the process by SIGXFSZ and
+     * leave its temporaries: ignored, the write fails with EFBIG, and the
+     * writer reports an I/O error and removes them. */
+    signal(SIGXFSZ, SIG_IGN);
     /* getopt's own messages are unprefixed and a second line beside ours:
      * every subcommand reports option errors with cli_option_error. */
     opterr = 0;
     if ((test_signal = parse_test_signal()) < 0)
         return EMB_EXIT_USAGE;
-    if (test_signal)
+    if (test_signal) {
         emb_results_set_commit_hook(test_signal_after_temp);
+        if (test_after == 0)
+            emb_results_set_during_commit_hook(test_signal_during_commit);
+    }
 
-    return finish_stdout(dispatch(argc, argv));
+    int rc = dispatch(argc, argv);
+    if (cli_caught_signal) /* a commit undone by a signal: end as the signal says */
+        die_of(cli_caught_signal);
+    return finish_stdout(rc);
 }

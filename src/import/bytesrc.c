@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "io/input.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -80,6 +81,14 @@ static emb_status check_zip(const emb_archive *a)
         if ((why = bad_member_name(nm)))
             return emb_raise(EMB_EINPUT, "%s: member '%.200s' has %s: refused as a corrupt or "
                                          "hostile archive", a->path, nm, why);
+        /* Two members of one name: which one a reader gets is libzip's
+         * choice, not the archive's meaning (issue 11, write side 9). */
+        zip_int64_t first = zip_name_locate(a->zip, nm, ZIP_FL_ENC_RAW);
+        if (first >= 0 && first != i)
+            return emb_raise(EMB_EINPUT, "%s: two members are named '%.200s' (entries %lld and "
+                                         "%lld): refused, which one is meant is ambiguous",
+                             a->path, nm, (long long)(first < i ? first : i),
+                             (long long)(first < i ? i : first));
         zip_stat_t zs;
         zip_stat_init(&zs);
         if (zip_stat_index(a->zip, (zip_uint64_t)i, ZIP_FL_UNCHANGED, &zs) != 0)
@@ -119,7 +128,7 @@ emb_status emb_archive_open(const char *path, emb_archive **out)
     if (stat(path, &sb) != 0)
         return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
-        return emb_raise(EMB_EIO, "%s: neither a folder nor a regular file", path);
+        return emb_input_check_type(path, "a folder or a zip archive");
     emb_archive *a = emb_calloc(1, sizeof *a, "archive");
     if (!a)
         return EMB_ENOMEM;
@@ -347,6 +356,37 @@ emb_status emb_archive_locate(const emb_archive *a, const char *marker, char **p
     return st;
 }
 
+/* A libzip error on a member as a status: what the archive holds
+ * (encryption, a compression method this libzip lacks, corrupt deflate data,
+ * a failed CRC, an inconsistent entry) is bad input (EMB_EINPUT, exit 3);
+ * reading the file itself failing is I/O; each named, with the member. */
+static emb_status zip_error_status(zip_error_t *ze, const char *name, const char *doing)
+{
+    int code = zip_error_code_zip(ze);
+    const char *why = NULL;
+    switch (code) {
+    case ZIP_ER_ENCRNOTSUPP:
+    case ZIP_ER_NOPASSWD:
+    case ZIP_ER_WRONGPASSWD:
+        why = "the member is encrypted; embodied reads unencrypted archives (extract it first)";
+        break;
+    case ZIP_ER_COMPNOTSUPP:
+        why = "the member is compressed with a method this build of libzip cannot read "
+              "(re-pack it with deflate)";
+        break;
+    case ZIP_ER_ZLIB: why = "its deflate data are corrupt"; break;
+    case ZIP_ER_CRC: why = "its data fail the CRC-32 check (damaged archive)"; break;
+    case ZIP_ER_INCONS:
+    case ZIP_ER_EOF: why = "its entry is inconsistent or truncated (damaged archive)"; break;
+    case ZIP_ER_MEMORY: return emb_raise(EMB_ENOMEM, "%s: %s: out of memory", name, doing);
+    default: break;
+    }
+    if (why)
+        return emb_raise(EMB_EINPUT, "%s: %s: %s (libzip: %s)", name, doing, why,
+                         zip_error_strerror(ze));
+    return emb_raise(EMB_EIO, "%s: %s: %s", name, doing, zip_error_strerror(ze));
+}
+
 emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
 {
     *out = NULL;
@@ -362,8 +402,7 @@ emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
         if (zip_name_locate(a->zip, rel, 0) < 0)
             st = emb_raise(EMB_EIO, "%s: no such member in the zip archive", s->name);
         else if (!(s->zf = zip_fopen(a->zip, rel, 0)))
-            st = emb_raise(EMB_EIO, "%s: cannot open member: %s", s->name,
-                           zip_error_strerror(zip_get_error(a->zip)));
+            st = zip_error_status(zip_get_error(a->zip), s->name, "cannot open member");
         else {
             zip_stat_t zs;
             zip_stat_init(&zs);
@@ -375,6 +414,8 @@ emb_status emb_bytesrc_open(emb_archive *a, const char *rel, emb_bytesrc **out)
         const char *full = s->name; /* for folders the display name is the path */
         if (stat(full, &sb) != 0)
             st = emb_raise(EMB_EIO, "%s: cannot open: %s", full, strerror(errno));
+        else if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+            st = emb_input_check_type(full, "a table file");
         else if (!S_ISREG(sb.st_mode))
             st = emb_raise(EMB_EIO, "%s: not a regular file", full);
         else if (!(s->fp = fopen(full, "rb")))
@@ -408,6 +449,8 @@ emb_status emb_bytesrc_open_file(const char *path, const char *what, emb_bytesrc
     emb_status st = EMB_OK;
     if (stat(path, &sb) != 0)
         st = emb_raise(EMB_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
+    else if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+        st = emb_input_check_type(path, what);
     else if (!S_ISREG(sb.st_mode))
         st = emb_raise(EMB_EIO, "%s: cannot open the %s: not a regular file", path, what);
     else if (!(s->fp = fopen(path, "rb")))
@@ -447,8 +490,7 @@ emb_status emb_bytesrc_read(emb_bytesrc *s, void *buf, size_t cap, size_t *got)
             want = s->size - s->done + 1;
         zip_int64_t r = zip_fread(s->zf, buf, want);
         if (r < 0)
-            return emb_raise(EMB_EIO, "%s: cannot read member: %s", s->name,
-                             zip_file_strerror(s->zf));
+            return zip_error_status(zip_file_get_error(s->zf), s->name, "cannot read member");
         if (s->sized && s->done + (unsigned long long)r > s->size)
             return emb_raise(EMB_EINPUT, "%s: the member inflates to more than the %llu bytes "
                                          "its entry declares (corrupt or hostile zip)", s->name,

@@ -150,6 +150,9 @@ static emb_status open_plain(const char *path, emb_archive **ar, char **rel)
 static int starts_zip(const char *path)
 {
     unsigned char m[4] = {0};
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) /* a FIFO would block fopen */
+        return 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;

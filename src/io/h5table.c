@@ -20,6 +20,7 @@
 #include "core/table_impl.h"
 #include "io/atomic.h"
 #include "io/h5util.h"
+#include "io/input.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -74,8 +75,9 @@ static emb_status stream_read_rows(struct emb_tech_stream *base, size_t r0, size
         goto done;
     }
     if (H5Dread(s->dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, dst) < 0) {
-        st = emb_raise(EMB_EIO, "%s: dataset %s: cannot read rows %zu..%zu (file changed, corrupt "
-                                "or truncated?)", s->path, s->dsname, r0, r0 + nrows);
+        char rows[64];
+        snprintf(rows, sizeof rows, " rows %zu..%zu", r0, r0 + nrows);
+        st = emb_h5_read_failed(s->path, s->dsname, rows, "file changed, corrupt or truncated?");
         goto done;
     }
 done:
@@ -189,6 +191,9 @@ static emb_status open_file(const char *path, hid_t *file)
         return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (S_ISDIR(sb.st_mode))
         return emb_raise(EMB_EIO, "%s: is a directory, not an HDF5 file", path);
+    emb_status st = emb_input_check_type(path, "a table");
+    if (st)
+        return st;
     if (access(path, R_OK) != 0)
         return emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
     if ((*file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) >= 0)

@@ -505,6 +505,54 @@ emb_status emb_h5_shape(hid_t loc, const char *file, const char *name, int need_
     return EMB_OK;
 }
 
+/* What the error stack says about a failed read: a filter not registered
+ * (its name kept), a checksum, another filter failure. */
+typedef struct read_why {
+    int kind; /* 0 unknown, 1 missing filter, 2 checksum, 3 filter failed */
+    char filter[128];
+} read_why;
+
+static herr_t read_why_cb(unsigned n, const H5E_error2_t *e, void *p)
+{
+    (void)n;
+    read_why *w = p;
+    const char *d = e->desc ? e->desc : "";
+    const char *q;
+    if (strstr(d, "is not registered") && (q = strchr(d, '\'')) && w->kind != 2) {
+        const char *end = strchr(q + 1, '\'');
+        int len = end ? (int)(end - q - 1) : 0;
+        snprintf(w->filter, sizeof w->filter, "%.*s", len < 100 ? len : 100, q + 1);
+        w->kind = 1;
+    } else if (strstr(d, "checksum")) {
+        w->kind = 2;
+    } else if (!w->kind && e->maj_num == H5E_PLINE) {
+        w->kind = 3;
+    }
+    return 0;
+}
+
+emb_status emb_h5_read_failed(const char *file, const char *name, const char *what,
+                              const char *fallback)
+{
+    read_why w = {0, ""};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, read_why_cb, &w);
+    switch (w.kind) {
+    case 1:
+        return emb_raise(EMB_EINPUT, "%s: dataset %s%s: compressed with the HDF5 filter '%s', "
+                                     "which this HDF5 library does not have (install "
+                                     "the filter's plugin, or re-save the dataset with gzip or "
+                                     "without compression)", file, name, what, w.filter);
+    case 2:
+        return emb_raise(EMB_EINPUT, "%s: dataset %s%s: the data fail their Fletcher-32 "
+                                     "checksum (damaged file)", file, name, what);
+    case 3:
+        return emb_raise(EMB_EINPUT, "%s: dataset %s%s: a filter (decompression) failed on the "
+                                     "data (damaged file)", file, name, what);
+    default:
+        return emb_raise(EMB_EIO, "%s: cannot read dataset %s%s (%s)", file, name, what, fallback);
+    }
+}
+
 emb_status emb_h5_read_doubles(hid_t loc, const char *file, const char *name, int rank,
                                const size_t *expected, double *data)
 {
@@ -530,7 +578,7 @@ emb_status emb_h5_read_doubles(hid_t loc, const char *file, const char *name, in
         return emb_raise(EMB_EIO, "%s: cannot open dataset %s", file, name);
     /* HDF5 converts float32 (or big-endian) to native double on the way. */
     if (H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        st = emb_raise(EMB_EIO, "%s: cannot read dataset %s (corrupt or truncated file?)", file, name);
+        st = emb_h5_read_failed(file, name, "", "corrupt or truncated file?");
     H5Dclose(dset);
     return st;
 }

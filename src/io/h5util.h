@@ -90,6 +90,13 @@ emb_status emb_h5_read_strings(hid_t loc, const char *file, const char *name, si
 
 /* Check a floating-point dataset's rank and dims (expected[]) and read it into
  * data (row-major, caller-allocated). */
+/* The status of a failed H5Dread of dataset `name` (what: "" or " rows a..b"),
+ * from HDF5's error stack (call it before any other HDF5 call): a filter
+ * this HDF5 lacks (EMB_EINPUT naming it: the file is fine, this build cannot
+ * decode it), a failed Fletcher-32 checksum or a filter that fails on the
+ * data (EMB_EINPUT: damaged data), else EMB_EIO with `fallback`. */
+emb_status emb_h5_read_failed(const char *file, const char *name, const char *what,
+                              const char *fallback);
 emb_status emb_h5_read_doubles(hid_t loc, const char *file, const char *name, int rank,
                                const size_t *expected, double *data);
 

@@ -8,6 +8,7 @@
 #include "core/error_impl.h"
 #include "embodied/report.h"
 #include "io/h5util.h"
+#include "io/input.h"
 #include "results/output.h"
 
 #include <math.h>
@@ -102,6 +103,9 @@ static emb_status attr_double(hid_t f, const char *fn, const char *name, double 
 static emb_status rep_read(rep *r, const char *fn)
 {
     emb_h5_init();
+    emb_status tst = emb_input_check_type(fn, "a results file");
+    if (tst)
+        return tst;
     hid_t f = H5Fopen(fn, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return emb_raise(EMB_EINPUT, "%s: cannot open as HDF5 (expected a results file of "

@@ -1,6 +1,7 @@
 /* src/results/output.c — the results writers' destinations (a file written
  * atomically, or standard output), the shared CSV cell printers, and the
- * public removal of temporaries for signal handlers. */
+ * public face of the output set and the removal of temporaries for signal
+ * handlers (io/atomic.h). */
 #include "results/output.h"
 
 #include "core/error_impl.h"
@@ -89,3 +90,16 @@ void emb_out_abort(emb_out *o)
 void emb_results_remove_temporaries(void) { emb_atomic_cleanup_all(); }
 
 void emb_results_set_commit_hook(void (*hook)(const char *tmp_path)) { emb_atomic_set_test_hook(hook); }
+
+void emb_results_set_during_commit_hook(void (*during)(const char *path))
+{
+    emb_atomic_set_commit_test_hook(during);
+}
+
+emb_status emb_results_begin_set(void) { return emb_atomic_set_begin(); }
+
+emb_status emb_results_commit_set(void) { return emb_atomic_set_commit(); }
+
+void emb_results_discard_set(void) { emb_atomic_set_abort(); }
+
+int emb_results_interrupt(void) { return emb_atomic_interrupt(); }

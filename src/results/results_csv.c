@@ -1,6 +1,6 @@
 /* src/results/results_csv.c — tidy long-form CSV of the accounts (one row per
  * stressor x region, or stressor x origin x destination), shortest round-trip numbers so
- * that every value round-trips; each file written atomically. */
+ * that every value round-trips; the folder written as a unit (io/atomic.h). */
 #include "core/error_impl.h"
 #include "embodied/results.h"
 #include "io/atomic.h"
@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static void row_prefix(FILE *fp, const emb_table *t, size_t s)
 {
@@ -151,36 +150,46 @@ static void eebt_fbs_body(FILE *fp, const emb_accounts *a, const emb_table *t)
               a->eebt_flows_by_sector);
 }
 
-/* Write one file's temporary (not yet renamed into place). */
-static emb_status stage_one(const char *dir, const char *name, csv_body body, const emb_accounts *a,
-                            const emb_table *t, emb_atomic *at)
+/* The names a CSV results folder can hold: an existing folder is replaced
+ * only when it holds nothing else. */
+static const char *const csv_names[] = {"accounts.csv",      "flows.csv",
+                                        "sectors.csv",       "flows_by_sector.csv",
+                                        "eebt_accounts.csv", "eebt_flows.csv",
+                                        "eebt_flows_by_sector.csv"};
+enum { N_CSV_NAMES = sizeof csv_names / sizeof csv_names[0] };
+
+emb_status emb_results_check_csv_dir(const char *dir, int *exists)
 {
-    char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-        return emb_raise(EMB_EUSAGE, "%s: output path too long", dir);
-    emb_status st = emb_atomic_begin(at, path);
+    int e = 0;
+    emb_status st = emb_atomic_dir_check(dir, csv_names, N_CSV_NAMES, &e);
+    if (exists)
+        *exists = e;
+    return st;
+}
+
+/* Write one file into the folder being built. */
+static emb_status stage_one(emb_atomic_dir *d, const char *name, csv_body body,
+                            const emb_accounts *a, const emb_table *t)
+{
+    FILE *fp;
+    emb_status st = emb_atomic_dir_file(d, name, &fp);
     if (st)
         return st;
-    if ((st = emb_atomic_fopen(at)))
-        return st;
-    body(at->fp, a, t);
-    if (fflush(at->fp) != 0 || ferror(at->fp))
-        return emb_raise(EMB_EIO, "%s: write failed: %s", path, strerror(errno));
+    body(fp, a, t);
+    int bad = fflush(fp) != 0 || ferror(fp);
+    int err = errno;
+    if (fclose(fp) != 0 && !bad)
+        bad = 1, err = errno;
+    if (bad)
+        return emb_raise(EMB_EIO, "%s/%s: write failed: %s", d->path, name, strerror(err));
     return EMB_OK;
 }
 
-/* All files are written to temporaries first and renamed into place only
- * when every one is complete, so a failure (a full disk) leaves none of this
- * run's files, not a partial set. */
+/* The folder is built beside dir and renamed into place as a unit (or
+ * exchanged with the old one), so a failure (a full disk) leaves none of
+ * this run's files, and a replaced folder holds no file of an earlier run. */
 emb_status emb_results_write_csv(const emb_accounts *a, const emb_table *t, const char *dir)
 {
-    struct stat sb;
-    if (stat(dir, &sb) != 0) {
-        if (mkdir(dir, 0777) != 0)
-            return emb_raise(EMB_EIO, "%s: cannot create output directory: %s", dir, strerror(errno));
-    } else if (!S_ISDIR(sb.st_mode)) {
-        return emb_raise(EMB_EIO, "%s: exists and is not a directory (--csv expects a directory)", dir);
-    }
     struct {
         const char *name;
         csv_body body;
@@ -193,18 +202,13 @@ emb_status emb_results_write_csv(const emb_accounts *a, const emb_table *t, cons
                  {"eebt_flows.csv", eebt_flows_body, a->eebt_flows != NULL},
                  {"eebt_flows_by_sector.csv", eebt_fbs_body, a->eebt_flows_by_sector != NULL}};
     enum { NF = sizeof files / sizeof files[0] };
-    emb_atomic at[NF];
-    memset(at, 0, sizeof at);
-    for (size_t f = 0; f < NF; f++)
-        at[f].slot = -1;
-    emb_status st = EMB_OK;
+    emb_atomic_dir d;
+    emb_status st = emb_atomic_dir_begin(&d, dir, csv_names, N_CSV_NAMES);
     for (size_t f = 0; f < NF && !st; f++)
         if (files[f].wanted)
-            st = stage_one(dir, files[f].name, files[f].body, a, t, &at[f]);
-    for (size_t f = 0; f < NF && !st; f++)
-        if (files[f].wanted)
-            st = emb_atomic_commit(&at[f]);
-    for (size_t f = 0; f < NF; f++)
-        emb_atomic_abort(&at[f]); /* removes what was not committed */
+            st = stage_one(&d, files[f].name, files[f].body, a, t);
+    if (!st)
+        return emb_atomic_dir_commit(&d); /* releases d whatever happens */
+    emb_atomic_dir_abort(&d);
     return st;
 }

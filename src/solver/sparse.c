@@ -1142,13 +1142,45 @@ emb_status emb_sparse_solve(emb_sparse *s, int trans, size_t nrhs, double *B, si
  * within 1e-9 of pymrio, for a few more passes per batch. */
 #define SPARSE_DEFAULT_TOL 1e-13
 
+/* Non-zeros of the technology matrix of a table not stored as CSR: a scan
+ * of T in memory, or one streamed pass over it in row blocks of at most a
+ * sixteenth of the limit (emb_block_bytes). */
+static emb_status count_tech_nnz(const emb_table *t, double *nnz)
+{
+    size_t N = t->N, c = 0;
+    *nnz = 0;
+    if (t->T) {
+        for (size_t i = 0; i < N * N; i++)
+            c += t->T[i] != 0;
+        *nnz = (double)c;
+        return EMB_OK;
+    }
+    size_t nb = emb_block_bytes((size_t)16 << 20) / (N * sizeof(double) + 1);
+    nb = nb < 1 ? 1 : nb > N ? N : nb;
+    double *W = emb_alloc(nb * N, sizeof *W, "technology row block");
+    if (!W)
+        return EMB_ENOMEM;
+    emb_status st = EMB_OK;
+    for (size_t r0 = 0; r0 < N && !st; r0 += nb) {
+        size_t n = r0 + nb > N ? N - r0 : nb;
+        if (!(st = emb_table_tech_rows(t, r0, n, W)))
+            for (size_t i = 0; i < n * N; i++)
+                c += W[i] != 0;
+    }
+    emb_free(W);
+    *nnz = (double)c;
+    return st;
+}
+
 /* Its plan (sparse.h, "Memory"), before anything is built: A, A_O and A_O^T
- * as CSR (12 bytes a non-zero each; a dense table's non-zeros are known only
- * once read, so only a CSR table's count here: the copy grows within the
- * limit as it is built), the preconditioner's blocks and inverses, a GMRES
- * batch.  Under a tight limit the batch shrinks (fewer right-hand sides in
- * lockstep: more passes over A_O, same results) before the plan is
- * refused. */
+ * as CSR (12 bytes a non-zero each), the preconditioner's blocks and
+ * inverses, a GMRES batch.  A CSR table gives its count of non-zeros; a
+ * dense or streamed table's count is taken (a scan, or one streamed pass
+ * over T) only when the worst case, every entry non-zero, would not fit, so
+ * that a tight limit refuses here, naming the file, rather than deep in the
+ * build (issue 11, defect 7).  Under a tight limit the batch shrinks (fewer
+ * right-hand sides in lockstep: more passes over A_O, same results) before
+ * the plan is refused. */
 static emb_status sparse_plan(emb_leontief *lf, const emb_solver_opts *o)
 {
     (void)o;
@@ -1158,19 +1190,30 @@ static emb_status sparse_plan(emb_leontief *lf, const emb_solver_opts *o)
     double mem = lf->max_memory;
     double b = (double)(t->n_s < EMB_SPARSE_BLOCK_MAX ? t->n_s : EMB_SPARSE_BLOCK_MAX);
     double m = (double)so.restart, dN = (double)lf->N;
+    double nnz = t->csr ? (double)t->csr->nnz : dN * dN;
+    const char *csr_what = t->csr ? "A, A_O, A_O^T as CSR" : "A, A_O, A_O^T as CSR (at most)";
     emb_plan p;
-    for (;;) {
-        double w = (double)((so.batch + 7) / 8 * 8);
-        emb_plan_init(&p);
-        if (t->csr)
-            emb_plan_add(&p, "A, A_O, A_O^T as CSR", (double)t->csr->nnz, 3,
-                         sizeof(double) + sizeof(uint32_t));
-        emb_plan_add(&p, "preconditioner blocks", dN, b, 4 * sizeof(double));
-        emb_plan_add(&p, "GMRES batch", dN, w * (m + 6), sizeof(double));
-        emb_plan_add(&p, "vectors", dN, 8, sizeof(double));
-        if (emb_plan_total(&p) <= mem || so.batch <= 8)
+    for (int counted = t->csr != NULL;;) {
+        for (;;) {
+            double w = (double)((so.batch + 7) / 8 * 8);
+            emb_plan_init(&p);
+            emb_plan_add(&p, csr_what, nnz, 3, sizeof(double) + sizeof(uint32_t));
+            emb_plan_add(&p, "preconditioner blocks", dN, b, 4 * sizeof(double));
+            emb_plan_add(&p, "GMRES batch", dN, w * (m + 6), sizeof(double));
+            emb_plan_add(&p, "vectors", dN, 8, sizeof(double));
+            if (emb_plan_total(&p) <= mem || so.batch <= 8)
+                break;
+            so.batch /= 2;
+        }
+        if (counted || emb_plan_total(&p) <= mem)
             break;
-        so.batch /= 2;
+        /* The worst case does not fit: count, then plan again. */
+        emb_status st = count_tech_nnz(t, &nnz);
+        if (st)
+            return st;
+        csr_what = "A, A_O, A_O^T as CSR";
+        counted = 1;
+        emb_sparse_defaults(&so);
     }
     lf->sparse_batch = so.batch;
     return emb_plan_check_against(&p, tp(t), "the sparse solver", mem, lf->mem_origin);
@@ -1191,6 +1234,8 @@ static emb_status sparse_factorise(emb_leontief *lf, const emb_solver_opts *o)
     lf->tol = so.tol;
     double t0 = now();
     emb_status st = emb_sparse_create(lf->t, &so, &lf->sp);
+    if (st == EMB_ENOMEM && !strstr(emb_errmsg(), tp(lf->t)))
+        return emb_raise_prefix(st, "%s: the sparse solver: ", tp(lf->t));
     if (st)
         return st;
     memcpy(lf->x, emb_sparse_x(lf->sp), N * sizeof(double));
