@@ -25,9 +25,12 @@ extern "C" {
 EMB_API emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, const char *path);
 
 /* CSV files in directory `dir` (created if missing): accounts.csv
- * (stressor,unit,region,pba,cba,imports,exports,unallocated,balance[,tcba];
- * balance = exports - imports; tcba when computed; groups after regions),
- * flows.csv (stressor,unit,origin,destination,value), and when computed
+ * (stressor,unit,region,pba,cba,imports,exports,unallocated,balance[,tcba],kind;
+ * balance = exports - imports; tcba when computed; group rows after the
+ * regions; kind = region or group), flows.csv
+ * (stressor,unit,origin,destination,value,kind: per stressor the region
+ * pairs, kind region, then every pair with a group on either side, kind
+ * group, each the sum over the member regions), and when computed
  * sectors.csv (stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp),
  * flows_by_sector.csv (stressor,unit,origin,sector,destination,value),
  * eebt_accounts.csv (stressor,unit,region,pba,cba,imports,exports,balance,kind;
