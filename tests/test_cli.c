@@ -261,7 +261,7 @@ START_TEST(unknown_names_are_usage_errors)
     } cases[] = {
         {"flows '%s' --from XX --to R1", "'XX'"},
         {"flows '%s' --from R1 --to YY", "'YY'"},
-        {"flows '%s' --from R1", "pair"},
+        {"flows '%s' --from R1 --from R2 --to R1", "pair"},
         {"accounts '%s' --group G=R1,ZZ", "'ZZ'"},
         {"accounts '%s' --group G", "NAME=REGION1"},
         {"accounts '%s' --group R1=R2", "already a region"},
