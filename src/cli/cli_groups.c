@@ -124,11 +124,11 @@ static void list_shipped(const char *dir, char *buf, size_t cap)
     closedir(d);
     qsort(all, n, sizeof *all, cmp_str);
     size_t used = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         if ((i == 0 || strcmp(all[i], all[i - 1])) && used < cap)
             used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? ", " : "", all[i]);
+    for (size_t i = 0; i < n; i++)
         free(all[i]);
-    }
 }
 
 /* Add the groups of the shipped file for `name` that fits t (the first, in
