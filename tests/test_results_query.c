@@ -5,6 +5,7 @@
  * them, damaged or foreign files refused; and the CLI: `flows R.h5` and
  * `accounts R.h5` answer with the input table deleted (so nothing can have
  * been solved), say "read from results file", refuse --solver/--by/-o. */
+#include "core/alloc.h"
 #include "embodied/embodied.h"
 #include "testutil.h"
 
@@ -228,6 +229,40 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* Every allocation of the reader (and of regroup) failing in turn: EMB_ENOMEM
+ * and nothing returned or leaked (ASan), never a crash; then success. */
+START_TEST(test_read_allocation_failures)
+{
+    emb_table *t = demo();
+    emb_accounts *a = compute(t, 1);
+    const char *r = emb_test_pathf("%s/r.h5", tmp);
+    ck_assert_int_eq(emb_results_write_h5(a, t, r), EMB_OK);
+    emb_accounts_free(a);
+    emb_table_free(t);
+    int done = 0;
+    for (long k = 0; !done && k < 100000; k++) {
+        emb_table *u = NULL;
+        emb_accounts *b = NULL;
+        emb_alloc_fail_after(k);
+        emb_status st = emb_results_read_h5(r, &u, &b);
+        if (st == EMB_OK) {
+            st = emb_table_add_group_spec(u, "NORTH=RU,EU27");
+            if (st == EMB_OK)
+                st = emb_results_regroup(b, u);
+            done = st == EMB_OK;
+        } else {
+            ck_assert_ptr_null(u);
+            ck_assert_ptr_null(b);
+        }
+        emb_alloc_fail_after(-1);
+        ck_assert_msg(st == EMB_OK || st == EMB_ENOMEM, "k = %ld: %d %s", k, (int)st, emb_errmsg());
+        emb_accounts_free(b);
+        emb_table_free(u);
+    }
+    ck_assert(done);
+}
+END_TEST
+
 /* Run the CLI in sh; stdout and stderr into files of tmp; the exit status. */
 static int cli(const char *args, char **out, char **err)
 {
@@ -321,6 +356,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_read_back_bit_identical);
     tcase_add_test(tc, test_regroup_equals_compute);
     tcase_add_test(tc, test_refused);
+    tcase_add_test(tc, test_read_allocation_failures);
     tcase_add_test(tc, test_cli_queries_without_table);
     suite_add_tcase(s, tc);
     return s;
