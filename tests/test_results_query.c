@@ -7,9 +7,12 @@
  * been solved), say "read from results file", refuse --solver/--by/-o. */
 #include "core/alloc.h"
 #include "embodied/embodied.h"
+#include "io/h5util.h"
+#include "results/results_nc.h"
 #include "testutil.h"
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +266,46 @@ START_TEST(test_read_allocation_failures)
 }
 END_TEST
 
+/* Datasets the netCDF description does not name (a later change's) get
+ * dimensions from their shape, group_* ones the group axis even where there
+ * are as many groups as regions, so every netCDF-4 reader still opens the
+ * file (h5netcdf refuses a dataset without dimension scales). */
+START_TEST(test_netcdf_unknown_datasets)
+{
+    emb_table *t = demo(); /* 6 regions */
+    for (int g = 0; g < 4; g++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, "G%d=%s", g, t->regions[g]);
+        ck_assert_int_eq(emb_table_add_group_spec(t, spec), EMB_OK);
+    }
+    ck_assert_uint_eq(t->n_groups, t->n_r); /* as many groups as regions */
+    const char *fn = emb_test_pathf("%s/u.h5", tmp);
+    hid_t f = H5Fcreate(fn, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    size_t kR[2] = {t->k, t->n_r}, kN[2] = {t->k, t->N};
+    double *z = calloc(t->k * t->N, sizeof *z);
+    ck_assert_int_eq(emb_h5_write_doubles(f, fn, "pba_per_capita", 2, kR, z, 0), EMB_OK);
+    ck_assert_int_eq(emb_h5_write_doubles(f, fn, "group_pba_per_capita", 2, kR, z, 0), EMB_OK);
+    ck_assert_int_eq(emb_h5_write_doubles(f, fn, "intensity", 2, kN, z, 0), EMB_OK);
+    free(z);
+    ck_assert_int_eq(emb_results_h5_netcdf(f, fn, t), EMB_OK);
+    static const char *want[][3] = {{"pba_per_capita", "stressor", "region"},
+                                    {"group_pba_per_capita", "stressor", "group"},
+                                    {"intensity", "stressor", "sector_index"}};
+    for (size_t i = 0; i < 3; i++) {
+        hid_t d = H5Dopen2(f, want[i][0], H5P_DEFAULT);
+        for (unsigned ax = 0; ax < 2; ax++) {
+            hid_t sc = H5Dopen2(f, want[i][1 + ax], H5P_DEFAULT);
+            ck_assert_msg(H5DSis_attached(d, sc, ax) > 0, "%s axis %u is not %s", want[i][0], ax,
+                          want[i][1 + ax]);
+            H5Dclose(sc);
+        }
+        H5Dclose(d);
+    }
+    H5Fclose(f);
+    emb_table_free(t);
+}
+END_TEST
+
 /* Run the CLI in sh; stdout and stderr into files of tmp; the exit status. */
 static int cli(const char *args, char **out, char **err)
 {
@@ -357,6 +400,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_regroup_equals_compute);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_read_allocation_failures);
+    tcase_add_test(tc, test_netcdf_unknown_datasets);
     tcase_add_test(tc, test_cli_queries_without_table);
     suite_add_tcase(s, tc);
     return s;

@@ -267,7 +267,13 @@ static emb_status describe_by_shape(hid_t f, const char *fn, const ncdims *d, co
         /* axis 0 of a matrix is the stressor axis wherever it fits */
         static const int pref0[] = {D_STRESSOR, D_REGION, D_GROUP, D_SECTOR_INDEX, D_SECTOR};
         static const int pref[] = {D_REGION, D_SECTOR_INDEX, D_GROUP, D_SECTOR, D_STRESSOR};
-        const int *p = i == 0 && r > 1 ? pref0 : pref;
+        /* group_* datasets are by group, also where there are as many
+         * groups as regions */
+        static const int prefg[] = {D_GROUP, D_REGION, D_SECTOR_INDEX, D_SECTOR, D_STRESSOR};
+        const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+        const int *p = i == 0 && r > 1           ? pref0
+                       : !strncmp(base, "group_", 6) ? prefg
+                                                     : pref;
         dims[i] = -1;
         for (int j = 0; j < 5 && dims[i] < 0; j++)
             if (d->id[p[j]] >= 0 && d->len[p[j]] == (size_t)hd[i])

@@ -2,7 +2,9 @@
 xarray opens it with the netcdf4 and the h5netcdf engines and gives labelled
 arrays whose coordinates are the labels and whose values equal the CSV files
 of the same run exactly; every data variable has units and a long_name;
-ncdump -h lists the named dimensions; h5py sees the dimension scales."""
+ncdump -h lists the named dimensions; h5py sees the dimension scales; R's
+ncdf4 (where r-cran-ncdf4 is installed) gets the axes by name, reversed, and
+the same value for an origin -> destination pair."""
 import os
 import shutil
 import subprocess
@@ -137,3 +139,16 @@ def test_h5py_sees_dimension_scales(run):
                                                                    "/destination"]
         assert f["eebt/flows"].dims[1][0].name == "/eebt/origin"
         assert f["regions"].dims[0][0].name == "/region"
+
+
+def test_r_ncdf4_axes(run):
+    rscript = shutil.which("Rscript")
+    ok = rscript and subprocess.run([rscript, "-e", "library(ncdf4)"], capture_output=True).returncode == 0
+    if not ok:
+        pytest.skip("Rscript with ncdf4 missing (r-cran-ncdf4; scripts/setup.sh installs it)")
+    fl = pd.read_csv(run / "csv" / "flows.csv", float_precision="round_trip")
+    row = fl[(fl["origin"] == "CN") & (fl["destination"] == "EU27")].iloc[0]
+    script = os.path.join(os.path.dirname(__file__), "results_ncdf4.R")
+    r = subprocess.run([rscript, script, str(run / "r.h5"), "CN", "EU27", repr(row["value"])],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
