@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,13 +18,18 @@ enum { PROBE_RESULTS = 10, PROBE_OTHER = 11 };
 
 int cli_is_results_file(const char *path)
 {
-    if (!path)
+    struct stat sb;
+    /* only a regular file can be one (a FIFO would block the probe; the
+     * table reader reports what else it is) */
+    if (!path || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
         return 0;
     /* libhdf5 can crash or hang on a damaged file (cli_load_table): ask in
      * a child, so that such a file falls through to the table reader's own
-     * probe and message. */
+     * probe and message; EMBODIED_HDF5_PROBE_SECONDS=0 turns probing in a
+     * child off, as for tables. */
+    const char *env = getenv("EMBODIED_HDF5_PROBE_SECONDS");
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = env && !strcmp(env, "0") ? -1 : fork();
     if (pid < 0) {
         int is = 0;
         emb_results_probe(path, &is);
