@@ -261,7 +261,7 @@ START_TEST(unknown_names_are_usage_errors)
     } cases[] = {
         {"flows '%s' --from XX --to R1", "'XX'"},
         {"flows '%s' --from R1 --to YY", "'YY'"},
-        {"flows '%s' --from R1", "pair"},
+        {"flows '%s' --from R1 --from R2 --to R1", "pair"},
         {"accounts '%s' --group G=R1,ZZ", "'ZZ'"},
         {"accounts '%s' --group G", "NAME=REGION1"},
         {"accounts '%s' --group R1=R2", "already a region"},
@@ -350,7 +350,7 @@ START_TEST(import_then_accounts_end_to_end)
     FILE *fp = fopen(p, "r");
     ck_assert_ptr_nonnull(fp);
     ck_assert_ptr_nonnull(fgets(line, sizeof line, fp));
-    ck_assert_str_eq(line, "stressor,unit,region,pba,cba,imports,exports,unallocated,balance\n");
+    ck_assert_str_eq(line, "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,kind\n");
     ck_assert_ptr_nonnull(fgets(line, sizeof line, fp));
     ck_assert_msg(strncmp(line, "co2/CO2/air,kt,R1,57,57.5", 25) == 0, "%s", line);
     fclose(fp);

@@ -650,11 +650,13 @@ START_TEST(outputs_csv_h5_summary)
     const char *dir = emb_test_pathf("%s/csv", tmp);
     ck_assert_int_eq(emb_results_write_csv(a, t, dir), EMB_OK);
     char *s = slurp(emb_test_pathf("%s/accounts.csv", dir));
-    const char *hdr = "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba\n";
+    const char *hdr = "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba,kind\n";
     ck_assert_msg(strncmp(s, hdr, strlen(hdr)) == 0, "%s", s);
     /* balance = exports - imports: R1 14.8 - 15.3 = -0.5; tcba 55.625 - 36/13 (test_tcba.c) */
-    ck_assert_msg(strstr(s, "\nCO2,kt,R1,57,57.5,15.3") && strstr(s, ",0,-0.5,52.85576923076923"),
+    ck_assert_msg(strstr(s, "\nCO2,kt,R1,57,57.5,15.3") && strstr(s, ",0,-0.5,52.85576923076923,region\n"),
                   "%s", s);
+    /* the group row is marked (issue 11: groups not mixed into the regions unmarked) */
+    ck_assert_msg(strstr(s, "\nCO2,kt,WORLD,145,145,") && strstr(s, ",group\n"), "%s", s);
     free(s);
     s = slurp(emb_test_pathf("%s/eebt_accounts.csv", dir));
     ck_assert_msg(strncmp(s, "stressor,unit,region,pba,cba,imports,exports,balance,kind\n", 58) == 0,

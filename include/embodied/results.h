@@ -24,10 +24,39 @@ extern "C" {
  * residuals, date). */
 EMB_API emb_status emb_results_write_h5(const emb_accounts *acc, const emb_table *t, const char *path);
 
+/* *is_results = 1 when path is an HDF5 file whose root attribute
+ * results_format is "embodied-results" (a file emb_results_write_h5 wrote),
+ * else 0 (also for a file that is not HDF5 or cannot be opened: the table
+ * reader then says why).  Reads one attribute. */
+EMB_API emb_status emb_results_probe(const char *path, int *is_results);
+
+/* Read results file `path` back, solving nothing: *table gets its labels,
+ * stressor units, monetary unit, year and groups (no matrices: T NULL, Y
+ * and F zero, so it can name regions and groups but not be solved) and
+ * *acc the stored accounts (pba, cba, imports, exports, unallocated, fy,
+ * flows, M, x, the group accounts, and D_*, flows_by_sector, tcba, EEBT
+ * when stored).  The stored accounts must satisfy the identities of
+ * emb_accounts_check within 1e-9 (EMB_ENUMERIC naming the identity
+ * otherwise); EMB_EINPUT when the file is not a results file of format
+ * version 1 or a dataset is missing or of the wrong shape.  Both owned by
+ * the caller (emb_table_free, emb_accounts_free). */
+EMB_API emb_status emb_results_read_h5(const char *path, emb_table **table, emb_accounts **acc);
+
+/* Recompute the group accounts of acc for every group of t (groups added to
+ * the table after the accounts were computed or read): g_pba, g_cba,
+ * g_imports, g_exports, g_unallocated and, where acc has them, g_tcba and
+ * g_eebt_* = sums over the member regions (the convention of
+ * emb_accounts_compute: a group's imports include trade between its
+ * members).  On failure acc is unchanged. */
+EMB_API emb_status emb_results_regroup(emb_accounts *acc, const emb_table *t);
+
 /* CSV files in folder `dir`: accounts.csv
- * (stressor,unit,region,pba,cba,imports,exports,unallocated,balance[,tcba];
- * balance = exports - imports; tcba when computed; groups after regions),
- * flows.csv (stressor,unit,origin,destination,value), and when computed
+ * (stressor,unit,region,pba,cba,imports,exports,unallocated,balance[,tcba],kind;
+ * balance = exports - imports; tcba when computed; group rows after the
+ * regions; kind = region or group), flows.csv
+ * (stressor,unit,origin,destination,value,kind: per stressor the region
+ * pairs, kind region, then every pair with a group on either side, kind
+ * group, each the sum over the member regions), and when computed
  * sectors.csv (stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp),
  * flows_by_sector.csv (stressor,unit,origin,sector,destination,value),
  * eebt_accounts.csv (stressor,unit,region,pba,cba,imports,exports,balance,kind;

@@ -161,6 +161,26 @@ typedef struct cli_list {
 int cli_list_push(cli_list *l, const char *s);
 void cli_list_free(cli_list *l);
 
+/* --groups FILE|NAME (accounts, flows, spa, cbam, sda; src/cli/cli_groups.c):
+ * add the groups of each CSV file 'group,member', or, for a bare NAME that
+ * is no file, of the shipped file datasets/groups/NAME_<database>.csv whose
+ * members are all regions of t (saying which on stderr).  0 or an exit code
+ * (message printed). */
+int cli_add_group_files(emb_table *t, const char *cmd, const char *const *files, size_t n);
+/* The shipped group files' directory (EMBODIED_GROUPS_DIR, else found as the
+ * demo table is), or NULL. */
+const char *cli_groups_dir(void);
+
+/* Results files as input (src/cli/cli_results.c): 1 when path is a results
+ * file (emb_results_probe, in a child process); cli_load_results reads it
+ * (nothing is solved), adds --group specs and --groups files (their
+ * accounts: sums over members) and says on stderr that the numbers are read
+ * from the results file.  0 or an exit code (message printed). */
+int cli_is_results_file(const char *path);
+int cli_load_results(const char *cmd, const char *path, const char *const *groups, size_t n_groups,
+                     const char *const *group_files, size_t n_group_files, emb_table **t,
+                     emb_accounts **a);
+
 int cmd_info(int argc, char **argv);
 int cmd_accounts(int argc, char **argv);
 int cmd_flows(int argc, char **argv);

@@ -13,12 +13,16 @@ static void usage(FILE *fp)
           "Production-based (PBA) and consumption-based (CBA) emissions per region, emissions\n"
           "embodied in imports and exports, the bilateral flow matrix and the multipliers\n"
           "M = S (I - A)^-1.  Without FILE, runs on the demo table.  A summary is printed on\n"
-          "stdout; results go to the files named.\n"
+          "stdout; results go to the files named.  FILE may be a results file (accounts -o\n"
+          "R.h5): the summary (and --csv) come from its stored accounts, nothing is solved.\n"
           "\n"
           "  -o, --output FILE       results HDF5 file (written atomically)\n"
           "      --csv DIR           tidy CSV files in DIR: accounts.csv, flows.csv (+ sectors.csv,\n"
           "                          flows_by_sector.csv when asked)\n"
           "  -g, --group NAME=R1,R2  define a region group, reported after the regions (repeatable)\n"
+          "      --groups FILE|NAME  the groups of a CSV file 'group,member', or of a shipped\n"
+          "                          file by name (eu27, eu28, eu27_2009, oecd, brics:\n"
+          "                          datasets/groups/; the one fitting FILE's regions) (repeatable)\n"
           "  -s, --stressor NAME     stressors to print in the summary (repeatable; default: all)\n"
           "      --sectors           also per-sector accounts (pymrio D_cba, D_pba, D_imp, D_exp)\n"
           "      --flows-by-sector   also flows by origin sector (k x N x regions)\n"
@@ -36,7 +40,7 @@ static void usage(FILE *fp)
 }
 
 /* Long-only options (codes above the letters, below CLI_OPT_SOLVER). */
-enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA };
+enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA, OPT_GROUPS };
 
 int cmd_accounts(int argc, char **argv)
 {
@@ -47,17 +51,19 @@ int cmd_accounts(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
         {"force", no_argument, NULL, 'f'}, {"eebt", no_argument, NULL, OPT_EEBT},
         {"eebt-by-sector", no_argument, NULL, OPT_EEBT_BY_SECTOR},
-        {"tcba", no_argument, NULL, OPT_TCBA}, CLI_SOLVER_LONGOPTS,
+        {"tcba", no_argument, NULL, OPT_TCBA}, {"groups", required_argument, NULL, OPT_GROUPS},
+        CLI_SOLVER_LONGOPTS,
         {NULL, 0, NULL, 0}};
     const char *out = NULL, *csv = NULL;
-    cli_list groups = {0}, stressors = {0};
+    cli_list groups = {0}, stressors = {0}, gfiles = {0};
     emb_accounts_opts ao = {.per_sector = 0};
-    int quiet = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
+    int quiet = 0, explain = 0, force = 0, solver = 0, c, rc = EMB_EXIT_OK;
     while ((c = getopt_long(argc, argv, ":o:g:s:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'c': csv = optarg; break;
         case 'g': cli_list_push(&groups, optarg); break;
+        case OPT_GROUPS: cli_list_push(&gfiles, optarg); break;
         case 's': cli_list_push(&stressors, optarg); break;
         case 'S': ao.per_sector = 1; break;
         case 'B': ao.flows_by_sector = 1; break;
@@ -68,6 +74,7 @@ int cmd_accounts(int argc, char **argv)
         case 'f': force = 1; break;
         case 'h': usage(stdout); goto done;
         default:
+            solver |= c == CLI_OPT_SOLVER;
             if ((rc = cli_solver_option("accounts", c, optarg, &ao.solver, &explain)) == 0)
                 break;
             if (rc < 0)
@@ -79,7 +86,15 @@ int cmd_accounts(int argc, char **argv)
         rc = cli_usage_error("accounts", "expected at most one FILE");
         goto done;
     }
-    cli_note_input(optind < argc ? argv[optind] : NULL);
+    const char *in = optind < argc ? argv[optind] : NULL;
+    int stored = cli_is_results_file(in); /* summarise the stored accounts */
+    if (stored && (solver || explain || out)) {
+        rc = cli_usage_error("accounts", "%s is a results file: its accounts are read, nothing is "
+                                         "solved, so %s does not apply (give the table instead)",
+                             in, solver ? "--solver" : explain ? "--explain" : "-o");
+        goto done;
+    }
+    cli_note_input(in);
     if ((rc = cli_check_distinct("accounts", out, csv)) ||
         (rc = cli_check_output("accounts", out, force)) ||
         (rc = cli_check_csv_dir("accounts", csv, force)))
@@ -87,10 +102,27 @@ int cmd_accounts(int argc, char **argv)
     emb_table *t = NULL;
     emb_accounts *a = NULL;
     ao.ctx = cli_progress_context(); /* phases on a terminal */
-    if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
-                             groups.n, &t)))
-        goto done;
-    {
+    if (stored)
+        rc = cli_load_results("accounts", in, groups.v, groups.n, gfiles.v, gfiles.n, &t, &a);
+    else if (!(rc = cli_load_table(in, EMB_READ_DEFAULT, groups.v, groups.n, &t)))
+        rc = cli_add_group_files(t, "accounts", gfiles.v, gfiles.n);
+    if (rc)
+        goto free_table;
+    if (stored) {
+        /* what the file does not hold cannot be shown without the table */
+        const char *miss = ao.per_sector && !a->D_cba             ? "--sectors"
+                           : ao.flows_by_sector && !a->flows_by_sector ? "--flows-by-sector"
+                           : ao.eebt_by_sector && !a->eebt_flows_by_sector ? "--eebt-by-sector"
+                           : ao.eebt && !a->eebt_cba                 ? "--eebt"
+                           : ao.tcba && !a->tcba                     ? "--tcba"
+                                                                     : NULL;
+        if (miss) {
+            rc = cli_usage_error("accounts", "%s was written without %s: its results are not in "
+                                             "it (run accounts on the table with %s)", in, miss,
+                                 miss);
+            goto free_table;
+        }
+    } else {
         /* The values alone, 8 bytes each in HDF5 (stored uncompressed), and
          * at least 8 characters a row in CSV (four one-character labels,
          * a digit, the separators): a lower bound, so a refusal is right. */
@@ -108,8 +140,10 @@ int cmd_accounts(int argc, char **argv)
     }
     if ((rc = cli_select_stressors(t, stressors.v, stressors.n, sel, &nsel)))
         goto free_sel;
-    emb_status st = emb_accounts_compute(t, &ao, &a);
-    if (st) {
+    emb_status st;
+    if (stored)
+        goto write;
+    if ((st = emb_accounts_compute(t, &ao, &a))) {
         rc = cli_fail(st);
         goto free_sel;
     }
@@ -137,6 +171,7 @@ int cmd_accounts(int argc, char **argv)
     if (a->eebt_cba || a->tcba)
         fprintf(stderr, "embodied: trade analyses (one pass over T, domestic LUs, flows) in %.3f s\n",
                 a->seconds_analyses);
+write:
     cli_phase_begin("writing results");
     if (out && (st = emb_results_write_h5(a, t, out))) {
         cli_phase_end();
@@ -169,5 +204,6 @@ free_table:
 done:
     cli_list_free(&groups);
     cli_list_free(&stressors);
+    cli_list_free(&gfiles);
     return rc;
 }

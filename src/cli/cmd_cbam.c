@@ -34,6 +34,9 @@ static void usage(FILE *fp)
           "      --currency-per-unit F   euros per unit of the table's money (e.g. 0.72e6 for\n"
           "                              million USD in 2009): adds cost_share, cost / import value\n"
           "  -g, --group NAME=R1,R2      define a region group (repeatable)\n"
+          "      --groups FILE|NAME      the groups of a CSV file 'group,member', or of a shipped\n"
+          "                              file by name (eu27, eu28, eu27_2009, oecd, brics:\n"
+          "                              datasets/groups/; the one fitting FILE's regions) (repeatable)\n"
           "      --csv                   CSV on stdout instead of the aligned table (no summary)\n"
           "  -o, --output FILE.csv       write the CSV to FILE (atomically); summary on stdout\n"
           "      --force                 overwrite an existing output file\n"
@@ -42,7 +45,7 @@ static void usage(FILE *fp)
           fp);
 }
 
-enum { OPT_PRICE = 470, OPT_EXPORTER_PRICE, OPT_CPU, OPT_CSV, OPT_FORCE };
+enum { OPT_PRICE = 470, OPT_EXPORTER_PRICE, OPT_CPU, OPT_CSV, OPT_FORCE, OPT_GROUPS };
 
 /* A finite number >= 0 from an option argument, or -1. */
 static double parse_nonneg(const char *s)
@@ -65,6 +68,7 @@ int cmd_cbam(int argc, char **argv)
         {"exporter-price", required_argument, NULL, OPT_EXPORTER_PRICE},
         {"currency-per-unit", required_argument, NULL, OPT_CPU},
         {"group", required_argument, NULL, 'g'},
+        {"groups", required_argument, NULL, OPT_GROUPS},
         {"csv", no_argument, NULL, OPT_CSV},
         {"output", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, OPT_FORCE},
@@ -73,7 +77,7 @@ int cmd_cbam(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     emb_solver_opts so = {.kind = EMB_SOLVER_AUTO};
     emb_cbam_opts co = {.price = 80};
-    cli_list groups = {0}, eprices = {0};
+    cli_list groups = {0}, eprices = {0}, gfiles = {0};
     const char *out = NULL, *conc_path = NULL;
     int csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
     emb_table *t = NULL;
@@ -88,6 +92,7 @@ int cmd_cbam(int argc, char **argv)
         case 'c': conc_path = optarg; break;
         case 's': co.stressor = optarg; break;
         case 'g': cli_list_push(&groups, optarg); break;
+        case OPT_GROUPS: cli_list_push(&gfiles, optarg); break;
         case 'o': out = optarg; break;
         case OPT_CSV: csv = 1; break;
         case OPT_FORCE: force = 1; break;
@@ -156,7 +161,8 @@ int cmd_cbam(int argc, char **argv)
     if ((rc = cli_check_output("cbam", out, force)))
         goto done;
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
-                             groups.n, &t)))
+                             groups.n, &t)) ||
+        (rc = cli_add_group_files(t, "cbam", gfiles.v, gfiles.n)))
         goto done;
     /* Names and the concordance before the (long) factorisation. */
     const size_t *m;
@@ -204,5 +210,6 @@ done:
     emb_table_free(t);
     cli_list_free(&groups);
     cli_list_free(&eprices);
+    cli_list_free(&gfiles);
     return rc;
 }

@@ -16,12 +16,18 @@ static void usage(FILE *fp)
           "\n"
           "Emissions released in ORIGIN to satisfy final demand in DESTINATION (each a region or\n"
           "a group), from the bilateral flow matrix B[o][d] = sum_{i in o} S_i (L y_d)_i.  --from\n"
-          "and --to pair up in order; without any pair, every region pair is listed.\n"
-          "Without FILE, runs on the demo table.\n"
+          "and --to pair up in order; --from alone: to every region and group, --to alone: from\n"
+          "every region and group; without either, every region pair is listed.\n"
+          "Without FILE, runs on the demo table.  FILE may be a results file (accounts -o\n"
+          "R.h5): its stored flows are read, nothing is solved (--by, --solver, --explain are\n"
+          "refused there; --by-sector needs a file written with --flows-by-sector).\n"
           "\n"
           "  -f, --from ORIGIN       origin region or group (repeatable, paired with --to)\n"
           "  -t, --to DESTINATION    destination region or group\n"
           "  -g, --group NAME=R1,R2  define a region group (repeatable)\n"
+          "      --groups FILE|NAME  the groups of a CSV file 'group,member', or of a shipped\n"
+          "                          file by name (eu27, eu28, eu27_2009, oecd, brics:\n"
+          "                          datasets/groups/; the one fitting FILE's regions) (repeatable)\n"
           "  -s, --stressor NAME     stressor(s) to report (repeatable; default: all)\n"
           "      --by-sector         split each flow by the origin's sectors\n"
           "      --net               net transfers: flow B[o][d], reverse B[d][o] and net =\n"
@@ -41,7 +47,7 @@ static void usage(FILE *fp)
 }
 
 /* Long-only options (no letter: -b would be ambiguous beside --by-sector). */
-enum { OPT_BY = 460, OPT_TOP, OPT_NET };
+enum { OPT_BY = 460, OPT_TOP, OPT_NET, OPT_GROUPS };
 
 /* --by: the drill-down of pair (from, to) with one factorisation. */
 static int drill_down(emb_table *t, const char *from, const char *to, emb_drilldown_by by,
@@ -74,11 +80,12 @@ int cmd_flows(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {"force", no_argument, NULL, 'F'}, {"by", required_argument, NULL, OPT_BY},
         {"top", required_argument, NULL, OPT_TOP}, {"net", no_argument, NULL, OPT_NET},
+        {"groups", required_argument, NULL, OPT_GROUPS},
         CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
     emb_accounts_opts ao = {.per_sector = 0};
-    cli_list from = {0}, to = {0}, groups = {0}, stressors = {0};
+    cli_list from = {0}, to = {0}, groups = {0}, stressors = {0}, gfiles = {0};
     const char *out = NULL;
-    int by_sector = 0, net = 0, csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
+    int by_sector = 0, net = 0, csv = 0, explain = 0, force = 0, solver = 0, c, rc = EMB_EXIT_OK;
     const char *by = NULL;
     emb_drilldown_by view = EMB_DRILL_ORIGIN_SECTOR;
     size_t top = 0;
@@ -91,6 +98,7 @@ int cmd_flows(int argc, char **argv)
         case 'f': cli_list_push(&from, optarg); break;
         case 't': cli_list_push(&to, optarg); break;
         case 'g': cli_list_push(&groups, optarg); break;
+        case OPT_GROUPS: cli_list_push(&gfiles, optarg); break;
         case 's': cli_list_push(&stressors, optarg); break;
         case 'b': by_sector = 1; break;
         case OPT_NET: net = 1; break;
@@ -117,6 +125,7 @@ int cmd_flows(int argc, char **argv)
             break;
         }
         default:
+            solver |= c == CLI_OPT_SOLVER;
             if ((rc = cli_solver_option("flows", c, optarg, &ao.solver, &explain)) == 0)
                 break;
             if (rc < 0)
@@ -124,8 +133,9 @@ int cmd_flows(int argc, char **argv)
             goto done;
         }
     }
-    if (from.n != to.n) {
-        rc = cli_usage_error("flows", "%zu --from but %zu --to: they pair up in order", from.n, to.n);
+    if (from.n != to.n && from.n && to.n) {
+        rc = cli_usage_error("flows", "%zu --from but %zu --to: they pair up in order (or give "
+                                      "only --from, or only --to)", from.n, to.n);
         goto done;
     }
     if (net && (by_sector || by)) {
@@ -137,7 +147,7 @@ int cmd_flows(int argc, char **argv)
         rc = cli_usage_error("flows", "expected at most one FILE");
         goto done;
     }
-    if (by && (from.n != 1 || by_sector)) {
+    if (by && (from.n != 1 || to.n != 1 || by_sector)) {
         rc = cli_usage_error("flows", by_sector ? "--by and --by-sector exclude each other (--by "
                                                   "origin-sector is the drill-down by sector)"
                                                 : "--by drills down exactly one --from/--to pair");
@@ -147,19 +157,35 @@ int cmd_flows(int argc, char **argv)
         rc = cli_usage_error("flows", "--top goes with --by");
         goto done;
     }
-    cli_note_input(optind < argc ? argv[optind] : NULL);
+    const char *in = optind < argc ? argv[optind] : NULL;
+    int stored = cli_is_results_file(in); /* answer from the stored flows */
+    if (stored && (by || solver || explain)) {
+        rc = cli_usage_error("flows", "%s is a results file: its flows are read, nothing is "
+                                      "solved, so %s does not apply (give the table instead)", in,
+                             by ? "--by" : solver ? "--solver" : "--explain");
+        goto done;
+    }
+    cli_note_input(in);
     if ((rc = cli_check_output("flows", out, force)))
         goto done;
     ao.ctx = ao.solver.ctx = cli_progress_context(); /* phases on a terminal */
-    if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
-                             groups.n, &t)))
+    if (stored)
+        rc = cli_load_results("flows", in, groups.v, groups.n, gfiles.v, gfiles.n, &t, &a);
+    else if (!(rc = cli_load_table(in, EMB_READ_DEFAULT, groups.v, groups.n, &t)))
+        rc = cli_add_group_files(t, "flows", gfiles.v, gfiles.n);
+    if (rc)
         goto done;
+    if (stored && by_sector && !a->flows_by_sector) {
+        rc = cli_usage_error("flows", "%s holds no flows by sector (written without "
+                                      "--flows-by-sector): --by-sector needs them", in);
+        goto done;
+    }
     /* Check names before the (long) computation, and print them as the
      * table spells them ("cn" typed, "CN" shown). */
-    for (size_t p = 0; p < from.n; p++) {
+    for (size_t p = 0; p < from.n + to.n; p++) {
         emb_status st;
-        if ((st = emb_table_find_unit(t, from.v[p], &from.v[p])) ||
-            (st = emb_table_find_unit(t, to.v[p], &to.v[p]))) {
+        const char **name = p < from.n ? &from.v[p] : &to.v[p - from.n];
+        if ((st = emb_table_find_unit(t, *name, name))) {
             rc = cli_fail(st);
             goto done;
         }
@@ -179,24 +205,34 @@ int cmd_flows(int argc, char **argv)
         goto done;
     }
     ao.flows_by_sector = by_sector;
-    emb_status st = emb_accounts_compute(t, &ao, &a);
-    if (st) {
-        rc = cli_fail(st);
-        goto done;
+    emb_status st;
+    if (!stored) {
+        if ((st = emb_accounts_compute(t, &ao, &a))) {
+            rc = cli_fail(st);
+            goto done;
+        }
+        cli_warn_facts(t, a);
+        cli_report_solver(&a->solver, explain);
     }
-    cli_warn_facts(t, a);
-    cli_report_solver(&a->solver, explain);
-    if (from.n && !(pairs = malloc(from.n * sizeof *pairs))) {
+    /* --from alone: each origin to every region, then every group; --to
+     * alone: from every region and group to each destination. */
+    size_t units = t->n_r + t->n_groups, np = from.n && to.n ? from.n : (from.n + to.n) * units;
+    if (np && !(pairs = malloc(np * sizeof *pairs))) {
         rc = EMB_EXIT_NOMEM;
         goto done;
     }
-    for (size_t p = 0; p < from.n; p++)
-        pairs[p] = (emb_flow_pair){from.v[p], to.v[p]};
+    for (size_t p = 0; p < np; p++) {
+        const char *u = p % units < t->n_r ? t->regions[p % units]
+                                           : t->groups[p % units - t->n_r].name;
+        pairs[p] = from.n && to.n ? (emb_flow_pair){from.v[p], to.v[p]}
+                   : from.n       ? (emb_flow_pair){from.v[p / units], u}
+                                  : (emb_flow_pair){u, to.v[p / units]};
+    }
     emb_results_format fmt = csv || out ? EMB_RESULTS_CSV : EMB_RESULTS_TEXT;
     if (out) /* on stdout the results themselves show progress */
         cli_phase_begin("writing results");
-    st = net ? emb_results_write_net_flows(a, t, sel, nsel, pairs, from.n, fmt, out)
-             : emb_results_write_flows(a, t, sel, nsel, pairs, from.n, by_sector, fmt, out);
+    st = net ? emb_results_write_net_flows(a, t, sel, nsel, pairs, np, fmt, out)
+             : emb_results_write_flows(a, t, sel, nsel, pairs, np, by_sector, fmt, out);
     cli_phase_end();
     if (st) {
         rc = cli_fail(st);
@@ -213,5 +249,6 @@ done:
     cli_list_free(&to);
     cli_list_free(&groups);
     cli_list_free(&stressors);
+    cli_list_free(&gfiles);
     return rc;
 }

@@ -27,8 +27,9 @@ static void usage(FILE *fp)
           "\n"
           "  -s, --stressor NAME     stressor(s) to report (repeatable; default: all)\n"
           "  -g, --group NAME=R1,R2  define a region group (repeatable)\n"
-          "      --groups FILE       define the groups of a CSV file 'group,member' (header line,\n"
-          "                          one line per member region)\n"
+          "      --groups FILE|NAME  the groups of a CSV file 'group,member', or of a shipped\n"
+          "                          file by name (eu27, eu28, eu27_2009, oecd, brics:\n"
+          "                          datasets/groups/; the one fitting FILE's regions) (repeatable)\n"
           "      --deflate1 F        divide T1's money (Z, Y, x) by F > 0 (a price index of year 1\n"
           "                          relative to year 0): moves price change out of the level\n"
           "                          effect into the intensity effect; CBA is unchanged\n"
@@ -97,13 +98,8 @@ int cmd_sda(int argc, char **argv)
     if ((rc = cli_load_table(argv[optind], EMB_READ_DEFAULT, groups.v, groups.n, &t[0])) ||
         (rc = cli_load_table(argv[optind + 1], EMB_READ_DEFAULT, NULL, 0, &t[1])))
         goto done;
-    for (size_t i = 0; i < gfiles.n; i++) {
-        emb_status st = emb_table_add_groups_file(t[0], gfiles.v[i]);
-        if (st) {
-            rc = cli_fail(st);
-            goto done;
-        }
-    }
+    if ((rc = cli_add_group_files(t[0], "sda", gfiles.v, gfiles.n)))
+        goto done;
     size_t nsel = 0;
     if (!(sel = malloc((stressors.n + t[0]->k + 1) * sizeof *sel))) {
         rc = EMB_EXIT_NOMEM;

@@ -32,6 +32,9 @@ static void usage(FILE *fp)
           "                          1..1000 (default 20)\n"
           "      --threshold T       prune subtrees below T x |total|, 0 < T < 1 (default 1e-5)\n"
           "  -g, --group NAME=R1,R2  define a region group (repeatable)\n"
+          "      --groups FILE|NAME  the groups of a CSV file 'group,member', or of a shipped\n"
+          "                          file by name (eu27, eu28, eu27_2009, oecd, brics:\n"
+          "                          datasets/groups/; the one fitting FILE's regions) (repeatable)\n"
           "      --csv               CSV on stdout instead of the aligned table\n"
           "  -o, --output FILE.csv   write CSV to FILE (atomically) instead of stdout\n"
           "      --force             overwrite an existing output file\n"
@@ -47,7 +50,7 @@ static void usage(FILE *fp)
           fp);
 }
 
-enum { OPT_TOP = 500, OPT_MAX_ORDER, OPT_THRESHOLD };
+enum { OPT_TOP = 500, OPT_MAX_ORDER, OPT_THRESHOLD, OPT_GROUPS };
 
 /* A whole decimal number in [lo, hi]; 0 or the usage exit code. */
 static int parse_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
@@ -70,11 +73,12 @@ int cmd_spa(int argc, char **argv)
         {"top", required_argument, NULL, OPT_TOP},
         {"max-order", required_argument, NULL, OPT_MAX_ORDER},
         {"threshold", required_argument, NULL, OPT_THRESHOLD}, {"csv", no_argument, NULL, 'C'},
+        {"groups", required_argument, NULL, OPT_GROUPS},
         {"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'}, CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
     emb_spa_opts so;
     memset(&so, 0, sizeof so);
-    cli_list groups = {0};
+    cli_list groups = {0}, gfiles = {0};
     const char *out = NULL, *to = NULL, *from = NULL, *stressor = NULL;
     int csv = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
     emb_table *t = NULL;
@@ -91,6 +95,7 @@ int cmd_spa(int argc, char **argv)
             stressor = optarg;
             break;
         case 'g': cli_list_push(&groups, optarg); break;
+        case OPT_GROUPS: cli_list_push(&gfiles, optarg); break;
         case OPT_TOP:
             if ((rc = parse_size("--top", optarg, 1, (size_t)1 << 24, &so.top)))
                 goto done;
@@ -136,7 +141,8 @@ int cmd_spa(int argc, char **argv)
     if ((rc = cli_check_output("spa", out, force)))
         goto done;
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
-                             groups.n, &t)))
+                             groups.n, &t)) ||
+        (rc = cli_add_group_files(t, "spa", gfiles.v, gfiles.n)))
         goto done;
     size_t s = 0, ns = 0;
     if (stressor) {
@@ -170,5 +176,6 @@ done:
     emb_spa_free(r);
     emb_table_free(t);
     cli_list_free(&groups);
+    cli_list_free(&gfiles);
     return rc;
 }

@@ -21,11 +21,13 @@ static void row_prefix(FILE *fp, const emb_table *t, size_t s)
 typedef void (*csv_body)(FILE *fp, const emb_accounts *a, const emb_table *t);
 
 /* balance = exports - imports (= PBA - CBA), the balance of emissions
- * embodied in trade; tcba when computed (src/analysis/tcba.c). */
+ * embodied in trade; tcba when computed (src/analysis/tcba.c); group rows
+ * after the regions, marked `group` in the last column (as in
+ * eebt_accounts.csv). */
 static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
 {
-    fputs(a->tcba ? "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba\n"
-                  : "stressor,unit,region,pba,cba,imports,exports,unallocated,balance\n", fp);
+    fputs(a->tcba ? "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba,kind\n"
+                  : "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,kind\n", fp);
     size_t R = a->n_r, G = a->n_groups;
     for (size_t s = 0; s < a->k; s++) {
         for (size_t u = 0; u < R + G; u++) {
@@ -42,7 +44,7 @@ static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
                 fputc(',', fp);
                 emb_csv_number(fp, v[c]);
             }
-            fputc('\n', fp);
+            fputs(grp ? ",group\n" : ",region\n", fp);
         }
     }
 }
@@ -73,31 +75,65 @@ static void eebt_accounts_body(FILE *fp, const emb_accounts *a, const emb_table 
     }
 }
 
-static void flow_matrix(FILE *fp, const emb_accounts *a, const emb_table *t, const double *B)
+/* One flows.csv row. */
+static void flow_row(FILE *fp, const emb_table *t, size_t s, const char *o, const char *d, double v,
+                     const char *kind)
 {
-    fputs("stressor,unit,origin,destination,value\n", fp);
-    size_t R = a->n_r;
-    for (size_t s = 0; s < a->k; s++)
-        for (size_t o = 0; o < R; o++)
-            for (size_t d = 0; d < R; d++) {
-                row_prefix(fp, t, s);
-                emb_csv_field(fp, t->regions[o]);
-                fputc(',', fp);
-                emb_csv_field(fp, t->regions[d]);
-                fputc(',', fp);
-                emb_csv_number(fp, B[(s * R + o) * R + d]);
-                fputc('\n', fp);
-            }
+    row_prefix(fp, t, s);
+    emb_csv_field(fp, o);
+    fputc(',', fp);
+    emb_csv_field(fp, d);
+    fputc(',', fp);
+    emb_csv_number(fp, v);
+    if (kind) {
+        fputc(',', fp);
+        fputs(kind, fp);
+    }
+    fputc('\n', fp);
 }
 
+/* The region x region matrix B, per stressor; with `kind`, the last column
+ * says `region` (flows.csv, whose group rows follow). */
+static void flow_matrix(FILE *fp, const emb_accounts *a, const emb_table *t, const double *B,
+                        size_t s, int kind)
+{
+    size_t R = a->n_r;
+    for (size_t o = 0; o < R; o++)
+        for (size_t d = 0; d < R; d++)
+            flow_row(fp, t, s, t->regions[o], t->regions[d], B[(s * R + o) * R + d],
+                     kind ? "region" : NULL);
+}
+
+/* flows.csv: per stressor, the region pairs (kind `region`), then every
+ * pair with a group on one side or both (kind `group`): the sum of the
+ * flows between their member regions (emb_accounts_flow), so a group's
+ * flows are in the saved outputs, marked, and never mixed into the
+ * region rows. */
 static void flows_body(FILE *fp, const emb_accounts *a, const emb_table *t)
 {
-    flow_matrix(fp, a, t, a->flows);
+    fputs("stressor,unit,origin,destination,value,kind\n", fp);
+    size_t R = a->n_r, U = R + a->n_groups;
+    for (size_t s = 0; s < a->k; s++) {
+        flow_matrix(fp, a, t, a->flows, s, 1);
+        for (size_t o = 0; o < U; o++)
+            for (size_t d = 0; d < U; d++) {
+                if (o < R && d < R)
+                    continue;
+                const char *on = o < R ? t->regions[o] : t->groups[o - R].name;
+                const char *dn = d < R ? t->regions[d] : t->groups[d - R].name;
+                double v = 0;
+                /* names of this table: cannot fail */
+                if (emb_accounts_flow(a, t, s, on, dn, &v) == EMB_OK)
+                    flow_row(fp, t, s, on, dn, v, "group");
+            }
+    }
 }
 
 static void eebt_flows_body(FILE *fp, const emb_accounts *a, const emb_table *t)
 {
-    flow_matrix(fp, a, t, a->eebt_flows); /* diagonal: domestic final demand */
+    fputs("stressor,unit,origin,destination,value\n", fp);
+    for (size_t s = 0; s < a->k; s++)
+        flow_matrix(fp, a, t, a->eebt_flows, s, 0); /* diagonal: domestic final demand */
 }
 
 static void sectors_body(FILE *fp, const emb_accounts *a, const emb_table *t)

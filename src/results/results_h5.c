@@ -6,6 +6,7 @@
 #include "embodied/version.h"
 #include "io/atomic.h"
 #include "io/h5util.h"
+#include "results/results_nc.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -166,7 +167,7 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
         return st;
     if (t->year && (st = emb_h5_attr_write_long(f, fn, "year", t->year)))
         return st;
-    return EMB_OK;
+    return emb_results_h5_netcdf(f, fn, t);
 }
 
 emb_status emb_results_write_h5(const emb_accounts *a, const emb_table *t, const char *path)
