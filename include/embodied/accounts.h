@@ -62,10 +62,20 @@ typedef struct emb_accounts_opts {
     int eebt;             /* EEBT: domestic multipliers, eebt_* accounts and flows */
     int eebt_by_sector;   /* also eebt_flows_by_sector [k][N][n_r] (implies eebt) */
     int tcba;             /* technology-adjusted CBA: tcba [k][n_r] */
+    /* Compute only what is asked: the table's stressors stressors[0 .. n_stressors)
+     * (indices into t->stressors, distinct, in the order wanted).  Only these
+     * rows of S are formed and solved (k' = n_stressors transposed solves
+     * instead of k) and every result has k' rows, row s being table stressor
+     * stressors[s] (emb_accounts_stressor_index); their values are those of
+     * the full computation (to the last bits a BLAS kernel's column count can
+     * move).  NULL / 0 = every stressor.  The array is copied. */
+    const size_t *stressors;
+    size_t n_stressors;
 } emb_accounts_opts;
 
 typedef struct emb_accounts {
     size_t k, n_r, n_s, N;
+    size_t *stressor;    /* [k] the table stressor of row s (opts.stressors; identity when all) */
     double *x;           /* [N] gross output used */
     double *M;           /* [k][N] multipliers S (I - A)^-1 */
     double *pba, *cba, *imports, *exports, *unallocated, *fy; /* [k][n_r]; fy = F_Y by region */
@@ -249,6 +259,11 @@ EMB_API size_t emb_accounts_n_regions(const emb_accounts *acc);
 EMB_API size_t emb_accounts_n_sectors(const emb_accounts *acc);
 EMB_API size_t emb_accounts_n_industries(const emb_accounts *acc);
 EMB_API size_t emb_accounts_n_groups(const emb_accounts *acc);
+
+/* The table stressor (index into the table's stressors) of the accounts'
+ * row s: s itself unless opts.stressors chose a subset; (size_t)-1 when s is
+ * out of range or acc is NULL. */
+EMB_API size_t emb_accounts_stressor_index(const emb_accounts *acc, size_t s);
 
 /* The result arrays, row-major, stressor first: */
 typedef enum emb_accounts_field {

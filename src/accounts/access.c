@@ -11,6 +11,13 @@ size_t emb_accounts_n_sectors(const emb_accounts *acc) { return acc ? acc->n_s :
 size_t emb_accounts_n_industries(const emb_accounts *acc) { return acc ? acc->N : 0; }
 size_t emb_accounts_n_groups(const emb_accounts *acc) { return acc ? acc->n_groups : 0; }
 
+size_t emb_accounts_stressor_index(const emb_accounts *acc, size_t s)
+{
+    if (!acc || s >= acc->k)
+        return (size_t)-1;
+    return acc->stressor ? acc->stressor[s] : s;
+}
+
 const double *emb_accounts_array(const emb_accounts *acc, emb_accounts_field f, size_t *n_elements)
 {
     const double *p = NULL;

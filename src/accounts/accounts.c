@@ -12,6 +12,7 @@ void emb_accounts_free(emb_accounts *a)
 {
     if (!a)
         return;
+    emb_free(a->stressor);
     double *arrays[] = {a->x, a->M, a->pba, a->cba, a->imports, a->exports, a->unallocated, a->fy,
                         a->flows, a->D_cba, a->D_pba, a->D_imp, a->D_exp, a->flows_by_sector,
                         a->g_pba, a->g_cba, a->g_imports, a->g_exports, a->g_unallocated,

@@ -43,6 +43,16 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a);
 int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_names,
                          size_t *idx, size_t *n_idx);
 
+/* --stressor PATTERNs (src/cli/cli_stressors.c) into the table's stressor
+ * indices idx[] (room for t->k), in table order, each once.  A pattern with
+ * '*' or '?' is a glob (fnmatch; case-insensitive only when the
+ * case-sensitive glob matches nothing); otherwise the exact name, then the
+ * table's trailing-components rule (emb_table_stressor_index), then a unique
+ * case-insensitive match.  A pattern matching nothing is a usage error that
+ * lists the table's stressors.  Returns 0 or the exit code (printed). */
+int cli_match_stressors(const char *cmd, const emb_table *t, const char *const *patterns,
+                        size_t n_patterns, size_t *idx, size_t *n_idx);
+
 /* emb_progress_fn drawing a bar on stderr when it is a terminal (files over
  * 8 MiB); cli_progress_end() ends a bar left unfinished by an error. */
 void cli_progress(void *ctx, const char *what, unsigned long long done, unsigned long long total);

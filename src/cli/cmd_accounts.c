@@ -19,7 +19,9 @@ static void usage(FILE *fp)
           "  -c, --csv DIR           tidy CSV files in DIR: accounts.csv, flows.csv (+ sectors.csv,\n"
           "                          flows_by_sector.csv when asked)\n"
           "  -g, --group NAME=R1,R2  define a region group, reported after the regions (repeatable)\n"
-          "  -s, --stressor NAME     stressors to print in the summary (repeatable; default: all)\n"
+          "  -s, --stressor PATTERN  compute (solve, write, print) only the matching stressors\n"
+          "                          (repeatable; default: all): the exact name, else a unique\n"
+          "                          case-insensitive match; a glob with '*' or '?'\n"
           "      --sectors           also per-sector accounts (pymrio D_cba, D_pba, D_imp, D_exp)\n"
           "      --flows-by-sector   also flows by origin sector (k x N x regions)\n"
           "      --eebt              also emissions embodied in bilateral trade with the exporter's\n"
@@ -104,8 +106,13 @@ int cmd_accounts(int argc, char **argv)
         rc = EMB_EXIT_NOMEM;
         goto free_table;
     }
-    if ((rc = cli_select_stressors(t, stressors.v, stressors.n, sel, &nsel)))
-        goto free_sel;
+    /* Only the stressors asked for are solved and written (opts.stressors). */
+    if (stressors.n) {
+        if ((rc = cli_match_stressors("accounts", t, stressors.v, stressors.n, sel, &nsel)))
+            goto free_sel;
+        if (nsel < t->k)
+            ao.stressors = sel, ao.n_stressors = nsel;
+    }
     emb_status st = emb_accounts_compute(t, &ao, &a);
     if (st) {
         rc = cli_fail(st);
@@ -122,7 +129,7 @@ int cmd_accounts(int argc, char **argv)
                     "factorised in %.3f s, solved in %.3f s, checked in %.3f s (total %.3f s)\n"
                     "embodied: max relative residual %.2e (multipliers %.2e), %s, "
                     "identities within %.1e\n",
-            t->N, t->k, t->k == 1 ? "" : "s", a->seconds_build, a->seconds_factor,
+            t->N, a->k, a->k == 1 ? "" : "s", a->seconds_build, a->seconds_factor,
             a->seconds_solve, a->seconds_residual, a->seconds_total, a->residual_solve,
             a->residual_tsolve, rc_text, a->identity_error);
     if (a->eebt_cba)
@@ -143,7 +150,7 @@ int cmd_accounts(int argc, char **argv)
         rc = cli_fail(st);
         goto free_sel;
     }
-    if (!quiet && (st = emb_results_write_summary(a, t, sel, nsel, NULL))) {
+    if (!quiet && (st = emb_results_write_summary(a, t, NULL, 0, NULL))) {
         rc = cli_fail(st);
         goto free_sel;
     }

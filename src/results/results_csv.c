@@ -11,11 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void row_prefix(FILE *fp, const emb_table *t, size_t s)
+static void row_prefix(FILE *fp, const emb_accounts *a, const emb_table *t, size_t s)
 {
-    emb_csv_field(fp, t->stressors[s]);
+    size_t ts = emb_accounts_stressor_index(a, s); /* the accounts may hold a subset */
+    emb_csv_field(fp, t->stressors[ts]);
     fputc(',', fp);
-    emb_csv_field(fp, t->stressor_units[s]);
+    emb_csv_field(fp, t->stressor_units[ts]);
     fputc(',', fp);
 }
 
@@ -37,7 +38,7 @@ static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
             const double v[7] = {grp ? a->g_pba[i] : a->pba[i], grp ? a->g_cba[i] : a->cba[i], im,
                                  ex, grp ? a->g_unallocated[i] : a->unallocated[i], ex - im,
                                  a->tcba ? (grp ? a->g_tcba[i] : a->tcba[i]) : 0.0};
-            row_prefix(fp, t, s);
+            row_prefix(fp, a, t, s);
             emb_csv_field(fp, grp ? t->groups[u - R].name : t->regions[u]);
             for (int c = 0; c < (a->tcba ? 7 : 6); c++) {
                 fputc(',', fp);
@@ -63,7 +64,7 @@ static void eebt_accounts_body(FILE *fp, const emb_accounts *a, const emb_table 
                    im = grp ? a->g_eebt_imports[i] : a->eebt_imports[i];
             const double v[5] = {grp ? a->g_pba[i] : a->pba[i],
                                  grp ? a->g_eebt_cba[i] : a->eebt_cba[i], im, ex, ex - im};
-            row_prefix(fp, t, s);
+            row_prefix(fp, a, t, s);
             emb_csv_field(fp, grp ? t->groups[u - R].name : t->regions[u]);
             for (int c = 0; c < 5; c++) {
                 fputc(',', fp);
@@ -81,7 +82,7 @@ static void flow_matrix(FILE *fp, const emb_accounts *a, const emb_table *t, con
     for (size_t s = 0; s < a->k; s++)
         for (size_t o = 0; o < R; o++)
             for (size_t d = 0; d < R; d++) {
-                row_prefix(fp, t, s);
+                row_prefix(fp, a, t, s);
                 emb_csv_field(fp, t->regions[o]);
                 fputc(',', fp);
                 emb_csv_field(fp, t->regions[d]);
@@ -106,7 +107,7 @@ static void sectors_body(FILE *fp, const emb_accounts *a, const emb_table *t)
     fputs("stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp\n", fp);
     for (size_t s = 0; s < a->k; s++)
         for (size_t i = 0; i < a->N; i++) {
-            row_prefix(fp, t, s);
+            row_prefix(fp, a, t, s);
             emb_csv_field(fp, t->regions[i / a->n_s]);
             fputc(',', fp);
             emb_csv_field(fp, t->sectors[i % a->n_s]);
@@ -128,7 +129,7 @@ static void by_sector(FILE *fp, const emb_accounts *a, const emb_table *t, const
     for (size_t s = 0; s < a->k; s++)
         for (size_t i = 0; i < a->N; i++)
             for (size_t d = 0; d < R; d++) {
-                row_prefix(fp, t, s);
+                row_prefix(fp, a, t, s);
                 emb_csv_field(fp, t->regions[i / a->n_s]);
                 fputc(',', fp);
                 emb_csv_field(fp, t->sectors[i % a->n_s]);

@@ -79,6 +79,25 @@ static emb_status write_eebt(hid_t f, const char *fn, const emb_accounts *a)
     return st;
 }
 
+/* /stressors and /stressor_units: the labels of the accounts' rows (a subset
+ * of the table's when opts.stressors chose one). */
+static emb_status write_stressor_labels(hid_t f, const char *fn, const emb_accounts *a,
+                                        const emb_table *t)
+{
+    const char **names = emb_alloc(2 * a->k + 1, sizeof *names, "stressor labels");
+    if (!names)
+        return EMB_ENOMEM;
+    for (size_t s = 0; s < a->k; s++) {
+        size_t ts = emb_accounts_stressor_index(a, s);
+        names[s] = t->stressors[ts], names[a->k + s] = t->stressor_units[ts];
+    }
+    emb_status st = emb_h5_write_strings(f, fn, "stressors", a->k, names);
+    if (!st)
+        st = emb_h5_write_strings(f, fn, "stressor_units", a->k, names + a->k);
+    emb_free(names);
+    return st;
+}
+
 static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, const emb_table *t)
 {
     emb_status st;
@@ -87,9 +106,7 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
            kG[2] = {k, G};
     if ((st = emb_h5_write_strings(f, fn, "regions", R, (const char *const *)t->regions)) ||
         (st = emb_h5_write_strings(f, fn, "sectors", t->n_s, (const char *const *)t->sectors)) ||
-        (st = emb_h5_write_strings(f, fn, "stressors", k, (const char *const *)t->stressors)) ||
-        (st = emb_h5_write_strings(f, fn, "stressor_units", k,
-                                   (const char *const *)t->stressor_units)) ||
+        (st = write_stressor_labels(f, fn, a, t)) ||
         (st = emb_h5_write_doubles(f, fn, "pba", 2, kR, a->pba, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "cba", 2, kR, a->cba, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "imports", 2, kR, a->imports, 0)) ||

@@ -11,6 +11,7 @@
 static void emit(FILE *fp, emb_results_format fmt, const emb_table *t, size_t s, const char *from,
                  const char *to, const char *sector, double v)
 {
+    /* s: a table stressor (callers map the accounts' rows, emb_accounts_stressor_index). */
     if (fmt == EMB_RESULTS_CSV) {
         emb_csv_field(fp, t->stressors[s]);
         fputc(',', fp);
@@ -45,7 +46,7 @@ static void emit_by_sector(FILE *fp, emb_results_format fmt, const emb_table *t,
         for (size_t p = 0; p < on; p++)
             for (size_t q = 0; q < dn; q++)
                 v += a->flows_by_sector[(s * t->N + om[p] * t->n_s + j) * t->n_r + dm[q]];
-        emit(fp, fmt, t, s, from, to, t->sectors[j], v);
+        emit(fp, fmt, t, emb_accounts_stressor_index(a, s), from, to, t->sectors[j], v);
     }
 }
 
@@ -53,7 +54,8 @@ static void emit_by_sector(FILE *fp, emb_results_format fmt, const emb_table *t,
 static emb_status check_request(const emb_accounts *a, const emb_table *t, const size_t *sel,
                                 size_t nsel, const emb_flow_pair *pairs, size_t npairs)
 {
-    if (a->k != t->k || a->n_r != t->n_r || a->N != t->N)
+    if (a->k > t->k || emb_accounts_stressor_index(a, a->k - 1) >= t->k || a->n_r != t->n_r ||
+        a->N != t->N)
         return emb_raise(EMB_EUSAGE, "results: the accounts (%zu stressors, %zu regions, N = %zu) "
                                      "are not of this table (%zu, %zu, %zu)",
                          a->k, a->n_r, a->N, t->k, t->n_r, t->N);
@@ -115,7 +117,7 @@ emb_status emb_results_write_flows(const emb_accounts *a, const emb_table *t, co
             } else {
                 double v;
                 if (!(st = emb_accounts_flow(a, t, s, f, d, &v)))
-                    emit(fp, fmt, t, s, f, d, NULL, v);
+                    emit(fp, fmt, t, emb_accounts_stressor_index(a, s), f, d, NULL, v);
             }
         }
     }
@@ -139,7 +141,8 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
         if (n > (size_t)w)
             w = n > 64 ? 64 : (int)n;
     }
-    fprintf(fp, "%s [%s]\n", t->stressors[s], t->stressor_units[s]);
+    size_t ts = emb_accounts_stressor_index(a, s); /* the accounts may hold a subset */
+    fprintf(fp, "%s [%s]\n", t->stressors[ts], t->stressor_units[ts]);
     fprintf(fp, "%-*s %16s %16s", w, "region", "PBA", "CBA");
     if (ee)
         fprintf(fp, " %16s", "CBA EEBT");
