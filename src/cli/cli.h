@@ -117,5 +117,6 @@ int cmd_cbam(int argc, char **argv);
 int cmd_spa(int argc, char **argv);
 int cmd_sda(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_characterize(int argc, char **argv);
 
 #endif
