@@ -56,6 +56,18 @@ const double *emb_accounts_array(const emb_accounts *acc, emb_accounts_field f, 
         case EMB_ACC_G_EEBT_EXPORTS: p = acc->g_eebt_exports, n = kg; break;
         case EMB_ACC_TCBA: p = acc->tcba, n = kr; break;
         case EMB_ACC_G_TCBA: p = acc->g_tcba, n = kg; break;
+        case EMB_ACC_POPULATION: p = acc->population, n = acc->n_r; break;
+        case EMB_ACC_PBA_PER_CAPITA: p = acc->pba_per_capita, n = kr; break;
+        case EMB_ACC_CBA_PER_CAPITA: p = acc->cba_per_capita, n = kr; break;
+        case EMB_ACC_G_POPULATION: p = acc->g_population, n = acc->n_groups; break;
+        case EMB_ACC_G_PBA_PER_CAPITA: p = acc->g_pba_per_capita, n = kg; break;
+        case EMB_ACC_G_CBA_PER_CAPITA: p = acc->g_cba_per_capita, n = kg; break;
+        case EMB_ACC_VALUE_ADDED: p = acc->value_added, n = acc->n_r; break;
+        case EMB_ACC_PBA_PER_VA: p = acc->pba_per_va, n = kr; break;
+        case EMB_ACC_CBA_PER_VA: p = acc->cba_per_va, n = kr; break;
+        case EMB_ACC_G_VALUE_ADDED: p = acc->g_value_added, n = acc->n_groups; break;
+        case EMB_ACC_G_PBA_PER_VA: p = acc->g_pba_per_va, n = kg; break;
+        case EMB_ACC_G_CBA_PER_VA: p = acc->g_cba_per_va, n = kg; break;
         }
     }
     if (!p || n == 0)

@@ -164,7 +164,7 @@ static emb_status assemble(emb_accounts_prep *p, emb_accounts **out)
     }
     emb_status st = emb_accounts_identities(a, p->tol, &a->identity_error,
                                             emb_accounts_table_name(t));
-    if (st)
+    if (st || (st = emb_accounts_intensities(a, t)))
         return st;
     /* The trade analyses asked for (EEBT, TCBA: src/analysis/), beside the
      * accounts just checked; nothing is done when none is asked. */

@@ -74,6 +74,7 @@ emb_status emb_accounts_plan_check(const emb_table *t, const emb_accounts_opts *
     emb_plan_add(&plan, "final demand by region", dN, dR, sizeof(double));
     emb_plan_add(&plan, "L Y by region", dN, dR, sizeof(double));
     emb_plan_add(&plan, "regional accounts", dk * (6 * dR + 5 * dG) + dN + dk, 1, sizeof(double));
+    emb_plan_add(&plan, "per-capita and intensity accounts", 4 * dk + 2, dR + dG, sizeof(double));
     if (opt.per_sector) {
         emb_plan_add(&plan, "D_cba, D_pba, D_imp, D_exp", 4 * dk, dN, sizeof(double));
         emb_plan_add(&plan, "per-sector right-hand sides", dN, EMB_RHS_BATCH, sizeof(double));
@@ -123,6 +124,7 @@ static emb_status prepare(const emb_table *t, const double *x, const emb_account
     if (!a)
         goto fail;
     a->k = k, a->n_r = R, a->n_s = ns, a->N = N, a->n_groups = G;
+    a->value_added_stressor = -1;
     size_t kR = k * R;
     if (!(a->stressor = emb_alloc(k, sizeof *a->stressor, "stressor indices")))
         goto fail;

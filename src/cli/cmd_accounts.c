@@ -30,6 +30,12 @@ static void usage(FILE *fp)
           "      --eebt-by-sector    also EEBT flows by exporting sector (eebt_flows_by_sector.csv;\n"
           "                          implies --eebt)\n"
           "      --tcba              also technology-adjusted CBA (column tcba, /tcba)\n"
+          "      --population FILE   persons by region, CSV 'region,population' (replaces the\n"
+          "                          table's /population): per-capita PBA and CBA (columns\n"
+          "                          population, pba_per_capita, cba_per_capita); computed\n"
+          "                          whenever the table stores a population.  Emissions per\n"
+          "                          unit of value added (value_added, pba_per_va, cba_per_va)\n"
+          "                          when the table has a value-added row in F\n"
           "  -q, --quiet             no summary on stdout\n"
           "  -f, --force             overwrite existing output files\n"
           CLI_SOLVER_HELP
@@ -38,7 +44,7 @@ static void usage(FILE *fp)
 }
 
 /* Long-only options (codes above the letters, below CLI_OPT_SOLVER). */
-enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA };
+enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA, OPT_POPULATION };
 
 int cmd_accounts(int argc, char **argv)
 {
@@ -49,9 +55,10 @@ int cmd_accounts(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
         {"force", no_argument, NULL, 'f'}, {"eebt", no_argument, NULL, OPT_EEBT},
         {"eebt-by-sector", no_argument, NULL, OPT_EEBT_BY_SECTOR},
-        {"tcba", no_argument, NULL, OPT_TCBA}, CLI_SOLVER_LONGOPTS,
+        {"tcba", no_argument, NULL, OPT_TCBA}, {"population", required_argument, NULL, OPT_POPULATION},
+        CLI_SOLVER_LONGOPTS,
         {NULL, 0, NULL, 0}};
-    const char *out = NULL, *csv = NULL;
+    const char *out = NULL, *csv = NULL, *population = NULL;
     cli_list groups = {0}, stressors = {0};
     emb_accounts_opts ao = {.per_sector = 0};
     int quiet = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
@@ -66,6 +73,7 @@ int cmd_accounts(int argc, char **argv)
         case OPT_EEBT: ao.eebt = 1; break;
         case OPT_EEBT_BY_SECTOR: ao.eebt = ao.eebt_by_sector = 1; break;
         case OPT_TCBA: ao.tcba = 1; break;
+        case OPT_POPULATION: population = optarg; break;
         case 'q': quiet = 1; break;
         case 'f': force = 1; break;
         case 'h': usage(stdout); goto done;
@@ -82,6 +90,8 @@ int cmd_accounts(int argc, char **argv)
         goto done;
     }
     cli_note_input(optind < argc ? argv[optind] : NULL);
+    if (population)
+        cli_note_input(population);
     if ((rc = cli_check_output("accounts", out, force)))
         goto done;
     if (csv) {
@@ -101,6 +111,13 @@ int cmd_accounts(int argc, char **argv)
     if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
                              groups.n, &t)))
         goto done;
+    if (population) {
+        emb_status pst = emb_table_read_population_csv(t, population);
+        if (pst) {
+            rc = cli_fail(pst);
+            goto free_table;
+        }
+    }
     size_t *sel = malloc((stressors.n + t->k + 1) * sizeof *sel), nsel = 0;
     if (!sel) {
         rc = EMB_EXIT_NOMEM;
@@ -132,6 +149,14 @@ int cmd_accounts(int argc, char **argv)
             t->N, a->k, a->k == 1 ? "" : "s", a->seconds_build, a->seconds_factor,
             a->seconds_solve, a->seconds_residual, a->seconds_total, a->residual_solve,
             a->residual_tsolve, rc_text, a->identity_error);
+    if (a->population)
+        fprintf(stderr, "embodied: per capita: population of %zu regions from %s, per capita x "
+                        "population = account within %.1e\n", t->n_r,
+                population ? population : "the table", a->per_capita_identity_error);
+    if (a->value_added)
+        fprintf(stderr, "embodied: per unit of value added: value added by region from stressor "
+                        "'%s' [%s]\n", t->stressors[a->value_added_stressor],
+                t->stressor_units[a->value_added_stressor]);
     if (a->eebt_cba)
         fprintf(stderr, "embodied: EEBT: %zu domestic blocks of %zu sectors, max relative residual "
                         "%.2e, identities within %.1e\n",

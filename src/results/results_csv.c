@@ -23,11 +23,18 @@ static void row_prefix(FILE *fp, const emb_accounts *a, const emb_table *t, size
 typedef void (*csv_body)(FILE *fp, const emb_accounts *a, const emb_table *t);
 
 /* balance = exports - imports (= PBA - CBA), the balance of emissions
- * embodied in trade; tcba when computed (src/analysis/tcba.c). */
+ * embodied in trade; tcba when computed (src/analysis/tcba.c); the
+ * per-capita and intensity columns when the table has the population and
+ * value added (src/accounts/intensity.c). */
 static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
 {
-    fputs(a->tcba ? "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba\n"
-                  : "stressor,unit,region,pba,cba,imports,exports,unallocated,balance\n", fp);
+    fputs(a->tcba ? "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba"
+                  : "stressor,unit,region,pba,cba,imports,exports,unallocated,balance", fp);
+    if (a->population)
+        fputs(",population,pba_per_capita,cba_per_capita", fp);
+    if (a->value_added)
+        fputs(",value_added,pba_per_va,cba_per_va", fp);
+    fputc('\n', fp);
     size_t R = a->n_r, G = a->n_groups;
     for (size_t s = 0; s < a->k; s++) {
         for (size_t u = 0; u < R + G; u++) {
@@ -43,6 +50,25 @@ static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
             for (int c = 0; c < (a->tcba ? 7 : 6); c++) {
                 fputc(',', fp);
                 emb_csv_number(fp, v[c]);
+            }
+            size_t ug = grp ? u - R : u; /* the region's or group's denominator */
+            if (a->population) {
+                const double w[3] = {grp ? a->g_population[ug] : a->population[ug],
+                                     grp ? a->g_pba_per_capita[i] : a->pba_per_capita[i],
+                                     grp ? a->g_cba_per_capita[i] : a->cba_per_capita[i]};
+                for (int c = 0; c < 3; c++) {
+                    fputc(',', fp);
+                    emb_csv_number(fp, w[c]);
+                }
+            }
+            if (a->value_added) {
+                const double w[3] = {grp ? a->g_value_added[ug] : a->value_added[ug],
+                                     grp ? a->g_pba_per_va[i] : a->pba_per_va[i],
+                                     grp ? a->g_cba_per_va[i] : a->cba_per_va[i]};
+                for (int c = 0; c < 3; c++) {
+                    fputc(',', fp);
+                    emb_csv_number(fp, w[c]);
+                }
             }
             fputc('\n', fp);
         }

@@ -79,6 +79,38 @@ static emb_status write_eebt(hid_t f, const char *fn, const emb_accounts *a)
     return st;
 }
 
+/* /population, /pba_per_capita, /cba_per_capita (and group_*) when the
+ * table has a population; /value_added, /pba_per_value_added,
+ * /cba_per_value_added (and group_*) when it has a value-added row
+ * (src/accounts/intensity.c). */
+static emb_status write_intensities(hid_t f, const char *fn, const emb_accounts *a)
+{
+    size_t k = a->k, R = a->n_r, G = a->n_groups, vR[1] = {R}, vG[1] = {G}, kR[2] = {k, R},
+           kG[2] = {k, G};
+    emb_status st = EMB_OK;
+    if (a->population &&
+        ((st = emb_h5_write_doubles(f, fn, "population", 1, vR, a->population, 0)) ||
+         (st = emb_h5_write_doubles(f, fn, "pba_per_capita", 2, kR, a->pba_per_capita, 0)) ||
+         (st = emb_h5_write_doubles(f, fn, "cba_per_capita", 2, kR, a->cba_per_capita, 0)) ||
+         (G && ((st = emb_h5_write_doubles(f, fn, "group_population", 1, vG, a->g_population, 0)) ||
+                (st = emb_h5_write_doubles(f, fn, "group_pba_per_capita", 2, kG,
+                                           a->g_pba_per_capita, 0)) ||
+                (st = emb_h5_write_doubles(f, fn, "group_cba_per_capita", 2, kG,
+                                           a->g_cba_per_capita, 0))))))
+        return st;
+    if (a->value_added &&
+        ((st = emb_h5_write_doubles(f, fn, "value_added", 1, vR, a->value_added, 0)) ||
+         (st = emb_h5_write_doubles(f, fn, "pba_per_value_added", 2, kR, a->pba_per_va, 0)) ||
+         (st = emb_h5_write_doubles(f, fn, "cba_per_value_added", 2, kR, a->cba_per_va, 0)) ||
+         (G && ((st = emb_h5_write_doubles(f, fn, "group_value_added", 1, vG, a->g_value_added, 0)) ||
+                (st = emb_h5_write_doubles(f, fn, "group_pba_per_value_added", 2, kG,
+                                           a->g_pba_per_va, 0)) ||
+                (st = emb_h5_write_doubles(f, fn, "group_cba_per_value_added", 2, kG,
+                                           a->g_cba_per_va, 0))))))
+        return st;
+    return EMB_OK;
+}
+
 /* /stressors and /stressor_units: the labels of the accounts' rows (a subset
  * of the table's when opts.stressors chose one). */
 static emb_status write_stressor_labels(hid_t f, const char *fn, const emb_accounts *a,
@@ -116,7 +148,8 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
         (st = emb_h5_write_doubles(f, fn, "flows", 3, kRR, a->flows, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "M", 2, kN, a->M, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "x", 1, vN, a->x, 0)) ||
-        (st = write_trade_balance(f, fn, a)) || (a->eebt_cba && (st = write_eebt(f, fn, a))))
+        (st = write_trade_balance(f, fn, a)) || (a->eebt_cba && (st = write_eebt(f, fn, a))) ||
+        (st = write_intensities(f, fn, a)))
         return st;
     if (a->D_cba && ((st = emb_h5_write_doubles(f, fn, "D_cba", 2, kN, a->D_cba, 0)) ||
                      (st = emb_h5_write_doubles(f, fn, "D_pba", 2, kN, a->D_pba, 0)) ||

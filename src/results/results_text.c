@@ -128,7 +128,9 @@ emb_status emb_results_write_flows(const emb_accounts *a, const emb_table *t, co
 }
 
 /* With EEBT and/or TCBA computed, their CBA is shown beside the MRIO CBA
- * ("CBA EEBT", "TCBA"); without them the table is as it always was. */
+ * ("CBA EEBT", "TCBA"); per-capita and per-value-added PBA and CBA at the
+ * end of the line when the table has population and value added; without
+ * them the table is as it always was. */
 static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t s)
 {
     size_t R = a->n_r, G = a->n_groups;
@@ -148,7 +150,13 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
         fprintf(fp, " %16s", "CBA EEBT");
     if (tc)
         fprintf(fp, " %16s", "TCBA");
-    fprintf(fp, " %16s %16s %8s %12s\n", "imports", "exports", "CBA/PBA", "unallocated");
+    fprintf(fp, " %16s %16s %8s %12s", "imports", "exports", "CBA/PBA", "unallocated");
+    int pc = a->population != NULL, pv = a->value_added != NULL;
+    if (pc)
+        fprintf(fp, " %12s %12s", "PBA/cap", "CBA/cap");
+    if (pv)
+        fprintf(fp, " %12s %12s", "PBA/VA", "CBA/VA");
+    fputc('\n', fp);
     for (size_t u = 0; u < R + G; u++) {
         int g = u >= R;
         size_t i = g ? s * G + (u - R) : s * R + u;
@@ -164,7 +172,14 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
             fprintf(fp, " %8.3f", cba / pba);
         else
             fprintf(fp, " %8s", "-");
-        fprintf(fp, " %12.1f\n", g ? a->g_unallocated[i] : a->unallocated[i]);
+        fprintf(fp, " %12.1f", g ? a->g_unallocated[i] : a->unallocated[i]);
+        if (pc)
+            fprintf(fp, " %12.4g %12.4g", g ? a->g_pba_per_capita[i] : a->pba_per_capita[i],
+                    g ? a->g_cba_per_capita[i] : a->cba_per_capita[i]);
+        if (pv)
+            fprintf(fp, " %12.4g %12.4g", g ? a->g_pba_per_va[i] : a->pba_per_va[i],
+                    g ? a->g_cba_per_va[i] : a->cba_per_va[i]);
+        fputc('\n', fp);
     }
     double wp = 0, wc = 0, we = 0, wt = 0;
     for (size_t r = 0; r < R; r++) {
@@ -178,7 +193,13 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
         fprintf(fp, " %16.1f", we);
     if (tc)
         fprintf(fp, " %16.1f", wt);
-    fputs("\n\n", fp);
+    fputc('\n', fp);
+    if (pc || pv) /* what the ratio columns are in */
+        fprintf(fp, "%s%s%s%s%s%s%s%s%s\n", pc ? "/cap: " : "", pc ? t->stressor_units[ts] : "",
+                pc ? " per person" : "", pc && pv ? "; " : "", pv ? "/VA: " : "",
+                pv ? t->stressor_units[ts] : "", pv ? " per " : "",
+                pv ? t->stressor_units[a->value_added_stressor] : "", pv ? " of value added" : "");
+    fputc('\n', fp);
 }
 
 emb_status emb_results_write_summary(const emb_accounts *a, const emb_table *t, const size_t *sel,
