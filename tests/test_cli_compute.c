@@ -283,6 +283,66 @@ START_TEST(characterize_refusals)
 }
 END_TEST
 
+/* --population FILE: the per-capita columns in accounts.csv and the summary,
+ * per capita x population = the account (1e-12, from the CSV's shortest
+ * round-trip numbers); a table that stores /population gives them without
+ * the option, and the option replaces it; a bad file is exit 3 with one
+ * line and no output. */
+START_TEST(population_option_and_stored)
+{
+    synth("t.h5", 2);
+    emb_test_spits(emb_test_pathf("%s/pop.csv", tmp),
+                   "region,population\nR004,4e6\nR001,1e6\nR002,2e6\nR003,3e6\n");
+    char *err;
+    ck_assert_msg(run("accounts t.h5 --population pop.csv --csv c -g G=R001,R002", &err) == 0, "%s",
+                  err);
+    ck_assert_msg(strstr(err, "per capita: population of 4 regions from pop.csv"), "%s", err);
+    free(err);
+    char *text = out_text();
+    ck_assert_msg(strstr(text, "PBA/cap") && strstr(text, "/cap: kt per person"), "%s", text);
+    free(text);
+    static const char *units[] = {"R001", "R002", "R003", "R004", "G"};
+    static const double persons[] = {1e6, 2e6, 3e6, 4e6, 3e6};
+    for (int u = 0; u < 5; u++) {
+        ck_assert(csv_value("c", "E1", units[u], 9) == persons[u]);
+        double pba = csv_value("c", "E2", units[u], 3), cba = csv_value("c", "E2", units[u], 4);
+        EMB_ASSERT_CLOSE(csv_value("c", "E2", units[u], 10) * persons[u], pba, 1e-12, 0);
+        EMB_ASSERT_CLOSE(csv_value("c", "E2", units[u], 11) * persons[u], cba, 1e-12, 0);
+    }
+    /* Stored in the table: no option needed; the option replaces it. */
+    emb_table *t = NULL;
+    ck_assert_int_eq(emb_table_read_h5(emb_test_pathf("%s/t.h5", tmp), EMB_READ_TECH_IN_MEMORY, &t),
+                     EMB_OK);
+    const double pop[4] = {10, 20, 30, 40};
+    ck_assert_int_eq(emb_table_set_population(t, pop), EMB_OK);
+    ck_assert_int_eq(emb_table_write_h5(t, emb_test_pathf("%s/tp.h5", tmp), NULL), EMB_OK);
+    emb_table_free(t);
+    ck_assert_msg(run("accounts tp.h5 -q --csv d", &err) == 0, "%s", err);
+    ck_assert_msg(strstr(err, "population of 4 regions from the table"), "%s", err);
+    free(err);
+    ck_assert(csv_value("d", "E1", "R003", 9) == 30);
+    ck_assert_msg(run("accounts tp.h5 -q --csv e --population pop.csv", &err) == 0, "%s", err);
+    free(err);
+    ck_assert(csv_value("e", "E1", "R003", 9) == 3e6);
+    /* characterize keeps the population. */
+    emb_test_spits(emb_test_pathf("%s/f.csv", tmp), "stressor,impact,factor\nE1,X,2\n");
+    ck_assert_msg(run("characterize tp.h5 f.csv -o tpc.h5", &err) == 0, "%s", err);
+    free(err);
+    ck_assert_msg(run("accounts tpc.h5 -q --csv g -s X", &err) == 0, "%s", err);
+    free(err);
+    ck_assert(csv_value("g", "X", "R003", 9) == 30);
+    /* Faults: exit 3, one line naming the file and line, no output. */
+    emb_test_spits(emb_test_pathf("%s/bad.csv", tmp), "region,population\nR001,1e6\nR009,5\n");
+    ck_assert_int_eq(run("accounts t.h5 --population bad.csv -o r.h5", &err), 3);
+    ck_assert_msg(strstr(err, "bad.csv: line 3, column 1: unknown region 'R009'") &&
+                      strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
+    ck_assert(!exists("r.h5"));
+    free(err);
+    ck_assert_int_eq(run("accounts t.h5 --population missing.csv -q", &err), 5);
+    free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_compute");
@@ -293,6 +353,7 @@ int main(void)
     tcase_add_test(tc, stressor_matching_nothing);
     tcase_add_test(tc, characterize_adds_impact_rows);
     tcase_add_test(tc, characterize_refusals);
+    tcase_add_test(tc, population_option_and_stored);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }
