@@ -317,6 +317,11 @@ START_TEST(population_option_and_stored)
     ck_assert_int_eq(emb_table_set_population(t, pop), EMB_OK);
     ck_assert_int_eq(emb_table_write_h5(t, emb_test_pathf("%s/tp.h5", tmp), NULL), EMB_OK);
     emb_table_free(t);
+    ck_assert_msg(run("info tp.h5", &err) == 0, "%s", err);
+    free(err);
+    char *info = out_text();
+    ck_assert_msg(strstr(info, "population               4 regions, 100 persons in all"), "%s", info);
+    free(info);
     ck_assert_msg(run("accounts tp.h5 -q --csv d", &err) == 0, "%s", err);
     ck_assert_msg(strstr(err, "population of 4 regions from the table"), "%s", err);
     free(err);
