@@ -133,6 +133,25 @@ START_TEST(subset_equals_full_rows)
 }
 END_TEST
 
+/* k n_r > N in the full run (per-sector imports by N direct solves, one
+ * per consumed product) but k' n_r <= N in the subset's (by k' n_r masked
+ * multipliers): two ways to the same D_imp, equal to 1e-15 here too. */
+START_TEST(subset_changes_the_per_sector_path)
+{
+    emb_table *t = gen(4, 3, 5, 77); /* N = 12, k n_r = 20 > 12, k' n_r = 8 */
+    emb_accounts_opts o = {.per_sector = 1, .solver.kind = EMB_SOLVER_DENSE};
+    emb_accounts *full = NULL, *sub = NULL;
+    OK(emb_accounts_compute(t, &o, &full));
+    const size_t sel[] = {3, 0};
+    o.stressors = sel, o.n_stressors = 2;
+    OK(emb_accounts_compute(t, &o, &sub));
+    compare(full, sub, sel, 2);
+    emb_accounts_free(full);
+    emb_accounts_free(sub);
+    emb_table_free(t);
+}
+END_TEST
+
 /* The staged path solves only the subset's multipliers: k' transposed
  * right-hand sides (plus k' n_r masked ones for per-sector imports) instead
  * of k (+ k n_r); assembling them gives the one-call subset's numbers. */
@@ -278,6 +297,7 @@ int main(void)
     TCase *tc = tcase_create("subset");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, subset_equals_full_rows);
+    tcase_add_test(tc, subset_changes_the_per_sector_path);
     tcase_add_test(tc, staged_solves_only_the_subset);
     tcase_add_test(tc, bad_subsets_refused);
     tcase_add_test(tc, writers_label_the_subset);
