@@ -182,7 +182,11 @@ START_TEST(errors)
     fails(CSV("ext/CO2/air,GHG,1,,\next/N2O*,GHG,273,,\n"), EMB_EUSAGE,
           "e.csv: line 3, column 1 (stressor): 'ext/N2O*' matches no stressor of mem.h5",
           "e.g. 'ext/CO2/air', 'ext/CH4/air', 'ext/CH4 - waste/air'");
-    fails(CSV("CO2/air,GHG,1,,\n"), EMB_EUSAGE, "'CO2/air' matches no stressor", NULL);
+    /* A file none of whose rows matches: an input error listing what the
+     * file expects and what the table has. */
+    fails(CSV("CO2/air,GHG,1,,\nCH4/air,GHG,28,,\nCO2/air,GHG2,1,,\n"), EMB_EINPUT,
+          "e.csv: no stressor of mem.h5 matches this characterisation file: it expects "
+          "'CO2/air', 'CH4/air'; the table has 'ext/CO2/air', ", NULL);
     /* Units. */
     fails(CSV("ext/*,GHG,1,,\nva/*,GHG,1,,\n"), EMB_EINPUT,
           "line 3, column 1 (stressor): units differ within impact 'GHG': stressor 'va/Value "

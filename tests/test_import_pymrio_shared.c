@@ -318,7 +318,7 @@ START_TEST(root_inside_one_folder)
     int zerr = 0;
     zip_t *za = zip_open(emb_test_pathf("%s/nested.zip", tmp), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
     ck_assert_ptr_nonnull(za);
-    const char *files[] = {"Z.txt", "Y.txt", "unit.txt", "file_parameters.json", "metadata.json",
+    const char *files[] = {"Z.txt", "Y.txt", "unit.txt", "population.txt", "file_parameters.json", "metadata.json",
                            "emissions/F.txt", "emissions/F_Y.txt", "emissions/unit.txt",
                            "emissions/file_parameters.json", "factor_inputs/F.txt",
                            "factor_inputs/unit.txt", "factor_inputs/file_parameters.json"};

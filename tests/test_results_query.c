@@ -287,7 +287,7 @@ START_TEST(test_netcdf_unknown_datasets)
     ck_assert_int_eq(emb_h5_write_doubles(f, fn, "group_pba_per_capita", 2, kR, z, 0), EMB_OK);
     ck_assert_int_eq(emb_h5_write_doubles(f, fn, "intensity", 2, kN, z, 0), EMB_OK);
     free(z);
-    ck_assert_int_eq(emb_results_h5_netcdf(f, fn, t), EMB_OK);
+    ck_assert_int_eq(emb_results_h5_netcdf(f, fn, NULL, t), EMB_OK);
     static const char *want[][3] = {{"pba_per_capita", "stressor", "region"},
                                     {"group_pba_per_capita", "stressor", "group"},
                                     {"intensity", "stressor", "sector_index"}};

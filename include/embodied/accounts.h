@@ -22,6 +22,15 @@
  * Every import and export is such a direct sum, never a total minus the
  * domestic part, so a small trade share keeps its relative precision.
  *
+ * Per-capita and intensity accounts (src/accounts/intensity.c), only where
+ * the table has the denominator: with pop_r the table's population
+ * (t->population) and va_r = sum_{i in r} F[v][i] over the table's
+ * value-added row v (emb_table_value_added_stressor; not necessarily a
+ * stressor computed), and sums over members for groups:
+ *   pba_per_capita[s][r] = pba[s][r] / pop_r,  cba_per_capita = cba / pop_r
+ *   pba_per_va[s][r] = pba[s][r] / va_r,  cba_per_va = cba / va_r  (NaN where va_r <= 0)
+ * checked: per_capita x pop = account (relative 1e-12).
+ *
  * Trade analyses (src/analysis/; README "What the engine computes"), with
  * A_rr the domestic block of region r, Z' = A diag(x) (Z without the
  * purchases of zero-output sectors, 1/0 := 0 as in A) and y_rd = region d's
@@ -62,10 +71,20 @@ typedef struct emb_accounts_opts {
     int eebt;             /* EEBT: domestic multipliers, eebt_* accounts and flows */
     int eebt_by_sector;   /* also eebt_flows_by_sector [k][N][n_r] (implies eebt) */
     int tcba;             /* technology-adjusted CBA: tcba [k][n_r] */
+    /* Compute only what is asked: the table's stressors stressors[0 .. n_stressors)
+     * (indices into t->stressors, distinct, in the order wanted).  Only these
+     * rows of S are formed and solved (k' = n_stressors transposed solves
+     * instead of k) and every result has k' rows, row s being table stressor
+     * stressors[s] (emb_accounts_stressor_index); their values are those of
+     * the full computation (to the last bits a BLAS kernel's column count can
+     * move).  NULL / 0 = every stressor.  The array is copied. */
+    const size_t *stressors;
+    size_t n_stressors;
 } emb_accounts_opts;
 
 typedef struct emb_accounts {
     size_t k, n_r, n_s, N;
+    size_t *stressor;    /* [k] the table stressor of row s (opts.stressors; identity when all) */
     double *x;           /* [N] gross output used */
     double *M;           /* [k][N] multipliers S (I - A)^-1 */
     double *pba, *cba, *imports, *exports, *unallocated, *fy; /* [k][n_r]; fy = F_Y by region */
@@ -104,6 +123,18 @@ typedef struct emb_accounts {
     double tcba_identity_error;   /* |world TCBA - world CBA| / world total */
     double seconds_analyses;      /* wall-clock seconds of the EEBT / TCBA step of
                                    * emb_accounts_compute / assemble (pass over T included) */
+    /* Per-capita accounts (formulas above; NULL when the table has no population). */
+    double *population;           /* [n_r] persons */
+    double *pba_per_capita, *cba_per_capita;     /* [k][n_r] stressor units per person */
+    double *g_population;         /* [n_groups] */
+    double *g_pba_per_capita, *g_cba_per_capita; /* [k][n_groups] */
+    /* Intensity accounts (NULL when the table has no value-added row). */
+    long value_added_stressor;    /* the table's value-added row, -1 when none */
+    double *value_added;          /* [n_r] money (the table's monetary unit) */
+    double *pba_per_va, *cba_per_va;             /* [k][n_r] stressor units per unit of value added */
+    double *g_value_added;        /* [n_groups] */
+    double *g_pba_per_va, *g_cba_per_va;         /* [k][n_groups] */
+    double per_capita_identity_error; /* worst relative |per_capita x pop - account| / |account| */
 } emb_accounts;
 
 /* Compute every account of table t.  Factorises once, solves n_r direct and
@@ -250,6 +281,11 @@ EMB_API size_t emb_accounts_n_sectors(const emb_accounts *acc);
 EMB_API size_t emb_accounts_n_industries(const emb_accounts *acc);
 EMB_API size_t emb_accounts_n_groups(const emb_accounts *acc);
 
+/* The table stressor (index into the table's stressors) of the accounts'
+ * row s: s itself unless opts.stressors chose a subset; (size_t)-1 when s is
+ * out of range or acc is NULL. */
+EMB_API size_t emb_accounts_stressor_index(const emb_accounts *acc, size_t s);
+
 /* The result arrays, row-major, stressor first: */
 typedef enum emb_accounts_field {
     EMB_ACC_PBA = 0,         /* [k][n_r] */
@@ -281,7 +317,19 @@ typedef enum emb_accounts_field {
     EMB_ACC_G_EEBT_IMPORTS,  /* [k][n_groups], only with opts.eebt */
     EMB_ACC_G_EEBT_EXPORTS,  /* [k][n_groups], only with opts.eebt */
     EMB_ACC_TCBA,            /* [k][n_r], only with opts.tcba */
-    EMB_ACC_G_TCBA           /* [k][n_groups], only with opts.tcba */
+    EMB_ACC_G_TCBA,          /* [k][n_groups], only with opts.tcba */
+    EMB_ACC_POPULATION,      /* [n_r], only when the table has a population */
+    EMB_ACC_PBA_PER_CAPITA,  /* [k][n_r], idem */
+    EMB_ACC_CBA_PER_CAPITA,  /* [k][n_r], idem */
+    EMB_ACC_G_POPULATION,    /* [n_groups], idem */
+    EMB_ACC_G_PBA_PER_CAPITA, /* [k][n_groups], idem */
+    EMB_ACC_G_CBA_PER_CAPITA, /* [k][n_groups], idem */
+    EMB_ACC_VALUE_ADDED,     /* [n_r], only when the table has a value-added row */
+    EMB_ACC_PBA_PER_VA,      /* [k][n_r], idem */
+    EMB_ACC_CBA_PER_VA,      /* [k][n_r], idem */
+    EMB_ACC_G_VALUE_ADDED,   /* [n_groups], idem */
+    EMB_ACC_G_PBA_PER_VA,    /* [k][n_groups], idem */
+    EMB_ACC_G_CBA_PER_VA     /* [k][n_groups], idem */
 } emb_accounts_field;
 
 /* Pointer to array `f` and its number of elements in *n_elements (may be

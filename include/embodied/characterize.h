@@ -48,8 +48,12 @@ extern "C" {
 /* Append the impacts of characterisation file csv_path to t (t->k grows by
  * the number of impacts; F, F_Y, stressors and stressor_units with it).
  * EMB_EIO: the file cannot be read; EMB_EINPUT: malformed file (also an
- * over-long line or cell, a NUL byte), bad factor, unit clash, double counting, name clash; EMB_EUSAGE: a stressor pattern
- * matches no stressor of t.  On failure t is unchanged. */
+ * over-long line or cell, a NUL byte), bad factor, unit clash, double counting, name clash,
+ * or a file none of whose patterns matches any stressor of t (a file for
+ * another table: the message lists the names the file expects and those t
+ * has); EMB_EUSAGE: one stressor pattern matches no stressor of t while
+ * others do (the message names the closest stressors).  On failure t is
+ * unchanged. */
 EMB_API emb_status emb_table_characterize(emb_table *t, const char *csv_path);
 
 #ifdef __cplusplus

@@ -67,6 +67,11 @@ EMB_API emb_status emb_results_regroup(emb_accounts *acc, const emb_table *t);
  * must hold nothing but such result files (emb_results_check_csv_dir). */
 EMB_API emb_status emb_results_write_csv(const emb_accounts *acc, const emb_table *t, const char *dir);
 
+/* Stressors: every writer labels the accounts' row s with the table's
+ * stressor emb_accounts_stressor_index(acc, s) (a subset when
+ * emb_accounts_opts.stressors chose one); a selection sel[] below indexes
+ * the accounts' rows. */
+
 /* Text formats of the flows writer. */
 typedef enum emb_results_format {
     EMB_RESULTS_TEXT = 0, /* aligned columns: stressor, unit, origin, [sector,] destination,

@@ -76,6 +76,8 @@ typedef struct emb_table {
     char *source;        /* free text or NULL */
     char *monetary_unit; /* e.g. "M.EUR" or NULL */
     char *path;          /* file the table came from ("" if built in memory): used in messages */
+    double *population;  /* [n_r] persons per region (each finite and > 0), or NULL when unknown:
+                          * the per-capita accounts need it (emb_table_set_population) */
     struct emb_tech_stream *stream; /* private */
 } emb_table;
 
@@ -160,6 +162,30 @@ EMB_API emb_status emb_table_set_tech_csr(emb_table *t, emb_csr *m);
  * that block. */
 EMB_API emb_status emb_table_tech_csr(const emb_table *t, emb_csr **out);
 
+/* Population by region (persons, for per-capita accounts): copy
+ * population[0 .. n_r) into the table, replacing what it had; NULL removes
+ * it.  Each value must be finite and > 0 (EMB_EINPUT naming the region);
+ * on failure the table is unchanged. */
+EMB_API emb_status emb_table_set_population(emb_table *t, const double *population);
+
+/* Population from a CSV file `path` (the CLI's --population FILE): a header
+ * 'region,population', then one line per region of the table, in any order
+ * (blank lines and '#' comments skipped; RFC 4180 quoting).  Every region
+ * exactly once; EMB_EINPUT naming the file, line and column on a bad
+ * header, a line without two cells, an unknown region (with the closest
+ * names), a region listed twice, a value that is not a finite number > 0,
+ * and naming the first region missing at the end; EMB_EIO when the file
+ * cannot be read.  The whole file is checked before the table changes. */
+EMB_API emb_status emb_table_read_population_csv(emb_table *t, const char *path);
+
+/* Index of the table's value-added row of F, or -1: the first stressor whose
+ * name, or its last '/'-separated component, is "value added" or "gross
+ * value added" (letters compared case-insensitively), e.g. pymrio's
+ * "factor_inputs/Value Added".  Its F summed over a region's sectors is the
+ * region's value added (money), the denominator of the intensity accounts
+ * (embodied/accounts.h). */
+EMB_API long emb_table_value_added_stressor(const emb_table *t);
+
 /* Facts about the data that are not errors but must be reported. */
 typedef struct emb_table_facts {
     size_t n_negative_Y;    /* final-demand entries < 0 (inventory changes) */
@@ -203,7 +229,8 @@ typedef enum emb_table_field {
     EMB_TABLE_Y = 0, /* [N][n_y] final demand */
     EMB_TABLE_F,     /* [k][N] industry stressors */
     EMB_TABLE_F_Y,   /* [k][n_y] stressors of final demand */
-    EMB_TABLE_X      /* [N] gross output; NULL when not given (Z tables) */
+    EMB_TABLE_X,     /* [N] gross output; NULL when not given (Z tables) */
+    EMB_TABLE_POPULATION /* [n_r] persons by region; NULL when not known */
 } emb_table_field;
 
 /* Pointer to array `f` and its shape in *n_rows, *n_cols (either may be

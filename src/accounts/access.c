@@ -11,6 +11,13 @@ size_t emb_accounts_n_sectors(const emb_accounts *acc) { return acc ? acc->n_s :
 size_t emb_accounts_n_industries(const emb_accounts *acc) { return acc ? acc->N : 0; }
 size_t emb_accounts_n_groups(const emb_accounts *acc) { return acc ? acc->n_groups : 0; }
 
+size_t emb_accounts_stressor_index(const emb_accounts *acc, size_t s)
+{
+    if (!acc || s >= acc->k)
+        return (size_t)-1;
+    return acc->stressor ? acc->stressor[s] : s;
+}
+
 const double *emb_accounts_array(const emb_accounts *acc, emb_accounts_field f, size_t *n_elements)
 {
     const double *p = NULL;
@@ -49,6 +56,18 @@ const double *emb_accounts_array(const emb_accounts *acc, emb_accounts_field f, 
         case EMB_ACC_G_EEBT_EXPORTS: p = acc->g_eebt_exports, n = kg; break;
         case EMB_ACC_TCBA: p = acc->tcba, n = kr; break;
         case EMB_ACC_G_TCBA: p = acc->g_tcba, n = kg; break;
+        case EMB_ACC_POPULATION: p = acc->population, n = acc->n_r; break;
+        case EMB_ACC_PBA_PER_CAPITA: p = acc->pba_per_capita, n = kr; break;
+        case EMB_ACC_CBA_PER_CAPITA: p = acc->cba_per_capita, n = kr; break;
+        case EMB_ACC_G_POPULATION: p = acc->g_population, n = acc->n_groups; break;
+        case EMB_ACC_G_PBA_PER_CAPITA: p = acc->g_pba_per_capita, n = kg; break;
+        case EMB_ACC_G_CBA_PER_CAPITA: p = acc->g_cba_per_capita, n = kg; break;
+        case EMB_ACC_VALUE_ADDED: p = acc->value_added, n = acc->n_r; break;
+        case EMB_ACC_PBA_PER_VA: p = acc->pba_per_va, n = kr; break;
+        case EMB_ACC_CBA_PER_VA: p = acc->cba_per_va, n = kr; break;
+        case EMB_ACC_G_VALUE_ADDED: p = acc->g_value_added, n = acc->n_groups; break;
+        case EMB_ACC_G_PBA_PER_VA: p = acc->g_pba_per_va, n = kg; break;
+        case EMB_ACC_G_CBA_PER_VA: p = acc->g_cba_per_va, n = kg; break;
         }
     }
     if (!p || n == 0)

@@ -12,12 +12,16 @@ void emb_accounts_free(emb_accounts *a)
 {
     if (!a)
         return;
+    emb_free(a->stressor);
     double *arrays[] = {a->x, a->M, a->pba, a->cba, a->imports, a->exports, a->unallocated, a->fy,
                         a->flows, a->D_cba, a->D_pba, a->D_imp, a->D_exp, a->flows_by_sector,
                         a->g_pba, a->g_cba, a->g_imports, a->g_exports, a->g_unallocated,
                         a->m_dom, a->eebt_flows, a->eebt_flows_by_sector, a->eebt_cba,
                         a->eebt_imports, a->eebt_exports, a->g_eebt_cba, a->g_eebt_imports,
-                        a->g_eebt_exports, a->tcba, a->g_tcba};
+                        a->g_eebt_exports, a->tcba, a->g_tcba, a->population,
+                        a->pba_per_capita, a->cba_per_capita, a->g_population,
+                        a->g_pba_per_capita, a->g_cba_per_capita, a->value_added, a->pba_per_va,
+                        a->cba_per_va, a->g_value_added, a->g_pba_per_va, a->g_cba_per_va};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         emb_free(arrays[i]);
     emb_free(a);

@@ -54,6 +54,13 @@ emb_status emb_accounts_check_range(const emb_accounts_prep *p, emb_accounts_rhs
  * its own when it is created). */
 emb_status emb_accounts_plan_check(const emb_table *t, const emb_accounts_opts *opt);
 
+/* Per-capita and intensity accounts of assembled accounts a (formulas in
+ * embodied/accounts.h; src/accounts/intensity.c), where t has a population
+ * or a value-added row; checks per_capita x population = account (relative
+ * 1e-12, EMB_ENUMERIC naming the identity, stressor and region).  On failure
+ * a has none of them. */
+emb_status emb_accounts_intensities(emb_accounts *a, const emb_table *t);
+
 /* The table's name for messages. */
 const char *emb_accounts_table_name(const emb_table *t);
 

@@ -123,7 +123,7 @@ static emb_status assemble(emb_accounts_prep *p, emb_accounts **out)
                 for (size_t d = 0; d < R; d++)
                     if (d != r)
                         exp_out += X[d * N + i];
-                a->D_pba[s * N + i] = x[i] > 0 ? t->F[s * N + i] : 0.0;
+                a->D_pba[s * N + i] = x[i] > 0 ? t->F[a->stressor[s] * N + i] : 0.0;
                 a->D_exp[s * N + i] = S[s * N + i] * exp_out;
             }
         for (size_t s = 0; s < k; s++)
@@ -164,7 +164,7 @@ static emb_status assemble(emb_accounts_prep *p, emb_accounts **out)
     }
     emb_status st = emb_accounts_identities(a, p->tol, &a->identity_error,
                                             emb_accounts_table_name(t));
-    if (st)
+    if (st || (st = emb_accounts_intensities(a, t)))
         return st;
     /* The trade analyses asked for (EEBT, TCBA: src/analysis/), beside the
      * accounts just checked; nothing is done when none is asked. */

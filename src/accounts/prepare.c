@@ -36,10 +36,33 @@ void emb_accounts_prep_free(emb_accounts_prep *p)
     emb_free(p);
 }
 
+/* opts.stressors: every index a stressor of t, none twice. */
+static emb_status check_subset(const emb_table *t, const emb_accounts_opts *o)
+{
+    const char *tn = emb_accounts_table_name(t);
+    if (o->n_stressors && !o->stressors)
+        return emb_raise(EMB_EUSAGE, "%s: emb_accounts_opts: n_stressors = %zu but stressors is NULL",
+                         tn, o->n_stressors);
+    for (size_t i = 0; i < o->n_stressors; i++) {
+        if (o->stressors[i] >= t->k)
+            return emb_raise(EMB_EUSAGE, "%s: emb_accounts_opts: stressors[%zu] = %zu out of range "
+                                         "(the table has %zu stressors)", tn, i, o->stressors[i], t->k);
+        for (size_t j = 0; j < i; j++)
+            if (o->stressors[j] == o->stressors[i])
+                return emb_raise(EMB_EUSAGE, "%s: emb_accounts_opts: stressor %zu (%s) asked for "
+                                             "twice (stressors[%zu] and [%zu])", tn, o->stressors[i],
+                                 t->stressors[o->stressors[i]], j, i);
+    }
+    return EMB_OK;
+}
+
 emb_status emb_accounts_plan_check(const emb_table *t, const emb_accounts_opts *o)
 {
+    emb_status st = check_subset(t, o); /* before the sizes below trust n_stressors */
+    if (st)
+        return st;
     emb_accounts_opts opt = *o;
-    size_t N = t->N, k = t->k, R = t->n_r, G = t->n_groups;
+    size_t N = t->N, k = opt.n_stressors ? opt.n_stressors : t->k, R = t->n_r, G = t->n_groups;
     /* The results' plan, before anything is allocated or solved (a solver
      * checks its own, the factor, when it is created). */
     emb_plan plan;
@@ -50,7 +73,8 @@ emb_status emb_accounts_plan_check(const emb_table *t, const emb_accounts_opts *
     emb_plan_add(&plan, "S", dk, dN, sizeof(double));
     emb_plan_add(&plan, "final demand by region", dN, dR, sizeof(double));
     emb_plan_add(&plan, "L Y by region", dN, dR, sizeof(double));
-    emb_plan_add(&plan, "regional accounts", dk * (6 * dR + 5 * dG) + dN, 1, sizeof(double));
+    emb_plan_add(&plan, "regional accounts", dk * (6 * dR + 5 * dG) + dN + dk, 1, sizeof(double));
+    emb_plan_add(&plan, "per-capita and intensity accounts", 4 * dk + 2, dR + dG, sizeof(double));
     if (opt.per_sector) {
         emb_plan_add(&plan, "D_cba, D_pba, D_imp, D_exp", 4 * dk, dN, sizeof(double));
         emb_plan_add(&plan, "per-sector right-hand sides", dN, EMB_RHS_BATCH, sizeof(double));
@@ -73,15 +97,17 @@ static emb_status prepare(const emb_table *t, const double *x, const emb_account
     if (opts)
         opt = *opts;
     const char *tn = emb_accounts_table_name(t);
-    size_t N = t->N, k = t->k, R = t->n_r, ns = t->n_s, nf = t->n_f, G = t->n_groups;
-    if (k == 0)
+    if (t->k == 0)
         return emb_raise(EMB_EINPUT, "%s: the table has no stressors (/F has 0 rows): nothing to "
                                      "account for", tn);
+    emb_status st;
+    /* k: the stressors computed (all, or the subset asked for). */
+    size_t N = t->N, k = opt.n_stressors ? opt.n_stressors : t->k, R = t->n_r, ns = t->n_s,
+           nf = t->n_f, G = t->n_groups;
     if (!x && !(x = t->x))
         return emb_raise(EMB_EUSAGE, "%s: emb_accounts_prepare: the table has no gross output x: "
                                      "pass the solver's (emb_leontief_x)", tn);
-    emb_status st = emb_accounts_plan_check(t, &opt);
-    if (st)
+    if ((st = emb_accounts_plan_check(t, &opt)))
         return st;
     emb_accounts_prep *p = emb_calloc(1, sizeof *p, "accounts preparation");
     if (!p)
@@ -98,7 +124,15 @@ static emb_status prepare(const emb_table *t, const double *x, const emb_account
     if (!a)
         goto fail;
     a->k = k, a->n_r = R, a->n_s = ns, a->N = N, a->n_groups = G;
+    a->value_added_stressor = -1;
     size_t kR = k * R;
+    if (!(a->stressor = emb_alloc(k, sizeof *a->stressor, "stressor indices")))
+        goto fail;
+    for (size_t s = 0; s < k; s++)
+        a->stressor[s] = opt.n_stressors ? opt.stressors[s] : s;
+    /* The prep keeps its own copy: the caller's array may be gone by stage 3. */
+    p->opt.stressors = a->stressor;
+    p->opt.n_stressors = opt.n_stressors ? k : 0;
     if (!(a->x = zalloc(N, "x")) || !(a->M = zalloc(k * N, "multipliers M")) ||
         !(a->pba = zalloc(kR, "PBA")) || !(a->cba = zalloc(kR, "CBA")) ||
         !(a->imports = zalloc(kR, "imports")) || !(a->exports = zalloc(kR, "exports")) ||
@@ -126,7 +160,7 @@ static emb_status prepare(const emb_table *t, const double *x, const emb_account
         int zero = !(x[i] > 0);
         int emits = 0;
         for (size_t s = 0; s < k; s++) {
-            double f = t->F[s * N + i];
+            double f = t->F[a->stressor[s] * N + i];
             S[s * N + i] = zero ? 0.0 : f / x[i];
             if (zero) {
                 a->unallocated[s * R + i / ns] += f;
@@ -140,7 +174,7 @@ static emb_status prepare(const emb_table *t, const double *x, const emb_account
     }
     for (size_t s = 0; s < k; s++)
         for (size_t c = 0; c < t->n_y; c++)
-            a->fy[s * R + c / nf] += t->F_Y[s * t->n_y + c];
+            a->fy[s * R + c / nf] += t->F_Y[a->stressor[s] * t->n_y + c];
     for (size_t i = 0; i < kR; i++)
         a->pba[i] += a->fy[i];
     for (size_t i = 0; i < N * t->n_y; i++)

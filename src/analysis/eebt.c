@@ -27,6 +27,8 @@
  * caller reads info[] and res[] and raises on the calling thread). */
 typedef struct dom_job {
     const emb_table *t;
+    const size_t *sidx; /* [k] table stressor of each accounts row (NULL: identity) */
+    size_t k;           /* stressors computed */
     const double *x;
     const double *D; /* [R][ns][ns] I - A_rr, row-major */
     double *LU;      /* [R][ns][ns] */
@@ -41,7 +43,7 @@ static void dom_range(void *ctx, size_t begin, size_t end, unsigned tid)
     (void)tid;
     const dom_job *j = ctx;
     const emb_table *t = j->t;
-    size_t N = t->N, ns = t->n_s, k = t->k;
+    size_t N = t->N, ns = t->n_s, k = j->k;
     for (size_t r = begin; r < end; r++) {
         const double *D = j->D + r * ns * ns;
         double *LU = j->LU + r * ns * ns, *m = j->m + r * ns;
@@ -69,7 +71,7 @@ static void dom_range(void *ctx, size_t begin, size_t end, unsigned tid)
         }
         double worst = 0;
         for (size_t s = 0; s < k; s++) {
-            const double *ms = m + s * N, *F = t->F + s * N + r * ns, *xr = j->x + r * ns;
+            const double *ms = m + s * N, *F = t->F + (j->sidx ? j->sidx[s] : s) * N + r * ns, *xr = j->x + r * ns;
             double rn = 0, mn = 0, bn = 0;
             for (size_t q = 0; q < ns; q++) {
                 double b = xr[q] > 0 ? F[q] / xr[q] : 0.0, v = b;
@@ -89,10 +91,11 @@ static void dom_range(void *ctx, size_t begin, size_t end, unsigned tid)
 
 /* m = S (I - A_rr)^-1 block by block into m [k][N]; the largest residual in
  * *resid. */
-static emb_status domestic_multipliers(const emb_table *t, const double *x, const emb_trade *tr,
-                                       double *m, double *resid)
+static emb_status domestic_multipliers(const emb_table *t, const emb_accounts *a,
+                                       const emb_trade *tr, double *m, double *resid)
 {
-    size_t N = t->N, R = t->n_r, ns = t->n_s, k = t->k;
+    const double *x = a->x;
+    size_t N = t->N, R = t->n_r, ns = t->n_s, k = a->k;
     if (ns > (size_t)INT_MAX || N > (size_t)INT_MAX)
         return emb_raise(EMB_ENOMEM, "%s: EEBT: %zu industries exceed LAPACK's 32-bit sizes",
                          t->path && t->path[0] ? t->path : "(table)", N);
@@ -105,8 +108,9 @@ static emb_status domestic_multipliers(const emb_table *t, const double *x, cons
         goto done;
     for (size_t s = 0; s < k; s++)
         for (size_t i = 0; i < N; i++)
-            m[s * N + i] = x[i] > 0 ? t->F[s * N + i] / x[i] : 0.0; /* S, 1/0 := 0 */
-    dom_job j = {t, x, tr->D, LU, ipiv, m, info, res};
+            m[s * N + i] = x[i] > 0 ? t->F[emb_accounts_stressor_index(a, s) * N + i] / x[i]
+                                    : 0.0; /* S, 1/0 := 0 */
+    dom_job j = {t, a->stressor, k, x, tr->D, LU, ipiv, m, info, res};
     /* Small blocks (WIOD's 35, OECD ICIO's 45 sectors): one region per
      * thread, OpenBLAS running each small dgetrf on one thread.  From 100
      * sectors on (GLORIA's 120, EXIOBASE's 200) OpenBLAS threads each dgetrf
@@ -162,7 +166,7 @@ static double *zalloc(size_t n, size_t m, const char *what)
 emb_status emb_eebt_from_trade(emb_accounts *a, const emb_table *t, const emb_trade *tr,
                                int by_sector, double tol)
 {
-    size_t N = t->N, R = t->n_r, ns = t->n_s, k = t->k, G = t->n_groups;
+    size_t N = t->N, R = t->n_r, ns = t->n_s, k = a->k, G = t->n_groups;
     const char *tn = t->path && t->path[0] ? t->path : "(table)";
     if (!tr->D)
         return emb_raise(EMB_EINTERNAL, "%s: EEBT: trade pass without the domestic blocks", tn);
@@ -177,7 +181,7 @@ emb_status emb_eebt_from_trade(emb_accounts *a, const emb_table *t, const emb_tr
         (by_sector && !(o.fbs = zalloc(k * N, R, "EEBT flows by sector"))))
         goto fail;
     double resid = 0;
-    if ((st = domestic_multipliers(t, a->x, tr, o.m, &resid)) ||
+    if ((st = domestic_multipliers(t, a, tr, o.m, &resid)) ||
         (st = emb_ctx_poll("EEBT flows")))
         goto fail;
     const double *E = tr->E;
@@ -243,7 +247,7 @@ emb_status emb_eebt_from_trade(emb_accounts *a, const emb_table *t, const emb_tr
     if (v.worst > tol) {
         st = emb_raise(EMB_ENUMERIC, "%s: EEBT identity violated: %s (stressor %s, region %s) off "
                                      "by %.3g of the world total (tolerance %.3g)",
-                       tn, v.what, t->stressors[v.s], t->regions[v.r], v.worst, tol);
+                       tn, v.what, t->stressors[emb_accounts_stressor_index(a, v.s)], t->regions[v.r], v.worst, tol);
         goto fail;
     }
     /* Swap in, releasing an earlier EEBT of the same accounts. */
@@ -272,6 +276,7 @@ static emb_status add_eebt(emb_accounts *a, const emb_table *t, const emb_accoun
     if (opts)
         o = *opts;
     o.eebt = 1, o.tcba = 0;
+    o.stressors = a->stressor, o.n_stressors = a->k; /* the plan for the accounts' rows */
     emb_plan plan;
     emb_plan_init(&plan);
     emb_analysis_plan(&plan, t, &o);

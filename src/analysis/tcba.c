@@ -16,7 +16,7 @@
 
 emb_status emb_tcba_from_trade(emb_accounts *a, const emb_table *t, const emb_trade *tr, double tol)
 {
-    size_t N = t->N, R = t->n_r, ns = t->n_s, k = t->k, G = t->n_groups;
+    size_t N = t->N, R = t->n_r, ns = t->n_s, k = a->k, G = t->n_groups;
     const char *tn = t->path && t->path[0] ? t->path : "(table)";
     double *ex = emb_alloc(N ? N : 1, sizeof *ex, "gross exports by industry");
     double *mbar = emb_alloc(ns ? ns : 1, 2 * sizeof *mbar, "world-average multipliers");
@@ -68,7 +68,7 @@ emb_status emb_tcba_from_trade(emb_accounts *a, const emb_table *t, const emb_tr
     if (worst > tol) {
         st = emb_raise(EMB_ENUMERIC, "%s: TCBA identity violated: world TCBA = world CBA (stressor "
                                      "%s) off by %.3g of the world total (tolerance %.3g)",
-                       tn, t->stressors[worst_s], worst, tol);
+                       tn, t->stressors[emb_accounts_stressor_index(a, worst_s)], worst, tol);
         goto fail;
     }
     for (size_t g = 0; g < G; g++)
@@ -98,6 +98,7 @@ static emb_status add_tcba(emb_accounts *a, const emb_table *t, const emb_accoun
     emb_accounts_opts o;
     memset(&o, 0, sizeof o);
     o.tcba = 1;
+    o.stressors = a->stressor, o.n_stressors = a->k; /* the plan for the accounts' rows */
     emb_plan plan;
     emb_plan_init(&plan);
     emb_analysis_plan(&plan, t, &o);

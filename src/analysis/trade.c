@@ -121,7 +121,8 @@ emb_status emb_analysis_check_args(const emb_accounts *a, const emb_table *t, co
 {
     if (!a || !t)
         return emb_raise(EMB_EUSAGE, "%s: %s is NULL", fn, !a ? "the accounts" : "the table");
-    if (a->k != t->k || a->n_r != t->n_r || a->n_s != t->n_s || a->N != t->N ||
+    /* The accounts may hold a subset of the table's stressors (opts.stressors). */
+    if ((a->stressor ? a->k > t->k : a->k != t->k) || a->n_r != t->n_r || a->n_s != t->n_s || a->N != t->N ||
         a->n_groups != t->n_groups)
         return emb_raise(EMB_EUSAGE, "%s: the accounts (%zu stressors, %zu regions x %zu sectors, "
                                      "%zu groups) are not of this table (%zu, %zu x %zu, %zu)",
@@ -134,7 +135,8 @@ void emb_analysis_plan(emb_plan *p, const emb_table *t, const emb_accounts_opts 
     int eebt = o->eebt || o->eebt_by_sector;
     if (!eebt && !o->tcba)
         return;
-    double dk = (double)t->k, dN = (double)t->N, dR = (double)t->n_r, dG = (double)t->n_groups;
+    double dk = (double)(o->n_stressors ? o->n_stressors : t->k), dN = (double)t->N,
+           dR = (double)t->n_r, dG = (double)t->n_groups;
     emb_trade_plan(p, t, eebt);
     if (eebt) {
         emb_plan_add(p, "domestic multipliers", dk, dN, sizeof(double));

@@ -56,6 +56,17 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a);
 int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_names,
                          size_t *idx, size_t *n_idx);
 
+/* --stressor PATTERNs (src/cli/cli_stressors.c) into the table's stressor
+ * indices idx[] (room for t->k), in table order, each once.  A pattern with
+ * '*' or '?' is a glob (fnmatch; case-insensitive only when the
+ * case-sensitive glob matches nothing); otherwise the one rule of every
+ * stressor name, emb_table_find_stressor (exact, trailing '/'-components,
+ * ignoring case, a unique prefix or substring; unknown or ambiguous names
+ * are usage errors naming the closest or the candidates).  Returns 0 or the
+ * exit code (printed, one line). */
+int cli_match_stressors(const char *cmd, const emb_table *t, const char *const *patterns,
+                        size_t n_patterns, size_t *idx, size_t *n_idx);
+
 /* emb_progress_fn drawing a bar on stderr when it is a terminal (files over
  * 8 MiB); cli_progress_end() ends a bar left unfinished by an error. */
 void cli_progress(void *ctx, const char *what, unsigned long long done, unsigned long long total);
@@ -190,5 +201,6 @@ int cmd_cbam(int argc, char **argv);
 int cmd_spa(int argc, char **argv);
 int cmd_sda(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_characterize(int argc, char **argv);
 
 #endif

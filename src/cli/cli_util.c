@@ -267,10 +267,11 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a)
             double u = 0;
             for (size_t r = 0; r < a->n_r; r++)
                 u += a->unallocated[s * a->n_r + r];
+            size_t ts = emb_accounts_stressor_index(a, s); /* a subset: --stressor */
             if (u != 0)
                 fprintf(stderr, "embodied: warning: %zu sector(s) have zero output but emit %.6g %s "
                                 "of %s: reported as 'unallocated' (not in PBA/CBA; pymrio drops it)\n",
-                        a->n_zero_output_emitting, u, t->stressor_units[s], t->stressors[s]);
+                        a->n_zero_output_emitting, u, t->stressor_units[ts], t->stressors[ts]);
         }
         /* The first few, so that a large table does not flood the terminal;
          * all of them are in the results ('unallocated', per region). */
@@ -278,7 +279,8 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a)
         for (size_t i = 0; i < a->N; i++) {
             if (a->x[i] > 0)
                 continue;
-            for (size_t s = 0; s < a->k; s++)
+            for (size_t q = 0; q < a->k; q++) {
+                size_t s = emb_accounts_stressor_index(a, q);
                 if (t->F[s * a->N + i] != 0) {
                     if (shown++ >= 10) {
                         more++;
@@ -288,6 +290,7 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a)
                             t->regions[i / a->n_s], t->sectors[i % a->n_s], t->stressors[s],
                             t->F[s * a->N + i], t->stressor_units[s]);
                 }
+            }
         }
         if (more)
             fprintf(stderr, "embodied:   ... and %zu more (sector, stressor) pairs\n", more);

@@ -23,7 +23,9 @@ static void usage(FILE *fp)
           "      --groups FILE|NAME  the groups of a CSV file 'group,member', or of a shipped\n"
           "                          file by name (eu27, eu28, eu27_2009, oecd, brics:\n"
           "                          datasets/groups/; the one fitting FILE's regions) (repeatable)\n"
-          "  -s, --stressor NAME     stressors to print in the summary (repeatable; default: all)\n"
+          "  -s, --stressor PATTERN  compute (solve, write, print) only the matching stressors\n"
+          "                          (repeatable; default: all): the exact name, else a unique\n"
+          "                          case-insensitive match; a glob with '*' or '?'\n"
           "      --sectors           also per-sector accounts (pymrio D_cba, D_pba, D_imp, D_exp)\n"
           "      --flows-by-sector   also flows by origin sector (k x N x regions)\n"
           "      --eebt              also emissions embodied in bilateral trade with the exporter's\n"
@@ -32,6 +34,12 @@ static void usage(FILE *fp)
           "      --eebt-by-sector    also EEBT flows by exporting sector (eebt_flows_by_sector.csv;\n"
           "                          implies --eebt)\n"
           "      --tcba              also technology-adjusted CBA (column tcba, /tcba)\n"
+          "      --population FILE   persons by region, CSV 'region,population' (replaces the\n"
+          "                          table's /population): per-capita PBA and CBA (columns\n"
+          "                          population, pba_per_capita, cba_per_capita); computed\n"
+          "                          whenever the table stores a population.  Emissions per\n"
+          "                          unit of value added (value_added, pba_per_va, cba_per_va)\n"
+          "                          when the table has a value-added row in F\n"
           "  -q, --quiet             no summary on stdout\n"
           "      --force             overwrite existing output files\n"
           CLI_SOLVER_HELP
@@ -40,7 +48,7 @@ static void usage(FILE *fp)
 }
 
 /* Long-only options (codes above the letters, below CLI_OPT_SOLVER). */
-enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA, OPT_GROUPS };
+enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA, OPT_GROUPS, OPT_POPULATION };
 
 int cmd_accounts(int argc, char **argv)
 {
@@ -52,9 +60,9 @@ int cmd_accounts(int argc, char **argv)
         {"force", no_argument, NULL, 'f'}, {"eebt", no_argument, NULL, OPT_EEBT},
         {"eebt-by-sector", no_argument, NULL, OPT_EEBT_BY_SECTOR},
         {"tcba", no_argument, NULL, OPT_TCBA}, {"groups", required_argument, NULL, OPT_GROUPS},
-        CLI_SOLVER_LONGOPTS,
+        {"population", required_argument, NULL, OPT_POPULATION}, CLI_SOLVER_LONGOPTS,
         {NULL, 0, NULL, 0}};
-    const char *out = NULL, *csv = NULL;
+    const char *out = NULL, *csv = NULL, *population = NULL;
     cli_list groups = {0}, stressors = {0}, gfiles = {0};
     emb_accounts_opts ao = {.per_sector = 0};
     int quiet = 0, explain = 0, force = 0, solver = 0, c, rc = EMB_EXIT_OK;
@@ -70,6 +78,7 @@ int cmd_accounts(int argc, char **argv)
         case OPT_EEBT: ao.eebt = 1; break;
         case OPT_EEBT_BY_SECTOR: ao.eebt = ao.eebt_by_sector = 1; break;
         case OPT_TCBA: ao.tcba = 1; break;
+        case OPT_POPULATION: population = optarg; break;
         case 'q': quiet = 1; break;
         case 'f': force = 1; break;
         case 'h': usage(stdout); goto done;
@@ -88,13 +97,16 @@ int cmd_accounts(int argc, char **argv)
     }
     const char *in = optind < argc ? argv[optind] : NULL;
     int stored = cli_is_results_file(in); /* summarise the stored accounts */
-    if (stored && (solver || explain || out)) {
+    if (stored && (solver || explain || out || population)) {
         rc = cli_usage_error("accounts", "%s is a results file: its accounts are read, nothing is "
                                          "solved, so %s does not apply (give the table instead)",
-                             in, solver ? "--solver" : explain ? "--explain" : "-o");
+                             in, solver ? "--solver" : explain ? "--explain" : out ? "-o"
+                                                                             : "--population");
         goto done;
     }
     cli_note_input(in);
+    if (population)
+        cli_note_input(population);
     if ((rc = cli_check_distinct("accounts", out, csv)) ||
         (rc = cli_check_output("accounts", out, force)) ||
         (rc = cli_check_csv_dir("accounts", csv, force)))
@@ -132,17 +144,32 @@ int cmd_accounts(int argc, char **argv)
                       (ao.eebt_by_sector ? k * N * R : 0);
         if ((rc = cli_check_space(out, 8 * (vals + k * N), csv, 8 * vals)))
             goto free_table;
+        if (population) {
+            emb_status pst = emb_table_read_population_csv(t, population);
+            if (pst) {
+                rc = cli_fail(pst);
+                goto free_table;
+            }
+        }
     }
     size_t *sel = malloc((stressors.n + t->k + 1) * sizeof *sel), nsel = 0;
     if (!sel) {
         rc = EMB_EXIT_NOMEM;
         goto free_table;
     }
-    if ((rc = cli_select_stressors(t, stressors.v, stressors.n, sel, &nsel)))
-        goto free_sel;
     emb_status st;
-    if (stored)
+    if (stored) { /* the file holds every stressor: the summary shows those asked */
+        if ((rc = cli_select_stressors(t, stressors.v, stressors.n, sel, &nsel)))
+            goto free_sel;
         goto write;
+    }
+    /* Only the stressors asked for are solved and written (opts.stressors). */
+    if (stressors.n) {
+        if ((rc = cli_match_stressors("accounts", t, stressors.v, stressors.n, sel, &nsel)))
+            goto free_sel;
+        if (nsel < t->k)
+            ao.stressors = sel, ao.n_stressors = nsel;
+    }
     if ((st = emb_accounts_compute(t, &ao, &a))) {
         rc = cli_fail(st);
         goto free_sel;
@@ -158,9 +185,17 @@ int cmd_accounts(int argc, char **argv)
                     "factorised in %.3f s, solved in %.3f s, checked in %.3f s (total %.3f s)\n"
                     "embodied: max relative residual %.2e (multipliers %.2e), %s, "
                     "identities within %.1e\n",
-            t->N, t->k, t->k == 1 ? "" : "s", a->seconds_build, a->seconds_factor,
+            t->N, a->k, a->k == 1 ? "" : "s", a->seconds_build, a->seconds_factor,
             a->seconds_solve, a->seconds_residual, a->seconds_total, a->residual_solve,
             a->residual_tsolve, rc_text, a->identity_error);
+    if (a->population)
+        fprintf(stderr, "embodied: per capita: population of %zu regions from %s, per capita x "
+                        "population = account within %.1e\n", t->n_r,
+                population ? population : "the table", a->per_capita_identity_error);
+    if (a->value_added)
+        fprintf(stderr, "embodied: per unit of value added: value added by region from stressor "
+                        "'%s' [%s]\n", t->stressors[a->value_added_stressor],
+                t->stressor_units[a->value_added_stressor]);
     if (a->eebt_cba)
         fprintf(stderr, "embodied: EEBT: %zu domestic blocks of %zu sectors, max relative residual "
                         "%.2e, identities within %.1e\n",
@@ -188,7 +223,8 @@ write:
      * (`| head`) must not cost the results. */
     if ((rc = cli_commit_outputs()))
         goto free_sel;
-    if (!quiet && (st = emb_results_write_summary(a, t, sel, nsel, NULL))) {
+    if (!quiet && (st = emb_results_write_summary(a, t, stored ? sel : NULL, stored ? nsel : 0,
+                                                  NULL))) {
         rc = cli_fail(st);
         goto free_sel;
     }

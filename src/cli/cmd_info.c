@@ -365,6 +365,12 @@ int cmd_info(int argc, char **argv)
         printf("  ... (%zu more)\n", t->k - 50);
     for (size_t g = 0; g < t->n_groups; g++)
         printf("group %-18s %zu regions\n", t->groups[g].name, t->groups[g].n);
+    if (t->population) { /* per-capita accounts (README "Per-capita and intensity accounts") */
+        double pop = 0;
+        for (size_t r = 0; r < t->n_r; r++)
+            pop += t->population[r];
+        printf("%-24s %zu regions, %.6g persons in all\n", "population", t->n_r, pop);
+    }
 
     emb_table_facts f;
     emb_status st = emb_table_validate(t, &f);

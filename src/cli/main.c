@@ -34,6 +34,8 @@ static void usage(FILE *fp)
           "                             CBAM exposure of exporters to importer I (cost at the border)\n"
           "  import   FORMAT PATH -o OUT.h5\n"
           "                             convert a database download (formats: embodied import --list)\n"
+          "  characterize TABLE.h5 FACTORS.csv -o OUT.h5\n"
+          "                             add impact rows (e.g. CO2-eq) to a table, as a new table\n"
           "  synth    --regions R --sectors S -o OUT.h5\n"
           "                             generate a realistic table (tests, benchmarks)\n"
           "  spa      [FILE] --to D [--from O] [--top K]\n"
@@ -231,6 +233,8 @@ static int dispatch(int argc, char **argv)
         return run_committed(cmd_cbam, sub_argc, sub_argv);
     if (strcmp(cmd, "import") == 0)
         return run_committed(cmd_import, sub_argc, sub_argv);
+    if (strcmp(cmd, "characterize") == 0)
+        return run_committed(cmd_characterize, sub_argc, sub_argv);
     if (strcmp(cmd, "synth") == 0)
         return run_committed(cmd_synth, sub_argc, sub_argv);
     if (strcmp(cmd, "spa") == 0)

@@ -172,6 +172,41 @@ static emb_status build_impact(cjob *j, size_t m, size_t *owner)
     return (j->imp_unit[m] = emb_strdup(unit)) ? EMB_OK : EMB_ENOMEM;
 }
 
+/* A file none of whose rows matches any stressor is a file for another
+ * table (another database, or one imported with other stressor names):
+ * EMB_EINPUT saying which names the file expects and which the table has,
+ * rather than the first row's near misses. */
+static emb_status check_any_match(const cjob *j)
+{
+    const emb_table *t = j->t;
+    for (size_t i = 0; i < j->n; i++)
+        for (size_t s = 0; s < t->k; s++)
+            if (fnmatch(j->rows[i].f[COL_STRESSOR], t->stressors[s], 0) == 0)
+                return EMB_OK;
+    char want[1024] = "", have[1024] = "";
+    size_t w = 0, h = 0, nw = 0;
+    for (size_t i = 0; i < j->n && w < sizeof want - 1; i++) {
+        const char *p = j->rows[i].f[COL_STRESSOR];
+        int seen = 0;
+        for (size_t q = 0; q < i && !seen; q++)
+            seen = strcmp(p, j->rows[q].f[COL_STRESSOR]) == 0;
+        if (seen)
+            continue;
+        if (nw++ < 6)
+            w += (size_t)snprintf(want + w, sizeof want - w, "%s'%s'", w ? ", " : "", p);
+    }
+    if (nw > 6 && w < sizeof want - 1)
+        snprintf(want + w, sizeof want - w, ", ... (%zu patterns)", nw);
+    for (size_t s = 0; s < t->k && s < 6 && h < sizeof have - 1; s++)
+        h += (size_t)snprintf(have + h, sizeof have - h, "%s'%s'", s ? ", " : "", t->stressors[s]);
+    if (t->k > 6 && h < sizeof have - 1)
+        snprintf(have + h, sizeof have - h, ", ... (%zu stressors)", t->k);
+    return emb_raise(EMB_EINPUT, "%s: no stressor of %s matches this characterisation file: it "
+                                 "expects %s; the table has %s", j->path,
+                     t->path && *t->path ? t->path : "the table", want,
+                     t->k ? have : "no stressors");
+}
+
 /* Append the impacts to the table: all allocations first, then the swap. */
 static emb_status grow_table(cjob *j)
 {
@@ -221,7 +256,7 @@ emb_status emb_table_characterize(emb_table *t, const char *csv_path)
     if ((st = emb_factors_read(csv_path, &j.fs)))
         goto done;
     j.rows = j.fs.rows, j.n = j.fs.n;
-    if ((st = collect_impacts(&j)))
+    if ((st = collect_impacts(&j)) || (st = check_any_match(&j)))
         goto done;
     size_t nF, nFY;
     if (emb_mul_overflows(j.n_imp, t->N, &nF) || emb_mul_overflows(j.n_imp, t->n_y, &nFY)) {

@@ -83,6 +83,7 @@ void emb_table_free(emb_table *t)
     emb_free(t->F);
     emb_free(t->F_Y);
     emb_free(t->x);
+    emb_free(t->population);
     for (size_t g = 0; g < t->n_groups; g++) {
         emb_free(t->groups[g].name);
         emb_free(t->groups[g].members);
@@ -575,6 +576,11 @@ emb_status emb_table_validate_x(const emb_table *t, emb_table_facts *facts, int 
             f.n_zero_x += v == 0;
         }
     }
+    for (size_t r = 0; t->population && r < t->n_r; r++)
+        if (!(isfinite(t->population[r]) && t->population[r] > 0))
+            return emb_raise(EMB_EINPUT, "%s: dataset /population: %.17g persons for region %s; "
+                                         "a population must be finite and > 0", tpath(t),
+                             t->population[r], t->regions[r]);
     for (size_t i = 0; i < t->N * t->n_y; i++)
         if (t->Y[i] < 0) {
             f.n_negative_Y++;

@@ -55,6 +55,7 @@ const double *emb_table_array(const emb_table *t, emb_table_field f, size_t *n_r
         case EMB_TABLE_F: p = t->F, r = t->k, c = t->N; break;
         case EMB_TABLE_F_Y: p = t->F_Y, r = t->k, c = t->n_y; break;
         case EMB_TABLE_X: p = t->x, r = t->N, c = 1; break;
+        case EMB_TABLE_POPULATION: p = t->population, r = t->n_r, c = 1; break;
         }
     }
     if (!p || r == 0 || c == 0) /* absent (x of a Z table) or empty (k = 0) */

@@ -16,6 +16,10 @@
  *                          "systemtype": "Extension"}; F rows are stressors
  *                          (stressor[, compartment]) x (region, sector)
  *   metadata.json          "name" goes into t->source
+ *   population.txt         persons by region, optional (pymrio's "population"
+ *                          entry): a header row of regions, one data row;
+ *                          into t->population (per-capita accounts); when
+ *                          listed but absent, t->source says so
  *   x.txt                  gross output, optional; an A table without it is
  *                          returned with t->x NULL (the caller completes it:
  *                          emb_table_complete_x, a Leontief solve; importers
@@ -133,7 +137,7 @@ typedef struct job {
     emb_archive *ar;
     char *root;       /* "" or "<top folder>/" */
     char *params;     /* display name of the root file_parameters.json */
-    fparam tech, Y, unit, x;
+    fparam tech, Y, unit, x, pop;
     emb_tech_kind kind;
     char *name;       /* metadata.json "name" */
     extension *ext;
@@ -271,7 +275,9 @@ static emb_status read_core_params(job *j)
     if ((st = get_fparam(j, j->params, files, "unit", j->root, 2, 1, &j->unit)) ||
         (st = default_fparam(j, j->root, "unit.txt", &j->unit)) ||
         (st = get_fparam(j, j->params, files, "x", j->root, 2, 1, &j->x)) ||
-        (st = default_fparam(j, j->root, "x.txt", &j->x)))
+        (st = default_fparam(j, j->root, "x.txt", &j->x)) ||
+        (st = get_fparam(j, j->params, files, "population", j->root, 1, 1, &j->pop)) ||
+        (st = default_fparam(j, j->root, "population.txt", &j->pop)))
         goto done;
     st = EMB_OK;
 done:
@@ -879,6 +885,102 @@ done:
     return st;
 }
 
+/* population.txt (pymrio's DataFrame of one row "Population" and a column
+ * per region): header rows, the last naming the regions after the index
+ * cells, then exactly one data row.  Columns are matched to the table's
+ * regions by name, each region once. */
+static emb_status read_population(job *j)
+{
+    emb_tsv *r = NULL;
+    emb_status st;
+    int have = 0;
+    const fparam *p = &j->pop;
+    size_t R = j->t->n_r, nic = p->nic == NIC_INFER ? 1 : p->nic;
+    if (!p->rel)
+        return EMB_OK;
+    if (!emb_archive_has(j->ar, p->rel)) {
+        /* Listed but not shipped (a trimmed copy): the table is whole
+         * without it; the source says why there are no per-capita accounts. */
+        char *src = emb_strfmt("%s; %s listed in file_parameters.json but absent: no population",
+                               j->t->source, p->disp);
+        if (!src)
+            return EMB_ENOMEM;
+        emb_free(j->t->source);
+        j->t->source = src;
+        return EMB_OK;
+    }
+    if (nic < 1 || p->nhdr < 1)
+        return emb_raise(EMB_EINPUT, "%s: nr_index_col %zu, nr_header %zu; expected at least 1 "
+                                     "each (a label column and a row of regions)", p->disp, nic,
+                         p->nhdr);
+    size_t *col = emb_alloc(R, sizeof *col, "population columns");
+    double *pop = emb_alloc(R, sizeof *pop, "population"), *v = emb_alloc(R, sizeof *v, "population");
+    unsigned char *seen = emb_calloc(R, 1, "population regions");
+    if (!col || !pop || !v || !seen) {
+        st = EMB_ENOMEM;
+        goto done;
+    }
+    if ((st = open_tsv(j, p, &r)))
+        goto done;
+    for (size_t h = 0; h < p->nhdr && !st; h++) {
+        if ((st = emb_tsv_next(r, &have)))
+            break;
+        if (!have) {
+            st = emb_raise(EMB_EINPUT, "%s: ends before its %zu header row%s", p->disp, p->nhdr,
+                           p->nhdr == 1 ? "" : "s");
+            break;
+        }
+        if (h + 1 < p->nhdr || (st = emb_tsv_check_nfields(r, nic + R, nic)))
+            continue;
+        for (size_t c = 0; c < R && !st; c++) { /* the regions' row */
+            const char *name = emb_tsv_field(r, nic + c);
+            long reg = emb_table_region_index(j->t, name);
+            if (reg < 0)
+                st = emb_tsv_fail(r, EMB_EINPUT, nic + c, "'%s' is not a region of Z", name);
+            else if (seen[reg])
+                st = emb_tsv_fail(r, EMB_EINPUT, nic + c, "region '%s' appears twice", name);
+            else
+                seen[reg] = 1, col[c] = (size_t)reg;
+        }
+    }
+    if (st)
+        goto done;
+    do { /* the one data row, blank lines skipped */
+        if ((st = emb_tsv_next(r, &have)))
+            goto done;
+    } while (have && emb_tsv_blank(r));
+    if (!have) {
+        st = emb_raise(EMB_EINPUT, "%s: no data row (expected one row of persons by region)",
+                       p->disp);
+        goto done;
+    }
+    if ((st = emb_tsv_check_nfields(r, nic + R, nic)) || (st = emb_tsv_numbers(r, nic, R, v)))
+        goto done;
+    for (size_t c = 0; c < R; c++)
+        pop[col[c]] = v[c];
+    do {
+        if ((st = emb_tsv_next(r, &have)))
+            goto done;
+    } while (have && emb_tsv_blank(r));
+    if (have) {
+        st = emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL, "a second data row: the population file "
+                                                        "has one row of persons by region");
+        goto done;
+    }
+    if ((st = emb_table_set_population(j->t, pop)) == EMB_EINPUT) { /* name the file */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", emb_errmsg());
+        st = emb_raise(EMB_EINPUT, "%s: %s", p->disp, msg);
+    }
+done:
+    emb_tsv_close(r);
+    emb_free(col);
+    emb_free(pop);
+    emb_free(v);
+    emb_free(seen);
+    return st;
+}
+
 /* ------------------------------------------------------------- the table */
 
 /* Display name of stressor key of extension dir: "dir/a/b", empty cells
@@ -1059,7 +1161,7 @@ static void job_free(job *j)
         ext_free(&j->ext[e]);
     emb_free(j->ext);
     emb_free(j->pat_hit);
-    fp_free(&j->tech), fp_free(&j->Y), fp_free(&j->unit), fp_free(&j->x);
+    fp_free(&j->tech), fp_free(&j->Y), fp_free(&j->unit), fp_free(&j->x), fp_free(&j->pop);
     emb_free(j->root);
     emb_free(j->params);
     emb_free(j->name);
@@ -1116,7 +1218,7 @@ emb_status emb_import_pymrio_run(const char *path, const emb_import_opts *opts, 
         if (j.ext[e].keys.n && ((st = read_F(&j, &j.ext[e], j.t->F + j.ext[e].off * j.t->N)) ||
                                 (st = read_FY(&j, &j.ext[e]))))
             goto done;
-    if ((st = read_x(&j)))
+    if ((st = read_x(&j)) || (st = read_population(&j)))
         goto done;
     /* EXIOBASE gives A and Y only: x stays absent.  Completing it, x =
      * (I - A)^-1 Y 1, is an N x N factorisation: the caller's step

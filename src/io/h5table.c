@@ -273,6 +273,18 @@ static emb_status check_shape(hid_t file, const char *path, const char *name, si
 
 /* Read numeric dataset name (shape already checked) into data. */
 static emb_status read_matrix(hid_t file, const char *path, const char *name, size_t e0, size_t e1,
+                              double *data);
+
+/* /population (optional, [n_r] persons): into t->population; its values are
+ * checked by emb_table_validate. */
+static emb_status read_population(hid_t file, const char *path, emb_table *t)
+{
+    if (!(t->population = emb_alloc(t->n_r, sizeof(double), "population")))
+        return EMB_ENOMEM;
+    return read_matrix(file, path, "/population", t->n_r, 0, t->population);
+}
+
+static emb_status read_matrix(hid_t file, const char *path, const char *name, size_t e0, size_t e1,
                               double *data)
 {
     int rank;
@@ -759,10 +771,12 @@ static emb_status read_h5(const char *path, int flags, emb_table **out)
                                    "overflows the address space", path, n_r, n_s, n_f);
         goto done;
     }
-    emb_h5_kind kZ, kA, kx, kFY;
+    emb_h5_kind kZ, kA, kx, kFY, kpop;
     if ((st = emb_h5_object(file, path, "/Z", &kZ)) || (st = emb_h5_object(file, path, "/A", &kA)) ||
-        (st = emb_h5_object(file, path, "/x", &kx)) || (st = emb_h5_object(file, path, "/F_Y", &kFY)))
+        (st = emb_h5_object(file, path, "/x", &kx)) || (st = emb_h5_object(file, path, "/F_Y", &kFY)) ||
+        (st = emb_h5_object(file, path, "/population", &kpop)))
         goto done;
+    int has_pop = kpop != EMB_H5_ABSENT; /* optional: persons by region */
     int has_Z = kZ != EMB_H5_ABSENT, has_A = kA != EMB_H5_ABSENT;
     int has_x = kx != EMB_H5_ABSENT, has_FY = kFY != EMB_H5_ABSENT;
     if (has_Z && has_A) {
@@ -806,6 +820,9 @@ static emb_status read_h5(const char *path, int flags, emb_table **out)
         goto done;
     if (has_x && (st = check_shape(file, path, "/x", N, 0, 1, cN, &chunk)))
         goto done;
+    snprintf(ctx, sizeof ctx, "%zu regions", n_r);
+    if (has_pop && (st = check_shape(file, path, "/population", n_r, 0, 1, ctx, &chunk)))
+        goto done;
 
     /* The plan: everything this call allocates, from the shapes alone. */
     emb_plan plan;
@@ -848,6 +865,7 @@ static emb_status read_h5(const char *path, int flags, emb_table **out)
         (st = read_matrix(file, path, "/F", k, N, t->F)) ||
         (has_FY && (st = read_matrix(file, path, "/F_Y", k, n_y, t->F_Y))) ||
         (has_x && ((st = emb_table_alloc_x(t)) || (st = read_matrix(file, path, "/x", N, 0, t->x)))) ||
+        (has_pop && (st = read_population(file, path, t))) ||
         (in_mem && !tech_csr && (st = read_matrix(file, path, tname, N, N, t->T))) ||
         (st = read_meta(file, path, t)) || (st = read_groups(file, path, t)))
         goto done;
@@ -1135,6 +1153,10 @@ static emb_status write_h5(const emb_table *t, const char *path, const emb_write
         goto done;
     dims[0] = t->N;
     if (t->x && (st = emb_h5_write_doubles(file, path, "/x", 1, dims, t->x, deflate)))
+        goto done;
+    dims[0] = t->n_r;
+    if (t->population &&
+        (st = emb_h5_write_doubles(file, path, "/population", 1, dims, t->population, 0)))
         goto done;
     if ((st = write_groups(file, path, t)))
         goto done;

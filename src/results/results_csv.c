@@ -10,24 +10,31 @@
 #include <stdio.h>
 #include <string.h>
 
-static void row_prefix(FILE *fp, const emb_table *t, size_t s)
+static void row_prefix(FILE *fp, const emb_accounts *a, const emb_table *t, size_t s)
 {
-    emb_csv_field(fp, t->stressors[s]);
+    size_t ts = emb_accounts_stressor_index(a, s); /* the accounts may hold a subset */
+    emb_csv_field(fp, t->stressors[ts]);
     fputc(',', fp);
-    emb_csv_field(fp, t->stressor_units[s]);
+    emb_csv_field(fp, t->stressor_units[ts]);
     fputc(',', fp);
 }
 
 typedef void (*csv_body)(FILE *fp, const emb_accounts *a, const emb_table *t);
 
 /* balance = exports - imports (= PBA - CBA), the balance of emissions
- * embodied in trade; tcba when computed (src/analysis/tcba.c); group rows
- * after the regions, marked `group` in the last column (as in
- * eebt_accounts.csv). */
+ * embodied in trade; tcba when computed (src/analysis/tcba.c); the
+ * per-capita and intensity columns when the table has the population and
+ * value added (src/accounts/intensity.c); group rows after the regions,
+ * marked `group` in the last column (as in eebt_accounts.csv). */
 static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
 {
-    fputs(a->tcba ? "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba,kind\n"
-                  : "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,kind\n", fp);
+    fputs(a->tcba ? "stressor,unit,region,pba,cba,imports,exports,unallocated,balance,tcba"
+                  : "stressor,unit,region,pba,cba,imports,exports,unallocated,balance", fp);
+    if (a->population)
+        fputs(",population,pba_per_capita,cba_per_capita", fp);
+    if (a->value_added)
+        fputs(",value_added,pba_per_va,cba_per_va", fp);
+    fputs(",kind\n", fp);
     size_t R = a->n_r, G = a->n_groups;
     for (size_t s = 0; s < a->k; s++) {
         for (size_t u = 0; u < R + G; u++) {
@@ -38,11 +45,30 @@ static void accounts_body(FILE *fp, const emb_accounts *a, const emb_table *t)
             const double v[7] = {grp ? a->g_pba[i] : a->pba[i], grp ? a->g_cba[i] : a->cba[i], im,
                                  ex, grp ? a->g_unallocated[i] : a->unallocated[i], ex - im,
                                  a->tcba ? (grp ? a->g_tcba[i] : a->tcba[i]) : 0.0};
-            row_prefix(fp, t, s);
+            row_prefix(fp, a, t, s);
             emb_csv_field(fp, grp ? t->groups[u - R].name : t->regions[u]);
             for (int c = 0; c < (a->tcba ? 7 : 6); c++) {
                 fputc(',', fp);
                 emb_csv_number(fp, v[c]);
+            }
+            size_t ug = grp ? u - R : u; /* the region's or group's denominator */
+            if (a->population) {
+                const double w[3] = {grp ? a->g_population[ug] : a->population[ug],
+                                     grp ? a->g_pba_per_capita[i] : a->pba_per_capita[i],
+                                     grp ? a->g_cba_per_capita[i] : a->cba_per_capita[i]};
+                for (int c = 0; c < 3; c++) {
+                    fputc(',', fp);
+                    emb_csv_number(fp, w[c]);
+                }
+            }
+            if (a->value_added) {
+                const double w[3] = {grp ? a->g_value_added[ug] : a->value_added[ug],
+                                     grp ? a->g_pba_per_va[i] : a->pba_per_va[i],
+                                     grp ? a->g_cba_per_va[i] : a->cba_per_va[i]};
+                for (int c = 0; c < 3; c++) {
+                    fputc(',', fp);
+                    emb_csv_number(fp, w[c]);
+                }
             }
             fputs(grp ? ",group\n" : ",region\n", fp);
         }
@@ -64,7 +90,7 @@ static void eebt_accounts_body(FILE *fp, const emb_accounts *a, const emb_table 
                    im = grp ? a->g_eebt_imports[i] : a->eebt_imports[i];
             const double v[5] = {grp ? a->g_pba[i] : a->pba[i],
                                  grp ? a->g_eebt_cba[i] : a->eebt_cba[i], im, ex, ex - im};
-            row_prefix(fp, t, s);
+            row_prefix(fp, a, t, s);
             emb_csv_field(fp, grp ? t->groups[u - R].name : t->regions[u]);
             for (int c = 0; c < 5; c++) {
                 fputc(',', fp);
@@ -76,10 +102,10 @@ static void eebt_accounts_body(FILE *fp, const emb_accounts *a, const emb_table 
 }
 
 /* One flows.csv row. */
-static void flow_row(FILE *fp, const emb_table *t, size_t s, const char *o, const char *d, double v,
-                     const char *kind)
+static void flow_row(FILE *fp, const emb_accounts *a, const emb_table *t, size_t s, const char *o,
+                     const char *d, double v, const char *kind)
 {
-    row_prefix(fp, t, s);
+    row_prefix(fp, a, t, s);
     emb_csv_field(fp, o);
     fputc(',', fp);
     emb_csv_field(fp, d);
@@ -100,7 +126,7 @@ static void flow_matrix(FILE *fp, const emb_accounts *a, const emb_table *t, con
     size_t R = a->n_r;
     for (size_t o = 0; o < R; o++)
         for (size_t d = 0; d < R; d++)
-            flow_row(fp, t, s, t->regions[o], t->regions[d], B[(s * R + o) * R + d],
+            flow_row(fp, a, t, s, t->regions[o], t->regions[d], B[(s * R + o) * R + d],
                      kind ? "region" : NULL);
 }
 
@@ -124,7 +150,7 @@ static void flows_body(FILE *fp, const emb_accounts *a, const emb_table *t)
                 double v = 0;
                 /* names of this table: cannot fail */
                 if (emb_accounts_flow(a, t, s, on, dn, &v) == EMB_OK)
-                    flow_row(fp, t, s, on, dn, v, "group");
+                    flow_row(fp, a, t, s, on, dn, v, "group");
             }
     }
 }
@@ -141,7 +167,7 @@ static void sectors_body(FILE *fp, const emb_accounts *a, const emb_table *t)
     fputs("stressor,unit,region,sector,D_pba,D_cba,D_imp,D_exp\n", fp);
     for (size_t s = 0; s < a->k; s++)
         for (size_t i = 0; i < a->N; i++) {
-            row_prefix(fp, t, s);
+            row_prefix(fp, a, t, s);
             emb_csv_field(fp, t->regions[i / a->n_s]);
             fputc(',', fp);
             emb_csv_field(fp, t->sectors[i % a->n_s]);
@@ -163,7 +189,7 @@ static void by_sector(FILE *fp, const emb_accounts *a, const emb_table *t, const
     for (size_t s = 0; s < a->k; s++)
         for (size_t i = 0; i < a->N; i++)
             for (size_t d = 0; d < R; d++) {
-                row_prefix(fp, t, s);
+                row_prefix(fp, a, t, s);
                 emb_csv_field(fp, t->regions[i / a->n_s]);
                 fputc(',', fp);
                 emb_csv_field(fp, t->sectors[i % a->n_s]);

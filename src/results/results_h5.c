@@ -80,6 +80,57 @@ static emb_status write_eebt(hid_t f, const char *fn, const emb_accounts *a)
     return st;
 }
 
+/* /population, /pba_per_capita, /cba_per_capita (and group_*) when the
+ * table has a population; /value_added, /pba_per_value_added,
+ * /cba_per_value_added (and group_*) when it has a value-added row
+ * (src/accounts/intensity.c). */
+static emb_status write_intensities(hid_t f, const char *fn, const emb_accounts *a)
+{
+    size_t k = a->k, R = a->n_r, G = a->n_groups, vR[1] = {R}, vG[1] = {G}, kR[2] = {k, R},
+           kG[2] = {k, G};
+    emb_status st = EMB_OK;
+    if (a->population &&
+        ((st = emb_h5_write_doubles(f, fn, "population", 1, vR, a->population, 0)) ||
+         (st = emb_h5_write_doubles(f, fn, "pba_per_capita", 2, kR, a->pba_per_capita, 0)) ||
+         (st = emb_h5_write_doubles(f, fn, "cba_per_capita", 2, kR, a->cba_per_capita, 0)) ||
+         (G && ((st = emb_h5_write_doubles(f, fn, "group_population", 1, vG, a->g_population, 0)) ||
+                (st = emb_h5_write_doubles(f, fn, "group_pba_per_capita", 2, kG,
+                                           a->g_pba_per_capita, 0)) ||
+                (st = emb_h5_write_doubles(f, fn, "group_cba_per_capita", 2, kG,
+                                           a->g_cba_per_capita, 0))))))
+        return st;
+    if (a->value_added &&
+        ((st = emb_h5_write_doubles(f, fn, "value_added", 1, vR, a->value_added, 0)) ||
+         (st = emb_h5_write_doubles(f, fn, "pba_per_value_added", 2, kR, a->pba_per_va, 0)) ||
+         (st = emb_h5_write_doubles(f, fn, "cba_per_value_added", 2, kR, a->cba_per_va, 0)) ||
+         (G && ((st = emb_h5_write_doubles(f, fn, "group_value_added", 1, vG, a->g_value_added, 0)) ||
+                (st = emb_h5_write_doubles(f, fn, "group_pba_per_value_added", 2, kG,
+                                           a->g_pba_per_va, 0)) ||
+                (st = emb_h5_write_doubles(f, fn, "group_cba_per_value_added", 2, kG,
+                                           a->g_cba_per_va, 0))))))
+        return st;
+    return EMB_OK;
+}
+
+/* /stressors and /stressor_units: the labels of the accounts' rows (a subset
+ * of the table's when opts.stressors chose one). */
+static emb_status write_stressor_labels(hid_t f, const char *fn, const emb_accounts *a,
+                                        const emb_table *t)
+{
+    const char **names = emb_alloc(2 * a->k + 1, sizeof *names, "stressor labels");
+    if (!names)
+        return EMB_ENOMEM;
+    for (size_t s = 0; s < a->k; s++) {
+        size_t ts = emb_accounts_stressor_index(a, s);
+        names[s] = t->stressors[ts], names[a->k + s] = t->stressor_units[ts];
+    }
+    emb_status st = emb_h5_write_strings(f, fn, "stressors", a->k, names);
+    if (!st)
+        st = emb_h5_write_strings(f, fn, "stressor_units", a->k, names + a->k);
+    emb_free(names);
+    return st;
+}
+
 static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, const emb_table *t)
 {
     emb_status st;
@@ -88,9 +139,7 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
            kG[2] = {k, G};
     if ((st = emb_h5_write_strings(f, fn, "regions", R, (const char *const *)t->regions)) ||
         (st = emb_h5_write_strings(f, fn, "sectors", t->n_s, (const char *const *)t->sectors)) ||
-        (st = emb_h5_write_strings(f, fn, "stressors", k, (const char *const *)t->stressors)) ||
-        (st = emb_h5_write_strings(f, fn, "stressor_units", k,
-                                   (const char *const *)t->stressor_units)) ||
+        (st = write_stressor_labels(f, fn, a, t)) ||
         (st = emb_h5_write_doubles(f, fn, "pba", 2, kR, a->pba, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "cba", 2, kR, a->cba, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "imports", 2, kR, a->imports, 0)) ||
@@ -100,7 +149,8 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
         (st = emb_h5_write_doubles(f, fn, "flows", 3, kRR, a->flows, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "M", 2, kN, a->M, 0)) ||
         (st = emb_h5_write_doubles(f, fn, "x", 1, vN, a->x, 0)) ||
-        (st = write_trade_balance(f, fn, a)) || (a->eebt_cba && (st = write_eebt(f, fn, a))))
+        (st = write_trade_balance(f, fn, a)) || (a->eebt_cba && (st = write_eebt(f, fn, a))) ||
+        (st = write_intensities(f, fn, a)))
         return st;
     if (a->D_cba && ((st = emb_h5_write_doubles(f, fn, "D_cba", 2, kN, a->D_cba, 0)) ||
                      (st = emb_h5_write_doubles(f, fn, "D_pba", 2, kN, a->D_pba, 0)) ||
@@ -167,7 +217,7 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
         return st;
     if (t->year && (st = emb_h5_attr_write_long(f, fn, "year", t->year)))
         return st;
-    return emb_results_h5_netcdf(f, fn, t);
+    return emb_results_h5_netcdf(f, fn, a, t);
 }
 
 emb_status emb_results_write_h5(const emb_accounts *a, const emb_table *t, const char *path)

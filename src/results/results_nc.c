@@ -354,7 +354,42 @@ static emb_status describe_loc(hid_t loc, const char *fn, const emb_table *t, in
     return st;
 }
 
-emb_status emb_results_h5_netcdf(hid_t f, const char *fn, const emb_table *t)
+static emb_status netcdf_describe(hid_t f, const char *fn, const emb_table *t);
+
+emb_status emb_results_h5_netcdf(hid_t f, const char *fn, const emb_accounts *a,
+                                 const emb_table *table)
+{
+    /* The accounts may hold a subset of the table's stressors (accounts
+     * --stressor): the stressor axis is theirs.  A shallow view of the
+     * table with those labels serves every step below. */
+    emb_table view = *table;
+    const emb_table *t = &view;
+    char **names = NULL, **units = NULL;
+    if (a && a->stressor) {
+        size_t k = a->k ? a->k : 1;
+        names = emb_alloc(k, sizeof *names, "stressor labels");
+        units = emb_alloc(k, sizeof *units, "stressor units");
+        if (!names || !units) {
+            emb_free(names);
+            emb_free(units);
+            return EMB_ENOMEM;
+        }
+        for (size_t s = 0; s < a->k; s++) {
+            size_t ts = emb_accounts_stressor_index(a, s);
+            names[s] = table->stressors[ts];
+            units[s] = table->stressor_units[ts];
+        }
+        view.k = a->k;
+        view.stressors = names;
+        view.stressor_units = units;
+    }
+    emb_status st = netcdf_describe(f, fn, t);
+    emb_free(names);
+    emb_free(units);
+    return st;
+}
+
+static emb_status netcdf_describe(hid_t f, const char *fn, const emb_table *t)
 {
     /* Units: one string per variable (netCDF, CF); with stressors in
      * different units the variable's unit is that of each stressor row. */

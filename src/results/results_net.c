@@ -24,7 +24,8 @@ emb_status emb_results_write_net_flows(const emb_accounts *a, const emb_table *t
 {
     if (!a || !t)
         return emb_raise(EMB_EUSAGE, "results: net flows: %s is NULL", !a ? "the accounts" : "the table");
-    if (a->k != t->k || a->n_r != t->n_r || a->N != t->N)
+    if (a->k > t->k || emb_accounts_stressor_index(a, a->k - 1) >= t->k || a->n_r != t->n_r ||
+        a->N != t->N)
         return emb_raise(EMB_EUSAGE, "results: the accounts (%zu stressors, %zu regions, N = %zu) "
                                      "are not of this table (%zu, %zu, %zu)",
                          a->k, a->n_r, a->N, t->k, t->n_r, t->N);
@@ -55,7 +56,7 @@ emb_status emb_results_write_net_flows(const emb_accounts *a, const emb_table *t
                 "destination", "flow", "reverse", "net");
     size_t R = t->n_r, ns = sel ? nsel : a->k, np = npairs ? npairs : R * (R - 1) / 2;
     for (size_t i = 0; i < ns && !st; i++) {
-        size_t s = sel ? sel[i] : i;
+        size_t s = sel ? sel[i] : i, ts = emb_accounts_stressor_index(a, s);
         size_t po = 0, pd = 1; /* every region pair o < d when no pairs are given */
         for (size_t p = 0; p < np && !st; p++) {
             const char *f, *d;
@@ -73,9 +74,9 @@ emb_status emb_results_write_net_flows(const emb_accounts *a, const emb_table *t
                 break;
             double fw = unit_flow(a, s, om, on, dm, dn), bw = unit_flow(a, s, dm, dn, om, on);
             if (fmt == EMB_RESULTS_CSV) {
-                emb_csv_field(fp, t->stressors[s]);
+                emb_csv_field(fp, t->stressors[ts]);
                 fputc(',', fp);
-                emb_csv_field(fp, t->stressor_units[s]);
+                emb_csv_field(fp, t->stressor_units[ts]);
                 fputc(',', fp);
                 emb_csv_field(fp, f);
                 fputc(',', fp);
@@ -87,8 +88,8 @@ emb_status emb_results_write_net_flows(const emb_accounts *a, const emb_table *t
                 }
                 fputc('\n', fp);
             } else {
-                fprintf(fp, "%-28s %-8s %-12s %-12s %18.6f %18.6f %18.6f\n", t->stressors[s],
-                        t->stressor_units[s], f, d, fw, bw, fw - bw);
+                fprintf(fp, "%-28s %-8s %-12s %-12s %18.6f %18.6f %18.6f\n", t->stressors[ts],
+                        t->stressor_units[ts], f, d, fw, bw, fw - bw);
             }
         }
     }

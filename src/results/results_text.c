@@ -11,6 +11,7 @@
 static void emit(FILE *fp, emb_results_format fmt, const emb_table *t, size_t s, const char *from,
                  const char *to, const char *sector, double v)
 {
+    /* s: a table stressor (callers map the accounts' rows, emb_accounts_stressor_index). */
     if (fmt == EMB_RESULTS_CSV) {
         emb_csv_field(fp, t->stressors[s]);
         fputc(',', fp);
@@ -45,7 +46,7 @@ static void emit_by_sector(FILE *fp, emb_results_format fmt, const emb_table *t,
         for (size_t p = 0; p < on; p++)
             for (size_t q = 0; q < dn; q++)
                 v += a->flows_by_sector[(s * t->N + om[p] * t->n_s + j) * t->n_r + dm[q]];
-        emit(fp, fmt, t, s, from, to, t->sectors[j], v);
+        emit(fp, fmt, t, emb_accounts_stressor_index(a, s), from, to, t->sectors[j], v);
     }
 }
 
@@ -53,7 +54,8 @@ static void emit_by_sector(FILE *fp, emb_results_format fmt, const emb_table *t,
 static emb_status check_request(const emb_accounts *a, const emb_table *t, const size_t *sel,
                                 size_t nsel, const emb_flow_pair *pairs, size_t npairs)
 {
-    if (a->k != t->k || a->n_r != t->n_r || a->N != t->N)
+    if (a->k > t->k || emb_accounts_stressor_index(a, a->k - 1) >= t->k || a->n_r != t->n_r ||
+        a->N != t->N)
         return emb_raise(EMB_EUSAGE, "results: the accounts (%zu stressors, %zu regions, N = %zu) "
                                      "are not of this table (%zu, %zu, %zu)",
                          a->k, a->n_r, a->N, t->k, t->n_r, t->N);
@@ -115,7 +117,7 @@ emb_status emb_results_write_flows(const emb_accounts *a, const emb_table *t, co
             } else {
                 double v;
                 if (!(st = emb_accounts_flow(a, t, s, f, d, &v)))
-                    emit(fp, fmt, t, s, f, d, NULL, v);
+                    emit(fp, fmt, t, emb_accounts_stressor_index(a, s), f, d, NULL, v);
             }
         }
     }
@@ -126,7 +128,9 @@ emb_status emb_results_write_flows(const emb_accounts *a, const emb_table *t, co
 }
 
 /* With EEBT and/or TCBA computed, their CBA is shown beside the MRIO CBA
- * ("CBA EEBT", "TCBA"); without them the table is as it always was. */
+ * ("CBA EEBT", "TCBA"); per-capita and per-value-added PBA and CBA at the
+ * end of the line when the table has population and value added; without
+ * them the table is as it always was. */
 static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t s)
 {
     size_t R = a->n_r, G = a->n_groups;
@@ -139,13 +143,20 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
         if (n > (size_t)w)
             w = n > 64 ? 64 : (int)n;
     }
-    fprintf(fp, "%s [%s]\n", t->stressors[s], t->stressor_units[s]);
+    size_t ts = emb_accounts_stressor_index(a, s); /* the accounts may hold a subset */
+    fprintf(fp, "%s [%s]\n", t->stressors[ts], t->stressor_units[ts]);
     fprintf(fp, "%-*s %16s %16s", w, "region", "PBA", "CBA");
     if (ee)
         fprintf(fp, " %16s", "CBA EEBT");
     if (tc)
         fprintf(fp, " %16s", "TCBA");
-    fprintf(fp, " %16s %16s %8s %12s\n", "imports", "exports", "CBA/PBA", "unallocated");
+    fprintf(fp, " %16s %16s %8s %12s", "imports", "exports", "CBA/PBA", "unallocated");
+    int pc = a->population != NULL, pv = a->value_added != NULL;
+    if (pc)
+        fprintf(fp, " %12s %12s", "PBA/cap", "CBA/cap");
+    if (pv)
+        fprintf(fp, " %12s %12s", "PBA/VA", "CBA/VA");
+    fputc('\n', fp);
     for (size_t u = 0; u < R + G; u++) {
         int g = u >= R;
         size_t i = g ? s * G + (u - R) : s * R + u;
@@ -161,7 +172,14 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
             fprintf(fp, " %8.3f", cba / pba);
         else
             fprintf(fp, " %8s", "-");
-        fprintf(fp, " %12.1f\n", g ? a->g_unallocated[i] : a->unallocated[i]);
+        fprintf(fp, " %12.1f", g ? a->g_unallocated[i] : a->unallocated[i]);
+        if (pc)
+            fprintf(fp, " %12.4g %12.4g", g ? a->g_pba_per_capita[i] : a->pba_per_capita[i],
+                    g ? a->g_cba_per_capita[i] : a->cba_per_capita[i]);
+        if (pv)
+            fprintf(fp, " %12.4g %12.4g", g ? a->g_pba_per_va[i] : a->pba_per_va[i],
+                    g ? a->g_cba_per_va[i] : a->cba_per_va[i]);
+        fputc('\n', fp);
     }
     double wp = 0, wc = 0, we = 0, wt = 0;
     for (size_t r = 0; r < R; r++) {
@@ -175,7 +193,13 @@ static void summary(FILE *fp, const emb_table *t, const emb_accounts *a, size_t 
         fprintf(fp, " %16.1f", we);
     if (tc)
         fprintf(fp, " %16.1f", wt);
-    fputs("\n\n", fp);
+    fputc('\n', fp);
+    if (pc || pv) /* what the ratio columns are in */
+        fprintf(fp, "%s%s%s%s%s%s%s%s%s\n", pc ? "/cap: " : "", pc ? t->stressor_units[ts] : "",
+                pc ? " per person" : "", pc && pv ? "; " : "", pv ? "/VA: " : "",
+                pv ? t->stressor_units[ts] : "", pv ? " per " : "",
+                pv ? t->stressor_units[a->value_added_stressor] : "", pv ? " of value added" : "");
+    fputc('\n', fp);
 }
 
 emb_status emb_results_write_summary(const emb_accounts *a, const emb_table *t, const size_t *sel,

@@ -26,6 +26,7 @@ typedef struct emb_solver_opts {
 typedef struct emb_accounts_opts {
     int per_sector; int flows_by_sector; double identity_tol; emb_solver_opts solver;
     const emb_context *ctx; int eebt; int eebt_by_sector; int tcba;
+    const size_t *stressors; size_t n_stressors;
 } emb_accounts_opts;
 const char *emb_strerror(emb_status s);
 const char *emb_errmsg(void);
