@@ -18,6 +18,9 @@ typedef struct emb_report_opts {
     const char *const *pairs; /* "ORIGIN:DESTINATION" (regions or groups): flows by origin sector */
     size_t n_pairs;
     size_t heatmap_regions;   /* regions in the net-transfer heatmap (0: 10) */
+    const char *series;       /* the batch series file (DIR/series.csv: year,stressor,unit,region,
+                               * pba,cba,imports,exports,unallocated,kind): PBA and CBA of the
+                               * charted stressor over the years; NULL: no time series */
 } emb_report_opts;
 
 /* report(results) = HTML with PBA vs CBA per region (sorted by PBA), the

@@ -2,12 +2,15 @@
  * README "Outputs") and writes one self-contained HTML page (inline SVG and
  * CSS, no script, nothing from the network) with the PBA vs CBA and balance
  * charts, each with its numbers in a <details> table, the data facts and the
- * provenance; optionally each chart as a standalone SVG.  Written atomically
+ * provenance (with the input's SHA-256 and the run's warnings when the file
+ * has them), the time series of a batch series file (report/series.c);
+ * optionally each chart as a standalone SVG.  Written atomically
  * through src/results/output.h. */
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "embodied/report.h"
 #include "io/h5util.h"
+#include "report/series.h"
 #include "results/output.h"
 
 #include <math.h>
@@ -29,7 +32,7 @@ typedef struct rep {
     size_t **members, *n_members;                    /* group members (region indices) */
     double *pba, *cba, *imp, *exp, *bal, *unal;      /* [k][R] */
     double *gpba, *gcba, *gimp, *gexp;               /* [k][G] */
-    char *input, *version, *solver, *created;
+    char *input, *version, *solver, *created, *sha256, *warnings; /* the last two may be NULL */
     long zero_out, neg_fd, have_zero, have_neg;
     double res_solve, res_mult, ident;
     int have_res_solve, have_res_mult, have_ident;
@@ -62,6 +65,8 @@ static void rep_free(rep *r)
     emb_free(r->version);
     emb_free(r->solver);
     emb_free(r->created);
+    emb_free(r->sha256);
+    emb_free(r->warnings);
 }
 
 static emb_status read_labels(hid_t f, const char *fn, const char *name, size_t expect, char ***out,
@@ -197,6 +202,11 @@ static emb_status rep_read(rep *r, const char *fn)
         st = emb_h5_attr_read_string(f, fn, "solver", &r->solver, &p);
     if (!st)
         st = emb_h5_attr_read_string(f, fn, "created", &r->created, &p);
+    /* Written by newer versions only (batch: input_sha256; accounts: warnings). */
+    if (!st && H5Aexists(f, "input_sha256") > 0)
+        st = emb_h5_attr_read_string(f, fn, "input_sha256", &r->sha256, &p);
+    if (!st && H5Aexists(f, "warnings") > 0)
+        st = emb_h5_attr_read_string(f, fn, "warnings", &r->warnings, &p);
     if (!st)
         st = emb_h5_attr_read_long(f, fn, "zero_output_sectors", &r->zero_out, &p), r->have_zero = p;
     if (!st)
@@ -256,7 +266,7 @@ static emb_status rep_check(const rep *r, const char *fn)
     return EMB_OK;
 }
 
-static void esc(FILE *fp, const char *s)
+void emb_report_esc(FILE *fp, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -290,15 +300,15 @@ static int by_a_desc(const void *x, const void *y)
 #define RIGHT 50.0
 #define TOP 40.0
 
-static void svg_open(FILE *fp, const char *id, double h, const char *title, int standalone)
+void emb_report_svg_open(FILE *fp, const char *id, double h, const char *title, int standalone)
 {
     fprintf(fp, "<svg %sid=\"%s\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
             "height=\"%.0f\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">\n",
             standalone ? "xmlns=\"http://www.w3.org/2000/svg\" " : "", id, W, h, W, h);
     fputs("<title>", fp);
-    esc(fp, title);
+    emb_report_esc(fp, title);
     fprintf(fp, "</title>\n<text x=\"%.0f\" y=\"18\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">", W / 2);
-    esc(fp, title);
+    emb_report_esc(fp, title);
     fputs("</text>\n", fp);
 }
 
@@ -319,7 +329,7 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
         hi = lo + 1;
     double rh = two ? 18 : 14, h = TOP + rh * (double)n + 50, pw = W - LEFT - RIGHT;
 #define XPOS(v) (LEFT + ((v) - lo) / (hi - lo) * pw)
-    svg_open(fp, id, h, title, standalone);
+    emb_report_svg_open(fp, id, h, title, standalone);
     if (pair)
         ;
     else if (two)
@@ -338,7 +348,7 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
                 rows[i].group ? " font-style=\"italic\"" : "");
         if (rows[i].group)
             fputs("group ", fp);
-        esc(fp, rows[i].name);
+        emb_report_esc(fp, rows[i].name);
         fputs("</text>\n", fp);
         for (int b = 0; b < (two ? 2 : 1); b++) {
             double v = b ? rows[i].b : rows[i].a, x0 = XPOS(fmin(0, v)), x1 = XPOS(fmax(0, v));
@@ -346,7 +356,7 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
             const char *ser = pair ? id : two ? (b ? "cba" : "pba") : "balance";
             double bh = two ? 7 : 10, by = y + 2 + (two ? b * 8.0 : 0);
             fprintf(fp, "<rect class=\"bar%s\" data-series=\"%s\" data-region=\"", rows[i].group ? " group" : "", ser);
-            esc(fp, rows[i].name);
+            emb_report_esc(fp, rows[i].name);
             fprintf(fp, "\" data-value=\"%.17g\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" "
                     "fill=\"%s\"%s/>\n", v, x0, by, x1 - x0, bh, col,
                     rows[i].group ? " stroke=\"#000\" stroke-dasharray=\"2 2\"" : "");
@@ -362,9 +372,9 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
         fprintf(fp, "<text x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\">%.4g</text>\n", XPOS(v), yb + 14, v);
     }
     fprintf(fp, "<text class=\"axis-label\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"middle\">", LEFT + pw / 2, yb + 32);
-    esc(fp, pair ? "emissions embodied in the flow" : two ? "emissions" : "exports - imports");
+    emb_report_esc(fp, pair ? "emissions embodied in the flow" : two ? "emissions" : "exports - imports");
     fputs(" (", fp);
-    esc(fp, unit);
+    emb_report_esc(fp, unit);
     fputs(")</text>\n", fp);
     fprintf(fp, "<text class=\"axis-label\" x=\"12\" y=\"%.0f\" transform=\"rotate(-90 12 %.0f)\" "
             "text-anchor=\"middle\">%s</text>\n</svg>\n", TOP + rh * n / 2, TOP + rh * n / 2,
@@ -384,7 +394,7 @@ static void table(FILE *fp, const row *rows, size_t n, int two, const char *unit
         fputs("<tr><td>", fp);
         if (rows[i].group)
             fputs("group ", fp);
-        esc(fp, rows[i].name);
+        emb_report_esc(fp, rows[i].name);
         fprintf(fp, "</td><td>%.17g</td>", rows[i].a);
         if (two)
             fprintf(fp, "<td>%.17g</td>", rows[i].b);
@@ -425,23 +435,23 @@ static void heatmap(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t 
     char title[512];
     snprintf(title, sizeof title, "%s: net transfers B[o][d] - B[d][o] between the %zu largest regions",
              r->stressors[s], m);
-    svg_open(fp, "net_heatmap", y0 + cell * (double)m + 60, title, standalone);
+    emb_report_svg_open(fp, "net_heatmap", y0 + cell * (double)m + 60, title, standalone);
     fprintf(fp, "<text x=\"%.0f\" y=\"40\" fill=\"" C_PBA "\">origin (row) net exporter to destination</text>"
             "<text x=\"%.0f\" y=\"54\" fill=\"" C_NEG "\">origin (row) net importer from destination</text>\n",
             x0, x0);
     for (size_t a = 0; a < m; a++) {
         fprintf(fp, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", x0 - 6, y0 + cell * (double)a + cell * 0.6);
-        esc(fp, r->regions[idx[a]]);
+        emb_report_esc(fp, r->regions[idx[a]]);
         fprintf(fp, "</text><text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">", x0 + cell * (double)a + cell / 2,
                 y0 + cell * (double)m + 14);
-        esc(fp, r->regions[idx[a]]);
+        emb_report_esc(fp, r->regions[idx[a]]);
         fputs("</text>\n", fp);
         for (size_t b = 0; b < m; b++) {
             double v = B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]];
             fputs("<rect class=\"cell\" data-origin=\"", fp);
-            esc(fp, r->regions[idx[a]]);
+            emb_report_esc(fp, r->regions[idx[a]]);
             fputs("\" data-destination=\"", fp);
-            esc(fp, r->regions[idx[b]]);
+            emb_report_esc(fp, r->regions[idx[b]]);
             fprintf(fp, "\" data-value=\"%.17g\" x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
                     "fill=\"%s\" fill-opacity=\"%.3f\" stroke=\"#ccc\"/>\n", v, x0 + cell * (double)b,
                     y0 + cell * (double)a, cell, cell, v >= 0 ? C_PBA : C_NEG, mx > 0 ? fabs(v) / mx : 0);
@@ -449,7 +459,7 @@ static void heatmap(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t 
     }
     fprintf(fp, "<text class=\"axis-label\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">destination "
             "(columns); colour scale: |net| up to %.4g ", x0 + cell * (double)m / 2, y0 + cell * (double)m + 34, mx);
-    esc(fp, unit);
+    emb_report_esc(fp, unit);
     fprintf(fp, "</text>\n<text class=\"axis-label\" x=\"12\" y=\"%.0f\" transform=\"rotate(-90 12 %.0f)\" "
             "text-anchor=\"middle\">origin (rows)</text>\n</svg>\n", y0 + cell * m / 2, y0 + cell * m / 2);
 }
@@ -460,13 +470,13 @@ static void heat_table(FILE *fp, const rep *r, size_t s, const size_t *idx, size
     fprintf(fp, "<details><summary>Numbers (%s; row: origin, column: destination)</summary><table><tr><th></th>", unit);
     for (size_t b = 0; b < m; b++) {
         fputs("<th>", fp);
-        esc(fp, r->regions[idx[b]]);
+        emb_report_esc(fp, r->regions[idx[b]]);
         fputs("</th>", fp);
     }
     fputs("</tr>\n", fp);
     for (size_t a = 0; a < m; a++) {
         fputs("<tr><th>", fp);
-        esc(fp, r->regions[idx[a]]);
+        emb_report_esc(fp, r->regions[idx[a]]);
         fputs("</th>", fp);
         for (size_t b = 0; b < m; b++)
             fprintf(fp, "<td>%.17g</td>", B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]]);
@@ -541,6 +551,12 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         st = emb_raise(EMB_EINPUT, "%s: stressors: expected at least one", results_path);
     if (!st)
         st = rep_check(&r, results_path);
+    emb_series ser = {0};
+    const char *series = opts ? opts->series : NULL;
+    if (!st && series && !(st = emb_series_read(series, &ser)) &&
+        !(st = emb_series_check(&ser, series)) && !emb_series_count(&ser, r.stressors[s]))
+        st = emb_raise(EMB_EUSAGE, "%s: no rows of stressor %s (charted from %s)", series,
+                       r.stressors[s], results_path);
     size_t n = r.R + r.G, np = opts ? opts->n_pairs : 0, ns = r.n_s;
     size_t m = opts && opts->heatmap_regions ? opts->heatmap_regions : 10;
     if (m > r.R)
@@ -606,6 +622,7 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         emb_free(ptitle);
         emb_free(pr);
         rep_free(&r);
+        emb_series_free(&ser);
         return st;
     }
     /* The heatmap's regions: the m largest by PBA. */
@@ -640,6 +657,22 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
                                   (st = svg_file(opts->svg_dir, "balance", t2, unit, bl, n, 0)) ||
                                   (st = svg_heat(opts->svg_dir, &r, s, hidx, m, unit))))
         goto done;
+    if (series && opts->svg_dir) {
+        char path[4096];
+        emb_out so;
+        if ((size_t)snprintf(path, sizeof path, "%s/series.svg", opts->svg_dir) >= sizeof path) {
+            st = emb_raise(EMB_EUSAGE, "%s: --svg directory name too long", opts->svg_dir);
+            goto done;
+        }
+        if (!(st = emb_out_open(&so, path))) {
+            fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", so.fp);
+            if (!(st = emb_series_chart(so.fp, &ser, sn, 7, 1)))
+                st = emb_out_commit(&so);
+        }
+        emb_out_abort(&so);
+        if (st)
+            goto done;
+    }
     for (size_t p = 0; r.fbs && opts && opts->svg_dir && p < np; p++) {
         char id[32];
         snprintf(id, sizeof id, "pair_%zu", p + 1);
@@ -657,11 +690,11 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
           "text-align:left}\nsvg.chart{max-width:100%;height:auto}\n"
           "@media print{details{display:block}details>*{display:block}section{break-inside:avoid}}\n"
           "</style></head><body>\n<h1>embodied report</h1>\n<p>Results: <code>", fp);
-    esc(fp, results_path);
+    emb_report_esc(fp, results_path);
     fprintf(fp, "</code>; %zu regions, %zu groups; stressor charted: <b>", r.R, r.G);
-    esc(fp, sn);
+    emb_report_esc(fp, sn);
     fputs("</b> (", fp);
-    esc(fp, unit);
+    emb_report_esc(fp, unit);
     fputs(").</p>\n<section id=\"pba-cba\"><h2>PBA vs CBA per region</h2>\n", fp);
     chart(fp, "pba_cba", t1, unit, pc, n, 1, 0);
     table(fp, pc, n, 1, unit);
@@ -683,6 +716,16 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         chart(fp, id, ptitle[p], unit, pr + p * ns, ns, 2, 0);
         table(fp, pr + p * ns, ns, 2, unit);
     }
+    if (series) {
+        fputs("</section>\n<section id=\"series\"><h2>Time series</h2>\n<p>From <code>", fp);
+        emb_report_esc(fp, series);
+        fputs("</code>.</p>\n", fp);
+        if ((st = emb_series_chart(fp, &ser, sn, 7, 0))) {
+            emb_out_abort(&o);
+            goto done;
+        }
+        emb_series_table(fp, &ser, sn);
+    }
     fputs("</section>\n<section id=\"facts\"><h2>Data facts</h2><table>\n", fp);
     double una = 0;
     for (size_t i = 0; i < r.R; i++)
@@ -692,15 +735,39 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         fact(fp, "zero-output sectors", "%ld", r.zero_out);
     if (r.have_neg)
         fact(fp, "negative final-demand entries (inventories)", "%ld", r.neg_fd);
+    if (r.warnings && r.warnings[0]) {
+        /* one list item per line of the attribute */
+        fputs("<tr><th>warnings of the run</th><td><ul class=\"warnings\">", fp);
+        for (char *l = r.warnings; *l;) {
+            char *e = strchr(l, '\n');
+            if (e)
+                *e = '\0';
+            if (*l) {
+                fputs("<li>", fp);
+                emb_report_esc(fp, l);
+                fputs("</li>", fp);
+            }
+            if (!e)
+                break;
+            l = e + 1;
+        }
+        fputs("</ul></td></tr>\n", fp);
+    }
     fputs("</table></section>\n<section id=\"provenance\"><h2>Provenance</h2><table>\n", fp);
     fputs("<tr><th>input</th><td>", fp);
-    esc(fp, r.input);
-    fputs("</td></tr>\n<tr><th>embodied version</th><td>", fp);
-    esc(fp, r.version);
+    emb_report_esc(fp, r.input);
+    fputs("</td></tr>\n", fp);
+    if (r.sha256) {
+        fputs("<tr><th>input SHA-256</th><td><code class=\"sha256\">", fp);
+        emb_report_esc(fp, r.sha256);
+        fputs("</code></td></tr>\n", fp);
+    }
+    fputs("<tr><th>embodied version</th><td>", fp);
+    emb_report_esc(fp, r.version);
     fputs("</td></tr>\n<tr><th>solver</th><td>", fp);
-    esc(fp, r.solver);
+    emb_report_esc(fp, r.solver);
     fputs("</td></tr>\n<tr><th>created</th><td>", fp);
-    esc(fp, r.created);
+    emb_report_esc(fp, r.created);
     fputs("</td></tr>\n", fp);
     if (r.have_res_solve)
         fact(fp, "max residual (solve)", "%.3g", r.res_solve);
@@ -719,5 +786,6 @@ done:
     emb_free(ptitle);
     emb_free(pr);
     rep_free(&r);
+    emb_series_free(&ser);
     return st;
 }

@@ -221,3 +221,18 @@ def test_accounts_are_views(demo):
     gc.collect()
     emb.read(demo).accounts()  # new allocations that would reuse freed memory
     assert np.array_equal(cba.values, ref)
+
+
+def test_warnings_as_cli_prints_them(cli, synth, tmp_path):
+    """acc.warnings (emb_accounts_warnings) are the lines the CLI prints and the
+    results file keeps in its attribute `warnings`."""
+    pytest.importorskip("h5py")
+    out = tmp_path / "r.h5"
+    r = subprocess.run([cli, "accounts", str(synth[0]), "-o", str(out)], check=True,
+                       capture_output=True, text=True)
+    acc = emb.read(synth[0]).accounts()
+    assert any("zero output" in w for w in acc.warnings)  # synth makes emitting zero-output sectors
+    printed = [l[len("embodied: "):] for l in r.stderr.splitlines()
+               if l.startswith("embodied: warning: ") or l.startswith("embodied: note: ")]
+    assert printed == acc.warnings
+    assert emb.read_results(out).warnings == acc.warnings

@@ -390,6 +390,11 @@ class Accounts:
         self.residual_tsolve = lib.emb_accounts_residual_tsolve(acc)
         self.identity_error = lib.emb_accounts_identity_error(acc)
         self.solver = ffi.string(lib.emb_accounts_solver_name(acc)).decode()
+        # the run's data facts, one per line, as the CLI prints them (emb_accounts_warnings)
+        n = lib.emb_accounts_warnings(acc, table._t, ffi.NULL, 0)
+        buf = ffi.new("char[]", n + 1)
+        lib.emb_accounts_warnings(acc, table._t, buf, n + 1)
+        self.warnings = ffi.string(buf).decode("utf-8", "replace").splitlines()
 
     def _raw(self, name):
         n = ffi.new("size_t *")

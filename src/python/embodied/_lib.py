@@ -128,6 +128,7 @@ double emb_accounts_residual_solve(const emb_accounts *acc);
 double emb_accounts_residual_tsolve(const emb_accounts *acc);
 double emb_accounts_identity_error(const emb_accounts *acc);
 const char *emb_accounts_solver_name(const emb_accounts *acc);
+size_t emb_accounts_warnings(const emb_accounts *acc, const emb_table *t, char *buf, size_t size);
 emb_status emb_accounts_flow(const emb_accounts *acc, const emb_table *t, size_t s,
     const char *origin, const char *destination, double *value);
 """)
