@@ -4,7 +4,7 @@
  * identity check refusing a results file whose balance was altered, and the
  * errors (not a results file, unknown stressor) leaving no file behind; the
  * time series of a batch series file, the run's warnings and the input's
- * SHA-256 in the page. */
+ * SHA-256 in the page; groups in the net-transfer heatmap. */
 #include "embodied/embodied.h"
 #include "testutil.h"
 
@@ -326,6 +326,22 @@ START_TEST(test_series_provenance)
         ck_assert_double_le(fabs(point(html, "cba", "G&lt;&amp;&gt;", y) - e), 1e-9 * fabs(e));
     }
     ck_assert(isnan(point(html, "pba", t->regions[0], 2018)));
+    /* the group in the heatmap: its members' flows summed; no cell with its own member */
+    {
+        const double *B = a->flows + s * t->n_r * t->n_r;
+        size_t R = t->n_r;
+        double e = (B[0 * R + 1] + B[2 * R + 1]) - (B[1 * R + 0] + B[1 * R + 2]);
+        char key[256];
+        snprintf(key, sizeof key, "data-origin=\"G&lt;&amp;&gt;\" data-destination=\"%s\" data-value=\"",
+                 t->regions[1]);
+        const char *c = strstr(html, key);
+        ck_assert_ptr_nonnull(c);
+        ck_assert_double_le(fabs(strtod(c + strlen(key), NULL) - e), 1e-9 * (fabs(e) + 1));
+        snprintf(key, sizeof key, "data-origin=\"G&lt;&amp;&gt;\" data-destination=\"%s\"",
+                 t->regions[0]);
+        ck_assert_ptr_null(strstr(html, key));
+        ck_assert_int_eq(count(html, "class=\"cell-overlap\""), 4);
+    }
     ck_assert_int_eq(count(html, "class=\"pt\""), 2 * 3 * (int)(t->n_r + 1));
     ck_assert_ptr_nonnull(strstr(html, ">year</text>"));
     ck_assert_ptr_nonnull(strstr(html, "PBA (solid) and CBA (dashed)"));

@@ -421,37 +421,76 @@ static emb_status svg_file(const char *dir, const char *id, const char *title, c
 }
 
 
-/* The net-transfer heatmap: net[o][d] = B[o][d] - B[d][o] for the m regions
- * idx[0..m) (the largest by PBA); blue where o is a net exporter of
- * emissions to d, vermillion where it is a net importer, opacity |net|/max. */
-static void heatmap(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t m, const char *unit,
-                    int standalone)
+/* A row or column of the heatmap: a region or a group (its members). */
+typedef struct hunit {
+    const char *name;
+    int group;
+    const size_t *m;
+    size_t n;
+} hunit;
+
+/* B[a][b] summed over the members of units a and b. */
+static double hflow(const rep *r, const double *B, const hunit *a, const hunit *b)
+{
+    double v = 0;
+    for (size_t i = 0; i < a->n; i++)
+        for (size_t j = 0; j < b->n; j++)
+            v += B[a->m[i] * r->R + b->m[j]];
+    return v;
+}
+
+/* Units sharing a region (a group and its member, overlapping groups, a unit
+ * and itself) have no net transfer between them: their cell stays empty. */
+static int overlap(const hunit *a, const hunit *b)
+{
+    for (size_t i = 0; i < a->n; i++)
+        for (size_t j = 0; j < b->n; j++)
+            if (a->m[i] == b->m[j])
+                return 1;
+    return 0;
+}
+
+/* The net-transfer heatmap: net[o][d] = B[o][d] - B[d][o] for the m largest
+ * regions by PBA and the groups (u[0..m)); blue where o is a net exporter of
+ * emissions to d, vermillion where it is a net importer, opacity |net|/max;
+ * grey cells where o and d share a region. */
+static void heatmap(FILE *fp, const rep *r, size_t s, const hunit *u, size_t m, size_t nreg,
+                    const char *unit, int standalone)
 {
     const double *B = r->flows + s * r->R * r->R;
     double mx = 0, cell = 40, x0 = 120, y0 = 70;
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < m; b++)
-            mx = fmax(mx, fabs(B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]]));
+            if (!overlap(&u[a], &u[b]))
+                mx = fmax(mx, fabs(hflow(r, B, &u[a], &u[b]) - hflow(r, B, &u[b], &u[a])));
     char title[512];
-    snprintf(title, sizeof title, "%s: net transfers B[o][d] - B[d][o] between the %zu largest regions",
-             r->stressors[s], m);
+    snprintf(title, sizeof title, "%s: net transfers B[o][d] - B[d][o] between the %zu largest regions%s",
+             r->stressors[s], nreg, m > nreg ? " and the groups" : "");
     emb_report_svg_open(fp, "net_heatmap", y0 + cell * (double)m + 60, title, standalone);
     fprintf(fp, "<text x=\"%.0f\" y=\"40\" fill=\"" C_PBA "\">origin (row) net exporter to destination</text>"
             "<text x=\"%.0f\" y=\"54\" fill=\"" C_NEG "\">origin (row) net importer from destination</text>\n",
             x0, x0);
     for (size_t a = 0; a < m; a++) {
-        fprintf(fp, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", x0 - 6, y0 + cell * (double)a + cell * 0.6);
-        emb_report_esc(fp, r->regions[idx[a]]);
-        fprintf(fp, "</text><text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">", x0 + cell * (double)a + cell / 2,
-                y0 + cell * (double)m + 14);
-        emb_report_esc(fp, r->regions[idx[a]]);
+        const char *it = u[a].group ? " font-style=\"italic\"" : "";
+        fprintf(fp, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\"%s>", x0 - 6,
+                y0 + cell * (double)a + cell * 0.6, it);
+        emb_report_esc(fp, u[a].name);
+        fprintf(fp, "</text><text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\"%s>",
+                x0 + cell * (double)a + cell / 2, y0 + cell * (double)m + 14, it);
+        emb_report_esc(fp, u[a].name);
         fputs("</text>\n", fp);
         for (size_t b = 0; b < m; b++) {
-            double v = B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]];
+            if (overlap(&u[a], &u[b]) && a != b) {
+                fprintf(fp, "<rect class=\"cell-overlap\" x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" "
+                        "height=\"%.0f\" fill=\"#eee\" stroke=\"#ccc\"/>\n", x0 + cell * (double)b,
+                        y0 + cell * (double)a, cell, cell);
+                continue;
+            }
+            double v = a == b ? 0 : hflow(r, B, &u[a], &u[b]) - hflow(r, B, &u[b], &u[a]);
             fputs("<rect class=\"cell\" data-origin=\"", fp);
-            emb_report_esc(fp, r->regions[idx[a]]);
+            emb_report_esc(fp, u[a].name);
             fputs("\" data-destination=\"", fp);
-            emb_report_esc(fp, r->regions[idx[b]]);
+            emb_report_esc(fp, u[b].name);
             fprintf(fp, "\" data-value=\"%.17g\" x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
                     "fill=\"%s\" fill-opacity=\"%.3f\" stroke=\"#ccc\"/>\n", v, x0 + cell * (double)b,
                     y0 + cell * (double)a, cell, cell, v >= 0 ? C_PBA : C_NEG, mx > 0 ? fabs(v) / mx : 0);
@@ -464,22 +503,28 @@ static void heatmap(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t 
             "text-anchor=\"middle\">origin (rows)</text>\n</svg>\n", y0 + cell * m / 2, y0 + cell * m / 2);
 }
 
-static void heat_table(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t m, const char *unit)
+static void heat_table(FILE *fp, const rep *r, size_t s, const hunit *u, size_t m, const char *unit)
 {
     const double *B = r->flows + s * r->R * r->R;
-    fprintf(fp, "<details><summary>Numbers (%s; row: origin, column: destination)</summary><table><tr><th></th>", unit);
+    fprintf(fp, "<details><summary>Numbers (%s; row: origin, column: destination; empty where "
+            "they share a region)</summary><table><tr><th></th>", unit);
     for (size_t b = 0; b < m; b++) {
         fputs("<th>", fp);
-        emb_report_esc(fp, r->regions[idx[b]]);
+        emb_report_esc(fp, u[b].name);
         fputs("</th>", fp);
     }
     fputs("</tr>\n", fp);
     for (size_t a = 0; a < m; a++) {
         fputs("<tr><th>", fp);
-        emb_report_esc(fp, r->regions[idx[a]]);
+        emb_report_esc(fp, u[a].name);
         fputs("</th>", fp);
         for (size_t b = 0; b < m; b++)
-            fprintf(fp, "<td>%.17g</td>", B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]]);
+            if (a == b)
+                fputs("<td>0</td>", fp);
+            else if (overlap(&u[a], &u[b]))
+                fputs("<td></td>", fp);
+            else
+                fprintf(fp, "<td>%.17g</td>", hflow(r, B, &u[a], &u[b]) - hflow(r, B, &u[b], &u[a]));
         fputs("</tr>\n", fp);
     }
     fputs("</table></details>\n", fp);
@@ -503,8 +548,8 @@ static size_t unit_members(const rep *r, const char *name, const size_t **out, s
     return 0;
 }
 
-static emb_status svg_heat(const char *dir, const rep *r, size_t s, const size_t *idx, size_t m,
-                           const char *unit)
+static emb_status svg_heat(const char *dir, const rep *r, size_t s, const hunit *u, size_t m,
+                           size_t nreg, const char *unit)
 {
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/net_heatmap.svg", dir) >= sizeof path)
@@ -513,7 +558,7 @@ static emb_status svg_heat(const char *dir, const rep *r, size_t s, const size_t
     emb_status st = emb_out_open(&o, path);
     if (!st) {
         fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", o.fp);
-        heatmap(o.fp, r, s, idx, m, unit, 1);
+        heatmap(o.fp, r, s, u, m, nreg, unit, 1);
         st = emb_out_commit(&o);
     }
     emb_out_abort(&o);
@@ -563,11 +608,13 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         m = r.R;
     row *pc = NULL, *bl = NULL, *pr = NULL, *hr = NULL;
     size_t *hidx = NULL;
+    hunit *hu = NULL;
     char (*ptitle)[1024] = NULL;
     if (!st && (!(pc = emb_alloc(n ? n : 1, sizeof *pc, "report rows")) ||
                 !(bl = emb_alloc(n ? n : 1, sizeof *bl, "report rows")) ||
                 !(hr = emb_alloc(r.R ? r.R : 1, sizeof *hr, "report rows")) ||
                 !(hidx = emb_alloc(r.R ? r.R : 1, sizeof *hidx, "report rows")) ||
+                !(hu = emb_alloc(r.R + r.G ? r.R + r.G : 1, sizeof *hu, "report rows")) ||
                 !(ptitle = emb_alloc(np ? np : 1, sizeof *ptitle, "report pairs")) ||
                 !(pr = emb_calloc((np && ns) ? np * ns : 1, sizeof *pr, "report pairs"))))
         st = EMB_ENOMEM;
@@ -619,6 +666,7 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         emb_free(bl);
         emb_free(hr);
         emb_free(hidx);
+        emb_free(hu);
         emb_free(ptitle);
         emb_free(pr);
         rep_free(&r);
@@ -637,6 +685,12 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
                 hidx[i] = hidx[j];
                 hidx[j] = x;
             }
+    /* ... then the groups, each with its members */
+    size_t hm = m + r.G;
+    for (size_t i = 0; i < m; i++)
+        hu[i] = (hunit){r.regions[hidx[i]], 0, &hidx[i], 1};
+    for (size_t g = 0; g < r.G; g++)
+        hu[m + g] = (hunit){r.groups[g], 1, r.members[g], r.n_members[g]};
     for (size_t i = 0; i < r.R; i++) {
         size_t j = s * r.R + i;
         pc[i] = (row){r.regions[i], 0, r.pba[j], r.cba[j]};
@@ -655,7 +709,7 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
     snprintf(t2, sizeof t2, "%s: balance of emissions embodied in trade (exports - imports)", sn);
     if (opts && opts->svg_dir && ((st = svg_file(opts->svg_dir, "pba_cba", t1, unit, pc, n, 1)) ||
                                   (st = svg_file(opts->svg_dir, "balance", t2, unit, bl, n, 0)) ||
-                                  (st = svg_heat(opts->svg_dir, &r, s, hidx, m, unit))))
+                                  (st = svg_heat(opts->svg_dir, &r, s, hu, hm, m, unit))))
         goto done;
     if (series && opts->svg_dir) {
         char path[4096];
@@ -701,9 +755,9 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
     fputs("</section>\n<section id=\"balance\"><h2>Balance of embodied trade</h2>\n", fp);
     chart(fp, "balance", t2, unit, bl, n, 0, 0);
     table(fp, bl, n, 0, unit);
-    fputs("</section>\n<section id=\"heatmap\"><h2>Net transfers between the largest regions</h2>\n", fp);
-    heatmap(fp, &r, s, hidx, m, unit, 0);
-    heat_table(fp, &r, s, hidx, m, unit);
+    fputs("</section>\n<section id=\"heatmap\"><h2>Net transfers between the largest regions and the groups</h2>\n", fp);
+    heatmap(fp, &r, s, hu, hm, m, unit, 0);
+    heat_table(fp, &r, s, hu, hm, unit);
     fputs("</section>\n<section id=\"pairs\"><h2>Flows of chosen pairs by origin sector</h2>\n", fp);
     if (np == 0)
         fputs("<p>No pair chosen (<code>embodied report --pair ORIGIN:DESTINATION</code>).</p>\n", fp);
@@ -783,6 +837,7 @@ done:
     emb_free(bl);
     emb_free(hr);
     emb_free(hidx);
+    emb_free(hu);
     emb_free(ptitle);
     emb_free(pr);
     rep_free(&r);
