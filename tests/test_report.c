@@ -400,6 +400,58 @@ START_TEST(test_series_provenance)
 }
 END_TEST
 
+/* emb_accounts_warnings: snprintf's contract (length with no buffer, a
+ * truncated copy NUL-terminated, the same length returned), one line per
+ * fact, the text equal to the results' attribute `warnings`; NULL gives 0. */
+START_TEST(test_warnings_text)
+{
+    emb_table *t;
+    emb_accounts *a;
+    char *res = results(&t, &a);
+    size_t n = emb_accounts_warnings(a, t, NULL, 0);
+    ck_assert_uint_gt(n, 0); /* the synthetic table has negative final demand */
+    ck_assert_uint_eq(a->n_negative_Y > 0, 1);
+    char *full = malloc(n + 1), small[10];
+    ck_assert_uint_eq(emb_accounts_warnings(a, t, full, n + 1), n);
+    ck_assert_uint_eq(strlen(full), n);
+    ck_assert_int_eq(full[n - 1], '\n');
+    ck_assert_ptr_nonnull(strstr(full, "note: "));
+    ck_assert_uint_eq(emb_accounts_warnings(a, t, small, sizeof small), n);
+    ck_assert_uint_eq(strlen(small), sizeof small - 1);
+    ck_assert_int_eq(strncmp(small, full, sizeof small - 1), 0);
+    ck_assert_uint_eq(emb_accounts_warnings(NULL, t, small, sizeof small), 0);
+    ck_assert_int_eq(small[0], '\0');
+    hid_t f = H5Fopen(res, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t at = H5Aopen(f, "warnings", H5P_DEFAULT);
+    ck_assert_int_ge(at, 0);
+    hid_t ty = H5Aget_type(at);
+    char *got = NULL;
+    if (H5Tis_variable_str(ty) > 0) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(ty));
+        char *v = NULL;
+        ck_assert_int_ge(H5Aread(at, mt, &v), 0);
+        got = strdup(v);
+        H5free_memory(v);
+        H5Tclose(mt);
+    } else {
+        size_t sz = H5Tget_size(ty);
+        got = calloc(sz + 1, 1);
+        ck_assert_int_ge(H5Aread(at, ty, got), 0);
+    }
+    ck_assert_str_eq(got, full);
+    free(got);
+    H5Tclose(ty);
+    H5Aclose(at);
+    H5Fclose(f);
+    free(full);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("report");
@@ -411,6 +463,7 @@ int main(void)
     tcase_add_test(tc, test_pairs_heatmap);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_series_provenance);
+    tcase_add_test(tc, test_warnings_text);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }
