@@ -390,6 +390,13 @@ START_TEST(test_series_provenance)
     fclose(fp);
     ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EINPUT);
     ck_assert_ptr_nonnull(strstr(emb_errmsg(), "line 2: column 6 (cba)"));
+    fp = fopen(bad, "w");
+    fputs("year,stressor,unit,region,pba,cba,imports,exports,unallocated,kind\n"
+          "2016,other,kt,R1,1,1,0,0,0,region\n2015,other,kt,R1,1,1,0,0,0,group\n"
+          "2016,other,kt,R1,2,2,0,0,0,region\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(emb_errmsg(), "year 2016, stressor other, region R1: repeated"));
     ck_assert_int_ne(access(out, F_OK), 0);
     free(bad);
     free(ser);

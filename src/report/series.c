@@ -21,6 +21,23 @@ static const char *const COLS[] = {"year", "stressor", "unit", "region", "pba", 
 static const char *const PALETTE[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
                                       "#CC79A7", "#56B4E9", "#000000"};
 #define NPAL 7
+/* A series line is a few hundred bytes; a longer one is not a series file. */
+#define MAX_LINE (1u << 20)
+
+/* Rows in order of (stressor, year, kind, region): a repeated key is
+ * adjacent, a (stressor, year) is one run, a region's points come in year order. */
+static int row_cmp(const void *x, const void *y)
+{
+    const emb_series_row *a = x, *b = y;
+    int c = strcmp(a->stressor, b->stressor);
+    if (c)
+        return c;
+    if (a->year != b->year)
+        return a->year < b->year ? -1 : 1;
+    if (a->group != b->group)
+        return a->group - b->group;
+    return strcmp(a->region, b->region);
+}
 
 void emb_series_free(emb_series *s)
 {
@@ -99,6 +116,11 @@ emb_status emb_series_read(const char *path, emb_series *s)
     emb_status st = EMB_OK;
     while (!st && (len = getline(&line, &cap, fp)) >= 0) {
         lineno++;
+        if ((size_t)len > MAX_LINE) {
+            st = emb_raise(EMB_EINPUT, "%s: line %zu: longer than %u bytes (not a series file)",
+                           path, lineno, MAX_LINE);
+            break;
+        }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         char *cell[NCOLS + 1];
@@ -156,19 +178,19 @@ emb_status emb_series_read(const char *path, emb_series *s)
         s->n++;
         if (!r->stressor || !r->unit || !r->region)
             st = EMB_ENOMEM;
-        for (size_t i = 0; !st && i + 1 < s->n; i++) {
-            const emb_series_row *q = &s->rows[i];
-            if (q->year == r->year && q->group == r->group && strcmp(q->stressor, r->stressor) == 0 &&
-                strcmp(q->region, r->region) == 0)
-                st = emb_raise(EMB_EINPUT, "%s: line %zu: year %ld, stressor %s, %s %s: repeated",
-                               path, lineno, r->year, r->stressor, kind ? "group" : "region",
-                               r->region);
-        }
     }
     if (!st && ferror(fp))
         st = emb_raise(EMB_EIO, "%s: read error", path);
     if (!st && lineno == 0)
         st = emb_raise(EMB_EINPUT, "%s: empty (expected the header of a series file)", path);
+    if (!st && s->n)
+        qsort(s->rows, s->n, sizeof *s->rows, row_cmp);
+    for (size_t i = 1; !st && i < s->n; i++) {
+        const emb_series_row *r = &s->rows[i];
+        if (row_cmp(r - 1, r) == 0)
+            st = emb_raise(EMB_EINPUT, "%s: year %ld, stressor %s, %s %s: repeated", path, r->year,
+                           r->stressor, r->group ? "group" : "region", r->region);
+    }
     free(line); /* getline's buffer comes from the C library */
     fclose(fp);
     if (st)
@@ -178,18 +200,15 @@ emb_status emb_series_read(const char *path, emb_series *s)
 
 emb_status emb_series_check(const emb_series *s, const char *path)
 {
-    for (size_t i = 0; i < s->n; i++) {
+    /* rows are sorted: each (stressor, year) is one run */
+    for (size_t i = 0; i < s->n;) {
         const emb_series_row *a = &s->rows[i];
-        int first = 1;
-        for (size_t j = 0; j < i && first; j++)
-            first = !(s->rows[j].year == a->year && strcmp(s->rows[j].stressor, a->stressor) == 0);
-        if (!first)
-            continue;
         double sum = 0, scale = 0;
-        size_t nr = 0;
-        for (size_t j = i; j < s->n; j++) {
+        size_t nr = 0, j = i;
+        for (; j < s->n && s->rows[j].year == a->year && strcmp(s->rows[j].stressor, a->stressor) == 0;
+             j++) {
             const emb_series_row *b = &s->rows[j];
-            if (b->group || b->year != a->year || strcmp(b->stressor, a->stressor) != 0)
+            if (b->group)
                 continue;
             sum += b->exp - b->imp;
             scale = fmax(scale, fmax(fabs(b->exp), fabs(b->imp)));
@@ -200,6 +219,7 @@ emb_status emb_series_check(const emb_series *s, const char *path)
             return emb_raise(EMB_ENUMERIC, "%s: year %ld, stressor %s: sum over regions of exports "
                              "- imports = %.3g, expected 0 (tolerance %.3g)", path, a->year,
                              a->stressor, sum, tol);
+        i = j;
     }
     return EMB_OK;
 }
@@ -255,18 +275,15 @@ emb_status emb_series_chart(FILE *fp, const emb_series *s, const char *stressor,
         if (k == nl)
             ln[nl++] = (line){r->region, r->group, 0};
     }
-    /* Each line's last year decides which lines are drawn. */
-    for (size_t k = 0; k < nl; k++) {
-        long ly = -1;
+    /* Each line's last year decides which lines are drawn (rows in year
+     * order: the last match is the last year). */
+    for (size_t k = 0; k < nl; k++)
         for (size_t i = 0; i < s->n; i++) {
             const emb_series_row *r = &s->rows[i];
             if (strcmp(r->stressor, stressor) == 0 && r->group == ln[k].group &&
-                strcmp(r->region, ln[k].name) == 0 && r->year > ly) {
-                ly = r->year;
+                strcmp(r->region, ln[k].name) == 0)
                 ln[k].last = fabs(r->cba);
-            }
         }
-    }
     qsort(ln, nl, sizeof *ln, by_last_desc);
     size_t shown = nl < max_lines ? nl : max_lines;
     if (hi - lo <= 0)
@@ -283,13 +300,12 @@ emb_status emb_series_chart(FILE *fp, const emb_series *s, const char *stressor,
         for (int b = 0; b < 2; b++) {
             fprintf(fp, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"", col,
                     b ? " stroke-dasharray=\"6 3\"" : "");
-            for (long y = y0; y <= y1; y++)
-                for (size_t i = 0; i < s->n; i++) {
-                    const emb_series_row *r = &s->rows[i];
-                    if (r->year == y && r->group == ln[k].group &&
-                        strcmp(r->stressor, stressor) == 0 && strcmp(r->region, ln[k].name) == 0)
-                        fprintf(fp, "%.2f,%.2f ", XP(y), YP(b ? r->cba : r->pba));
-                }
+            for (size_t i = 0; i < s->n; i++) { /* sorted: in year order */
+                const emb_series_row *r = &s->rows[i];
+                if (r->group == ln[k].group && strcmp(r->stressor, stressor) == 0 &&
+                    strcmp(r->region, ln[k].name) == 0)
+                    fprintf(fp, "%.2f,%.2f ", XP(r->year), YP(b ? r->cba : r->pba));
+            }
             fputs("\"/>\n", fp);
         }
         for (size_t i = 0; i < s->n; i++) {

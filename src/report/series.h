@@ -23,8 +23,9 @@ typedef struct emb_series {
     emb_series_row *rows;
 } emb_series;
 
-/* Read path into *s (EMB_EINPUT naming the line and column of the first
- * malformed cell, a header other than the one above, or a repeated (year,
+/* Read path into *s, rows sorted by (stressor, year, kind, region)
+ * (EMB_EINPUT naming the line and column of the first malformed cell, a
+ * header other than the one above, a line over 1 MiB, or a repeated (year,
  * stressor, region, kind); EMB_EIO when it cannot be read). */
 emb_status emb_series_read(const char *path, emb_series *s);
 
