@@ -217,7 +217,10 @@ def test_accounts_are_views(demo):
     ref = cba.values.copy()
     assert not acc._raw("cba").flags.writeable
     assert not acc._raw("cba").flags.owndata
+    import weakref
+    handle = weakref.ref(acc)
     del acc
+    assert handle() is None  # no reference cycle: the Accounts object goes at once
     gc.collect()
     emb.read(demo).accounts()  # new allocations that would reuse freed memory
     assert np.array_equal(cba.values, ref)

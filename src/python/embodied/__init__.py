@@ -410,8 +410,8 @@ class Accounts:
         p = lib.emb_accounts_array(self._a, self._F[name], n)
         if p == ffi.NULL:
             return None
-        # a read-only view on the library's memory (no copy); it keeps the accounts alive
-        return _view(p, n[0], self)
+        # a read-only view on the library's memory (no copy); it keeps the emb_accounts alive
+        return _view(p, n[0], self._a)  # the emb_accounts handle, not self: no reference cycle
 
     def _sr(self, name, cols):
         v = self._raw(name)
