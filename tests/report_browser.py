@@ -94,6 +94,15 @@ try:
                     swant[("cba", row["region"], kind, y)] = float(vals[1])
     r = subprocess.run([exe, "report", res, series, "-o", page, "--svg", svgdir, "--pair", "ASIA:EU27"], capture_output=True, text=True)
     ok(r.returncode == 0 and os.path.exists(page), "embodied report -o --svg: " + r.stderr.strip()[-200:].replace("\n", " | "))
+    # the series argument: a second one not ending in .csv is a usage error (2);
+    # --series naming a missing file fails (not 0) and leaves no page
+    r2 = subprocess.run([exe, "report", res, res, "-o", page + ".2"], capture_output=True, text=True)
+    ok(r2.returncode == 2 and not os.path.exists(page + ".2"),
+       "report RESULTS RESULTS: usage error, exit 2 (%d)" % r2.returncode)
+    r2 = subprocess.run([exe, "report", res, "--series", os.path.join(work, "none.csv"), "-o",
+                         page + ".2"], capture_output=True, text=True)
+    ok(r2.returncode not in (0, 2) and "none.csv" in r2.stderr and not os.path.exists(page + ".2"),
+       "report --series MISSING: fails naming the file (%d: %s)" % (r2.returncode, r2.stderr.strip()))
     text = open(page, encoding="utf-8").read()
     ok("<script" not in text.lower() and "http://" not in text and "https://" not in text
        and "url(" not in text, "the page is self-contained (no script, nothing from the network)")
