@@ -96,3 +96,12 @@ def test_from_pymrio_A_x_shared(shared):
     assert rel(a.M.values, ref(shared, "emissions_M.csv", 2)) < 1e-9
     for name in ("pba", "cba", "imports", "exports", "M", "flows"):
         assert rel(getattr(a, name).values, getattr(b, name).values) <= 1e-12, name
+    try:
+        import pymrio  # a real IOSystem with A and x (no Z) when pymrio happens to be importable
+    except ImportError:
+        return
+    real = pymrio.IOSystem(A=A, x=z.x, Y=z.Y, unit=z.unit)
+    real.emissions = pymrio.Extension(name="emissions", F=z.emissions.F, F_Y=z.emissions.F_Y,
+                                      unit=z.emissions.unit)
+    c = emb.from_pymrio(real, extension="emissions").accounts(solver="dense")
+    assert rel(c.cba.values, a.cba.values) <= 1e-12
