@@ -2,7 +2,9 @@
  * the bars' data-value and the <details> numbers equal the accounts to
  * 1e-9 for every region and group, bars sorted, --svg standalone files, the
  * identity check refusing a results file whose balance was altered, and the
- * errors (not a results file, unknown stressor) leaving no file behind. */
+ * errors (not a results file, unknown stressor) leaving no file behind; the
+ * time series of a batch series file, the run's warnings and the input's
+ * SHA-256 in the page; groups in the net-transfer heatmap. */
 #include "embodied/embodied.h"
 #include "testutil.h"
 
@@ -249,6 +251,214 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* A series file in the agreed format (year,stressor,unit,region,pba,cba,
+ * imports,exports,unallocated,kind) for the results' regions and group over
+ * three years: region r's values scaled by (1 + 0.1 r + 0.05 (y - 2015)), the
+ * exports and imports of each year balanced; `skew` unbalances 2016. */
+static char *series_file(const emb_table *t, const emb_accounts *a, const char *name, double skew)
+{
+    char *path = strdup(emb_test_pathf("%s/%s", tmp, name));
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("year,stressor,unit,region,pba,cba,imports,exports,unallocated,kind\n", fp);
+    for (int y = 2015; y <= 2017; y++)
+        for (size_t s = 0; s < t->k; s++) {
+            double f = 1 + 0.05 * (y - 2015);
+            for (size_t r = 0; r < t->n_r; r++) {
+                size_t j = s * t->n_r + r;
+                double g = f * (1 + 0.1 * (double)r);
+                fprintf(fp, "%d,%s,%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g,region\n", y, t->stressors[s],
+                        t->stressor_units[s], t->regions[r], g * a->pba[j], g * a->cba[j],
+                        f * a->imports[j], f * a->exports[j] + (y == 2016 && r == 0 ? skew : 0),
+                        a->unallocated[j]);
+            }
+            fprintf(fp, "%d,%s,%s,\"G<&>\",%.17g,%.17g,0,0,0,group\n", y, t->stressors[s],
+                    t->stressor_units[s], f * a->g_pba[s], f * a->g_cba[s]);
+        }
+    ck_assert_int_eq(fclose(fp), 0);
+    return path;
+}
+
+/* The value of the series point (ser, region name escaped, year), or NAN. */
+static double point(const char *html, const char *ser, const char *name, int year)
+{
+    char key[256];
+    snprintf(key, sizeof key, "data-series=\"%s\" data-region=\"%s\" data-kind=", ser, name);
+    char yk[32];
+    snprintf(yk, sizeof yk, "data-year=\"%d\" data-value=\"", year);
+    for (const char *p = html; (p = strstr(p, key)); p++) {
+        const char *e = strchr(p, '>'), *q = strstr(p, yk);
+        if (q && q < e)
+            return strtod(q + strlen(yk), NULL);
+    }
+    return NAN;
+}
+
+/* Time series from a series file: every point of the charted stressor equal
+ * to the file to 1e-9 (the regions' and the group's), its table in a
+ * <details>, axis labels with the unit; the run's warnings (written by
+ * emb_results_write_h5) and an input_sha256 attribute in the page; a series
+ * whose trade does not balance, a wrong header or one without the charted
+ * stressor refused with no output. */
+START_TEST(test_series_provenance)
+{
+    emb_table *t;
+    emb_accounts *a;
+    char *res = results(&t, &a), *out = strdup(emb_test_pathf("%s/r.html", tmp));
+    char *ser = series_file(t, a, "series.csv", 0);
+    emb_report_opts o = {.series = ser, .stressor = t->stressors[1]};
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_OK);
+    size_t len;
+    char *html = emb_test_slurp(out, &len);
+    ck_assert_ptr_nonnull(html);
+    ck_assert_ptr_nonnull(strstr(html, "<section id=\"series\">"));
+    size_t s = 1;
+    for (int y = 2015; y <= 2017; y++) {
+        double f = 1 + 0.05 * (y - 2015);
+        for (size_t r = 0; r < t->n_r; r++) {
+            double g = f * (1 + 0.1 * (double)r), e;
+            e = g * a->pba[s * t->n_r + r];
+            ck_assert_double_le(fabs(point(html, "pba", t->regions[r], y) - e), 1e-9 * fabs(e));
+            e = g * a->cba[s * t->n_r + r];
+            ck_assert_double_le(fabs(point(html, "cba", t->regions[r], y) - e), 1e-9 * fabs(e));
+        }
+        double e = f * a->g_cba[s];
+        ck_assert_double_le(fabs(point(html, "cba", "G&lt;&amp;&gt;", y) - e), 1e-9 * fabs(e));
+    }
+    ck_assert(isnan(point(html, "pba", t->regions[0], 2018)));
+    /* the group in the heatmap: its members' flows summed; no cell with its own member */
+    {
+        const double *B = a->flows + s * t->n_r * t->n_r;
+        size_t R = t->n_r;
+        double e = (B[0 * R + 1] + B[2 * R + 1]) - (B[1 * R + 0] + B[1 * R + 2]);
+        char key[256];
+        snprintf(key, sizeof key, "data-origin=\"G&lt;&amp;&gt;\" data-destination=\"%s\" data-value=\"",
+                 t->regions[1]);
+        const char *c = strstr(html, key);
+        ck_assert_ptr_nonnull(c);
+        ck_assert_double_le(fabs(strtod(c + strlen(key), NULL) - e), 1e-9 * (fabs(e) + 1));
+        snprintf(key, sizeof key, "data-origin=\"G&lt;&amp;&gt;\" data-destination=\"%s\"",
+                 t->regions[0]);
+        ck_assert_ptr_null(strstr(html, key));
+        ck_assert_int_eq(count(html, "class=\"cell-overlap\""), 4);
+    }
+    ck_assert_int_eq(count(html, "class=\"pt\""), 2 * 3 * (int)(t->n_r + 1));
+    ck_assert_ptr_nonnull(strstr(html, ">year</text>"));
+    ck_assert_ptr_nonnull(strstr(html, "PBA (solid) and CBA (dashed)"));
+    /* the synthetic table has negative final demand: the run's note is shown */
+    ck_assert_ptr_nonnull(strstr(html, "<ul class=\"warnings\"><li>"));
+    ck_assert_ptr_nonnull(strstr(html, "negative final-demand entries"));
+    ck_assert_ptr_null(strstr(html, "input SHA-256"));
+    free(html);
+    /* input_sha256 (written by embodied batch) in the provenance */
+    const char *hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    hid_t f = H5Fopen(res, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t ty = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+    H5Tset_size(ty, strlen(hex) + 1);
+    hid_t at = H5Acreate2(f, "input_sha256", ty, sp, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(H5Awrite(at, ty, hex), 0);
+    H5Aclose(at);
+    H5Sclose(sp);
+    H5Tclose(ty);
+    H5Fclose(f);
+    o.series = NULL;
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_OK);
+    html = emb_test_slurp(out, &len);
+    ck_assert_ptr_nonnull(strstr(html, "<code class=\"sha256\">9f86d081"));
+    ck_assert_ptr_null(strstr(html, "<section id=\"series\">"));
+    free(html);
+    ck_assert_int_eq(unlink(out), 0);
+    /* refused before anything is written */
+    char *bad = series_file(t, a, "bad.csv", 1e-3 * (fabs(a->exports[0]) + 1));
+    o.series = bad;
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_ENUMERIC);
+    ck_assert_ptr_nonnull(strstr(emb_errmsg(), "year 2016"));
+    ck_assert_int_ne(access(out, F_OK), 0);
+    FILE *fp = fopen(bad, "w");
+    fputs("year,stressor,region,pba\n2015,E1,R1,1\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(emb_errmsg(), "line 1"));
+    fp = fopen(bad, "w");
+    fputs("year,stressor,unit,region,pba,cba,imports,exports,unallocated,kind\n"
+          "2015,other,kt,R1,1,1,0,0,0,region\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EUSAGE);
+    fp = fopen(bad, "w");
+    fputs("year,stressor,unit,region,pba,cba,imports,exports,unallocated,kind\n"
+          "2015,other,kt,R1,1,x,0,0,0,region\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(emb_errmsg(), "line 2: column 6 (cba)"));
+    fp = fopen(bad, "w");
+    fputs("year,stressor,unit,region,pba,cba,imports,exports,unallocated,kind\n"
+          "2016,other,kt,R1,1,1,0,0,0,region\n2015,other,kt,R1,1,1,0,0,0,group\n"
+          "2016,other,kt,R1,2,2,0,0,0,region\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(emb_report_write(res, out, &o), EMB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(emb_errmsg(), "year 2016, stressor other, region R1: repeated"));
+    ck_assert_int_ne(access(out, F_OK), 0);
+    free(bad);
+    free(ser);
+    free(out);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
+/* emb_accounts_warnings: snprintf's contract (length with no buffer, a
+ * truncated copy NUL-terminated, the same length returned), one line per
+ * fact, the text equal to the results' attribute `warnings`; NULL gives 0. */
+START_TEST(test_warnings_text)
+{
+    emb_table *t;
+    emb_accounts *a;
+    char *res = results(&t, &a);
+    size_t n = emb_accounts_warnings(a, t, NULL, 0);
+    ck_assert_uint_gt(n, 0); /* the synthetic table has negative final demand */
+    ck_assert_uint_eq(a->n_negative_Y > 0, 1);
+    char *full = malloc(n + 1), small[10];
+    ck_assert_uint_eq(emb_accounts_warnings(a, t, full, n + 1), n);
+    ck_assert_uint_eq(strlen(full), n);
+    ck_assert_int_eq(full[n - 1], '\n');
+    ck_assert_ptr_nonnull(strstr(full, "note: "));
+    ck_assert_uint_eq(emb_accounts_warnings(a, t, small, sizeof small), n);
+    ck_assert_uint_eq(strlen(small), sizeof small - 1);
+    ck_assert_int_eq(strncmp(small, full, sizeof small - 1), 0);
+    ck_assert_uint_eq(emb_accounts_warnings(NULL, t, small, sizeof small), 0);
+    ck_assert_int_eq(small[0], '\0');
+    hid_t f = H5Fopen(res, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t at = H5Aopen(f, "warnings", H5P_DEFAULT);
+    ck_assert_int_ge(at, 0);
+    hid_t ty = H5Aget_type(at);
+    char *got = NULL;
+    if (H5Tis_variable_str(ty) > 0) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(ty));
+        char *v = NULL;
+        ck_assert_int_ge(H5Aread(at, mt, &v), 0);
+        got = strdup(v);
+        H5free_memory(v);
+        H5Tclose(mt);
+    } else {
+        size_t sz = H5Tget_size(ty);
+        got = calloc(sz + 1, 1);
+        ck_assert_int_ge(H5Aread(at, ty, got), 0);
+    }
+    ck_assert_str_eq(got, full);
+    free(got);
+    H5Tclose(ty);
+    H5Aclose(at);
+    H5Fclose(f);
+    free(full);
+    free(res);
+    emb_accounts_free(a);
+    emb_table_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("report");
@@ -259,6 +469,8 @@ int main(void)
     tcase_add_test(tc, test_identity_refused);
     tcase_add_test(tc, test_pairs_heatmap);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_series_provenance);
+    tcase_add_test(tc, test_warnings_text);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -348,6 +348,17 @@ EMB_API double emb_accounts_rcond(const emb_accounts *acc);
 EMB_API double emb_accounts_identity_error(const emb_accounts *acc);
 EMB_API const char *emb_accounts_solver_name(const emb_accounts *acc);
 
+/* The data facts of the run as text, one line each, "warning: ..." or
+ * "note: ..." (what the CLI prints after "embodied: "; README "Data facts"):
+ * zero-output sectors that emit (per stressor, the unallocated sum), columns
+ * of A summing to >= 1, an ill-conditioned I - A (rcond < 1e-8), sectors with
+ * x < 0 treated as zero output, negative final-demand entries.  snprintf's
+ * contract: at most size bytes into buf (NUL-terminated when size > 0) and
+ * the length of the whole text returned (0: nothing to report; NULL acc or
+ * t: 0). */
+EMB_API size_t emb_accounts_warnings(const emb_accounts *acc, const emb_table *t, char *buf,
+                                     size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -262,17 +262,19 @@ int cli_load_table(const char *path, int flags, const char *const *groups, size_
 
 void cli_warn_facts(const emb_table *t, const emb_accounts *a)
 {
+    /* The facts as the library words them (the same text goes into the
+     * results' attribute `warnings`), then the sectors behind 'unallocated'. */
+    char buf[4096];
+    size_t len = emb_accounts_warnings(a, t, buf, sizeof buf);
+    for (const char *l = buf; *l;) {
+        const char *e = strchr(l, '\n');
+        int n = e ? (int)(e - l) : (int)strlen(l);
+        fprintf(stderr, "embodied: %.*s\n", n, l);
+        l += n + (e != NULL);
+    }
+    if (len >= sizeof buf)
+        fputs("embodied: ... (more facts in the results' attribute warnings)\n", stderr);
     if (a->n_zero_output_emitting) {
-        for (size_t s = 0; s < a->k; s++) {
-            double u = 0;
-            for (size_t r = 0; r < a->n_r; r++)
-                u += a->unallocated[s * a->n_r + r];
-            size_t ts = emb_accounts_stressor_index(a, s); /* a subset: --stressor */
-            if (u != 0)
-                fprintf(stderr, "embodied: warning: %zu sector(s) have zero output but emit %.6g %s "
-                                "of %s: reported as 'unallocated' (not in PBA/CBA; pymrio drops it)\n",
-                        a->n_zero_output_emitting, u, t->stressor_units[ts], t->stressors[ts]);
-        }
         /* The first few, so that a large table does not flood the terminal;
          * all of them are in the results ('unallocated', per region). */
         size_t shown = 0, more = 0;
@@ -295,24 +297,6 @@ void cli_warn_facts(const emb_table *t, const emb_accounts *a)
         if (more)
             fprintf(stderr, "embodied:   ... and %zu more (sector, stressor) pairs\n", more);
     }
-    if (a->solver.n_colsum_ge1) {
-        size_t w = a->solver.worst_column;
-        fprintf(stderr, "embodied: warning: %zu column(s) of A sum to >= 1 (inputs cost at least "
-                        "the output: negative value added), largest %s/%s %.6g; the economy is "
-                        "still productive\n", a->solver.n_colsum_ge1, t->regions[w / a->n_s],
-                t->sectors[w % a->n_s], a->solver.max_colsum_A);
-    }
-    if (a->rcond > 0 && a->rcond < 1e-8)
-        fprintf(stderr, "embodied: warning: I - A is ill-conditioned (reciprocal condition "
-                        "estimate %.2e): results may lose up to %.0f significant digits\n",
-                a->rcond, -log10(a->rcond));
-    if (a->n_negative_x)
-        fprintf(stderr, "embodied: note: %zu sector(s) have x = Z 1 + Y 1 < 0 but buy no inputs "
-                        "(an inventory drawdown of a sector that does not produce): treated as zero "
-                        "output\n", a->n_negative_x);
-    if (a->n_negative_Y)
-        fprintf(stderr, "embodied: note: %zu negative final-demand entries (inventory changes) "
-                        "- valid, kept\n", a->n_negative_Y);
 }
 
 int cli_select_stressors(const emb_table *t, const char *const *names, size_t n_names, size_t *idx,

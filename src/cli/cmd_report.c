@@ -9,12 +9,14 @@
 
 static void usage(FILE *fp)
 {
-    fputs("Usage: embodied report RESULTS.h5 -o REPORT.html [options]\n"
+    fputs("Usage: embodied report RESULTS.h5 [SERIES.csv] -o REPORT.html [options]\n"
           "\n"
           "Write one self-contained HTML page (inline SVG and CSS, no script, nothing from the\n"
           "network; printable) from a results file of 'embodied accounts -o': PBA vs CBA per\n"
           "region (sorted; groups marked), the balance of embodied trade (exports - imports),\n"
-          "net-transfer heatmap B[o][d] - B[d][o] of the largest regions, chosen pairs by\norigin sector, data facts and provenance.  Every chart has its numbers in a <details> table.\n"
+          "net-transfer heatmap B[o][d] - B[d][o] of the largest regions, chosen pairs by\n"
+          "origin sector, time series of a batch (--series, or a second argument ending in .csv),\n"
+          "data facts and provenance.  Every chart has its numbers in a <details> table.\n"
           "\n"
           "  -o, --output FILE.html  the report (written atomically; required)\n"
           "  -s, --stressor NAME     the stressor charted (default: the first)\n"
@@ -22,13 +24,21 @@ static void usage(FILE *fp)
           "                          sector (repeatable; needs accounts --flows-by-sector)\n"
           "      --heatmap-regions M  the net-transfer heatmap's regions: the M largest by\n"
           "                          PBA (default 10)\n"
+          "      --series FILE.csv   chart PBA and CBA over the years from the series file of\n"
+          "                          'embodied batch' (DIR/series.csv)\n"
           "      --svg DIR           also write each chart as a standalone SVG in DIR\n"
           "      --force             overwrite an existing output file\n"
           "  -h, --help              this help\n",
           fp);
 }
 
-enum { OPT_SVG = 500, OPT_FORCE, OPT_PAIR, OPT_HEAT };
+enum { OPT_SVG = 500, OPT_FORCE, OPT_PAIR, OPT_HEAT, OPT_SERIES };
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
 
 int cmd_report(int argc, char **argv)
 {
@@ -36,6 +46,7 @@ int cmd_report(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"stressor", required_argument, NULL, 's'},
         {"svg", required_argument, NULL, OPT_SVG},
         {"pair", required_argument, NULL, OPT_PAIR}, {"heatmap-regions", required_argument, NULL, OPT_HEAT}, {"force", no_argument, NULL, OPT_FORCE},
+        {"series", required_argument, NULL, OPT_SERIES},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     emb_report_opts ro;
     memset(&ro, 0, sizeof ro);
@@ -47,6 +58,7 @@ int cmd_report(int argc, char **argv)
         case 'o': out = optarg; break;
         case 's': ro.stressor = optarg; break;
         case OPT_SVG: ro.svg_dir = optarg; break;
+        case OPT_SERIES: ro.series = optarg; break;
         case OPT_FORCE: force = 1; break;
         case OPT_PAIR:
             if (cli_list_push(&pairs, optarg)) {
@@ -68,8 +80,13 @@ int cmd_report(int argc, char **argv)
         default: rc = cli_option_error("report", c, argc, argv, opts); goto done;
         }
     }
-    if (argc - optind != 1) {
-        rc = cli_usage_error("report", "expected one results file (got %d)", argc - optind);
+    /* A second argument ending in .csv is the series file (as --series). */
+    if (argc - optind == 2 && !ro.series && ends_with(argv[optind + 1], ".csv") &&
+        !ends_with(argv[optind], ".csv"))
+        ro.series = argv[optind + 1];
+    else if (argc - optind != 1) {
+        rc = cli_usage_error("report", "expected one results file%s (got %d arguments)",
+                             ro.series ? "" : " and at most one series .csv", argc - optind);
         goto done;
     }
     if (!out) {

@@ -2,13 +2,16 @@
  * README "Outputs") and writes one self-contained HTML page (inline SVG and
  * CSS, no script, nothing from the network) with the PBA vs CBA and balance
  * charts, each with its numbers in a <details> table, the data facts and the
- * provenance; optionally each chart as a standalone SVG.  Written atomically
+ * provenance (with the input's SHA-256 and the run's warnings when the file
+ * has them), the time series of a batch series file (report/series.c);
+ * optionally each chart as a standalone SVG.  Written atomically
  * through src/results/output.h. */
 #include "core/alloc.h"
 #include "core/error_impl.h"
 #include "embodied/report.h"
 #include "io/h5util.h"
 #include "io/input.h"
+#include "report/series.h"
 #include "results/output.h"
 
 #include <math.h>
@@ -30,7 +33,7 @@ typedef struct rep {
     size_t **members, *n_members;                    /* group members (region indices) */
     double *pba, *cba, *imp, *exp, *bal, *unal;      /* [k][R] */
     double *gpba, *gcba, *gimp, *gexp;               /* [k][G] */
-    char *input, *version, *solver, *created;
+    char *input, *version, *solver, *created, *sha256, *warnings; /* the last two may be NULL */
     long zero_out, neg_fd, have_zero, have_neg;
     double res_solve, res_mult, ident;
     int have_res_solve, have_res_mult, have_ident;
@@ -63,6 +66,8 @@ static void rep_free(rep *r)
     emb_free(r->version);
     emb_free(r->solver);
     emb_free(r->created);
+    emb_free(r->sha256);
+    emb_free(r->warnings);
 }
 
 static emb_status read_labels(hid_t f, const char *fn, const char *name, size_t expect, char ***out,
@@ -201,6 +206,11 @@ static emb_status rep_read(rep *r, const char *fn)
         st = emb_h5_attr_read_string(f, fn, "solver", &r->solver, &p);
     if (!st)
         st = emb_h5_attr_read_string(f, fn, "created", &r->created, &p);
+    /* Written by newer versions only (batch: input_sha256; accounts: warnings). */
+    if (!st && H5Aexists(f, "input_sha256") > 0)
+        st = emb_h5_attr_read_string(f, fn, "input_sha256", &r->sha256, &p);
+    if (!st && H5Aexists(f, "warnings") > 0)
+        st = emb_h5_attr_read_string(f, fn, "warnings", &r->warnings, &p);
     if (!st)
         st = emb_h5_attr_read_long(f, fn, "zero_output_sectors", &r->zero_out, &p), r->have_zero = p;
     if (!st)
@@ -260,7 +270,7 @@ static emb_status rep_check(const rep *r, const char *fn)
     return EMB_OK;
 }
 
-static void esc(FILE *fp, const char *s)
+void emb_report_esc(FILE *fp, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -294,15 +304,15 @@ static int by_a_desc(const void *x, const void *y)
 #define RIGHT 50.0
 #define TOP 40.0
 
-static void svg_open(FILE *fp, const char *id, double h, const char *title, int standalone)
+void emb_report_svg_open(FILE *fp, const char *id, double h, const char *title, int standalone)
 {
     fprintf(fp, "<svg %sid=\"%s\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
             "height=\"%.0f\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">\n",
             standalone ? "xmlns=\"http://www.w3.org/2000/svg\" " : "", id, W, h, W, h);
     fputs("<title>", fp);
-    esc(fp, title);
+    emb_report_esc(fp, title);
     fprintf(fp, "</title>\n<text x=\"%.0f\" y=\"18\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">", W / 2);
-    esc(fp, title);
+    emb_report_esc(fp, title);
     fputs("</text>\n", fp);
 }
 
@@ -323,7 +333,7 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
         hi = lo + 1;
     double rh = two ? 18 : 14, h = TOP + rh * (double)n + 50, pw = W - LEFT - RIGHT;
 #define XPOS(v) (LEFT + ((v) - lo) / (hi - lo) * pw)
-    svg_open(fp, id, h, title, standalone);
+    emb_report_svg_open(fp, id, h, title, standalone);
     if (pair)
         ;
     else if (two)
@@ -342,7 +352,7 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
                 rows[i].group ? " font-style=\"italic\"" : "");
         if (rows[i].group)
             fputs("group ", fp);
-        esc(fp, rows[i].name);
+        emb_report_esc(fp, rows[i].name);
         fputs("</text>\n", fp);
         for (int b = 0; b < (two ? 2 : 1); b++) {
             double v = b ? rows[i].b : rows[i].a, x0 = XPOS(fmin(0, v)), x1 = XPOS(fmax(0, v));
@@ -350,7 +360,7 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
             const char *ser = pair ? id : two ? (b ? "cba" : "pba") : "balance";
             double bh = two ? 7 : 10, by = y + 2 + (two ? b * 8.0 : 0);
             fprintf(fp, "<rect class=\"bar%s\" data-series=\"%s\" data-region=\"", rows[i].group ? " group" : "", ser);
-            esc(fp, rows[i].name);
+            emb_report_esc(fp, rows[i].name);
             fprintf(fp, "\" data-value=\"%.17g\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" "
                     "fill=\"%s\"%s/>\n", v, x0, by, x1 - x0, bh, col,
                     rows[i].group ? " stroke=\"#000\" stroke-dasharray=\"2 2\"" : "");
@@ -366,9 +376,9 @@ static void chart(FILE *fp, const char *id, const char *title, const char *unit,
         fprintf(fp, "<text x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\">%.4g</text>\n", XPOS(v), yb + 14, v);
     }
     fprintf(fp, "<text class=\"axis-label\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"middle\">", LEFT + pw / 2, yb + 32);
-    esc(fp, pair ? "emissions embodied in the flow" : two ? "emissions" : "exports - imports");
+    emb_report_esc(fp, pair ? "emissions embodied in the flow" : two ? "emissions" : "exports - imports");
     fputs(" (", fp);
-    esc(fp, unit);
+    emb_report_esc(fp, unit);
     fputs(")</text>\n", fp);
     fprintf(fp, "<text class=\"axis-label\" x=\"12\" y=\"%.0f\" transform=\"rotate(-90 12 %.0f)\" "
             "text-anchor=\"middle\">%s</text>\n</svg>\n", TOP + rh * n / 2, TOP + rh * n / 2,
@@ -388,7 +398,7 @@ static void table(FILE *fp, const row *rows, size_t n, int two, const char *unit
         fputs("<tr><td>", fp);
         if (rows[i].group)
             fputs("group ", fp);
-        esc(fp, rows[i].name);
+        emb_report_esc(fp, rows[i].name);
         fprintf(fp, "</td><td>%.17g</td>", rows[i].a);
         if (two)
             fprintf(fp, "<td>%.17g</td>", rows[i].b);
@@ -415,37 +425,76 @@ static emb_status svg_file(const char *dir, const char *id, const char *title, c
 }
 
 
-/* The net-transfer heatmap: net[o][d] = B[o][d] - B[d][o] for the m regions
- * idx[0..m) (the largest by PBA); blue where o is a net exporter of
- * emissions to d, vermillion where it is a net importer, opacity |net|/max. */
-static void heatmap(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t m, const char *unit,
-                    int standalone)
+/* A row or column of the heatmap: a region or a group (its members). */
+typedef struct hunit {
+    const char *name;
+    int group;
+    const size_t *m;
+    size_t n;
+} hunit;
+
+/* B[a][b] summed over the members of units a and b. */
+static double hflow(const rep *r, const double *B, const hunit *a, const hunit *b)
+{
+    double v = 0;
+    for (size_t i = 0; i < a->n; i++)
+        for (size_t j = 0; j < b->n; j++)
+            v += B[a->m[i] * r->R + b->m[j]];
+    return v;
+}
+
+/* Units sharing a region (a group and its member, overlapping groups, a unit
+ * and itself) have no net transfer between them: their cell stays empty. */
+static int overlap(const hunit *a, const hunit *b)
+{
+    for (size_t i = 0; i < a->n; i++)
+        for (size_t j = 0; j < b->n; j++)
+            if (a->m[i] == b->m[j])
+                return 1;
+    return 0;
+}
+
+/* The net-transfer heatmap: net[o][d] = B[o][d] - B[d][o] for the m largest
+ * regions by PBA and the groups (u[0..m)); blue where o is a net exporter of
+ * emissions to d, vermillion where it is a net importer, opacity |net|/max;
+ * grey cells where o and d share a region. */
+static void heatmap(FILE *fp, const rep *r, size_t s, const hunit *u, size_t m, size_t nreg,
+                    const char *unit, int standalone)
 {
     const double *B = r->flows + s * r->R * r->R;
     double mx = 0, cell = 40, x0 = 120, y0 = 70;
     for (size_t a = 0; a < m; a++)
         for (size_t b = 0; b < m; b++)
-            mx = fmax(mx, fabs(B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]]));
+            if (!overlap(&u[a], &u[b]))
+                mx = fmax(mx, fabs(hflow(r, B, &u[a], &u[b]) - hflow(r, B, &u[b], &u[a])));
     char title[512];
-    snprintf(title, sizeof title, "%s: net transfers B[o][d] - B[d][o] between the %zu largest regions",
-             r->stressors[s], m);
-    svg_open(fp, "net_heatmap", y0 + cell * (double)m + 60, title, standalone);
+    snprintf(title, sizeof title, "%s: net transfers B[o][d] - B[d][o] between the %zu largest regions%s",
+             r->stressors[s], nreg, m > nreg ? " and the groups" : "");
+    emb_report_svg_open(fp, "net_heatmap", y0 + cell * (double)m + 60, title, standalone);
     fprintf(fp, "<text x=\"%.0f\" y=\"40\" fill=\"" C_PBA "\">origin (row) net exporter to destination</text>"
             "<text x=\"%.0f\" y=\"54\" fill=\"" C_NEG "\">origin (row) net importer from destination</text>\n",
             x0, x0);
     for (size_t a = 0; a < m; a++) {
-        fprintf(fp, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", x0 - 6, y0 + cell * (double)a + cell * 0.6);
-        esc(fp, r->regions[idx[a]]);
-        fprintf(fp, "</text><text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">", x0 + cell * (double)a + cell / 2,
-                y0 + cell * (double)m + 14);
-        esc(fp, r->regions[idx[a]]);
+        const char *it = u[a].group ? " font-style=\"italic\"" : "";
+        fprintf(fp, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\"%s>", x0 - 6,
+                y0 + cell * (double)a + cell * 0.6, it);
+        emb_report_esc(fp, u[a].name);
+        fprintf(fp, "</text><text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\"%s>",
+                x0 + cell * (double)a + cell / 2, y0 + cell * (double)m + 14, it);
+        emb_report_esc(fp, u[a].name);
         fputs("</text>\n", fp);
         for (size_t b = 0; b < m; b++) {
-            double v = B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]];
+            if (overlap(&u[a], &u[b]) && a != b) {
+                fprintf(fp, "<rect class=\"cell-overlap\" x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" "
+                        "height=\"%.0f\" fill=\"#eee\" stroke=\"#ccc\"/>\n", x0 + cell * (double)b,
+                        y0 + cell * (double)a, cell, cell);
+                continue;
+            }
+            double v = a == b ? 0 : hflow(r, B, &u[a], &u[b]) - hflow(r, B, &u[b], &u[a]);
             fputs("<rect class=\"cell\" data-origin=\"", fp);
-            esc(fp, r->regions[idx[a]]);
+            emb_report_esc(fp, u[a].name);
             fputs("\" data-destination=\"", fp);
-            esc(fp, r->regions[idx[b]]);
+            emb_report_esc(fp, u[b].name);
             fprintf(fp, "\" data-value=\"%.17g\" x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
                     "fill=\"%s\" fill-opacity=\"%.3f\" stroke=\"#ccc\"/>\n", v, x0 + cell * (double)b,
                     y0 + cell * (double)a, cell, cell, v >= 0 ? C_PBA : C_NEG, mx > 0 ? fabs(v) / mx : 0);
@@ -453,27 +502,33 @@ static void heatmap(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t 
     }
     fprintf(fp, "<text class=\"axis-label\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">destination "
             "(columns); colour scale: |net| up to %.4g ", x0 + cell * (double)m / 2, y0 + cell * (double)m + 34, mx);
-    esc(fp, unit);
+    emb_report_esc(fp, unit);
     fprintf(fp, "</text>\n<text class=\"axis-label\" x=\"12\" y=\"%.0f\" transform=\"rotate(-90 12 %.0f)\" "
             "text-anchor=\"middle\">origin (rows)</text>\n</svg>\n", y0 + cell * m / 2, y0 + cell * m / 2);
 }
 
-static void heat_table(FILE *fp, const rep *r, size_t s, const size_t *idx, size_t m, const char *unit)
+static void heat_table(FILE *fp, const rep *r, size_t s, const hunit *u, size_t m, const char *unit)
 {
     const double *B = r->flows + s * r->R * r->R;
-    fprintf(fp, "<details><summary>Numbers (%s; row: origin, column: destination)</summary><table><tr><th></th>", unit);
+    fprintf(fp, "<details><summary>Numbers (%s; row: origin, column: destination; empty where "
+            "they share a region)</summary><table><tr><th></th>", unit);
     for (size_t b = 0; b < m; b++) {
         fputs("<th>", fp);
-        esc(fp, r->regions[idx[b]]);
+        emb_report_esc(fp, u[b].name);
         fputs("</th>", fp);
     }
     fputs("</tr>\n", fp);
     for (size_t a = 0; a < m; a++) {
         fputs("<tr><th>", fp);
-        esc(fp, r->regions[idx[a]]);
+        emb_report_esc(fp, u[a].name);
         fputs("</th>", fp);
         for (size_t b = 0; b < m; b++)
-            fprintf(fp, "<td>%.17g</td>", B[idx[a] * r->R + idx[b]] - B[idx[b] * r->R + idx[a]]);
+            if (a == b)
+                fputs("<td>0</td>", fp);
+            else if (overlap(&u[a], &u[b]))
+                fputs("<td></td>", fp);
+            else
+                fprintf(fp, "<td>%.17g</td>", hflow(r, B, &u[a], &u[b]) - hflow(r, B, &u[b], &u[a]));
         fputs("</tr>\n", fp);
     }
     fputs("</table></details>\n", fp);
@@ -497,8 +552,8 @@ static size_t unit_members(const rep *r, const char *name, const size_t **out, s
     return 0;
 }
 
-static emb_status svg_heat(const char *dir, const rep *r, size_t s, const size_t *idx, size_t m,
-                           const char *unit)
+static emb_status svg_heat(const char *dir, const rep *r, size_t s, const hunit *u, size_t m,
+                           size_t nreg, const char *unit)
 {
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/net_heatmap.svg", dir) >= sizeof path)
@@ -507,7 +562,7 @@ static emb_status svg_heat(const char *dir, const rep *r, size_t s, const size_t
     emb_status st = emb_out_open(&o, path);
     if (!st) {
         fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", o.fp);
-        heatmap(o.fp, r, s, idx, m, unit, 1);
+        heatmap(o.fp, r, s, u, m, nreg, unit, 1);
         st = emb_out_commit(&o);
     }
     emb_out_abort(&o);
@@ -545,17 +600,25 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         st = emb_raise(EMB_EINPUT, "%s: stressors: expected at least one", results_path);
     if (!st)
         st = rep_check(&r, results_path);
+    emb_series ser = {0};
+    const char *series = opts ? opts->series : NULL;
+    if (!st && series && !(st = emb_series_read(series, &ser)) &&
+        !(st = emb_series_check(&ser, series)) && !emb_series_count(&ser, r.stressors[s]))
+        st = emb_raise(EMB_EUSAGE, "%s: no rows of stressor %s (charted from %s)", series,
+                       r.stressors[s], results_path);
     size_t n = r.R + r.G, np = opts ? opts->n_pairs : 0, ns = r.n_s;
     size_t m = opts && opts->heatmap_regions ? opts->heatmap_regions : 10;
     if (m > r.R)
         m = r.R;
     row *pc = NULL, *bl = NULL, *pr = NULL, *hr = NULL;
     size_t *hidx = NULL;
+    hunit *hu = NULL;
     char (*ptitle)[1024] = NULL;
     if (!st && (!(pc = emb_alloc(n ? n : 1, sizeof *pc, "report rows")) ||
                 !(bl = emb_alloc(n ? n : 1, sizeof *bl, "report rows")) ||
                 !(hr = emb_alloc(r.R ? r.R : 1, sizeof *hr, "report rows")) ||
                 !(hidx = emb_alloc(r.R ? r.R : 1, sizeof *hidx, "report rows")) ||
+                !(hu = emb_alloc(r.R + r.G ? r.R + r.G : 1, sizeof *hu, "report rows")) ||
                 !(ptitle = emb_alloc(np ? np : 1, sizeof *ptitle, "report pairs")) ||
                 !(pr = emb_calloc((np && ns) ? np * ns : 1, sizeof *pr, "report pairs"))))
         st = EMB_ENOMEM;
@@ -607,9 +670,11 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         emb_free(bl);
         emb_free(hr);
         emb_free(hidx);
+        emb_free(hu);
         emb_free(ptitle);
         emb_free(pr);
         rep_free(&r);
+        emb_series_free(&ser);
         return st;
     }
     /* The heatmap's regions: the m largest by PBA. */
@@ -624,6 +689,12 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
                 hidx[i] = hidx[j];
                 hidx[j] = x;
             }
+    /* ... then the groups, each with its members */
+    size_t hm = m + r.G;
+    for (size_t i = 0; i < m; i++)
+        hu[i] = (hunit){r.regions[hidx[i]], 0, &hidx[i], 1};
+    for (size_t g = 0; g < r.G; g++)
+        hu[m + g] = (hunit){r.groups[g], 1, r.members[g], r.n_members[g]};
     for (size_t i = 0; i < r.R; i++) {
         size_t j = s * r.R + i;
         pc[i] = (row){r.regions[i], 0, r.pba[j], r.cba[j]};
@@ -642,8 +713,24 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
     snprintf(t2, sizeof t2, "%s: balance of emissions embodied in trade (exports - imports)", sn);
     if (opts && opts->svg_dir && ((st = svg_file(opts->svg_dir, "pba_cba", t1, unit, pc, n, 1)) ||
                                   (st = svg_file(opts->svg_dir, "balance", t2, unit, bl, n, 0)) ||
-                                  (st = svg_heat(opts->svg_dir, &r, s, hidx, m, unit))))
+                                  (st = svg_heat(opts->svg_dir, &r, s, hu, hm, m, unit))))
         goto done;
+    if (series && opts->svg_dir) {
+        char path[4096];
+        emb_out so;
+        if ((size_t)snprintf(path, sizeof path, "%s/series.svg", opts->svg_dir) >= sizeof path) {
+            st = emb_raise(EMB_EUSAGE, "%s: --svg directory name too long", opts->svg_dir);
+            goto done;
+        }
+        if (!(st = emb_out_open(&so, path))) {
+            fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", so.fp);
+            if (!(st = emb_series_chart(so.fp, &ser, sn, 7, 1)))
+                st = emb_out_commit(&so);
+        }
+        emb_out_abort(&so);
+        if (st)
+            goto done;
+    }
     for (size_t p = 0; r.fbs && opts && opts->svg_dir && p < np; p++) {
         char id[32];
         snprintf(id, sizeof id, "pair_%zu", p + 1);
@@ -661,20 +748,20 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
           "text-align:left}\nsvg.chart{max-width:100%;height:auto}\n"
           "@media print{details{display:block}details>*{display:block}section{break-inside:avoid}}\n"
           "</style></head><body>\n<h1>embodied report</h1>\n<p>Results: <code>", fp);
-    esc(fp, results_path);
+    emb_report_esc(fp, results_path);
     fprintf(fp, "</code>; %zu regions, %zu groups; stressor charted: <b>", r.R, r.G);
-    esc(fp, sn);
+    emb_report_esc(fp, sn);
     fputs("</b> (", fp);
-    esc(fp, unit);
+    emb_report_esc(fp, unit);
     fputs(").</p>\n<section id=\"pba-cba\"><h2>PBA vs CBA per region</h2>\n", fp);
     chart(fp, "pba_cba", t1, unit, pc, n, 1, 0);
     table(fp, pc, n, 1, unit);
     fputs("</section>\n<section id=\"balance\"><h2>Balance of embodied trade</h2>\n", fp);
     chart(fp, "balance", t2, unit, bl, n, 0, 0);
     table(fp, bl, n, 0, unit);
-    fputs("</section>\n<section id=\"heatmap\"><h2>Net transfers between the largest regions</h2>\n", fp);
-    heatmap(fp, &r, s, hidx, m, unit, 0);
-    heat_table(fp, &r, s, hidx, m, unit);
+    fputs("</section>\n<section id=\"heatmap\"><h2>Net transfers between the largest regions and the groups</h2>\n", fp);
+    heatmap(fp, &r, s, hu, hm, m, unit, 0);
+    heat_table(fp, &r, s, hu, hm, unit);
     fputs("</section>\n<section id=\"pairs\"><h2>Flows of chosen pairs by origin sector</h2>\n", fp);
     if (np == 0)
         fputs("<p>No pair chosen (<code>embodied report --pair ORIGIN:DESTINATION</code>).</p>\n", fp);
@@ -687,6 +774,16 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         chart(fp, id, ptitle[p], unit, pr + p * ns, ns, 2, 0);
         table(fp, pr + p * ns, ns, 2, unit);
     }
+    if (series) {
+        fputs("</section>\n<section id=\"series\"><h2>Time series</h2>\n<p>From <code>", fp);
+        emb_report_esc(fp, series);
+        fputs("</code>.</p>\n", fp);
+        if ((st = emb_series_chart(fp, &ser, sn, 7, 0))) {
+            emb_out_abort(&o);
+            goto done;
+        }
+        emb_series_table(fp, &ser, sn);
+    }
     fputs("</section>\n<section id=\"facts\"><h2>Data facts</h2><table>\n", fp);
     double una = 0;
     for (size_t i = 0; i < r.R; i++)
@@ -696,15 +793,39 @@ emb_status emb_report_write(const char *results_path, const char *html_path, con
         fact(fp, "zero-output sectors", "%ld", r.zero_out);
     if (r.have_neg)
         fact(fp, "negative final-demand entries (inventories)", "%ld", r.neg_fd);
+    if (r.warnings && r.warnings[0]) {
+        /* one list item per line of the attribute */
+        fputs("<tr><th>warnings of the run</th><td><ul class=\"warnings\">", fp);
+        for (char *l = r.warnings; *l;) {
+            char *e = strchr(l, '\n');
+            if (e)
+                *e = '\0';
+            if (*l) {
+                fputs("<li>", fp);
+                emb_report_esc(fp, l);
+                fputs("</li>", fp);
+            }
+            if (!e)
+                break;
+            l = e + 1;
+        }
+        fputs("</ul></td></tr>\n", fp);
+    }
     fputs("</table></section>\n<section id=\"provenance\"><h2>Provenance</h2><table>\n", fp);
     fputs("<tr><th>input</th><td>", fp);
-    esc(fp, r.input);
-    fputs("</td></tr>\n<tr><th>embodied version</th><td>", fp);
-    esc(fp, r.version);
+    emb_report_esc(fp, r.input);
+    fputs("</td></tr>\n", fp);
+    if (r.sha256) {
+        fputs("<tr><th>input SHA-256</th><td><code class=\"sha256\">", fp);
+        emb_report_esc(fp, r.sha256);
+        fputs("</code></td></tr>\n", fp);
+    }
+    fputs("<tr><th>embodied version</th><td>", fp);
+    emb_report_esc(fp, r.version);
     fputs("</td></tr>\n<tr><th>solver</th><td>", fp);
-    esc(fp, r.solver);
+    emb_report_esc(fp, r.solver);
     fputs("</td></tr>\n<tr><th>created</th><td>", fp);
-    esc(fp, r.created);
+    emb_report_esc(fp, r.created);
     fputs("</td></tr>\n", fp);
     if (r.have_res_solve)
         fact(fp, "max residual (solve)", "%.3g", r.res_solve);
@@ -720,8 +841,10 @@ done:
     emb_free(bl);
     emb_free(hr);
     emb_free(hidx);
+    emb_free(hu);
     emb_free(ptitle);
     emb_free(pr);
     rep_free(&r);
+    emb_series_free(&ser);
     return st;
 }

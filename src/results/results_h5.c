@@ -217,6 +217,18 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
         return st;
     if (t->year && (st = emb_h5_attr_write_long(f, fn, "year", t->year)))
         return st;
+    /* The run's data facts as the CLI prints them (one per line), for the report. */
+    size_t wl = emb_accounts_warnings(a, t, NULL, 0);
+    if (wl) {
+        char *w = emb_alloc(wl + 1, 1, "warnings");
+        if (!w)
+            return EMB_ENOMEM;
+        emb_accounts_warnings(a, t, w, wl + 1);
+        st = emb_h5_attr_write_string(f, fn, "warnings", w);
+        emb_free(w);
+        if (st)
+            return st;
+    }
     return emb_results_h5_netcdf(f, fn, a, t);
 }
 

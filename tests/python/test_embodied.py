@@ -1,7 +1,6 @@
 """The Python package against the CLI on the demo table (equal to 1e-15),
 errors as exceptions with the library's message, the per-call memory limit,
-interruption through the context's callback, the README example."""
-import re
+interruption through the context's callback (the README's examples: test_readme.py)."""
 import subprocess
 import threading
 
@@ -75,14 +74,6 @@ def test_flows_pair(root):
     o, d = acc.regions[0], acc.regions[1]
     s = t.flows(o, d)
     assert s.iloc[0] == acc.flows.loc[(o, d)].iloc[0]
-
-
-def test_readme_example(root):
-    text = (root / "README.md").read_text()
-    m = re.search(r"## Use it from Python.*?```python\n(.*?)```", text, re.S)
-    assert m, "README section 'Use it from Python' with a python block"
-    code = m.group(1).replace("datasets/demo.h5", str(root / "datasets" / "demo.h5"))
-    exec(compile(code, "README.md", "exec"), {})
 
 
 def test_eebt_tcba_options(root):

@@ -1,6 +1,7 @@
 """The package on pymrio's test MRIO (../shared): accounts equal pymrio's
 references to 1e-9, through from_arrays and through from_pymrio on a stand-in
-exposing pymrio's attributes; to_xarray carries the same numbers."""
+exposing pymrio's attributes (with Z, and with A and x but no Z); to_xarray
+carries the same numbers."""
 import types
 
 import numpy as np
@@ -80,3 +81,27 @@ def test_to_pymrio_round_trip_shared(shared):
         return
     c = emb.from_pymrio(t.to_pymrio(), extension="emissions").accounts(solver="dense")
     assert np.array_equal(a.cba.values, c.cba.values)
+
+
+def test_from_pymrio_A_x_shared(shared):
+    """pymrio's test MRIO as a system with A and x but no Z: the references to
+    1e-9 and the Z route's accounts to 1e-12."""
+    z = load_standin(shared)
+    x = z.x["indout"].values
+    A = z.Z / np.where(x != 0, x, 1.0)[np.newaxis, :]
+    ax = types.SimpleNamespace(A=A, x=z.x, Y=z.Y, unit=z.unit, emissions=z.emissions)
+    a = emb.from_pymrio(ax, extension="emissions").accounts(solver="dense")
+    b = emb.from_pymrio(z, extension="emissions").accounts(solver="dense")
+    assert rel(a.cba.values, ref(shared, "emissions_D_cba_reg.csv")) < 1e-9
+    assert rel(a.M.values, ref(shared, "emissions_M.csv", 2)) < 1e-9
+    for name in ("pba", "cba", "imports", "exports", "M", "flows"):
+        assert rel(getattr(a, name).values, getattr(b, name).values) <= 1e-12, name
+    try:
+        import pymrio  # a real IOSystem with A and x (no Z) when pymrio happens to be importable
+    except ImportError:
+        return
+    real = pymrio.IOSystem(A=A, x=z.x, Y=z.Y, unit=z.unit)
+    real.emissions = pymrio.Extension(name="emissions", F=z.emissions.F, F_Y=z.emissions.F_Y,
+                                      unit=z.emissions.unit)
+    c = emb.from_pymrio(real, extension="emissions").accounts(solver="dense")
+    assert rel(c.cba.values, a.cba.values) <= 1e-12

@@ -1,7 +1,10 @@
 """embodied._lib — loads libembodied through cffi in ABI mode (no compiler at
 import) and maps emb_status codes to Python exceptions carrying emb_errmsg().
-Only the public API and its accessors are declared; the one struct mirrored
-is the public options struct emb_accounts_opts (an input the caller fills)."""
+Only the public API and its accessors are declared; the structs mirrored are
+public ones from include/embodied/*.h: the options structs the caller fills
+(emb_accounts_opts, emb_cbam_opts, emb_spa_opts, emb_sda_opts,
+emb_drilldown_opts), the row structs the accessors fill (emb_cbam_row,
+emb_drilldown_row) and the prefix of emb_spa_result that is read."""
 import ctypes.util
 import os
 import sys
@@ -28,6 +31,73 @@ typedef struct emb_accounts_opts {
     const emb_context *ctx; int eebt; int eebt_by_sector; int tcba;
     const size_t *stressors; size_t n_stressors;
 } emb_accounts_opts;
+typedef struct emb_leontief emb_leontief;
+typedef struct emb_cbam_concordance emb_cbam_concordance;
+typedef struct emb_cbam emb_cbam;
+typedef struct emb_sda emb_sda;
+typedef struct emb_drilldown emb_drilldown;
+typedef struct emb_cbam_price { const char *region; double eur_per_t; } emb_cbam_price;
+typedef struct emb_cbam_opts {
+    const char *importer; const char *stressor; double price;
+    const emb_cbam_price *exporter_prices; size_t n_exporter_prices;
+    double currency_per_unit; double identity_tol; const emb_context *ctx;
+} emb_cbam_opts;
+typedef struct emb_cbam_row {
+    long exporter; int group; int basis; double import_value; double emissions_t;
+    double price; double exporter_price; double cost_eur; double cost_share;
+} emb_cbam_row;
+typedef struct emb_spa_opts {
+    const char *to; const char *from; size_t stressor; size_t top; size_t max_order;
+    double threshold; emb_solver_opts solver; const emb_context *ctx;
+} emb_spa_opts;
+/* emb_spa_result up to seconds_total: its last member (emb_solver_stats solver)
+ * is not read here, so only the prefix is mirrored (the library allocates it). */
+typedef struct emb_spa_result {
+    size_t stressor; size_t n_to, n_from; size_t *to, *from; char *to_name, *from_name;
+    size_t top, max_order; double threshold; double total; double total_check; double cutoff;
+    size_t n_paths; double *value; size_t *order; size_t *path_start; size_t *nodes;
+    double sum_top; double coverage; size_t n_above; size_t nodes_visited; size_t edges_kept;
+    size_t nnz_A; size_t deepest; double residual_solve, residual_tsolve; double seconds_M;
+    double seconds_edges; double seconds_search; double seconds_total;
+} emb_spa_result;
+typedef struct emb_sda_opts {
+    double deflate1; double residual_tol; emb_solver_opts solver; const emb_context *ctx;
+} emb_sda_opts;
+typedef struct emb_drilldown_opts { int by; double identity_tol; const emb_context *ctx; } emb_drilldown_opts;
+typedef struct emb_drilldown_row {
+    long origin_region, origin_sector; long product_region, product_sector; double value;
+} emb_drilldown_row;
+emb_status emb_leontief_create(const emb_table *t, const emb_solver_opts *opts, emb_leontief **out);
+void emb_leontief_free(emb_leontief *lf);
+long emb_table_stressor_index(const emb_table *t, const char *name);
+const char *emb_cbam_group_name(int g);
+const char *emb_cbam_basis_name(int b);
+emb_status emb_cbam_concordance_read(const char *path, const emb_table *t, emb_cbam_concordance **out);
+void emb_cbam_concordance_free(emb_cbam_concordance *c);
+emb_status emb_cbam_compute(const emb_table *t, emb_leontief *lf, const emb_cbam_concordance *conc,
+    const emb_cbam_opts *opts, emb_cbam **out);
+size_t emb_cbam_n_rows(const emb_cbam *c);
+emb_status emb_cbam_row_get(const emb_cbam *c, size_t i, emb_cbam_row *row);
+void emb_cbam_free(emb_cbam *c);
+emb_status emb_spa_compute(const emb_table *t, const emb_spa_opts *opts, emb_spa_result **out);
+void emb_spa_free(emb_spa_result *r);
+emb_status emb_sda_compute(const emb_table *t0, const emb_table *t1, const emb_sda_opts *opts, emb_sda **out);
+size_t emb_sda_n_stressors(const emb_sda *r);
+size_t emb_sda_n_rows(const emb_sda *r);
+const char *emb_sda_row_name(const emb_sda *r, size_t i);
+const char *emb_sda_stressor(const emb_sda *r, size_t s);
+const char *emb_sda_stressor_unit(const emb_sda *r, size_t s);
+int emb_sda_year(const emb_sda *r, int which);
+double emb_sda_value(const emb_sda *r, size_t s, size_t i, int f);
+double emb_sda_worst_residual(const emb_sda *r);
+void emb_sda_free(emb_sda *r);
+emb_status emb_drilldown_parse_by(const char *s, int *by);
+emb_status emb_drilldown_compute(const emb_table *t, emb_leontief *lf, const char *origin,
+    const char *destination, const emb_drilldown_opts *opts, emb_drilldown **out);
+double emb_drilldown_flow(const emb_drilldown *dd, size_t s);
+size_t emb_drilldown_n_rows(const emb_drilldown *dd, size_t s);
+emb_status emb_drilldown_row_get(const emb_drilldown *dd, size_t s, size_t i, emb_drilldown_row *row);
+void emb_drilldown_free(emb_drilldown *dd);
 const char *emb_strerror(emb_status s);
 const char *emb_errmsg(void);
 void emb_errclear(void);
@@ -59,6 +129,7 @@ double emb_accounts_residual_solve(const emb_accounts *acc);
 double emb_accounts_residual_tsolve(const emb_accounts *acc);
 double emb_accounts_identity_error(const emb_accounts *acc);
 const char *emb_accounts_solver_name(const emb_accounts *acc);
+size_t emb_accounts_warnings(const emb_accounts *acc, const emb_table *t, char *buf, size_t size);
 emb_status emb_accounts_flow(const emb_accounts *acc, const emb_table *t, size_t s,
     const char *origin, const char *destination, double *value);
 """)

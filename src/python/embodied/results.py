@@ -15,6 +15,8 @@ class Results:
             if f.attrs.get("results_format") != "embodied-results":
                 raise ValueError(f"{path}: not an embodied results file (attribute results_format)")
             self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+            # the run's data facts, one per line (absent in files of older versions)
+            self.warnings = str(self.attrs.get("warnings", "")).splitlines()
             dec = lambda d: [v.decode() if isinstance(v, bytes) else str(v) for v in f[d][()]]
             self.regions, self.sectors, self.stressors = dec("regions"), dec("sectors"), dec("stressors")
             self.units = dec("stressor_units")
