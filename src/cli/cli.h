@@ -31,6 +31,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...);
 int cli_load_table(const char *path, int flags, const char *const *groups, size_t n_groups,
                    emb_table **out);
 
+/* The damaged-file probe of cli_load_table for n tables at once, in one
+ * child process (a batch): why[i] = a malloc'd message for each table whose
+ * reading crashed or hung the HDF5 library, else NULL (paths[i] NULL:
+ * not probed).  Returns 0 or the usage exit code (message printed). */
+int cli_probe_h5_many(const char *const *paths, size_t n, char **why);
+
 /* Path of the demo dataset (datasets/demo.h5) or NULL. */
 const char *cli_demo_path(void);
 
@@ -107,5 +113,6 @@ int cmd_cbam(int argc, char **argv);
 int cmd_spa(int argc, char **argv);
 int cmd_sda(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

@@ -39,6 +39,8 @@ static void usage(FILE *fp)
           "                             technology, final-demand structure and level effects\n"
           "  report   RESULTS.h5 -o REPORT.html\n"
           "                             self-contained HTML report with charts of a results file\n"
+          "  batch    TABLE... -o DIR [--jobs J]\n"
+          "                             accounts of many tables, resumable, one time series out\n"
           "\n"
           "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
@@ -133,6 +135,8 @@ static int dispatch(int argc, char **argv)
         return cmd_sda(sub_argc, sub_argv);
     if (strcmp(cmd, "report") == 0)
         return cmd_report(sub_argc, sub_argv);
+    if (strcmp(cmd, "batch") == 0)
+        return cmd_batch(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;
