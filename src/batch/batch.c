@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -966,7 +967,11 @@ emb_status emb_batch_run(const char *const *inputs, size_t n, const emb_batch_op
     if ((st = manifest_write(b.manifest_path, b.entries, n, o)))
         goto out;
     unsigned jobs = o->jobs ? o->jobs : 1;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* The CPUs this process may run on (a Slurm allocation, taskset), not
+     * the machine's. */
+    cpu_set_t cs;
+    long cores = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs)
+                                                           : sysconf(_SC_NPROCESSORS_ONLN);
     b.threads = o->threads ? o->threads
                            : (unsigned)(cores > (long)jobs ? cores / (long)jobs : 1);
     pthread_mutex_init(&b.lock, NULL);
