@@ -405,6 +405,69 @@ START_TEST(slurm_array_dry_run)
 }
 END_TEST
 
+/* `import FORMAT PATH... -o DIR/`: one table per input, named after it, then
+ * a batch over them (the documented loop of README "Batch runs"); two inputs
+ * with the same name are refused before any work. */
+START_TEST(import_many_then_batch)
+{
+    char cmd[8192];
+    const char *ex = emb_test_src_path("datasets/csv-example");
+    snprintf(cmd, sizeof cmd, "cd '%s' && cp -r '%s' ex_2001 && cp -r '%s' ex_2002 && mkdir dup && "
+                              "cp -r '%s' dup/ex_2001", tmp, ex, ex, ex);
+    ck_assert_int_eq(system(cmd), 0);
+    char err_path[1200];
+    snprintf(err_path, sizeof err_path, "%s/import.txt", tmp);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' import csv ex_2001 ex_2002 -o tables/ 2>'%s'", tmp,
+             exe, err_path);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert(exists("tables/ex_2001.h5") && exists("tables/ex_2002.h5"));
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' import csv ex_2001 dup/ex_2001 -o t2/ 2>'%s'", tmp,
+             exe, err_path);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+    ck_assert(!exists("t2/ex_2001.h5"));
+    char *err;
+    /* Both carry the year attribute 2020: the series refuses to mix them. */
+    ck_assert_int_eq(batch("", "tables/ex_2001.h5 tables/ex_2002.h5 -o out", &err), 3);
+    ck_assert_msg(strstr(err, "both are year 2020"), "%s", err);
+    free(err);
+    ck_assert(!exists("out/series.csv"));
+    ck_assert_int_eq(batch("", "tables/ex_2001.h5 tables/ex_2002.h5 -o out --year-from name", &err),
+                     0);
+    free(err);
+    ck_assert_str_eq(manifest_field("out/manifest.csv", "ex_2002", COL_YEAR), "2002");
+    ck_assert_str_eq(manifest_field("out/manifest.csv", "ex_2002", COL_STATUS), "skipped");
+    size_t len;
+    char *series = emb_test_slurp(emb_test_pathf("%s/out/series.csv", tmp), &len);
+    ck_assert_ptr_nonnull(strstr(series, "\n2001,"));
+    ck_assert_ptr_nonnull(strstr(series, "\n2002,"));
+    free(series);
+}
+END_TEST
+
+/* A results file altered after it was written (PBA of one region changed):
+ * the series checks CBA = PBA + imports - exports and refuses it (exit 4). */
+START_TEST(altered_results_refused)
+{
+    make_table("q2001.h5", 4, 24, 0);
+    char *err;
+    ck_assert_int_eq(batch("", "q2001.h5 -o out", &err), 0);
+    free(err);
+    const char *r = emb_test_pathf("%s/out/q2001/results.h5", tmp);
+    hid_t f = H5Fopen(r, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    hid_t d = H5Dopen2(f, "pba", H5P_DEFAULT);
+    double v[2 * 4];
+    ck_assert(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    v[1] *= 1.5;
+    ck_assert(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    H5Fclose(f);
+    ck_assert_int_eq(batch("", "q2001.h5 -o out", &err), 4);
+    ck_assert_msg(strstr(err, "results altered?"), "%s", err);
+    free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("batch");
@@ -419,6 +482,8 @@ int main(void)
     tcase_add_test(tc, ranks_and_names);
     tcase_add_test(tc, jobs_same_results);
     tcase_add_test(tc, slurm_array_dry_run);
+    tcase_add_test(tc, import_many_then_batch);
+    tcase_add_test(tc, altered_results_refused);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -458,7 +459,7 @@ static void run_table(batch *b, size_t i, emb_batch_entry *e)
     for (size_t g = 0; g < o->n_groups; g++)
         if ((st = emb_table_add_group_spec(t, o->groups[g])))
             goto fail;
-    if (t->year) {
+    if (t->year && o->year_from == 0) {
         e->year = t->year;
         e->year_source = "attribute";
     }
@@ -524,7 +525,7 @@ static void process(batch *b, size_t i)
     e.input = emb_strdup(path);
     e.name = table_name(path);
     e.options = emb_strdup(o->options_text ? o->options_text : "");
-    long ny = emb_batch_year_from_name(path);
+    long ny = o->year_from == 2 ? 0 : emb_batch_year_from_name(path);
     e.year = ny ? ny : (long)i + 1;
     e.year_source = ny ? "file name" : "index";
     struct stat sb;
@@ -546,8 +547,10 @@ static void process(batch *b, size_t i)
             e.identity_error = p->identity_error;
             e.seconds = p->seconds;
             e.peak_rss_mib = p->peak_rss_mib;
-            e.year = p->year;
-            e.year_source = p->year_source;
+            if (o->year_from == 0 && !strcmp(p->year_source, "attribute")) {
+                e.year = p->year; /* known without reading the table again */
+                e.year_source = p->year_source;
+            }
             e.status = EMB_BATCH_SKIPPED;
         } else {
             run_table(b, i, &e);
@@ -769,6 +772,43 @@ static double pair_flow(hid_t f, const tres *r, size_t s, const char *o, const c
     return v;
 }
 
+/* The identities every table's rows must keep before they enter the
+ * series (they were checked when computed; this catches a results file
+ * altered since): per stressor, world PBA = world CBA, and per region and
+ * group CBA = PBA + imports - exports, relative to the stressor's world
+ * total (absolute below 1e-300). */
+#define SERIES_TOL 1e-9
+static emb_status check_identities(const tres *r)
+{
+    for (size_t s = 0; s < r->k; s++) {
+        double sp = 0, sc = 0, scale = 0;
+        for (size_t u = 0; u < r->R; u++) {
+            sp += r->acc[0][s * r->R + u];
+            sc += r->acc[1][s * r->R + u];
+            scale += fabs(r->acc[0][s * r->R + u]);
+        }
+        if (scale < 1e-300)
+            scale = 1e-300;
+        if (!(fabs(sp - sc) <= SERIES_TOL * scale))
+            return emb_raise(EMB_ENUMERIC, "%s: stressor %s: world PBA %.17g != world CBA %.17g "
+                                           "(relative %.2e > %.0e): results altered?", r->path,
+                             r->stressors[s], sp, sc, fabs(sp - sc) / scale, SERIES_TOL);
+        for (size_t u = 0; u < r->R + r->G; u++) {
+            int g = u >= r->R;
+            size_t i = g ? s * r->G + (u - r->R) : s * r->R + u;
+            double *const *v = g ? r->gacc : r->acc;
+            double d = v[1][i] - (v[0][i] + v[2][i] - v[3][i]);
+            if (!(fabs(d) <= SERIES_TOL * scale))
+                return emb_raise(EMB_ENUMERIC, "%s: stressor %s, %s: CBA != PBA + imports - "
+                                               "exports (off by %.3g, relative %.2e > %.0e): "
+                                               "results altered?", r->path, r->stressors[s],
+                                 g ? r->groups[u - r->R] : r->regions[u], d, fabs(d) / scale,
+                                 SERIES_TOL);
+        }
+    }
+    return EMB_OK;
+}
+
 static void write_year_prefix(FILE *fp, long year, const tres *r, size_t s)
 {
     fprintf(fp, "%ld,", year);
@@ -802,8 +842,18 @@ static emb_status write_series(const batch *b)
             order[c] = order[c - 1];
             order[c - 1] = tmp;
         }
+    for (size_t j = 1; j < m; j++) {
+        const emb_batch_entry *x = &b->entries[order[j - 1]], *y = &b->entries[order[j]];
+        if (x->year == y->year) {
+            st = emb_raise(EMB_EINPUT, "%s and %s: both are year %ld (%s, %s): their rows in the "
+                                       "series could not be told apart (--year-from name or index)",
+                           x->input, y->input, y->year, x->year_source, y->year_source);
+            goto done;
+        }
+    }
     for (size_t j = 0; j < m && !st; j++) {
-        if ((st = tres_read(o->dir, b->entries[order[j]].name, want_flows, &rs[j])))
+        if ((st = tres_read(o->dir, b->entries[order[j]].name, want_flows, &rs[j])) ||
+            (st = check_identities(&rs[j])))
             break;
         if (j && !o->allow_different_labels &&
             ((st = compare_labels(&rs[0], &rs[j], "regions", rs[0].regions, rs[0].R, rs[j].regions,

@@ -74,6 +74,9 @@ typedef struct emb_batch_opts {
     const char *options_text;        /* the options as the manifest records them (resume key) */
     int force;                       /* redo tables already done */
     int allow_different_labels;
+    int year_from;                   /* 0: the table's year attribute, else a 4-digit number in
+                                      * the file name, else the index; 1: file name, else index;
+                                      * 2: the index (1-based position in the inputs) */
     const emb_flow_pair *pairs;      /* series_flows.csv pairs (region or group names) */
     size_t npairs;
     int all_flows;                   /* series_flows.csv with every region pair */

@@ -360,7 +360,7 @@ void cli_report_solver(const emb_solver_stats *ss, int explain)
                 ss->n_passes);
 }
 
-#define CLI_MAX_INPUTS 4
+#define CLI_MAX_INPUTS 1024 /* a batch notes every table */
 static const char *inputs[CLI_MAX_INPUTS];
 static size_t n_inputs;
 

@@ -23,7 +23,7 @@ static void usage(FILE *fp)
           "not stop the others.  DIR/series.csv is the time series of all tables:\n"
           "year,stressor,unit,region,pba,cba,imports,exports,unallocated,kind (kind: region or\n"
           "group); the year is the table's year attribute, else a 4-digit number in the file name,\n"
-          "else the table's position in the list.\n"
+          "else the table's position in the list (two tables of one year: an error).\n"
           "\n"
           "  -o, --output DIR        output folder (created if missing)\n"
           "  -j, --jobs J            tables computed at once (default 1); threads are divided\n"
@@ -40,6 +40,8 @@ static void usage(FILE *fp)
           "      --allow-different-labels\n"
           "                          tables whose regions, sectors or stressors differ make a\n"
           "                          series with gaps (default: an error naming the difference)\n"
+          "      --year-from WHERE   auto (default: the year attribute, else the file name, else\n"
+          "                          the position), name (file name, else position), index\n"
           "      --force             recompute tables already done\n"
           "      --rank R --ranks P  compute only tables i with i mod P = R (job arrays; the\n"
           "                          manifest is then DIR/manifest.rankR-of-P.csv and no series\n"
@@ -56,7 +58,7 @@ static void usage(FILE *fp)
 
 enum {
     OPT_THREADS = 300, OPT_SECTORS, OPT_FLOWS_BY_SECTOR, OPT_EEBT, OPT_EEBT_BY_SECTOR, OPT_TCBA,
-    OPT_FROM, OPT_TO, OPT_ALL_FLOWS, OPT_ALLOW, OPT_FORCE, OPT_RANK, OPT_RANKS
+    OPT_FROM, OPT_TO, OPT_ALL_FLOWS, OPT_ALLOW, OPT_FORCE, OPT_RANK, OPT_RANKS, OPT_YEAR_FROM
 };
 
 static volatile sig_atomic_t got_signal;
@@ -167,6 +169,7 @@ int cmd_batch(int argc, char **argv)
         {"allow-different-labels", no_argument, NULL, OPT_ALLOW},
         {"force", no_argument, NULL, OPT_FORCE}, {"rank", required_argument, NULL, OPT_RANK},
         {"ranks", required_argument, NULL, OPT_RANKS}, {"quiet", no_argument, NULL, 'q'},
+        {"year-from", required_argument, NULL, OPT_YEAR_FROM},
         {"help", no_argument, NULL, 'h'}, CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
     emb_batch_opts bo = {.nranks = 1};
     cli_list groups = {0}, from = {0}, to = {0};
@@ -218,6 +221,19 @@ int cmd_batch(int argc, char **argv)
                 goto done;
             }
             bo.nranks = v, have_ranks = 1;
+            break;
+        case OPT_YEAR_FROM:
+            if (!strcmp(optarg, "auto"))
+                bo.year_from = 0;
+            else if (!strcmp(optarg, "name"))
+                bo.year_from = 1;
+            else if (!strcmp(optarg, "index"))
+                bo.year_from = 2;
+            else {
+                rc = cli_usage_error("batch", "--year-from '%s': expected auto, name or index",
+                                     optarg);
+                goto done;
+            }
             break;
         case 'q': cs.quiet = 1; break;
         case 'h': usage(stdout); goto done;
