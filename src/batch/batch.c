@@ -700,8 +700,8 @@ done:
 
 /* The first difference between two lists of labels, raised naming both
  * files; EMB_OK when equal. */
-static emb_status compare_labels(const tres *a, const tres *b, const char *what, char **va,
-                                 size_t na, char **vb, size_t nb)
+static emb_status compare_labels(const tres *a, const tres *b, const char *what, const char *one,
+                                 char **va, size_t na, char **vb, size_t nb)
 {
     if (na != nb)
         return emb_raise(EMB_EINPUT, "%s: %zu %s, but %s has %zu: the tables of a series must have "
@@ -713,7 +713,7 @@ static emb_status compare_labels(const tres *a, const tres *b, const char *what,
             return emb_raise(EMB_EINPUT, "%s: %s %zu is '%s', but in %s it is '%s': the tables of "
                                          "a series must have the same regions, sectors and "
                                          "stressors (--allow-different-labels: a series with gaps)",
-                             b->path, what, i + 1, vb[i], a->path, va[i]);
+                             b->path, one, i + 1, vb[i], a->path, va[i]);
     return EMB_OK;
 }
 
@@ -856,13 +856,13 @@ static emb_status write_series(const batch *b)
             (st = check_identities(&rs[j])))
             break;
         if (j && !o->allow_different_labels &&
-            ((st = compare_labels(&rs[0], &rs[j], "regions", rs[0].regions, rs[0].R, rs[j].regions,
+            ((st = compare_labels(&rs[0], &rs[j], "regions", "region", rs[0].regions, rs[0].R, rs[j].regions,
                                   rs[j].R)) ||
-             (st = compare_labels(&rs[0], &rs[j], "sectors", rs[0].sectors, rs[0].S, rs[j].sectors,
+             (st = compare_labels(&rs[0], &rs[j], "sectors", "sector", rs[0].sectors, rs[0].S, rs[j].sectors,
                                   rs[j].S)) ||
-             (st = compare_labels(&rs[0], &rs[j], "stressors", rs[0].stressors, rs[0].k,
+             (st = compare_labels(&rs[0], &rs[j], "stressors", "stressor", rs[0].stressors, rs[0].k,
                                   rs[j].stressors, rs[j].k)) ||
-             (st = compare_labels(&rs[0], &rs[j], "stressor units", rs[0].units, rs[0].k,
+             (st = compare_labels(&rs[0], &rs[j], "stressor units", "unit of stressor", rs[0].units, rs[0].k,
                                   rs[j].units, rs[j].k))))
             break;
     }
