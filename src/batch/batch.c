@@ -497,6 +497,10 @@ static void run_table(batch *b, size_t i, emb_batch_entry *e)
     e->status = EMB_BATCH_DONE;
     goto done;
 fail:
+    /* A signal can also surface as a failed system call (EINTR) inside a
+     * step: once the caller asks to stop, the table is interrupted. */
+    if (st != EMB_EINTERRUPTED && polled_interrupt(b))
+        st = emb_raise(EMB_EINTERRUPTED, "%s: interrupted (%s)", path, emb_errmsg());
     set_error(e, st, emb_errmsg());
 done:
     if (tmpd)
@@ -557,6 +561,7 @@ static void process(batch *b, size_t i)
             e.seconds = now_s() - t0; /* the checksum included */
         }
     }
+    e.processed = 1;
     pthread_mutex_lock(&b->lock);
     entry_clear(&b->entries[i]);
     b->entries[i] = e;
@@ -1013,6 +1018,33 @@ emb_status emb_batch_run(const char *const *inputs, size_t n, const emb_batch_op
     }
     manifests_read(o->dir, &b.prev, &b.n_prev);
     remove_stale(&b);
+    /* Until a table is processed its row is the one an earlier run left (so
+     * that a run killed outright loses nothing it could resume from), else
+     * pending. */
+    for (size_t i = o->rank; i < n; i += b.nranks)
+        for (size_t j = b.n_prev; j-- > 0;)
+            if (b.prev[j].name && !strcmp(b.prev[j].name, b.entries[i].name)) {
+                const emb_batch_entry *p = &b.prev[j];
+                emb_batch_entry *e = &b.entries[i];
+                char *opt = emb_strdup(p->options ? p->options : ""),
+                     *sol = emb_strdup(p->solver ? p->solver : ""),
+                     *er = p->error ? emb_strdup(p->error) : NULL;
+                emb_free(e->options);
+                emb_free(e->solver);
+                emb_free(e->error);
+                e->options = opt, e->solver = sol, e->error = er;
+                e->size = p->size;
+                memcpy(e->sha256, p->sha256, sizeof e->sha256);
+                e->residual_solve = p->residual_solve;
+                e->residual_tsolve = p->residual_tsolve;
+                e->identity_error = p->identity_error;
+                e->seconds = p->seconds;
+                e->peak_rss_mib = p->peak_rss_mib;
+                e->year = p->year;
+                e->year_source = p->year_source;
+                e->status = p->status;
+                break;
+            }
     /* The manifest exists (every table pending) before the first table runs. */
     if ((st = manifest_write(b.manifest_path, b.entries, n, o)))
         goto out;
@@ -1041,8 +1073,9 @@ emb_status emb_batch_run(const char *const *inputs, size_t n, const emb_batch_op
     }
     pthread_mutex_destroy(&b.lock);
     int interrupted = b.stop;
+
     for (size_t i = o->rank; i < n; i += b.nranks)
-        *n_failed += b.entries[i].status == EMB_BATCH_FAILED;
+        *n_failed += b.entries[i].processed && b.entries[i].status == EMB_BATCH_FAILED;
     if (interrupted) {
         st = emb_raise(EMB_EINTERRUPTED, "batch interrupted: the tables not done are not kept; "
                                          "run the same command again to complete it");

@@ -59,6 +59,7 @@ typedef struct emb_batch_entry {
     long year;
     const char *year_source; /* "attribute", "file name", "index" (static strings) */
     emb_batch_status status;
+    int processed;           /* 1 once this run processed it (else: an earlier run's row) */
     emb_status error_status;
     char *error;            /* message, NULL when none */
 } emb_batch_entry;

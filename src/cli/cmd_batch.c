@@ -48,6 +48,8 @@ static void usage(FILE *fp)
           "                          is written: a final run without --rank writes it)\n"
           "  -q, --quiet             no line per table on stderr\n"
           CLI_SOLVER_HELP
+          "                          (for the whole batch: each of the J tables running at once\n"
+          "                          gets 1/J of it)\n"
           "  -h, --help              this help\n"
           "\n"
           "Exit status: 0 all tables done; 3 (or the first failed table's code) when any table\n"
@@ -318,10 +320,15 @@ int cmd_batch(int argc, char **argv)
     struct sigaction sa, old[3];
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART; /* reads and writes carry on; the batch polls the flag */
     const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
     for (int s = 0; s < 3; s++)
         sigaction(sigs[s], &sa, &old[s]);
     size_t n_failed = 0;
+    /* --max-memory (or the machine's memory) is for the whole batch: each of
+     * the J tables running at once gets its share. */
+    if (bo.jobs > 1)
+        bo.memory_limit = emb_memory_limit() / bo.jobs;
     emb_status st = emb_batch_run(inputs, n, &bo, &entries, &n_failed);
     for (int s = 0; s < 3; s++)
         sigaction(sigs[s], &old[s], NULL);
@@ -333,6 +340,10 @@ int cmd_batch(int argc, char **argv)
     int first_fail_rc = 0;
     for (size_t i = bo.rank; i < n; i += bo.nranks) {
         mine++;
+        if (!entries[i].processed) {
+            pending++;
+            continue;
+        }
         switch (entries[i].status) {
         case EMB_BATCH_DONE: done_n++; break;
         case EMB_BATCH_SKIPPED: skipped++; break;
@@ -352,10 +363,10 @@ int cmd_batch(int argc, char **argv)
     fprintf(stderr, "embodied: batch: %zu table%s: %zu done, %zu skipped (done earlier), %zu failed%s"
                     "; manifest in %s/%s\n",
             mine, mine == 1 ? "" : "s", done_n, skipped, n_failed,
-            pending ? ", the rest not done (interrupted)" : "", bo.dir,
+            pending ? ", the others not reached (interrupted)" : "", bo.dir,
             bo.nranks > 1 ? "manifest.rank*.csv" : "manifest.csv");
     for (size_t i = bo.rank; i < n; i += bo.nranks)
-        if (entries[i].status == EMB_BATCH_FAILED)
+        if (entries[i].processed && entries[i].status == EMB_BATCH_FAILED)
             fprintf(stderr, "embodied:   failed: %s\n", entries[i].error);
     if (st) {
         rc = cli_fail(st);
