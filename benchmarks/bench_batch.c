@@ -11,7 +11,8 @@
  *   3. the whole command `embodied batch t*.h5 -o DIR -q` (process start,
  *      the damaged-file probe, checksums, reading, solving, checking,
  *      writing results.h5 and the CSVs, the manifest and the series), wall
- *      clock, with --jobs 1 (threads = cores) and --jobs 2 --threads 1;
+ *      clock, with the default --jobs (here: the CPUs, one thread each),
+ *      --jobs 1 (threads = CPUs) and --jobs 2 --threads 1;
  *   4. the same tables as T separate `embodied accounts t.h5 -o r.h5 --csv
  *      DIR -q` processes (what a shell loop does without batch).
  * Each command runs `repeat` times; the best time is reported.
@@ -203,8 +204,10 @@ int main(int argc, char **argv)
         line("T x dgetrf (bare LAPACK)", N, T, thr, ref, ref);
         struct {
             const char *what, *opts, *threads;
-        } runs[] = {{"batch --jobs 1", "--jobs 1", thr}, {"batch --jobs 2 --threads 1", "--jobs 2 --threads 1", "2x1"}};
-        for (size_t r = 0; r < 2; r++) {
+        } runs[] = {{"batch (default --jobs)", "", "auto"},
+                    {"batch --jobs 1", "--jobs 1", thr},
+                    {"batch --jobs 2 --threads 1", "--jobs 2 --threads 1", "2x1"}};
+        for (size_t r = 0; r < 3; r++) {
             double best = -1;
             for (size_t k = 0; k < repeat; k++) {
                 char cmd[32768];

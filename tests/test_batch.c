@@ -251,8 +251,8 @@ START_TEST(interrupt_and_resume)
     make_table("y2002.h5", 4, 8, 0);
     make_table("y2003.h5", 4, 9, 0);
     char *err;
-    ck_assert_int_eq(batch("EMBODIED_TEST_INTERRUPT_TABLE=1", "y2001.h5 y2002.h5 y2003.h5 -o out",
-                           &err), 130);
+    ck_assert_int_eq(batch("EMBODIED_TEST_INTERRUPT_TABLE=1",
+                           "y2001.h5 y2002.h5 y2003.h5 -o out --jobs 1", &err), 130);
     ck_assert_msg(strstr(err, "test hook") && strstr(err, "interrupted"), "%s", err);
     free(err);
     ck_assert_str_eq(STATUS("out/manifest.csv", "y2001"), "done");

@@ -34,8 +34,10 @@ int cli_load_table(const char *path, int flags, const char *const *groups, size_
 /* The damaged-file probe of cli_load_table for n tables at once, in one
  * child process (a batch): why[i] = a malloc'd message for each table whose
  * reading crashed or hung the HDF5 library, else NULL (paths[i] NULL:
- * not probed).  Returns 0 or the usage exit code (message printed). */
-int cli_probe_h5_many(const char *const *paths, size_t n, char **why);
+ * not probed); N[i] (N may be NULL) = the table's N when it was read, else 0
+ * (also when the probe is off).  Returns 0 or the usage exit code (message
+ * printed). */
+int cli_probe_h5_many(const char *const *paths, size_t n, char **why, size_t *N);
 
 /* Path of the demo dataset (datasets/demo.h5) or NULL. */
 const char *cli_demo_path(void);

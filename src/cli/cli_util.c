@@ -429,12 +429,15 @@ int cli_check_output(const char *cmd, const char *path, int force)
 /* The probe of probe_h5 for many tables in one child process (a batch):
  * the child says which table it starts before reading it, so when it dies
  * the parent knows the culprit, marks it and starts a new child after it. */
-int cli_probe_h5_many(const char *const *paths, size_t n, char **why)
+int cli_probe_h5_many(const char *const *paths, size_t n, char **why, size_t *N)
 {
     unsigned secs;
     int rc = probe_seconds(&secs);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         why[i] = NULL;
+        if (N)
+            N[i] = 0;
+    }
     if (rc || secs == 0)
         return rc;
     for (size_t from = 0; from < n;) {
@@ -453,19 +456,27 @@ int cli_probe_h5_many(const char *const *paths, size_t n, char **why)
             for (size_t i = from; i < n; i++) {
                 if (!paths[i])
                     continue;
-                if (write(fds[1], &i, sizeof i) != (ssize_t)sizeof i)
+                size_t msg[2] = {i, 0}; /* starting table i; then its N once read */
+                if (write(fds[1], msg, sizeof msg) != (ssize_t)sizeof msg)
                     _exit(2);
                 alarm(secs);
                 emb_table *t = NULL;
-                emb_table_read_h5(paths[i], EMB_READ_DEFAULT, &t);
+                if (emb_table_read_h5(paths[i], EMB_READ_DEFAULT, &t) == EMB_OK) {
+                    msg[1] = t->N;
+                    if (write(fds[1], msg, sizeof msg) != (ssize_t)sizeof msg)
+                        _exit(2);
+                }
                 emb_table_free(t);
             }
             _exit(0);
         }
         close(fds[1]);
-        size_t last = n, idx;
-        while (read(fds[0], &idx, sizeof idx) == (ssize_t)sizeof idx)
-            last = idx;
+        size_t last = n, got[2];
+        while (read(fds[0], got, sizeof got) == (ssize_t)sizeof got) {
+            last = got[0];
+            if (N && last < n)
+                N[last] = got[1];
+        }
         close(fds[0]);
         int status = 0;
         while (waitpid(pid, &status, 0) < 0)
