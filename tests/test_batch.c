@@ -468,6 +468,23 @@ START_TEST(altered_results_refused)
 }
 END_TEST
 
+/* A plan over the memory limit fails the table (exit 6, recorded) before
+ * any work; --explain says which solver ran and why. */
+START_TEST(memory_limit_and_explain)
+{
+    make_table("m2001.h5", 4, 25, 0);
+    char *err;
+    ck_assert_int_eq(batch("", "m2001.h5 -o out --max-memory 16K", &err), 6);
+    free(err);
+    ck_assert_str_eq(STATUS("out/manifest.csv", "m2001"), "failed");
+    ck_assert(!exists("out/m2001"));
+    ck_assert_int_eq(batch("", "m2001.h5 -o out --explain", &err), 0);
+    ck_assert_msg(strstr(err, "[1] solver "), "%s", err);
+    free(err);
+    ck_assert_str_eq(STATUS("out/manifest.csv", "m2001"), "done");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("batch");
@@ -484,6 +501,7 @@ int main(void)
     tcase_add_test(tc, slurm_array_dry_run);
     tcase_add_test(tc, import_many_then_batch);
     tcase_add_test(tc, altered_results_refused);
+    tcase_add_test(tc, memory_limit_and_explain);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -115,6 +115,7 @@ static void entry_clear(emb_batch_entry *e)
     emb_free(e->name);
     emb_free(e->options);
     emb_free(e->solver);
+    emb_free(e->explain);
     emb_free(e->error);
     memset(e, 0, sizeof *e);
 }
@@ -468,6 +469,7 @@ static void run_table(batch *b, size_t i, emb_batch_entry *e)
     if ((st = emb_accounts_compute(t, &ao, &a)))
         goto fail;
     e->solver = emb_strdup(emb_solver_name(a->solver.kind));
+    e->explain = emb_strdup(a->solver.explain);
     e->residual_solve = a->residual_solve;
     e->residual_tsolve = a->residual_tsolve;
     e->identity_error = a->identity_error;

@@ -53,6 +53,7 @@ typedef struct emb_batch_entry {
     char sha256[65];        /* hex, "" when the file could not be read */
     char *options;          /* the options text the table ran with */
     char *solver;           /* solver used, "" when none ran */
+    char *explain;          /* the solver's reason for its choice (not in the manifest), or NULL */
     double residual_solve, residual_tsolve, identity_error;
     double seconds;         /* read, solve, write */
     double peak_rss_mib;    /* process peak resident memory while it ran (VmHWM) */

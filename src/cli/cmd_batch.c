@@ -91,6 +91,7 @@ static int interrupted(void *user)
 
 typedef struct cli_state {
     char **why; /* probe results, per input */
+    int explain; /* --explain: the solver's reason per table */
     long test_interrupt_table; /* EMBODIED_TEST_INTERRUPT_TABLE, -1 = none */
     int quiet;
 } cli_state;
@@ -129,9 +130,13 @@ static void after_table(size_t i, const emb_batch_entry *e, void *user)
     else if (e->status == EMB_BATCH_SKIPPED)
         fprintf(stderr, "embodied: [%zu] %s: skipped (done earlier, unchanged)\n", i + 1, e->input);
     else if (e->status == EMB_BATCH_DONE)
+    {
         fprintf(stderr, "embodied: [%zu] %s: done in %.3f s (%s, residual %.1e, year %ld from %s)\n",
                 i + 1, e->input, e->seconds, e->solver, e->residual_solve, e->year,
                 e->year_source);
+        if (cs->explain && e->explain)
+            fprintf(stderr, "embodied: [%zu] solver %s\n", i + 1, e->explain);
+    }
 }
 
 /* --jobs by default: as many tables at once as there are CPUs (one thread
@@ -355,6 +360,7 @@ int cmd_batch(int argc, char **argv)
     bo.before_commit = before_commit;
     bo.after_table = after_table;
     bo.user = &cs;
+    cs.explain = explain;
     bo.interrupt = interrupted;
     struct sigaction sa, old[3];
     memset(&sa, 0, sizeof sa);
@@ -431,7 +437,6 @@ int cmd_batch(int argc, char **argv)
                     bo.npairs || bo.all_flows ? " and series_flows.csv" : "");
         rc = first_fail_rc;
     }
-    (void)explain;
 done:
     if (cs.why)
         for (size_t i = 0; i < n; i++)
