@@ -1008,7 +1008,9 @@ emb_status emb_batch_run(const char *const *inputs, size_t n, const emb_batch_op
     }
     struct stat sb;
     if (stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || access(o->dir, W_OK | X_OK) != 0) {
-        st = emb_raise(EMB_EIO, "%s: not a writable folder", o->dir);
+        st = emb_raise(EMB_EIO, "%s: %s", o->dir,
+                       stat(o->dir, &sb) == 0 && !S_ISDIR(sb.st_mode) ? "exists and is not a folder"
+                                                                       : "not a writable folder");
         goto out;
     }
     b.manifest_path = b.nranks > 1 ? emb_strfmt("%s/manifest.rank%zu-of-%zu.csv", o->dir, o->rank,

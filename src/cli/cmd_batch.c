@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void usage(FILE *fp)
@@ -330,6 +331,12 @@ int cmd_batch(int argc, char **argv)
             goto done;
         cs.test_interrupt_table = (long)v;
     }
+    struct stat dsb;
+    if (lstat(bo.dir, &dsb) == 0 && !S_ISDIR(dsb.st_mode)) {
+        rc = cli_usage_error("batch", "-o %s: exists and is not a folder (the batch writes a "
+                                      "folder per table there)", bo.dir);
+        goto done;
+    }
     n = (size_t)(argc - optind);
     const char *const *inputs = (const char *const *)(argv + optind);
     for (size_t i = 0; i < n; i++)
@@ -414,6 +421,10 @@ int cmd_batch(int argc, char **argv)
             break;
         default: pending++; break;
         }
+    }
+    if (pending == mine && st != EMB_EINTERRUPTED) {
+        rc = cli_fail(st); /* nothing ran: the output folder, the inputs' names */
+        goto done;
     }
     fprintf(stderr, "embodied: batch: %zu table%s: %zu done, %zu skipped (done earlier), %zu failed%s"
                     "; manifest in %s/%s\n",
