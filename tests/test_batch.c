@@ -474,7 +474,8 @@ START_TEST(memory_limit_and_explain)
 {
     make_table("m2001.h5", 4, 25, 0);
     char *err;
-    ck_assert_int_eq(batch("", "m2001.h5 -o out --max-memory 16K", &err), 6);
+    ck_assert_int_eq(batch("", "m2001.h5 -o out --max-memory 1K", &err), 6);
+    ck_assert_msg(strstr(err, "memory"), "%s", err);
     free(err);
     ck_assert_str_eq(STATUS("out/manifest.csv", "m2001"), "failed");
     ck_assert(!exists("out/m2001"));

@@ -8,6 +8,7 @@
 #include "io/h5util.h"
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,7 +97,7 @@ START_TEST(files)
 {
     char *tmp = emb_test_tmpdir();
     const char *p = emb_test_pathf("%s/f.bin", tmp);
-    size_t n = (3u << 20) + 17; /* three blocks and a tail */
+    size_t n = (3u << 20) + 17; /* many 64 KiB blocks and a tail */
     char *data = malloc(n);
     for (size_t i = 0; i < n; i++)
         data[i] = (char)(i % 251);
@@ -151,6 +152,50 @@ START_TEST(results_attribute)
 }
 END_TEST
 
+/* Four threads checksumming the same file at once (the batch's helper
+ * thread and the results writer): each gets the file's digest, whether it
+ * read the file or waited for the thread that did. */
+typedef struct job {
+    const char *path;
+    char hex[65];
+    emb_status st;
+} job;
+
+static void *hash_job(void *arg)
+{
+    job *j = arg;
+    j->st = emb_sha256_file(j->path, j->hex);
+    return NULL;
+}
+
+START_TEST(concurrent_callers)
+{
+    char *tmp = emb_test_tmpdir();
+    const char *p = emb_test_pathf("%s/g.bin", tmp);
+    size_t n = (8u << 20) + 5;
+    char *data = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (char)(i * 7 % 253);
+    emb_test_spit(p, data, n);
+    char want[65];
+    hex_of(data, n, want);
+    job jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (job){.path = p};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, hash_job, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(jobs[i].st, EMB_OK);
+        ck_assert_str_eq(jobs[i].hex, want);
+    }
+    free(data);
+    emb_test_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sha256");
@@ -160,6 +205,7 @@ int main(void)
     tcase_add_test(tc, block_functions_agree);
     tcase_add_test(tc, files);
     tcase_add_test(tc, results_attribute);
+    tcase_add_test(tc, concurrent_callers);
     suite_add_tcase(s, tc);
     return emb_test_run(s);
 }

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE /* O_CLOEXEC, struct stat's st_mtim under -std=c17 */
 #include "core/sha256.h"
 
-#include "core/alloc.h"
 #include "core/error_impl.h"
 
 #include <errno.h>
@@ -196,8 +195,14 @@ void emb_sha256_hex(const unsigned char digest[32], char hex[65])
     hex[64] = '\0';
 }
 
-/* The memo of emb_sha256_file: the last few files checksummed, by identity. */
+/* The memo of emb_sha256_file: the last few files checksummed, by identity.
+ * An entry is claimed before its file is read (state BUSY), so a second
+ * caller for the same file (the results writer while a batch's helper
+ * thread is still hashing the table) waits for the digest instead of
+ * reading the file again. */
+enum { MEMO_FREE = 0, MEMO_BUSY, MEMO_READY };
 typedef struct memo {
+    int state;
     dev_t dev;
     ino_t ino;
     off_t size;
@@ -206,14 +211,48 @@ typedef struct memo {
 } memo;
 #define MEMO_N 64
 static memo memos[MEMO_N];
-static size_t n_memos, next_memo;
+static size_t next_memo;
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t memo_done = PTHREAD_COND_INITIALIZER;
 
 static int same_file(const memo *m, const struct stat *sb)
 {
-    return m->dev == sb->st_dev && m->ino == sb->st_ino && m->size == sb->st_size &&
-           m->mtim.tv_sec == sb->st_mtim.tv_sec && m->mtim.tv_nsec == sb->st_mtim.tv_nsec &&
-           m->ctim.tv_sec == sb->st_ctim.tv_sec && m->ctim.tv_nsec == sb->st_ctim.tv_nsec;
+    return m->state != MEMO_FREE && m->dev == sb->st_dev && m->ino == sb->st_ino &&
+           m->size == sb->st_size && m->mtim.tv_sec == sb->st_mtim.tv_sec &&
+           m->mtim.tv_nsec == sb->st_mtim.tv_nsec && m->ctim.tv_sec == sb->st_ctim.tv_sec &&
+           m->ctim.tv_nsec == sb->st_ctim.tv_nsec;
+}
+
+/* Under memo_lock: the ready digest of the file into hex (1), or a newly
+ * claimed BUSY entry in *claimed (0; NULL when every entry is busy). */
+static int memo_lookup_or_claim(const struct stat *sb, char hex[65], memo **claimed)
+{
+    *claimed = NULL;
+    for (;;) {
+        memo *busy = NULL;
+        for (size_t i = 0; i < MEMO_N; i++)
+            if (same_file(&memos[i], sb)) {
+                if (memos[i].state == MEMO_READY) {
+                    memcpy(hex, memos[i].hex, 65);
+                    return 1;
+                }
+                busy = &memos[i];
+            }
+        if (!busy)
+            break;
+        pthread_cond_wait(&memo_done, &memo_lock); /* another thread is reading it */
+    }
+    for (size_t k = 0; k < MEMO_N; k++) {
+        memo *m = &memos[(next_memo + k) % MEMO_N];
+        if (m->state == MEMO_BUSY)
+            continue;
+        next_memo = (next_memo + k + 1) % MEMO_N;
+        *m = (memo){.state = MEMO_BUSY, .dev = sb->st_dev, .ino = sb->st_ino, .size = sb->st_size,
+                    .mtim = sb->st_mtim, .ctim = sb->st_ctim};
+        *claimed = m;
+        break;
+    }
+    return 0;
 }
 
 emb_status emb_sha256_file(const char *path, char hex[65])
@@ -227,56 +266,48 @@ emb_status emb_sha256_file(const char *path, char hex[65])
         close(fd);
         return emb_raise(EMB_EIO, "%s: cannot stat: %s", path, strerror(e));
     }
-    int regular = S_ISREG(sb.st_mode); /* only a regular file keeps its identity */
-    if (regular) {
+    memo *mine = NULL;
+    if (S_ISREG(sb.st_mode)) { /* only a regular file keeps its identity */
         pthread_mutex_lock(&memo_lock);
-        for (size_t i = 0; i < n_memos; i++)
-            if (same_file(&memos[i], &sb)) {
-                memcpy(hex, memos[i].hex, 65);
-                pthread_mutex_unlock(&memo_lock);
-                close(fd);
-                return EMB_OK;
-            }
+        int hit = memo_lookup_or_claim(&sb, hex, &mine);
         pthread_mutex_unlock(&memo_lock);
+        if (hit) {
+            close(fd);
+            return EMB_OK;
+        }
     }
-    enum { BLOCK = 1 << 20 };
-    unsigned char *buf = emb_alloc(BLOCK, 1, "checksum buffer");
-    if (!buf) {
-        close(fd);
-        return EMB_ENOMEM;
-    }
+    /* 64 KiB on the stack: nothing to allocate (a checksum never fails for
+     * memory, whatever the limit), and reads large enough for full speed. */
+    unsigned char buf[1 << 16];
+    emb_status st = EMB_OK;
     emb_sha256 c;
     emb_sha256_init(&c);
-    emb_status st = EMB_OK;
-    for (;;) {
-        ssize_t n = read(fd, buf, BLOCK);
+    while (!st) {
+        ssize_t n = read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
+        if (n < 0)
             st = emb_raise(EMB_EIO, "%s: read error while checksumming: %s", path, strerror(errno));
-            break;
-        }
-        if (n == 0)
+        if (n <= 0)
             break;
         emb_sha256_update(&c, buf, (size_t)n);
     }
-    emb_free(buf);
     close(fd);
-    if (st)
-        return st;
-    unsigned char d[32];
-    emb_sha256_final(&c, d);
-    emb_sha256_hex(d, hex);
-    if (regular) {
+    if (!st) {
+        unsigned char d[32];
+        emb_sha256_final(&c, d);
+        emb_sha256_hex(d, hex);
+    }
+    if (mine) {
         pthread_mutex_lock(&memo_lock);
-        memo *m = &memos[next_memo];
-        next_memo = (next_memo + 1) % MEMO_N;
-        if (n_memos < MEMO_N)
-            n_memos++;
-        *m = (memo){.dev = sb.st_dev, .ino = sb.st_ino, .size = sb.st_size, .mtim = sb.st_mtim,
-                    .ctim = sb.st_ctim};
-        memcpy(m->hex, hex, 65);
+        if (st)
+            mine->state = MEMO_FREE; /* a waiter then reads the file itself */
+        else {
+            memcpy(mine->hex, hex, 65);
+            mine->state = MEMO_READY;
+        }
+        pthread_cond_broadcast(&memo_done);
         pthread_mutex_unlock(&memo_lock);
     }
-    return EMB_OK;
+    return st;
 }

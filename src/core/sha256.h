@@ -2,7 +2,7 @@
  *
  * The checksum of an input table identifies it in a batch manifest (resume
  * skips a table only when its checksum is unchanged) and in the provenance of
- * a results file (attribute input_sha256).  Files are streamed in 1 MiB
+ * a results file (attribute input_sha256).  Files are streamed in 64 KiB
  * blocks; on x86-64 CPUs with the SHA extensions the block function uses
  * them (about 5x the portable code), chosen once at run time.
  */
@@ -30,11 +30,13 @@ void emb_sha256_final(emb_sha256 *c, unsigned char digest[32]);
 /* hex = 64 lowercase hexadecimal digits of digest, NUL-terminated. */
 void emb_sha256_hex(const unsigned char digest[32], char hex[65]);
 
-/* hex = SHA-256 of the file at path, streamed in 1 MiB blocks.  The result
- * is remembered for the file's identity (device, inode, size, modification
- * and change times, to the nanosecond), so a batch that checksums a table
- * before reading it and the results writer that records it afterwards read
- * the file once.  EMB_EIO naming the file when it cannot be read. */
+/* hex = SHA-256 of the file at path, streamed in 64 KiB blocks (nothing
+ * allocated).  The result is remembered for the file's identity (device,
+ * inode, size, modification and change times, to the nanosecond), and a
+ * call for a file another thread is reading waits for that digest, so a
+ * batch that checksums a table while computing it and the results writer
+ * that records it read the file once.  EMB_EIO naming the file when it
+ * cannot be read. */
 emb_status emb_sha256_file(const char *path, char hex[65]);
 
 /* Tests: 1 = the portable block function even where the SHA extensions
