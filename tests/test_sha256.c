@@ -152,9 +152,8 @@ START_TEST(results_attribute)
 }
 END_TEST
 
-/* Four threads checksumming the same file at once (the batch's helper
- * thread and the results writer): each gets the file's digest, whether it
- * read the file or waited for the thread that did. */
+/* Four threads checksumming the same file at once: each gets the file's
+ * digest, whether it read the file or waited for the thread that did. */
 typedef struct job {
     const char *path;
     char hex[65];

@@ -516,41 +516,6 @@ done:
     e->peak_rss_mib = peak_rss_mib();
 }
 
-/* Could an earlier row let table e (of the given size) be skipped?  Only
- * then is its checksum needed before anything else. */
-static int may_resume(const batch *b, const emb_batch_entry *e)
-{
-    if (b->o->force)
-        return 0;
-    for (size_t j = 0; j < b->n_prev; j++) {
-        const emb_batch_entry *p = &b->prev[j];
-        if (p->name && !strcmp(p->name, e->name) && p->size == e->size &&
-            (p->status == EMB_BATCH_DONE || p->status == EMB_BATCH_SKIPPED) && p->options &&
-            !strcmp(p->options, e->options))
-            return 1;
-    }
-    return 0;
-}
-
-/* The checksum of a table computed on a helper thread while the table is
- * read and solved (it uses the CPU the single-threaded steps leave idle);
- * the results writer waits for it through the memo (core/sha256.h). */
-typedef struct hash_job {
-    const char *path;
-    char hex[65];
-    emb_status st;
-    char msg[1024];
-} hash_job;
-
-static void *hash_thread(void *arg)
-{
-    hash_job *h = arg;
-    h->st = emb_sha256_file(h->path, h->hex);
-    if (h->st)
-        snprintf(h->msg, sizeof h->msg, "%s", emb_errmsg());
-    return NULL;
-}
-
 /* One table from start to manifest: checksum, resume, run. */
 static void process(batch *b, size_t i)
 {
@@ -576,23 +541,7 @@ static void process(batch *b, size_t i)
     } else if (stat(path, &sb) != 0) {
         st = emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
         set_error(&e, st, emb_errmsg());
-    } else if ((e.size = (long long)sb.st_size), !may_resume(b, &e)) {
-        /* A new or changed table: checksum it while it is computed. */
-        hash_job h = {.path = path};
-        pthread_t th;
-        int threaded = pthread_create(&th, NULL, hash_thread, &h) == 0;
-        if (!threaded)
-            hash_thread(&h);
-        run_table(b, i, &e);
-        if (threaded)
-            pthread_join(th, NULL);
-        memcpy(e.sha256, h.hex, sizeof e.sha256);
-        if (h.st && e.status != EMB_BATCH_FAILED && e.status != EMB_BATCH_INTERRUPTED) {
-            e.sha256[0] = '\0';
-            set_error(&e, h.st, h.msg);
-        }
-        e.seconds = now_s() - t0;
-    } else if ((st = emb_sha256_file(path, e.sha256))) {
+    } else if ((e.size = (long long)sb.st_size), (st = emb_sha256_file(path, e.sha256))) {
         set_error(&e, st, emb_errmsg());
     } else {
         const emb_batch_entry *p = resumable(b, &e);

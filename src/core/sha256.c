@@ -197,9 +197,8 @@ void emb_sha256_hex(const unsigned char digest[32], char hex[65])
 
 /* The memo of emb_sha256_file: the last few files checksummed, by identity.
  * An entry is claimed before its file is read (state BUSY), so a second
- * caller for the same file (the results writer while a batch's helper
- * thread is still hashing the table) waits for the digest instead of
- * reading the file again. */
+ * caller for the same file (another thread of a batch, a results writer)
+ * waits for the digest instead of reading the file again. */
 enum { MEMO_FREE = 0, MEMO_BUSY, MEMO_READY };
 typedef struct memo {
     int state;

@@ -32,11 +32,11 @@ void emb_sha256_hex(const unsigned char digest[32], char hex[65]);
 
 /* hex = SHA-256 of the file at path, streamed in 64 KiB blocks (nothing
  * allocated).  The result is remembered for the file's identity (device,
- * inode, size, modification and change times, to the nanosecond), and a
- * call for a file another thread is reading waits for that digest, so a
- * batch that checksums a table while computing it and the results writer
- * that records it read the file once.  EMB_EIO naming the file when it
- * cannot be read. */
+ * inode, size, modification and change times, to the nanosecond), so a
+ * batch that checksums a table before reading it and the results writer
+ * that records it afterwards read the file once; a call for a file another
+ * thread is reading waits for that digest rather than reading it again.
+ * EMB_EIO naming the file when it cannot be read. */
 emb_status emb_sha256_file(const char *path, char hex[65]);
 
 /* Tests: 1 = the portable block function even where the SHA extensions
