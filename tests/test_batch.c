@@ -261,6 +261,10 @@ START_TEST(interrupt_and_resume)
     ck_assert(exists("out/y2001/results.h5") && exists("out/y2001/accounts.csv"));
     ck_assert(!exists("out/y2002") && !exists("out/y2003") && !exists("out/series.csv"));
     assert_no_temporaries();
+    /* What a run killed outright (SIGKILL) leaves: a partial temporary
+     * folder; the next run removes it. */
+    ck_assert_int_eq(mkdir(emb_test_pathf("%s/out/.y2003.tmp.99999", tmp), 0777), 0);
+    emb_test_spits(emb_test_pathf("%s/out/.y2003.tmp.99999/results.h5", tmp), "partial");
     ck_assert_int_eq(batch("", "y2001.h5 y2002.h5 y2003.h5 -o out", &err), 0);
     free(err);
     ck_assert_str_eq(STATUS("out/manifest.csv", "y2001"), "skipped");
