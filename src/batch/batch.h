@@ -110,6 +110,15 @@ emb_status emb_batch_run(const char *const *inputs, size_t n, const emb_batch_op
 
 void emb_batch_entries_free(emb_batch_entry *entries, size_t n);
 
+/* The series of entries[0 .. n) whose status is done or skipped, from
+ * opts->dir/<name>/results.h5 (series.c): DIR/series.csv and, with
+ * opts->npairs or opts->all_flows, DIR/series_flows.csv.  EMB_EINPUT for
+ * labels that differ (unless opts->allow_different_labels) or two tables of
+ * one year, EMB_ENUMERIC for a table failing the identities, EMB_EUSAGE for
+ * a pair naming no region or group; nothing is written then. */
+emb_status emb_batch_write_series(const emb_batch_entry *entries, size_t n,
+                                  const emb_batch_opts *opts);
+
 /* Name of an entry status ("done", "skipped", ...). */
 const char *emb_batch_status_name(emb_batch_status s);
 
