@@ -474,6 +474,8 @@ START_TEST(fifo_input_refused_up_front)
         {"import", "icio", "%s/fifo", "-o", "%s/t.h5", NULL},
         {"report", "%s/fifo", "-o", "%s/r.html", NULL},
         {"cbam", "--importer", "MN", "--concordance", "%s/fifo", NULL},
+        {"batch", "%s/fifo", "-o", "%s/b", NULL},
+        {"characterize", "%s/fifo", "%s/f.csv", "-o", "%s/c.h5", NULL},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char *err;

@@ -43,6 +43,14 @@ int cli_option_error(const char *cmd, int c, int argc, char **argv, const struct
 int cli_load_table(const char *path, int flags, const char *const *groups, size_t n_groups,
                    emb_table **out);
 
+/* The damaged-file probe of cli_load_table for n tables at once, in one
+ * child process (a batch): why[i] = a malloc'd message for each table whose
+ * reading crashed or hung the HDF5 library, else NULL (paths[i] NULL:
+ * not probed); N[i] (N may be NULL) = the table's N when it was read, else 0
+ * (also when the probe is off).  Returns 0 or the usage exit code (message
+ * printed). */
+int cli_probe_h5_many(const char *const *paths, size_t n, char **why, size_t *N);
+
 /* Path of the demo dataset (datasets/demo.h5) or NULL. */
 const char *cli_demo_path(void);
 
@@ -202,5 +210,6 @@ int cmd_spa(int argc, char **argv);
 int cmd_sda(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_characterize(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

@@ -177,9 +177,9 @@ const char *cli_demo_path(void)
  * finished.  One extra open and read of the small datasets; the library
  * itself never forks.  EMBODIED_HDF5_PROBE_SECONDS sets the limit (default
  * 120; 0 turns the probe off). */
-static int probe_h5(const char *path)
+static int probe_seconds(unsigned *secs)
 {
-    unsigned secs = 120;
+    *secs = 120;
     const char *env = getenv("EMBODIED_HDF5_PROBE_SECONDS");
     if (env && *env) {
         char *end;
@@ -187,10 +187,17 @@ static int probe_h5(const char *path)
         if (*end || v > 86400)
             return cli_usage_error(NULL, "EMBODIED_HDF5_PROBE_SECONDS='%s': expected 0 to 86400",
                                    env);
-        secs = (unsigned)v;
+        *secs = (unsigned)v;
     }
-    if (secs == 0)
-        return 0;
+    return 0;
+}
+
+static int probe_h5(const char *path)
+{
+    unsigned secs;
+    int rc = probe_seconds(&secs);
+    if (rc || secs == 0)
+        return rc;
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
         return 0; /* missing, a folder, a FIFO: the reader says so at once (a FIFO would block) */
@@ -424,7 +431,7 @@ void cli_report_solver(const emb_solver_stats *ss, int explain)
                 ss->n_passes);
 }
 
-#define CLI_MAX_INPUTS 4
+#define CLI_MAX_INPUTS 1024 /* a batch notes every table */
 static const char *inputs[CLI_MAX_INPUTS];
 static size_t n_inputs;
 
@@ -676,5 +683,79 @@ int cli_check_space(const char *out_file, double file_bytes, const char *out_dir
                     have[i] / 1048576.0);
             return EMB_EXIT_IO;
         }
+    return 0;
+}
+
+/* The probe of probe_h5 for many tables in one child process (a batch):
+ * the child says which table it starts before reading it, so when it dies
+ * the parent knows the culprit, marks it and starts a new child after it. */
+int cli_probe_h5_many(const char *const *paths, size_t n, char **why, size_t *N)
+{
+    unsigned secs;
+    int rc = probe_seconds(&secs);
+    for (size_t i = 0; i < n; i++) {
+        why[i] = NULL;
+        if (N)
+            N[i] = 0;
+    }
+    if (rc || secs == 0)
+        return rc;
+    for (size_t from = 0; from < n;) {
+        int fds[2];
+        fflush(NULL);
+        if (pipe(fds) != 0)
+            return 0;
+        pid_t pid = fork();
+        if (pid < 0) {
+            close(fds[0]);
+            close(fds[1]);
+            return 0; /* no probe possible: read directly */
+        }
+        if (pid == 0) {
+            close(fds[0]);
+            for (size_t i = from; i < n; i++) {
+                if (!paths[i])
+                    continue;
+                size_t msg[2] = {i, 0}; /* starting table i; then its N once read */
+                if (write(fds[1], msg, sizeof msg) != (ssize_t)sizeof msg)
+                    _exit(2);
+                alarm(secs);
+                emb_table *t = NULL;
+                if (emb_table_read_h5(paths[i], EMB_READ_DEFAULT, &t) == EMB_OK) {
+                    msg[1] = t->N;
+                    if (write(fds[1], msg, sizeof msg) != (ssize_t)sizeof msg)
+                        _exit(2);
+                }
+                emb_table_free(t);
+            }
+            _exit(0);
+        }
+        close(fds[1]);
+        size_t last = n, got[2];
+        while (read(fds[0], got, sizeof got) == (ssize_t)sizeof got) {
+            last = got[0];
+            if (N && last < n)
+                N[last] = got[1];
+        }
+        close(fds[0]);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0)
+            if (errno != EINTR)
+                return 0;
+        if (!WIFSIGNALED(status) || last >= n)
+            return 0;
+        int sig = WTERMSIG(status);
+        char msg[1024];
+        if (sig == SIGALRM)
+            snprintf(msg, sizeof msg, "%s: the HDF5 library did not finish reading the file's "
+                                      "labels and small datasets within %u s: the file is damaged "
+                                      "(README, \"Known limits\")", paths[last], secs);
+        else
+            snprintf(msg, sizeof msg, "%s: the HDF5 library crashed (signal %d, %s) reading the "
+                                      "file's labels and small datasets: the file is damaged "
+                                      "(README, \"Known limits\")", paths[last], sig, strsignal(sig));
+        why[last] = strdup(msg);
+        from = last + 1;
+    }
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* x = (I - A)^-1 (Y 1) for an A table imported without x, said on stderr
  * (the importer's t->source says it too). */
@@ -117,6 +118,7 @@ static void usage(FILE *fp, const format *f)
         fprintf(fp, "Usage: embodied import %s PATH -o OUT.h5 [options]\n\n%s\n", f->name, f->help);
     else {
         fputs("Usage: embodied import FORMAT PATH -o OUT.h5 [options]\n"
+              "       embodied import FORMAT PATH... -o DIR/ [options]\n"
               "       embodied import --list\n"
               "       embodied import FORMAT --help\n"
               "\n"
@@ -131,7 +133,10 @@ static void usage(FILE *fp, const format *f)
     /* Only the options FORMAT reads (all of them in the general help). */
     unsigned only = f ? f->opts : ~0u;
     fputs("Options:\n"
-          "  -o, --output FILE         output HDF5 file (required; written atomically)\n",
+          "  -o, --output FILE         output HDF5 file (required; written atomically); with\n"
+          "                            several PATHs, or FILE ending in '/', a folder: each\n"
+          "                            PATH into FOLDER/<name>.h5 (name = PATH's base name\n"
+          "                            without extension)\n",
           fp);
     if (only & F_EXTENSION)
         fputs("  -e, --extension NAME      keep only this extension folder (repeatable; pymrio,\n"
@@ -166,6 +171,146 @@ static void usage(FILE *fp, const format *f)
     fputs("  -h, --help                this help (after FORMAT: that format's help)\n"
           "A progress bar is drawn on stderr when it is a terminal.\n",
           fp);
+}
+
+/* What every input of one import shares. */
+typedef struct import_args {
+    const cli_list *ext, *pat, *chr;
+    const char *stressors_csv, *rename_regions;
+    int deflate, force;
+} import_args;
+
+/* Import one PATH of format f into the table file out; an exit code. */
+static int import_one(const format *f, const char *path, const char *out, const import_args *ia)
+{
+    int rc = EMB_EXIT_OK;
+    cli_note_input(path);
+    if ((rc = cli_check_output("import", out, ia->force)))
+        return rc;
+    /* A characterisation file that cannot be read would only fail after the
+     * (long) import: check it can be opened first. */
+    for (size_t i = 0; i < ia->chr->n; i++) {
+        if ((rc = cli_check_input_type(ia->chr->v[i], "the characterisation file")))
+            return rc;
+        FILE *fp = fopen(ia->chr->v[i], "r");
+        if (!fp) {
+            fprintf(stderr, "embodied: %s: cannot open the characterisation file: %s\n", ia->chr->v[i],
+                    strerror(errno));
+            rc = EMB_EXIT_IO;
+            return rc;
+        }
+        fclose(fp);
+    }
+    emb_import_opts io = {.extensions = ia->ext->v,
+                          .n_extensions = ia->ext->n,
+                          .stressor_patterns = ia->pat->v,
+                          .n_stressor_patterns = ia->pat->n,
+                          .stressors_csv = ia->stressors_csv,
+                          .rename_regions = ia->rename_regions,
+                          .progress = cli_progress,
+                          .progress_ctx = NULL};
+    emb_table *t = NULL;
+    emb_status st = f->fn(path, &io, &t);
+    cli_progress_end();
+    if (st) {
+        rc = cli_fail(st);
+        return rc;
+    }
+    /* Characterisation: impact rows appended after the stressors. */
+    for (size_t i = 0; i < ia->chr->n && !st; i++) {
+        size_t k0 = t->k;
+        if ((st = emb_table_characterize(t, ia->chr->v[i])))
+            break;
+        for (size_t s = k0; s < t->k; s++)
+            fprintf(stderr, "embodied: %s: impact '%s' [%s]\n", ia->chr->v[i], t->stressors[s],
+                    t->stressor_units[s]);
+    }
+    /* An A table without x (EXIOBASE 3 has no x.txt): the file format needs
+     * x with A, and importers never call the solver, so complete it here,
+     * after the cheap steps that may still fail. */
+    if (!st && t->tech_kind == EMB_TECH_A && !t->x)
+        st = complete_x(path, t);
+    emb_write_opts wo = {.deflate = ia->deflate};
+    if (st)
+        rc = cli_fail(st);
+    else if ((st = emb_table_write_h5(t, out, &wo)))
+        rc = cli_fail(st);
+    else {
+        fprintf(stderr, "embodied: wrote %s: %zu regions x %zu sectors (N = %zu), %zu final-demand "
+                        "categories, %zu stressors\n", out, t->n_r, t->n_s, t->N, t->n_f, t->k);
+        if (t->source)
+            fprintf(stderr, "embodied: source: %s\n", t->source);
+    }
+    emb_table_free(t);
+    return rc;
+}
+
+/* `import FORMAT PATH... -o DIR/`: each PATH into DIR/<name>.h5, <name> the
+ * input's base name without its extension; the names are checked distinct
+ * before any work; a failing input does not stop the others; the exit code
+ * is the first failure's. */
+static int import_many(const format *f, const char *const *paths, size_t n, const char *dir,
+                       const import_args *ia)
+{
+    char **outs = calloc(n, sizeof *outs);
+    int rc = EMB_EXIT_OK, first = 0;
+    size_t failed = 0;
+    if (!outs)
+        return EMB_EXIT_NOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+        size_t len = strlen(paths[i]);
+        while (len > 1 && paths[i][len - 1] == '/')
+            len--;
+        const char *b = paths[i] + len;
+        while (b > paths[i] && b[-1] != '/')
+            b--;
+        size_t bl = (size_t)(paths[i] + len - b);
+        for (size_t q = bl; q > 1; q--) /* drop the extension, keep a leading dot */
+            if (b[q - 1] == '.') {
+                bl = q - 1;
+                break;
+            }
+        size_t dl = strlen(dir);
+        while (dl > 1 && dir[dl - 1] == '/')
+            dl--;
+        if (!(outs[i] = malloc(dl + bl + 6))) {
+            rc = EMB_EXIT_NOMEM;
+            break;
+        }
+        snprintf(outs[i], dl + bl + 6, "%.*s/%.*s.h5", (int)dl, dir, (int)bl, b);
+        for (size_t j = 0; j < i && !rc; j++)
+            if (!strcmp(outs[i], outs[j]))
+                rc = cli_usage_error("import", "%s and %s: both would be written to %s; rename one",
+                                     paths[j], paths[i], outs[i]);
+    }
+    if (!rc && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "embodied: %s: cannot create the output folder: %s\n", dir, strerror(errno));
+        rc = EMB_EXIT_IO;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        /* Each table is committed as soon as it is written (the command's
+         * output set would otherwise drop them all when one input fails). */
+        int r = import_one(f, paths[i], outs[i], ia);
+        if (!r)
+            r = cli_commit_outputs();
+        else {
+            emb_results_discard_set(); /* this input's temporaries */
+            if (emb_results_begin_set())
+                r = EMB_EXIT_INTERNAL;
+        }
+        if (r) {
+            failed++;
+            if (!first)
+                first = r;
+        }
+    }
+    if (!rc && n > 1)
+        fprintf(stderr, "embodied: imported %zu of %zu inputs into %s%s\n", n - failed, n, dir,
+                failed ? " (see the messages above for the others)" : "");
+    for (size_t i = 0; i < n; i++)
+        free(outs[i]);
+    free(outs);
+    return rc ? rc : first;
 }
 
 int cmd_import(int argc, char **argv)
@@ -232,13 +377,12 @@ int cmd_import(int argc, char **argv)
         usage(stdout, f);
         goto done;
     }
-    if (argc - optind != 2) {
-        rc = cli_usage_error("import", "expected FORMAT and PATH (got %d arguments)", argc - optind);
+    if (argc - optind < 2) {
+        rc = cli_usage_error("import", "expected FORMAT and PATH... (got %d arguments)", argc - optind);
         goto done;
     }
-    const char *path = argv[optind + 1];
-    if (!out) {
-        rc = cli_usage_error("import", "missing -o OUT.h5");
+    if (!out || !*out) {
+        rc = cli_usage_error("import", "missing -o OUT.h5 (or -o DIR/ for several inputs)");
         goto done;
     }
     /* An option the format does not read would be silently ignored. */
@@ -250,64 +394,13 @@ int cmd_import(int argc, char **argv)
         rc = cli_usage_error("import", "%s does not apply to format %s", unread, f->name);
         goto done;
     }
-    cli_note_input(path);
-    if ((rc = cli_check_output("import", out, force)))
-        goto done;
-    /* A characterisation file that cannot be read would only fail after the
-     * (long) import: check it can be opened first. */
-    for (size_t i = 0; i < chr.n; i++) {
-        if ((rc = cli_check_input_type(chr.v[i], "the characterisation file")))
-            goto done;
-        FILE *fp = fopen(chr.v[i], "r");
-        if (!fp) {
-            fprintf(stderr, "embodied: %s: cannot open the characterisation file: %s\n", chr.v[i],
-                    strerror(errno));
-            rc = EMB_EXIT_IO;
-            goto done;
-        }
-        fclose(fp);
-    }
-    emb_import_opts io = {.extensions = ext.v,
-                          .n_extensions = ext.n,
-                          .stressor_patterns = pat.v,
-                          .n_stressor_patterns = pat.n,
-                          .stressors_csv = stressors_csv,
-                          .rename_regions = rename_regions,
-                          .progress = cli_progress,
-                          .progress_ctx = NULL};
-    emb_table *t = NULL;
-    emb_status st = f->fn(path, &io, &t);
-    cli_progress_end();
-    if (st) {
-        rc = cli_fail(st);
+    import_args ia = {&ext, &pat, &chr, stressors_csv, rename_regions, deflate, force};
+    if (argc - optind > 2 || out[strlen(out) - 1] == '/') {
+        rc = import_many(f, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),
+                         out, &ia);
         goto done;
     }
-    /* Characterisation: impact rows appended after the stressors. */
-    for (size_t i = 0; i < chr.n && !st; i++) {
-        size_t k0 = t->k;
-        if ((st = emb_table_characterize(t, chr.v[i])))
-            break;
-        for (size_t s = k0; s < t->k; s++)
-            fprintf(stderr, "embodied: %s: impact '%s' [%s]\n", chr.v[i], t->stressors[s],
-                    t->stressor_units[s]);
-    }
-    /* An A table without x (EXIOBASE 3 has no x.txt): the file format needs
-     * x with A, and importers never call the solver, so complete it here,
-     * after the cheap steps that may still fail. */
-    if (!st && t->tech_kind == EMB_TECH_A && !t->x)
-        st = complete_x(path, t);
-    emb_write_opts wo = {.deflate = deflate};
-    if (st)
-        rc = cli_fail(st);
-    else if ((st = emb_table_write_h5(t, out, &wo)))
-        rc = cli_fail(st);
-    else {
-        fprintf(stderr, "embodied: wrote %s: %zu regions x %zu sectors (N = %zu), %zu final-demand "
-                        "categories, %zu stressors\n", out, t->n_r, t->n_s, t->N, t->n_f, t->k);
-        if (t->source)
-            fprintf(stderr, "embodied: source: %s\n", t->source);
-    }
-    emb_table_free(t);
+    rc = import_one(f, argv[optind + 1], out, &ia);
 done:
     cli_list_free(&ext);
     cli_list_free(&pat);

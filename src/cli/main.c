@@ -44,6 +44,8 @@ static void usage(FILE *fp)
           "                             technology, final-demand structure and level effects\n"
           "  report   RESULTS.h5 -o REPORT.html\n"
           "                             self-contained HTML report with charts of a results file\n"
+          "  batch    TABLE... -o DIR [--jobs J]\n"
+          "                             accounts of many tables, resumable, one time series out\n"
           "\n"
           "FILE is an embodied-mrio HDF5 table (datasets/README.md); without FILE, accounts,\n"
           "flows and info use the illustrative demo table datasets/demo.h5.\n"
@@ -243,12 +245,15 @@ static int dispatch(int argc, char **argv)
         return run_committed(cmd_sda, sub_argc, sub_argv);
     if (strcmp(cmd, "report") == 0)
         return run_committed(cmd_report, sub_argc, sub_argv);
+    if (strcmp(cmd, "batch") == 0) /* commits each table's folder itself, one by one */
+        return cmd_batch(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EMB_EXIT_OK;
     }
     static const char *const cmds[] = {"info", "accounts", "flows", "cbam", "import",
-                                       "synth", "spa", "sda", "report", "help"};
+                                       "synth", "spa", "sda", "report", "characterize",
+                                       "batch", "help"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (emb_name_distance(cmd, cmds[i]) <= (strlen(cmd) >= 4 ? 2 : 1))
             return cli_usage_error("", "unknown command '%s' (did you mean '%s'?)", cmd, cmds[i]);

@@ -26,6 +26,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -408,8 +409,8 @@ static int entry_undo(entry *e)
 }
 
 /* Rename v[0 .. n) into place, in order, or none: see atomic.h.  Releases
- * every entry. */
-static emb_status commit_entries(entry *v, size_t n)
+ * every entry.  The caller holds commit_lock. */
+static emb_status commit_entries_locked(entry *v, size_t n)
 {
     emb_status st = EMB_OK;
     int expected = STATE_IDLE;
@@ -527,6 +528,19 @@ static emb_status commit_entries(entry *v, size_t n)
     if (!st && sync_err)
         st = emb_raise(EMB_EIO, "%s: renamed into place, but syncing its directory failed: %s",
                        sync_path, strerror(sync_err));
+    return st;
+}
+
+/* Threads of one process (a batch's jobs, a Python program) commit one after
+ * another: commit_state is the process's, and a second thread finding it
+ * COMMITTING must wait, not take it for a signal ending the process. */
+static pthread_mutex_t commit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static emb_status commit_entries(entry *v, size_t n)
+{
+    pthread_mutex_lock(&commit_lock);
+    emb_status st = commit_entries_locked(v, n);
+    pthread_mutex_unlock(&commit_lock);
     return st;
 }
 

@@ -2,6 +2,7 @@
  * labels and provenance (layout in README "Outputs"), written atomically. */
 #include "core/alloc.h"
 #include "core/error_impl.h"
+#include "core/sha256.h"
 #include "embodied/results.h"
 #include "embodied/version.h"
 #include "io/atomic.h"
@@ -229,6 +230,13 @@ static emb_status write_all(hid_t f, const char *fn, const emb_accounts *a, cons
         if (st)
             return st;
     }
+    /* The input's SHA-256, so a result names exactly the table it came from
+     * (a batch computes it first; the memo makes this a lookup).  A table
+     * built in memory, or whose file is gone, has none. */
+    char sha[65];
+    if (size >= 0 && emb_sha256_file(t->path, sha) == EMB_OK &&
+        (st = emb_h5_attr_write_string(f, fn, "input_sha256", sha)))
+        return st;
     return emb_results_h5_netcdf(f, fn, a, t);
 }
 
