@@ -31,12 +31,18 @@ static void usage(FILE *fp)
           "  -q, --quiet             no summary on stdout\n"
           "  -f, --force             overwrite existing output files\n"
           CLI_SOLVER_HELP
-          "  -h, --help              this help\n",
+          "      --grid PRxPC        scalapack: the process grid (default: near-square, the\n"
+          "                          ranks of mpirun -np P)\n"
+          "      --block NB          scalapack: block size of the block-cyclic layout (default 128)\n"
+          "  -h, --help              this help\n"
+          "\n"
+          "--solver scalapack runs over MPI ranks: mpirun -np P embodied accounts FILE --solver\n"
+          "scalapack (README \"On a cluster\"); rank 0 reports and writes the results.\n",
           fp);
 }
 
 /* Long-only options (codes above the letters, below CLI_OPT_SOLVER). */
-enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA };
+enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA, OPT_GRID, OPT_BLOCK };
 
 int cmd_accounts(int argc, char **argv)
 {
@@ -47,11 +53,13 @@ int cmd_accounts(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
         {"force", no_argument, NULL, 'f'}, {"eebt", no_argument, NULL, OPT_EEBT},
         {"eebt-by-sector", no_argument, NULL, OPT_EEBT_BY_SECTOR},
-        {"tcba", no_argument, NULL, OPT_TCBA}, CLI_SOLVER_LONGOPTS,
+        {"tcba", no_argument, NULL, OPT_TCBA}, {"grid", required_argument, NULL, OPT_GRID},
+        {"block", required_argument, NULL, OPT_BLOCK}, CLI_SOLVER_LONGOPTS,
         {NULL, 0, NULL, 0}};
     const char *out = NULL, *csv = NULL;
     cli_list groups = {0}, stressors = {0};
     emb_accounts_opts ao = {.per_sector = 0};
+    emb_mpi_opts mo = {0};
     int quiet = 0, explain = 0, force = 0, c, rc = EMB_EXIT_OK;
     while ((c = getopt_long(argc, argv, "o:c:g:s:qfh", opts, NULL)) != -1) {
         switch (c) {
@@ -64,6 +72,23 @@ int cmd_accounts(int argc, char **argv)
         case OPT_EEBT: ao.eebt = 1; break;
         case OPT_EEBT_BY_SECTOR: ao.eebt = ao.eebt_by_sector = 1; break;
         case OPT_TCBA: ao.tcba = 1; break;
+        case OPT_GRID:
+            if (emb_mpi_parse_grid(optarg, &mo.grid_rows, &mo.grid_cols)) {
+                rc = cli_usage_error("accounts", "%s", emb_errmsg());
+                goto done;
+            }
+            break;
+        case OPT_BLOCK: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 1 || v > 1 << 20) {
+                rc = cli_usage_error("accounts", "--block '%s': expected a whole number from 1 "
+                                                 "to 1048576", optarg);
+                goto done;
+            }
+            mo.block = (int)v;
+            break;
+        }
         case 'q': quiet = 1; break;
         case 'f': force = 1; break;
         case 'h': usage(stdout); goto done;
@@ -79,6 +104,9 @@ int cmd_accounts(int argc, char **argv)
         rc = cli_usage_error("accounts", "expected at most one FILE");
         goto done;
     }
+    int mpi = ao.solver.kind == EMB_SOLVER_SCALAPACK;
+    if (mpi)
+        cli_mpi_quiet_others();
     cli_note_input(optind < argc ? argv[optind] : NULL);
     if ((rc = cli_check_output("accounts", out, force)))
         goto done;
@@ -96,8 +124,9 @@ int cmd_accounts(int argc, char **argv)
     }
     emb_table *t = NULL;
     emb_accounts *a = NULL;
-    if ((rc = cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
-                             groups.n, &t)))
+    if ((rc = mpi ? cli_mpi_load_table(optind < argc ? argv[optind] : NULL, groups.v, groups.n, &t)
+                  : cli_load_table(optind < argc ? argv[optind] : NULL, EMB_READ_DEFAULT, groups.v,
+                                   groups.n, &t)))
         goto done;
     size_t *sel = malloc((stressors.n + t->k + 1) * sizeof *sel), nsel = 0;
     if (!sel) {
@@ -106,11 +135,13 @@ int cmd_accounts(int argc, char **argv)
     }
     if ((rc = cli_select_stressors(t, stressors.v, stressors.n, sel, &nsel)))
         goto free_sel;
-    emb_status st = emb_accounts_compute(t, &ao, &a);
+    emb_status st = mpi ? emb_mpi_accounts(t, &ao, &mo, &a) : emb_accounts_compute(t, &ao, &a);
     if (st) {
         rc = cli_fail(st);
         goto free_sel;
     }
+    if (!a) /* a rank other than 0 of a distributed run: rank 0 reports and writes */
+        goto free_sel;
     cli_warn_facts(t, a);
     cli_report_solver(&a->solver, explain);
     char rc_text[48];

@@ -172,5 +172,12 @@ int main(int argc, char **argv)
     if (test_signal)
         emb_results_set_commit_hook(test_signal_after_temp);
 
-    return finish_stdout(dispatch(argc, argv));
+    /* MPI only when launched by mpirun/srun or asked for (--solver
+     * scalapack); finalised on every return from here. */
+    int rc = cli_mpi_start(&argc, &argv);
+    if (rc == 0)
+        rc = dispatch(argc, argv);
+    rc = finish_stdout(rc);
+    cli_mpi_end();
+    return rc;
 }
