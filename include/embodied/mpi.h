@@ -49,9 +49,10 @@ typedef struct emb_mpi_opts {
     int block;          /* NB, the block size of the block-cyclic layout; 0 = EMB_MPI_BLOCK */
 } emb_mpi_opts;
 
-/* Default block size: the fastest of 64, 128 and 256 measured at N = 4,900
- * on the development machine (README "On a cluster"). */
-#define EMB_MPI_BLOCK 128
+/* Default block size: the fastest of 64, 128 and 256 for P = 2 ranks at
+ * N = 4,900 on the 2-core development machine (pdgetrf 0.93-0.95 s against
+ * 1.07-1.10 s and 1.26-1.27 s; README "On a cluster"). */
+#define EMB_MPI_BLOCK 64
 
 /* 1 when the library was built with MPI and ScaLAPACK, else 0. */
 EMB_API int emb_mpi_available(void);

@@ -15,7 +15,7 @@
 #                           before any work (default: the node's physical memory)
 #   --grid PRxPC            process grid (default: near-square from the ranks)
 #   --block NB              block size of the block-cyclic layout (default: the
-#                           solver's, 128)
+#                           solver's, 64)
 #   --time HH:MM:SS         wall-clock limit (default 02:00:00)
 #   --partition NAME        Slurm partition (default: the cluster's)
 #   --account NAME          Slurm account to charge (default: yours)

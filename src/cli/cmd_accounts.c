@@ -33,7 +33,7 @@ static void usage(FILE *fp)
           CLI_SOLVER_HELP
           "      --grid PRxPC        scalapack: the process grid (default: near-square, the\n"
           "                          ranks of mpirun -np P)\n"
-          "      --block NB          scalapack: block size of the block-cyclic layout (default 128)\n"
+          "      --block NB          scalapack: block size of the block-cyclic layout (default 64)\n"
           "  -h, --help              this help\n"
           "\n"
           "--solver scalapack runs over MPI ranks: mpirun -np P embodied accounts FILE --solver\n"
