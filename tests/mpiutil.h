@@ -7,9 +7,9 @@
 
 #include "embodied/embodied.h"
 
-/* Run `mpirun [mpi_args] -np P embodied ARGS` (OPENBLAS_NUM_THREADS=1 per
- * rank, oversubscribed, as root where needed) under `timeout` seconds, in
- * directory dir; stderr in *err (malloc'd).  Returns the exit status (124:
+/* Run `mpirun -np P embodied ARGS` (OPENBLAS_NUM_THREADS=1 per rank,
+ * oversubscribed, as root where needed) under `timeout` seconds, in
+ * directory dir; stderr in *err (malloc'd, its first 3,000 bytes).  Returns the exit status (124:
  * timed out, i.e. a hang).  np 0: run the binary alone (a singleton). */
 int mpi_run(const char *dir, int np, const char *args, int timeout_s, char **err);
 
