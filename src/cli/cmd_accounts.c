@@ -146,7 +146,8 @@ int cmd_accounts(int argc, char **argv)
     cli_report_solver(&a->solver, explain);
     char rc_text[48];
     if (isnan(a->rcond)) /* the sparse solver factorises nothing to estimate it from */
-        snprintf(rc_text, sizeof rc_text, "rcond not estimated (sparse solver)");
+        snprintf(rc_text, sizeof rc_text, "rcond not estimated (%s solver)",
+                 emb_solver_name(a->solver.kind));
     else
         snprintf(rc_text, sizeof rc_text, "rcond %.2e", a->rcond);
     fprintf(stderr, "embodied: N = %zu, %zu stressor%s: read and formed I - A in %.3f s, "
