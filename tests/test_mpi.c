@@ -201,6 +201,25 @@ START_TEST(grid_mismatch)
 }
 END_TEST
 
+/* The batch hook: two groups of two ranks on split communicators, each its
+ * own table through emb_mpi_accounts; the group with a missing table fails
+ * alone (tests/mpi_groups.c checks each group's expectations). */
+START_TEST(groups_of_ranks)
+{
+    char mpmd[4400], *err = NULL;
+    const char *b = getenv("EMB_BUILD_ROOT");
+    snprintf(mpmd, sizeof mpmd, "-np 4 '%s/tests/mpi_groups' z.h5 missing-table.h5",
+             b ? b : "build");
+    int rc = mpi_run_mpmd(dir, mpmd, TIMEOUT, &err);
+    size_t outlen = 0;
+    char *out = emb_test_slurp(emb_test_pathf("%s/mpi_stdout.txt", dir), &outlen);
+    ck_assert_msg(rc == 0, "exit %d: %s\n%s", rc, out ? out : "", err);
+    ck_assert_ptr_nonnull(strstr(out, "group 0: ok"));
+    ck_assert_ptr_nonnull(strstr(out, "group 1: failed as expected"));
+    free(out), free(err);
+}
+END_TEST
+
 /* Without a launcher, --solver scalapack runs as a singleton of one rank. */
 START_TEST(singleton)
 {
@@ -233,6 +252,7 @@ int main(void)
     tcase_add_test(tc, one_rank_over_the_limit);
     tcase_add_test(tc, grid_mismatch);
     tcase_add_test(tc, singleton);
+    tcase_add_test(tc, groups_of_ranks);
     suite_add_tcase(s, tc);
     int rc = emb_test_run(s);
     emb_test_rmtree(dir);
