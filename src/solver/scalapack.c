@@ -692,15 +692,18 @@ done:
 
 /* "grid 2x2, block 128, 4 ranks on hosts a, b" into the stats' explanation
  * (the provenance of the results file). */
-static void describe(dist *d, emb_solver_kind requested)
+static emb_status describe(dist *d, emb_solver_kind requested)
 {
     char name[MPI_MAX_PROCESSOR_NAME + 1] = {0};
     int len = 0;
     MPI_Get_processor_name(name, &len);
     char *all = d->rank == 0 ? emb_calloc((size_t)d->size, sizeof name, "host names") : NULL;
+    emb_status st = agree(d->comm, d->rank == 0 && !all ? EMB_ENOMEM : EMB_OK);
+    if (st)
+        return st;
     MPI_Gather(name, (int)sizeof name, MPI_CHAR, all, (int)sizeof name, MPI_CHAR, 0, d->comm);
     if (d->rank != 0)
-        return;
+        return EMB_OK;
     char *ex = d->st.explain;
     size_t cap = sizeof d->st.explain;
     int n = snprintf(ex, cap, "scalapack: %s; %d rank%s on a %dx%d grid, block %d, hosts ",
@@ -724,6 +727,7 @@ static void describe(dist *d, emb_solver_kind requested)
         used += (size_t)m;
     }
     emb_free(all);
+    return EMB_OK;
 }
 
 static emb_status run(dist *d, const emb_accounts_opts *opts, const emb_mpi_opts *mo,
@@ -785,7 +789,8 @@ static emb_status run(dist *d, const emb_accounts_opts *opts, const emb_mpi_opts
         goto done;
     if ((st = solve_all(d, prep, nbat)))
         goto done;
-    describe(d, opts ? opts->solver.kind : EMB_SOLVER_SCALAPACK);
+    if ((st = describe(d, opts ? opts->solver.kind : EMB_SOLVER_SCALAPACK)))
+        goto done;
     /* Phase 6: rank 0 assembles. */
     if (d->rank == 0) {
         d->st.requested = opts ? opts->solver.kind : EMB_SOLVER_SCALAPACK;
