@@ -449,6 +449,8 @@ static emb_status factorise(dist *d)
         st = EMB_ENOMEM;
     if (!st)
         st = read_tiles(d, buf, need_x ? w : NULL, need_x ? w + N : NULL);
+    if (!st) /* a caller's interruption (embodied/context.h), agreed like any failure */
+        st = emb_ctx_poll("the distributed solver, before the factorisation");
     if ((st = agree(d->comm, st)))
         goto done;
     if (need_x) {
@@ -651,7 +653,8 @@ static emb_status solve_all(dist *d, emb_accounts_prep *prep, size_t nbat)
         emb_accounts_rhs_kind which = kind ? EMB_ACCOUNTS_TRANSPOSED : EMB_ACCOUNTS_DIRECT;
         for (size_t first = 0; first < counts[kind]; first += nbat) {
             size_t cnt = counts[kind] - first < nbat ? counts[kind] - first : nbat;
-            if (d->rank == 0)
+            st = emb_ctx_poll("the distributed solves");
+            if (d->rank == 0 && !st)
                 st = emb_accounts_rhs(prep, which, first, cnt, ws.Bg, N);
             if ((st = agree(d->comm, st)))
                 goto done;
