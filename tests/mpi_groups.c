@@ -7,8 +7,11 @@
  * contains "missing" must fail on both its ranks with the same status,
  * naming its rank within the group, while the other group completes; a
  * group that succeeds must match the serial dense solver within 1e-12 on
- * its rank 0 and return no accounts on the others.  Prints one line per
- * group and exits 0 when every expectation held. */
+ * its rank 0 and return no accounts on the others.  Then all four ranks
+ * run TABLE0 with an interruption callback (embodied/context.h) that asks
+ * to stop on the last rank only: every rank must return EMB_EINTERRUPTED
+ * naming that rank.  Prints one line per check and exits 0 when every
+ * expectation held. */
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -40,6 +43,8 @@ static double worst_diff(const emb_accounts *a, const emb_accounts *b)
     }
     return worst;
 }
+
+static int interrupt_here(void *user) { return *(const int *)user; }
 
 int main(int argc, char **argv)
 {
@@ -96,6 +101,31 @@ int main(int argc, char **argv)
         printf("%s\n", line);
     emb_accounts_free(a);
     emb_table_free(t);
+    /* All four ranks on TABLE0 with a caller's interruption that fires on
+     * the last rank only: every rank returns EMB_EINTERRUPTED naming it. */
+    emb_context *ctx = NULL;
+    emb_table *t0 = NULL;
+    emb_accounts *a0 = NULL;
+    int stop = rank == 2 * G - 1;
+    if (emb_context_create(&ctx) != EMB_OK ||
+        emb_table_read_h5(argv[1], EMB_READ_DEFAULT, &t0) != EMB_OK) {
+        ok = 0;
+    } else {
+        emb_context_set_interrupt(ctx, interrupt_here, &stop);
+        emb_accounts_opts io = {.ctx = ctx};
+        emb_mpi_opts wo = {.block = 4};
+        emb_status ist = emb_mpi_accounts(t0, &io, &wo, &a0);
+        char want[64];
+        snprintf(want, sizeof want, "rank %d of %d: ", 2 * G - 1, 2 * G);
+        int iok = ist == EMB_EINTERRUPTED && !a0 && strstr(emb_errmsg(), want) != NULL;
+        if (rank == 0)
+            printf("world: interruption on rank %d %s (%s)\n", 2 * G - 1,
+                   iok ? "agreed" : "NOT agreed", emb_errmsg());
+        ok &= iok;
+    }
+    emb_accounts_free(a0);
+    emb_table_free(t0);
+    emb_context_free(ctx);
     int all = 0;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     MPI_Comm_free(&sub);

@@ -242,7 +242,8 @@ END_TEST
 
 /* The batch hook: two groups of two ranks on split communicators, each its
  * own table through emb_mpi_accounts; the group with a missing table fails
- * alone (tests/mpi_groups.c checks each group's expectations). */
+ * alone; then an interruption on one rank ends all four the same way
+ * (tests/mpi_groups.c checks each expectation). */
 START_TEST(groups_of_ranks)
 {
     char mpmd[4400], *err = NULL;
@@ -255,6 +256,7 @@ START_TEST(groups_of_ranks)
     ck_assert_msg(rc == 0, "exit %d: %s\n%s", rc, out ? out : "", err);
     ck_assert_ptr_nonnull(strstr(out, "group 0: ok"));
     ck_assert_ptr_nonnull(strstr(out, "group 1: failed as expected"));
+    ck_assert_ptr_nonnull(strstr(out, "world: interruption on rank 3 agreed"));
     free(out), free(err);
 }
 END_TEST
