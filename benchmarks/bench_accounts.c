@@ -16,7 +16,13 @@
  *      (streamed) -> emb_accounts_compute -> emb_results_write_h5, with the
  *      phases the solver reports (build I - A, factorise, solve, residual
  *      passes) and the max relative difference of every account (pba, cba,
- *      imports, exports, unallocated, flows, M, x) against dense double.
+ *      imports, exports, unallocated, flows, M, x) against dense double;
+ *   5. with --scalapack P1,P2,...: the whole run of `embodied accounts FILE
+ *      -o OUT` as users start it — `embodied ... --solver dense` alone
+ *      ("dense-cli", the serial reference of the same process start-up), and
+ *      `mpirun -np P embodied ... --solver scalapack [--block NB]` for each P
+ *      (one OpenBLAS thread per rank when P > 1), with the phases the CLI
+ *      reports and the difference of every account from dense double.
  * Every measurement runs in its own forked child and its peak RSS is that
  * child's ru_maxrss from wait4(), so the 8 N^2 bytes of one measurement (or
  * of the generator) never count against another.  The parent itself never
@@ -78,6 +84,10 @@ typedef struct args {
     int n_solvers;
     emb_solver_kind cur; /* the solver the next pipeline child runs */
     int thp;             /* the next bare dgetrf child uses a huge-page buffer */
+    int ranks[8], n_ranks; /* --scalapack P1,P2,...: mpirun runs of the CLI */
+    int block;           /* --block NB for them (0: the CLI's default) */
+    int cur_ranks;       /* the next CLI child: 0 = dense alone, else scalapack on P ranks */
+    const char *exe;     /* the embodied binary (--embodied; default next to the build's) */
 } args;
 
 /* What a child sends back through its pipe. */
@@ -421,7 +431,54 @@ done:
 
 /* ---- fork, collect the result and the child's peak RSS ---- */
 
-enum job { JOB_GENERATE, JOB_DGETRF, JOB_PIPELINE, JOB_INVERSE };
+/* The CLI as users start it, timed from outside (process start-up, MPI
+ * start-up and the ranks' exit included); the phases from its stderr line
+ * "read and formed I - A in B s, factorised in F s, solved in S s, checked
+ * in C s (total T s)". */
+static void run_cli(const args *a, const char *table, const char *results, meas *m)
+{
+    char cmd[16384], errf[4400];
+    snprintf(errf, sizeof errf, "%s.stderr", results);
+    const char *mpirun = getenv("MPIRUN") ? getenv("MPIRUN") : "mpirun";
+    char blk[32] = "";
+    if (a->block)
+        snprintf(blk, sizeof blk, " --block %d", a->block);
+    if (a->cur_ranks == 0)
+        snprintf(cmd, sizeof cmd, "'%s' accounts '%s' -o '%s' --force --solver dense -q 2>'%s'",
+                 a->exe, table, results, errf);
+    else
+        snprintf(cmd, sizeof cmd, "%s OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+                                  "OMPI_MCA_rmaps_base_oversubscribe=1 '%s' -np %d '%s' accounts '%s' "
+                                  "-o '%s' --force --solver scalapack%s -q --explain 2>'%s'",
+                 a->cur_ranks > 1 ? "OPENBLAS_NUM_THREADS=1" : "", mpirun, a->cur_ranks, a->exe,
+                 table, results, blk, errf);
+    double t0 = bench_now();
+    int rc = system(cmd);
+    m->t_accounts = bench_now() - t0;
+    FILE *fp = fopen(errf, "r");
+    char line[1024];
+    while (fp && fgets(line, sizeof line, fp)) {
+        const char *p = strstr(line, "read and formed I - A in ");
+        double tot;
+        if (p && sscanf(p, "read and formed I - A in %lf s, factorised in %lf s, solved in %lf s, "
+                           "checked in %lf s (total %lf s)", &m->t_build, &m->t_factor,
+                        &m->t_solve, &m->t_check, &tot) == 5)
+            m->ok = 1;
+        p = strstr(line, "max relative residual ");
+        if (p)
+            sscanf(p, "max relative residual %lf (multipliers %lf)", &m->res_solve, &m->res_tsolve);
+    }
+    if (fp)
+        fclose(fp);
+    unlink(errf);
+    if (rc != 0 || !m->ok) {
+        snprintf(m->err, sizeof m->err, "%.400s: exit status %d%s", cmd, rc,
+                 m->ok ? "" : " (no timing line on stderr)");
+        m->ok = 0;
+    }
+}
+
+enum job { JOB_GENERATE, JOB_DGETRF, JOB_PIPELINE, JOB_INVERSE, JOB_CLI };
 
 typedef struct job_ctx {
     enum job job;
@@ -439,6 +496,8 @@ static void child(void *ctx, void *out)
         run_dgetrf(c->a, c->table, m);
     else if (c->job == JOB_INVERSE)
         run_inverse(c->table, c->results, m);
+    else if (c->job == JOB_CLI)
+        run_cli(c->a, c->table, c->results, m);
     else
         run_pipeline(c->a, c->table, c->results, m);
 }
@@ -497,9 +556,12 @@ static void usage(FILE *fp)
           "                      [--fd N_F] [--stressors K] [--seed SEED] [--per-sector]\n"
           "                      [--solvers dense,mixed,sparse] [--no-inverse] [--no-bare]\n"
           "                      [--csr] [--density D] [--spectral-radius R]\n"
+          "                      [--scalapack P1,P2,... [--block NB] [--embodied EXE]]\n"
           "Times bare LAPACKE_dgetrf (plain and huge-page buffers) and the explicit-inverse\n"
           "baseline on N = R*S against read -> accounts -> write of a generated table with\n"
           "each solver; each measurement in its own process (peak RSS per child).\n"
+          "--scalapack adds whole CLI runs: embodied --solver dense alone, then mpirun -np P\n"
+          "embodied --solver scalapack for each P (MPIRUN names the launcher).\n"
           "Set OPENBLAS_NUM_THREADS to fix the thread count.\n",
           fp);
 }
@@ -548,6 +610,24 @@ int main(int argc, char **argv)
             a.csv = v;
             continue;
         }
+        if (!strcmp(o, "--embodied")) {
+            a.exe = v;
+            continue;
+        }
+        if (!strcmp(o, "--scalapack")) {
+            char buf[256], *sv = NULL;
+            snprintf(buf, sizeof buf, "%s", v);
+            a.n_ranks = 0;
+            for (char *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
+                size_t p;
+                if (parse_size(tok, &p) || p > 1024 || a.n_ranks == 8) {
+                    fprintf(stderr, "bench_accounts: --scalapack: '%s' (up to 8 rank counts)\n", v);
+                    return 2;
+                }
+                a.ranks[a.n_ranks++] = (int)p;
+            }
+            continue;
+        }
         if (!strcmp(o, "--density") || !strcmp(o, "--spectral-radius")) {
             char *end;
             double d = strtod(v, &end);
@@ -566,7 +646,7 @@ int main(int argc, char **argv)
                 a.solvers[a.n_solvers++] = EMB_SOLVER_DENSE;
             for (char *sv = NULL, *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
                 emb_solver_kind k;
-                if (emb_solver_parse(tok, &k) || k == EMB_SOLVER_AUTO) {
+                if (emb_solver_parse(tok, &k) || k == EMB_SOLVER_AUTO || k == EMB_SOLVER_SCALAPACK) {
                     fprintf(stderr, "bench_accounts: --solvers: '%s' (dense, mixed, sparse)\n", tok);
                     return 2;
                 }
@@ -594,6 +674,8 @@ int main(int argc, char **argv)
             a.k = n;
         else if (!strcmp(o, "--seed"))
             a.seed = n;
+        else if (!strcmp(o, "--block") && n <= 1 << 20)
+            a.block = (int)n;
         else {
             fprintf(stderr, "bench_accounts: unknown option %s\n", o);
             usage(stderr);
@@ -605,6 +687,16 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    char exe_buf[4096];
+    if (!a.exe) { /* build/benchmarks/bench_accounts -> build/embodied */
+        snprintf(exe_buf, sizeof exe_buf, "%s", argv[0]);
+        char *slash = strrchr(exe_buf, '/');
+        if (slash)
+            snprintf(slash, sizeof exe_buf - (size_t)(slash - exe_buf), "/../embodied");
+        else
+            snprintf(exe_buf, sizeof exe_buf, "../embodied");
+        a.exe = exe_buf;
+    }
     const char *tmpbase = getenv("TMPDIR");
     char dir[4096], table[4200], results[4200];
     snprintf(dir, sizeof dir, "%s/embodied-bench-XXXXXX", tmpbase && *tmpbase ? tmpbase : "/tmp");
@@ -692,6 +784,25 @@ int main(int argc, char **argv)
         goto cleanup;
     }
 
+    /* The whole CLI runs: dense alone (index 0), then scalapack on each P. */
+    meas best_c[9];
+    char cli_path[9][4300];
+    memset(best_c, 0, sizeof best_c);
+    for (int q = 0; q <= a.n_ranks && a.n_ranks; q++) {
+        a.cur_ranks = q ? a.ranks[q - 1] : 0;
+        snprintf(cli_path[q], sizeof cli_path[q], "%s/results-cli-%d.h5", dir, a.cur_ranks);
+        for (int rep = 0; rep < a.repeat; rep++) {
+            if (in_child(JOB_CLI, &a, table, cli_path[q], &m)) {
+                fprintf(stderr, "bench_accounts: %s\n", m.err);
+                goto cleanup;
+            }
+            double pk = fmax(m.peak_mib, best_c[q].peak_mib);
+            if (rep == 0 || m.t_accounts < best_c[q].t_accounts)
+                best_c[q] = m;
+            best_c[q].peak_mib = pk;
+        }
+    }
+
     r.t_ref = best_d.t_dgetrf;
     printf("%-16s %7s %7s %10s %9s %12s %7s %10s %10s\n", "what", "N", "threads", "seconds",
            "GFLOP/s", "peakRSS_MiB", "ratio", "residual", "maxreldiff");
@@ -740,6 +851,34 @@ int main(int argc, char **argv)
                nm, emb_solver_name((emb_solver_kind)p->kind), p->fell_back ? " (fell back)" : "",
                p->steps, p->passes, p->identity, where);
     }
+    for (int q = 0; q <= a.n_ranks && a.n_ranks; q++) {
+        const meas *p = &best_c[q];
+        char w[64], nm[32];
+        const char *where = "-";
+        double diff = a.solvers[0] == EMB_SOLVER_DENSE ? compare_results(res_path[0], cli_path[q], &where) : -1;
+        if (q == 0)
+            snprintf(nm, sizeof nm, "dense-cli");
+        else
+            snprintf(nm, sizeof nm, "scalapack-p%d", a.ranks[q - 1]);
+        snprintf(w, sizeof w, "%s:build", nm), line(&r, w, p->t_build, -1, -1, -1, -1);
+        snprintf(w, sizeof w, "%s:factor", nm);
+        line(&r, w, p->t_factor, gflops(r.N, p->t_factor), -1, -1, -1);
+        snprintf(w, sizeof w, "%s:solve", nm);
+        line(&r, w, p->t_solve, -1, -1, fmax(p->res_solve, p->res_tsolve), -1);
+        snprintf(w, sizeof w, "%s:check", nm), line(&r, w, p->t_check, -1, -1, -1, -1);
+        snprintf(w, sizeof w, "%s:total", nm);
+        line(&r, w, p->t_accounts, gflops(r.N, p->t_accounts), p->peak_mib,
+             fmax(p->res_solve, p->res_tsolve), diff);
+        if (q > 0)
+            printf("# N = %zu: %s whole run / dense-cli = %.2f, / in-process dense pipeline = "
+                   "%.2f%s\n", r.N, nm, p->t_accounts / best_c[0].t_accounts,
+                   t_dense > 0 ? p->t_accounts / t_dense : -1.0,
+                   a.ranks[q - 1] == 2 && r.N >= 8000
+                       ? (p->t_accounts / t_dense <= 1.25 ? " (target <= 1.25: PASS)"
+                                                          : " (target <= 1.25: FAIL)")
+                       : "");
+        unlink(cli_path[q]);
+    }
     if (a.solvers[0] != EMB_SOLVER_DENSE || !a.bare) {
         rc = 0;
         goto cleanup;
@@ -787,6 +926,11 @@ cleanup:
     for (int q = 0; q < a.n_solvers; q++) {
         char pth[4300];
         snprintf(pth, sizeof pth, "%s/results-%s.h5", dir, emb_solver_name(a.solvers[q]));
+        unlink(pth);
+    }
+    for (int q = 0; q <= a.n_ranks && a.n_ranks; q++) {
+        char pth[4300];
+        snprintf(pth, sizeof pth, "%s/results-cli-%d.h5", dir, q ? a.ranks[q - 1] : 0);
         unlink(pth);
     }
     rmdir(dir);

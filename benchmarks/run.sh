@@ -12,7 +12,10 @@
 # SOLVERS (default "dense,mixed"), BOTH_KERNELS (default 1), SPARSE (default 1:
 # GLORIA-like CSR tables, 164 x 120 = 19,680 at ~1.4 % density, spectral radius
 # 0.6, 0.8 and 0.95, sparse solver only; SPARSE_VS_DENSE=1 adds dense double
-# (about a minute per factorisation here) as the reference for the differences).
+# (about a minute per factorisation here) as the reference for the differences),
+# SCALAPACK (default empty; e.g. "1,2": whole CLI runs, `embodied --solver dense`
+# alone and `mpirun -np P embodied --solver scalapack` for each P, rows
+# dense-cli:* and scalapack-pP:*; needs the -Dmpi build and mpirun).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 arg=${1:-$here/../build}
@@ -30,7 +33,8 @@ out=$here/results/latest.csv
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
 for s in $sizes; do
-    "$bench" --regions "${s%x*}" --sectors "${s#*x}" --repeat "$repeat" --solvers "$solvers" --csv "$tmp"
+    "$bench" --regions "${s%x*}" --sectors "${s#*x}" --repeat "$repeat" --solvers "$solvers" --csv "$tmp" \
+        ${SCALAPACK:+--scalapack "$SCALAPACK"}
     echo
     if [ -n "${OPENBLAS_CORETYPE:-}" ] && [ "${BOTH_KERNELS:-1}" = 1 ]; then
         echo "# the same without the OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE pin:"

@@ -19,6 +19,7 @@ EMB_BUILD_DIR=${EMB_BUILD_DIR:-$EMB_ROOT/build}
 EMB_PACKAGES="gcc libc6-dev pkg-config meson ninja-build libopenblas-dev liblapacke-dev libhdf5-dev libzip-dev check python3-cffi python3-numpy python3-pandas python3-xarray python3-pytest python3-h5py"
 EMB_PACKAGES="$EMB_PACKAGES chromium" # headless browser of the report test (tests/report_browser.py)
 EMB_PACKAGES="$EMB_PACKAGES python3-netcdf4 python3-h5netcdf netcdf-bin r-cran-ncdf4" # results.h5 read as netCDF-4 (tests/python/test_results_netcdf.py, results_ncdf4.R)
+EMB_PACKAGES="$EMB_PACKAGES libopenmpi-dev openmpi-bin libscalapack-openmpi-dev" # MPI + ScaLAPACK backend
 
 emb_missing_packages() {
     missing=""

@@ -601,7 +601,7 @@ START_TEST(outputs_not_overwritten_without_force)
     ck_assert_uint_eq(count_entries(out_dir), 2); /* results.h5, csv/: no temporaries */
     snprintf(args, sizeof args, "accounts '%s' -q --solver lu", in);
     ck_assert_int_eq(run(args, &err), 2);
-    ck_assert_msg(strstr(err, "dense, mixed, sparse or auto"), "%s", err);
+    ck_assert_msg(strstr(err, "dense, mixed, sparse, scalapack or auto"), "%s", err);
     free(err);
     snprintf(args, sizeof args, "accounts '%s' -q --max-memory 12X", in);
     ck_assert_int_eq(run(args, &err), 2);

@@ -317,14 +317,14 @@ END_TEST
 START_TEST(names_parse)
 {
     emb_solver_kind k;
-    const char *names[] = {"auto", "dense", "mixed", "sparse"};
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"auto", "dense", "mixed", "sparse", "scalapack"};
+    for (int i = 0; i < 5; i++) {
         ck_assert_int_eq(emb_solver_parse(names[i], &k), EMB_OK);
         ck_assert_int_eq((int)k, i);
         ck_assert_str_eq(emb_solver_name(k), names[i]);
     }
     ck_assert_int_eq(emb_solver_parse("lu", &k), EMB_EUSAGE);
-    ck_assert_msg(strstr(emb_errmsg(), "dense, mixed, sparse or auto"), "%s", emb_errmsg());
+    ck_assert_msg(strstr(emb_errmsg(), "dense, mixed, sparse, scalapack or auto"), "%s", emb_errmsg());
 }
 END_TEST
 

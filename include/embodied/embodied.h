@@ -21,5 +21,6 @@
 #include "embodied/synth.h"
 #include "embodied/spa.h"
 #include "embodied/version.h"
+#include "embodied/mpi.h"
 
 #endif

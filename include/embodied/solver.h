@@ -63,10 +63,12 @@ typedef enum emb_solver_kind {
     EMB_SOLVER_AUTO = 0, /* choose from N, the storage and the memory available */
     EMB_SOLVER_DENSE,    /* double LU in place (dgetrf) */
     EMB_SOLVER_MIXED,    /* float LU (sgetrf) + iterative refinement in double; falls back to dense */
-    EMB_SOLVER_SPARSE    /* CSR + preconditioned iteration */
+    EMB_SOLVER_SPARSE,   /* CSR + preconditioned iteration */
+    EMB_SOLVER_SCALAPACK /* distributed LU over MPI ranks (embodied/mpi.h, emb_mpi_accounts);
+                          * not a backend of emb_leontief_create, which refuses it */
 } emb_solver_kind;
 
-/* "auto", "dense", "mixed", "sparse". */
+/* "auto", "dense", "mixed", "sparse", "scalapack". */
 EMB_API const char *emb_solver_name(emb_solver_kind k);
 /* Parse a --solver argument; EMB_EUSAGE naming the choices otherwise. */
 EMB_API emb_status emb_solver_parse(const char *s, emb_solver_kind *k);

@@ -200,6 +200,20 @@ int cli_load_results(const char *cmd, const char *path, const char *const *group
                      const char *const *group_files, size_t n_group_files, emb_table **t,
                      emb_accounts **a);
 
+/* MPI for the scalapack solver (src/cli/cli_mpi.c): cli_mpi_start
+ * initialises MPI when the process was started by a launcher or asks for
+ * --solver scalapack (0, or an exit code with the message printed);
+ * cli_mpi_end finalises it (every exit path of main).  cli_mpi_quiet_others
+ * silences stdout and stderr on ranks other than 0 (rank 0 reports for all);
+ * cli_mpi_load_table is cli_load_table with the ranks' agreement on the
+ * outcome (one message, naming the failing rank; the same exit code on
+ * every rank). */
+int cli_mpi_start(int *argc, char ***argv);
+void cli_mpi_end(void);
+void cli_mpi_quiet_others(void);
+int cli_mpi_load_table(const char *path, const char *const *groups, size_t n_groups,
+                       emb_table **out);
+
 int cmd_info(int argc, char **argv);
 int cmd_accounts(int argc, char **argv);
 int cmd_flows(int argc, char **argv);

@@ -43,12 +43,18 @@ static void usage(FILE *fp)
           "  -q, --quiet             no summary on stdout\n"
           "      --force             overwrite existing output files\n"
           CLI_SOLVER_HELP
-          "  -h, --help              this help\n",
+          "      --grid PRxPC        scalapack: the process grid (default: near-square, the\n"
+          "                          ranks of mpirun -np P)\n"
+          "      --block NB          scalapack: block size of the block-cyclic layout (default 64)\n"
+          "  -h, --help              this help\n"
+          "\n"
+          "--solver scalapack runs over MPI ranks: mpirun -np P embodied accounts FILE --solver\n"
+          "scalapack (README \"On a cluster\"); rank 0 reports and writes the results.\n",
           fp);
 }
 
 /* Long-only options (codes above the letters, below CLI_OPT_SOLVER). */
-enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA, OPT_GROUPS, OPT_POPULATION };
+enum { OPT_EEBT = 300, OPT_EEBT_BY_SECTOR, OPT_TCBA, OPT_GROUPS, OPT_POPULATION, OPT_GRID, OPT_BLOCK };
 
 int cmd_accounts(int argc, char **argv)
 {
@@ -60,11 +66,13 @@ int cmd_accounts(int argc, char **argv)
         {"force", no_argument, NULL, 'f'}, {"eebt", no_argument, NULL, OPT_EEBT},
         {"eebt-by-sector", no_argument, NULL, OPT_EEBT_BY_SECTOR},
         {"tcba", no_argument, NULL, OPT_TCBA}, {"groups", required_argument, NULL, OPT_GROUPS},
-        {"population", required_argument, NULL, OPT_POPULATION}, CLI_SOLVER_LONGOPTS,
+        {"population", required_argument, NULL, OPT_POPULATION}, {"grid", required_argument, NULL, OPT_GRID},
+        {"block", required_argument, NULL, OPT_BLOCK}, CLI_SOLVER_LONGOPTS,
         {NULL, 0, NULL, 0}};
     const char *out = NULL, *csv = NULL, *population = NULL;
     cli_list groups = {0}, stressors = {0}, gfiles = {0};
     emb_accounts_opts ao = {.per_sector = 0};
+    emb_mpi_opts mo = {0};
     int quiet = 0, explain = 0, force = 0, solver = 0, c, rc = EMB_EXIT_OK;
     while ((c = getopt_long(argc, argv, ":o:g:s:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -79,6 +87,23 @@ int cmd_accounts(int argc, char **argv)
         case OPT_EEBT_BY_SECTOR: ao.eebt = ao.eebt_by_sector = 1; break;
         case OPT_TCBA: ao.tcba = 1; break;
         case OPT_POPULATION: population = optarg; break;
+        case OPT_GRID:
+            if (emb_mpi_parse_grid(optarg, &mo.grid_rows, &mo.grid_cols)) {
+                rc = cli_usage_error("accounts", "%s", emb_errmsg());
+                goto done;
+            }
+            break;
+        case OPT_BLOCK: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 1 || v > 1 << 20) {
+                rc = cli_usage_error("accounts", "--block '%s': expected a whole number from 1 "
+                                                 "to 1048576", optarg);
+                goto done;
+            }
+            mo.block = (int)v;
+            break;
+        }
         case 'q': quiet = 1; break;
         case 'f': force = 1; break;
         case 'h': usage(stdout); goto done;
@@ -95,6 +120,9 @@ int cmd_accounts(int argc, char **argv)
         rc = cli_usage_error("accounts", "expected at most one FILE");
         goto done;
     }
+    int mpi = ao.solver.kind == EMB_SOLVER_SCALAPACK;
+    if (mpi)
+        cli_mpi_quiet_others(); /* rank 0 reports for all */
     const char *in = optind < argc ? argv[optind] : NULL;
     int stored = cli_is_results_file(in); /* summarise the stored accounts */
     if (stored && (solver || explain || out || population)) {
@@ -116,7 +144,8 @@ int cmd_accounts(int argc, char **argv)
     ao.ctx = cli_progress_context(); /* phases on a terminal */
     if (stored)
         rc = cli_load_results("accounts", in, groups.v, groups.n, gfiles.v, gfiles.n, &t, &a);
-    else if (!(rc = cli_load_table(in, EMB_READ_DEFAULT, groups.v, groups.n, &t)))
+    else if (!(rc = mpi ? cli_mpi_load_table(in, groups.v, groups.n, &t)
+                        : cli_load_table(in, EMB_READ_DEFAULT, groups.v, groups.n, &t)))
         rc = cli_add_group_files(t, "accounts", gfiles.v, gfiles.n);
     if (rc)
         goto free_table;
@@ -170,15 +199,18 @@ int cmd_accounts(int argc, char **argv)
         if (nsel < t->k)
             ao.stressors = sel, ao.n_stressors = nsel;
     }
-    if ((st = emb_accounts_compute(t, &ao, &a))) {
+    if ((st = mpi ? emb_mpi_accounts(t, &ao, &mo, &a) : emb_accounts_compute(t, &ao, &a))) {
         rc = cli_fail(st);
         goto free_sel;
     }
+    if (!a) /* a rank other than 0 of a distributed run: rank 0 reports and writes */
+        goto free_sel;
     cli_warn_facts(t, a);
     cli_report_solver(&a->solver, explain);
     char rc_text[48];
     if (isnan(a->rcond)) /* the sparse solver factorises nothing to estimate it from */
-        snprintf(rc_text, sizeof rc_text, "rcond not estimated (sparse solver)");
+        snprintf(rc_text, sizeof rc_text, "rcond not estimated (%s solver)",
+                 emb_solver_name(a->solver.kind));
     else
         snprintf(rc_text, sizeof rc_text, "rcond %.2e", a->rcond);
     fprintf(stderr, "embodied: N = %zu, %zu stressor%s: read and formed I - A in %.3f s, "

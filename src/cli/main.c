@@ -304,8 +304,16 @@ int main(int argc, char **argv)
             emb_results_set_during_commit_hook(test_signal_during_commit);
     }
 
-    int rc = dispatch(argc, argv);
-    if (cli_caught_signal) /* a commit undone by a signal: end as the signal says */
+    /* MPI only when launched by mpirun/srun or asked for (--solver
+     * scalapack); finalised on every return from here. */
+    int rc = cli_mpi_start(&argc, &argv);
+    if (rc == 0)
+        rc = dispatch(argc, argv);
+    if (cli_caught_signal) { /* a commit undone by a signal: end as the signal says */
+        cli_mpi_end();
         die_of(cli_caught_signal);
-    return finish_stdout(rc);
+    }
+    rc = finish_stdout(rc);
+    cli_mpi_end();
+    return rc;
 }

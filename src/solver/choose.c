@@ -50,6 +50,12 @@ emb_status emb_solver_choose(size_t N, emb_solver_storage storage, double densit
     size_t exn = sizeof out->explain;
     ex[0] = 0;
     out->kind = k;
+    if (k == EMB_SOLVER_SCALAPACK) { /* a whole run over MPI ranks, not a backend here */
+        snprintf(ex, exn, "scalapack: the distributed solver runs the whole accounts over MPI "
+                          "ranks (emb_mpi_accounts, `mpirun -np P embodied accounts FILE --solver "
+                          "scalapack`), not through emb_leontief_create");
+        return EMB_EUSAGE;
+    }
     if (k < EMB_SOLVER_AUTO || k > EMB_SOLVER_SPARSE) {
         snprintf(ex, exn, "unknown solver kind %d: expected dense, mixed, sparse or auto", (int)k);
         return EMB_EUSAGE;

@@ -43,18 +43,20 @@ const char *emb_solver_name(emb_solver_kind k)
     case EMB_SOLVER_DENSE: return "dense";
     case EMB_SOLVER_MIXED: return "mixed";
     case EMB_SOLVER_SPARSE: return "sparse";
+    case EMB_SOLVER_SCALAPACK: return "scalapack";
     }
     return "?";
 }
 
 emb_status emb_solver_parse(const char *s, emb_solver_kind *k)
 {
-    for (int i = EMB_SOLVER_AUTO; i <= EMB_SOLVER_SPARSE; i++)
+    for (int i = EMB_SOLVER_AUTO; i <= EMB_SOLVER_SCALAPACK; i++)
         if (!strcmp(s, emb_solver_name((emb_solver_kind)i))) {
             *k = (emb_solver_kind)i;
             return EMB_OK;
         }
-    return emb_raise(EMB_EUSAGE, "--solver '%s': expected dense, mixed, sparse or auto", s);
+    return emb_raise(EMB_EUSAGE, "--solver '%s': expected dense, mixed, sparse, scalapack or auto",
+                     s);
 }
 
 /* The memory the solver may plan for, and where that number came from. */
