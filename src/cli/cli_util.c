@@ -471,19 +471,25 @@ static int clashes_with_input(const char *path, const char *in)
     return strncmp(rdir, rin, n) == 0 && (rdir[n] == '\0' || rdir[n] == '/' || n == 1);
 }
 
+/* The directory part of path ("." for a bare name, "/" for a name in /). */
+static void parent_dir(const char *path, char *dir, size_t cap)
+{
+    snprintf(dir, cap, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, cap, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+}
+
 /* The directory that will hold path exists and is writable: 0, or the I/O
  * exit code with the message the writer would give after the work. */
 static int check_parent(const char *path)
 {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
+    parent_dir(path, dir, sizeof dir);
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         fprintf(stderr, "embodied: %s: cannot write: directory %s does not exist\n", path, dir);
@@ -648,15 +654,8 @@ static double free_bytes(const char *path, int is_dir, dev_t *dev)
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     struct stat sb;
-    if (!(is_dir && stat(dir, &sb) == 0)) {
-        char *slash = strrchr(dir, '/');
-        if (!slash)
-            snprintf(dir, sizeof dir, ".");
-        else if (slash == dir)
-            dir[1] = '\0';
-        else
-            *slash = '\0';
-    }
+    if (!(is_dir && stat(dir, &sb) == 0))
+        parent_dir(path, dir, sizeof dir);
     struct statvfs vf;
     if (stat(dir, &sb) != 0 || statvfs(dir, &vf) != 0)
         return -1;

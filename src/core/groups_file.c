@@ -169,28 +169,10 @@ static emb_status read_file(const char *path, const emb_table *t, gfile *g)
     if ((st = emb_tsv_open(src, 4096, GROUPS_MAXLINE, &r)))
         return st;
     emb_tsv_set_delim(r, ',');
-    int header = 0;
-    for (;;) {
-        int have = 0;
-        if ((st = emb_tsv_next(r, &have)) || !have)
-            break;
-        if (emb_tsv_blank(r) || emb_tsv_field(r, 0)[0] == '#')
-            continue;
-        if (!header) {
-            if (emb_tsv_nfields(r) != 2 || strcmp(emb_tsv_field(r, 0), "group") != 0 ||
-                strcmp(emb_tsv_field(r, 1), "member") != 0) {
-                st = emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL,
-                                  "the header must be 'group,member' (found '%s%s%s%s')",
-                                  emb_tsv_field(r, 0), emb_tsv_nfields(r) > 1 ? "," : "",
-                                  emb_tsv_field(r, 1), emb_tsv_nfields(r) > 2 ? ",..." : "");
-                break;
-            }
-            header = 1;
-            continue;
-        }
+    int header = 0, have = 0;
+    while (!(st = emb_tsv_next_row2(r, "group", "member", &header, &have)) && have)
         if ((st = read_row(r, t, g)))
             break;
-    }
     emb_tsv_close(r);
     if (!st && !header)
         st = emb_raise(EMB_EINPUT, "%s: empty file: expected the header 'group,member' and one "

@@ -88,29 +88,10 @@ emb_status emb_table_read_population_csv(emb_table *t, const char *path)
         (st = emb_tsv_open(src, 4096, POP_MAXLINE, &r)))
         goto done;
     emb_tsv_set_delim(r, ',');
-    int header = 0;
-    for (;;) {
-        int have = 0;
-        if ((st = emb_tsv_next(r, &have)) || !have)
-            break;
-        if (emb_tsv_blank(r) || emb_tsv_field(r, 0)[0] == '#')
-            continue;
-        if (!header) {
-            if (emb_tsv_nfields(r) != 2 || strcmp(emb_tsv_field(r, 0), "region") != 0 ||
-                strcmp(emb_tsv_field(r, 1), "population") != 0) {
-                st = emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL,
-                                  "the header must be 'region,population' (found '%s%s%s%s')",
-                                  emb_tsv_field(r, 0), emb_tsv_nfields(r) > 1 ? "," : "",
-                                  emb_tsv_nfields(r) > 1 ? emb_tsv_field(r, 1) : "",
-                                  emb_tsv_nfields(r) > 2 ? ",..." : "");
-                break;
-            }
-            header = 1;
-            continue;
-        }
+    int header = 0, have = 0;
+    while (!(st = emb_tsv_next_row2(r, "region", "population", &header, &have)) && have)
         if ((st = read_row(r, t, pop, line)))
             break;
-    }
     if (!st && !header)
         st = emb_raise(EMB_EINPUT, "%s: empty file: expected the header 'region,population' and "
                                    "one line per region", path);

@@ -398,6 +398,26 @@ emb_status emb_tsv_next(emb_tsv *r, int *have)
     return split(r, p, len);
 }
 
+emb_status emb_tsv_next_row2(emb_tsv *r, const char *h0, const char *h1, int *header, int *have)
+{
+    for (;;) {
+        emb_status st = emb_tsv_next(r, have);
+        if (st || !*have)
+            return st;
+        if (emb_tsv_blank(r) || emb_tsv_field(r, 0)[0] == '#')
+            continue;
+        if (*header)
+            return EMB_OK;
+        if (emb_tsv_nfields(r) != 2 || strcmp(emb_tsv_field(r, 0), h0) != 0 ||
+            strcmp(emb_tsv_field(r, 1), h1) != 0)
+            return emb_tsv_fail(r, EMB_EINPUT, EMB_TSV_NOCOL,
+                                "the header must be '%s,%s' (found '%s%s%s%s')", h0, h1,
+                                emb_tsv_field(r, 0), emb_tsv_nfields(r) > 1 ? "," : "",
+                                emb_tsv_field(r, 1), emb_tsv_nfields(r) > 2 ? ",..." : "");
+        *header = 1;
+    }
+}
+
 emb_status emb_tsv_next_line(emb_tsv *r, char **line, size_t *len, int *have)
 {
     r->again = 0;

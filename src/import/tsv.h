@@ -80,6 +80,13 @@ emb_status emb_tsv_open_in(emb_archive *a, const char *rel, emb_tsv **out);
  * *have = 0 at end of file.  Fields stay valid until the next call. */
 emb_status emb_tsv_next(emb_tsv *r, int *have);
 
+/* The next data row of a small comma-separated file whose first line (after
+ * blank lines and '#' comments, which are skipped everywhere) is the header
+ * h0,h1 (the groups and population files): *header says whether the header
+ * has been read (0 before the first call); *have = 0 at end of file.  A
+ * different header is EMB_EINPUT naming the one expected. */
+emb_status emb_tsv_next_row2(emb_tsv *r, const char *h0, const char *h1, int *header, int *have);
+
 /* emb_tsv_next() for a line expected to hold nlead label cells and then n
  * numbers (a row of Z, A, Y): when it does, and every number is a plain
  * decimal the fast parser decides, the numbers are parsed while the line is
