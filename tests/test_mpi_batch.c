@@ -79,6 +79,22 @@ static void assert_manifest_status(const char *rel, const char *name, const char
     free(m);
 }
 
+/* Manifest rows of table `name` in a_rel and b_rel agree on input, name,
+ * size and SHA-256 (the merged manifest keeps what the ranks recorded). */
+static void assert_same_checksum(const char *a_rel, const char *b_rel, const char *name)
+{
+    char *a = slurp(a_rel), *b = slurp(b_rel), needle[256];
+    snprintf(needle, sizeof needle, "\n%s.h5,%s,", name, name);
+    char *ra = strstr(a, needle), *rb = strstr(b, needle);
+    ck_assert_msg(ra && rb, "no row for %s", name);
+    for (int k = 0, i = 0; k < 4; i++) { /* up to the comma after the checksum */
+        ck_assert_msg(ra[i] == rb[i], "%s: %s and %s differ before the options", name, a_rel,
+                      b_rel);
+        k += ra[i] == ',';
+    }
+    free(a), free(b);
+}
+
 /* The serial batch's series, once (exit 3: the broken table). */
 static void serial_reference(void)
 {
@@ -145,6 +161,8 @@ START_TEST(dealt_to_ranks)
     assert_manifest_status(rel, "bad", "failed");
     assert_manifest_status(rel, "t2002", "done");
     assert_manifest_status(rel, "t2003", "done");
+    assert_same_checksum("serial/manifest.csv", rel, "t2002");
+    assert_same_checksum("serial/manifest.csv", rel, "bad");
     char *s = slurp("serial/series.csv"), *m;
     snprintf(rel, sizeof rel, "%s/series.csv", tag);
     m = slurp(rel);

@@ -523,14 +523,15 @@ done:
 }
 
 /* The final pass of an MPI run (opts.merge_ranks): table e as the rank that
- * had it recorded it in its manifest part (same name, checksum, options). */
+ * had it recorded it in its manifest part of this run (same name and
+ * options), its checksum and size included: the input is not read again
+ * (rank 0 would otherwise read every table once more, alone). */
 static void merged(const batch *b, emb_batch_entry *e)
 {
     const emb_batch_entry *p = NULL;
     for (size_t j = b->n_prev; j-- > 0 && !p;)
         if (b->prev[j].parts == b->o->merge_ranks && b->prev[j].name &&
-            !strcmp(b->prev[j].name, e->name) && !strcmp(b->prev[j].sha256, e->sha256) &&
-            b->prev[j].options && !strcmp(b->prev[j].options, e->options))
+            !strcmp(b->prev[j].name, e->name) && b->prev[j].options && !strcmp(b->prev[j].options, e->options))
             p = &b->prev[j];
     if (!p || p->status == EMB_BATCH_PENDING || p->status == EMB_BATCH_INTERRUPTED) {
         emb_status st = emb_raise(EMB_EINPUT, "%s: not computed: no rank of the %zu recorded it "
@@ -540,6 +541,8 @@ static void merged(const batch *b, emb_batch_entry *e)
         return;
     }
     e->solver = emb_strdup(p->solver ? p->solver : "");
+    e->size = p->size;
+    memcpy(e->sha256, p->sha256, sizeof e->sha256);
     e->residual_solve = p->residual_solve;
     e->residual_tsolve = p->residual_tsolve;
     e->identity_error = p->identity_error;
@@ -584,16 +587,16 @@ static void process(batch *b, size_t i)
     emb_status st;
     if (!e.input || !e.name || !e.options) {
         set_error(&e, EMB_ENOMEM, "out of memory");
+    } else if (o->merge_ranks) {
+        merged(b, &e);
     } else if (stat(path, &sb) != 0) {
         st = emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
         set_error(&e, st, emb_errmsg());
     } else if ((e.size = (long long)sb.st_size), (st = emb_sha256_file(path, e.sha256))) {
         set_error(&e, st, emb_errmsg());
     } else {
-        const emb_batch_entry *p = o->merge_ranks ? NULL : resumable(b, &e);
-        if (o->merge_ranks) {
-            merged(b, &e);
-        } else if (p) {
+        const emb_batch_entry *p = resumable(b, &e);
+        if (p) {
             /* Keep what the run that computed it measured. */
             e.solver = emb_strdup(p->solver ? p->solver : "");
             e.residual_solve = p->residual_solve;

@@ -105,9 +105,10 @@ typedef struct emb_batch_opts {
     void *user;
     /* The final pass of an MPI run dealt to merge_ranks parts (0: none): no
      * table is computed; each takes the row of DIR/manifest.rank*-of-
-     * <merge_ranks>.csv with its name, checksum and options (a table without
-     * one fails: no rank recorded it), then manifest.csv and the series are
-     * written as by a serial run. */
+     * <merge_ranks>.csv with its name and options, checksum and size
+     * included (the inputs are not read again; a table without one fails: no
+     * rank recorded it), then manifest.csv and the series are written as by
+     * a serial run. */
     size_t merge_ranks;
 } emb_batch_opts;
 
