@@ -31,6 +31,26 @@ static int make_table(const char *name, uint64_t seed)
     return rc;
 }
 
+/* I - A singular: A = blockdiag([.5 .5; .5 .5]) in both regions (as in
+ * test_mpi.c); 0 on success. */
+static int write_singular(void)
+{
+    double A[16] = {0}, x[4] = {1, 1, 1, 1}, Y[8] = {1, 0, 1, 0, 0, 1, 0, 1}, F[4] = {1, 2, 3, 4};
+    for (int b = 0; b < 2; b++)
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++)
+                A[(2 * b + i) * 4 + 2 * b + j] = 0.5;
+    const char *regions[] = {"R1", "R2"}, *sectors[] = {"s1", "s2"}, *fd[] = {"hh"};
+    const char *stressors[] = {"co2"}, *units[] = {"kg"};
+    emb_table *t = NULL;
+    if (emb_table_from_arrays(2, 2, 1, 1, EMB_TECH_A, A, x, Y, F, NULL, regions, sectors, fd,
+                              stressors, units, &t) != EMB_OK)
+        return 1;
+    int rc = emb_table_write_h5(t, emb_test_pathf("%s/singular.h5", dir), NULL) != EMB_OK;
+    emb_table_free(t);
+    return rc;
+}
+
 /* `mpirun -np P embodied batch ARGS`, each rank's exit status written to
  * TAG.rc.RANK; returns mpirun's status (0 unless the launch itself failed). */
 static int launch(int np, const char *tag, const char *args, char **err)
@@ -220,6 +240,24 @@ START_TEST(groups_of_ranks)
 }
 END_TEST
 
+/* A table whose I - A is singular fails in its group's solve (every rank
+ * of the group agrees), the other group's tables are done, and every rank
+ * exits 4 (numerical), the class a serial batch gives. */
+START_TEST(singular_in_a_group)
+{
+    char *err = NULL;
+    int rc = launch(4, "gs", "t2001.h5 singular.h5 t2002.h5 -o gs --ranks-per-table 2", &err);
+    ck_assert_msg(rc == 0, "mpirun: exit %d\n%s", rc, err);
+    assert_rank_status(4, "gs", 4, err);
+    assert_manifest_status("gs/manifest.csv", "t2001", "done");
+    assert_manifest_status("gs/manifest.csv", "singular", "failed");
+    assert_manifest_status("gs/manifest.csv", "t2002", "done");
+    ck_assert_msg(strstr(err, "singular"), "%s", err);
+    free(slurp("gs/series.csv"));
+    free(err);
+}
+END_TEST
+
 /* G not dividing P, --rank under mpirun: a usage error (exit 2) on every
  * rank, nothing written, nothing hangs. */
 START_TEST(usage_errors_everywhere)
@@ -249,6 +287,10 @@ int main(void)
         printf("Bail out! cannot write the generated tables: %s\n", emb_errmsg());
         return 1;
     }
+    if (write_singular()) {
+        printf("Bail out! cannot write singular.h5: %s\n", emb_errmsg());
+        return 1;
+    }
     FILE *bad = fopen(emb_test_pathf("%s/bad.h5", dir), "w"); /* the broken table */
     if (!bad || fputs("not an HDF5 file\n", bad) < 0 || fclose(bad)) {
         printf("Bail out! cannot write bad.h5\n");
@@ -260,6 +302,7 @@ int main(void)
     tcase_add_loop_test(tc, dealt_to_ranks, 0, 2);
     tcase_add_test(tc, all_good_exit_zero);
     tcase_add_test(tc, groups_of_ranks);
+    tcase_add_test(tc, singular_in_a_group);
     tcase_add_test(tc, usage_errors_everywhere);
     suite_add_tcase(s, tc);
     int rc = emb_test_run(s);

@@ -671,6 +671,11 @@ int cmd_batch(int argc, char **argv)
                 n_failed = 0;
                 st = emb_batch_run(inputs, n, &fin, &entries, &n_failed);
                 rc = summarize(&fin, entries, n, n_failed, st);
+                /* The manifest keeps a failed table's message, not its class:
+                 * the exit status is the class the failing rank agreed (its
+                 * first failed table's, as a serial batch reports). */
+                if (!st && rc && all && all != EMB_EINTERRUPTED)
+                    rc = status_rc(all == EMB_EUSAGE ? EMB_EINPUT : all);
                 /* a part that failed as a whole (its manifest, its folder) */
                 if (!rc && all) {
                     fprintf(stderr, "embodied: %s\n", msg ? msg : emb_strerror(all));
