@@ -88,6 +88,17 @@ EMB_API emb_status emb_mpi_parse_grid(const char *s, int *pr, int *pc);
  * call.  Without MPI built or initialised, st is returned unchanged. */
 EMB_API emb_status emb_mpi_agree(const emb_mpi_opts *mo, emb_status st);
 
+/* Split MPI_COMM_WORLD into groups of g consecutive ranks (collective over
+ * MPI_COMM_WORLD; `embodied batch --ranks-per-table G`): *comm receives
+ * this rank's group communicator, to pass as emb_mpi_opts.comm and to
+ * release with emb_mpi_comm_free; *group = rank / g, *group_rank =
+ * rank mod g.  EMB_EUSAGE when g < 1 or g does not divide the number of
+ * ranks, or MPI is not built or not initialised (the same on every rank). */
+EMB_API emb_status emb_mpi_split(int g, void **comm, int *group, int *group_rank);
+
+/* Release a communicator of emb_mpi_split (NULL allowed). */
+EMB_API void emb_mpi_comm_free(void *comm);
+
 /* The accounts of table t computed by the ranks of mo->comm (collective;
  * opts as for emb_accounts_compute, NULL allowed; mo NULL = defaults).  On
  * rank 0 *out receives the accounts (owned by the caller), with

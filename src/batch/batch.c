@@ -241,6 +241,10 @@ static void manifests_read(const char *dir, emb_batch_entry **prev, size_t *n_pr
         if (strncmp(de->d_name, "manifest", 8) || len < 12 || strcmp(de->d_name + len - 4, ".csv") ||
             (strcmp(de->d_name, "manifest.csv") && strncmp(de->d_name, "manifest.rank", 13)))
             continue;
+        size_t parts = 0;
+        const char *of = strstr(de->d_name, "-of-");
+        if (!strncmp(de->d_name, "manifest.rank", 13) && of)
+            parts = (size_t)strtoull(of + 4, NULL, 10);
         char *path = emb_strfmt("%s/%s", dir, de->d_name);
         FILE *fp = path ? fopen(path, "rb") : NULL;
         emb_free(path);
@@ -297,6 +301,7 @@ static void manifests_read(const char *dir, emb_batch_entry **prev, size_t *n_pr
                         e->status = (emb_batch_status)s;
                 if (*f[MF_ERROR])
                     e->error = emb_strdup(f[MF_ERROR]);
+                e->parts = parts;
             }
         }
         emb_free(text);
@@ -429,7 +434,7 @@ done:
 }
 
 /* Read, compute, write table i into a temporary folder and commit it. */
-static void run_table(batch *b, size_t i, emb_batch_entry *e)
+static void run_table(batch *b, size_t i, emb_batch_entry *e, int *computed)
 {
     const emb_batch_opts *o = b->o;
     const char *path = b->inputs[i];
@@ -464,7 +469,13 @@ static void run_table(batch *b, size_t i, emb_batch_entry *e)
     }
     emb_accounts_opts ao = o->acc;
     ao.ctx = ctx;
-    if ((st = emb_accounts_compute(t, &ao, &a)))
+    if (o->compute) {
+        *computed = 1;
+        st = o->compute(i, t, &ao, &a, o->user);
+    } else {
+        st = emb_accounts_compute(t, &ao, &a);
+    }
+    if (st)
         goto fail;
     e->solver = emb_strdup(emb_solver_name(a->solver.kind));
     e->explain = emb_strdup(a->solver.explain);
@@ -511,6 +522,48 @@ done:
     e->peak_rss_mib = peak_rss_mib();
 }
 
+/* The final pass of an MPI run (opts.merge_ranks): table e as the rank that
+ * had it recorded it in its manifest part of this run (same name and
+ * options), its checksum and size included: the input is not read again
+ * (rank 0 would otherwise read every table once more, alone). */
+static void merged(const batch *b, emb_batch_entry *e)
+{
+    const emb_batch_entry *p = NULL;
+    for (size_t j = b->n_prev; j-- > 0 && !p;)
+        if (b->prev[j].parts == b->o->merge_ranks && b->prev[j].name &&
+            !strcmp(b->prev[j].name, e->name) && b->prev[j].options && !strcmp(b->prev[j].options, e->options))
+            p = &b->prev[j];
+    if (!p || p->status == EMB_BATCH_PENDING || p->status == EMB_BATCH_INTERRUPTED) {
+        emb_status st = emb_raise(EMB_EINPUT, "%s: not computed: no rank of the %zu recorded it "
+                                              "done or failed in %s/manifest.rank*-of-%zu.csv",
+                                  e->input, b->o->merge_ranks, b->o->dir, b->o->merge_ranks);
+        set_error(e, st, emb_errmsg());
+        return;
+    }
+    e->solver = emb_strdup(p->solver ? p->solver : "");
+    e->size = p->size;
+    memcpy(e->sha256, p->sha256, sizeof e->sha256);
+    e->residual_solve = p->residual_solve;
+    e->residual_tsolve = p->residual_tsolve;
+    e->identity_error = p->identity_error;
+    e->seconds = p->seconds;
+    e->peak_rss_mib = p->peak_rss_mib;
+    e->year = p->year;
+    e->year_source = p->year_source;
+    e->status = p->status;
+    if ((p->status == EMB_BATCH_DONE || p->status == EMB_BATCH_SKIPPED) &&
+        !outputs_exist(b->o->dir, e->name)) {
+        emb_status st = emb_raise(EMB_EIO, "%s: recorded done, but %s/%s/ lacks results.h5 or "
+                                           "accounts.csv", e->input, b->o->dir, e->name);
+        set_error(e, st, emb_errmsg());
+        return;
+    }
+    if (p->status == EMB_BATCH_FAILED) {
+        e->error_status = EMB_EINPUT; /* the manifest keeps the message, not the class */
+        e->error = emb_strdup(p->error ? p->error : "failed");
+    }
+}
+
 /* One table from start to manifest: checksum, resume, run. */
 static void process(batch *b, size_t i)
 {
@@ -523,6 +576,7 @@ static void process(batch *b, size_t i)
                          .peak_rss_mib = 0.0 / 0.0};
     const char *path = b->inputs[i];
     double t0 = now_s();
+    int computed = 0;
     e.input = emb_strdup(path);
     e.name = table_name(path);
     e.options = emb_strdup(o->options_text ? o->options_text : "");
@@ -533,6 +587,8 @@ static void process(batch *b, size_t i)
     emb_status st;
     if (!e.input || !e.name || !e.options) {
         set_error(&e, EMB_ENOMEM, "out of memory");
+    } else if (o->merge_ranks) {
+        merged(b, &e);
     } else if (stat(path, &sb) != 0) {
         st = emb_raise(EMB_EIO, "%s: cannot open: %s", path, strerror(errno));
         set_error(&e, st, emb_errmsg());
@@ -554,10 +610,12 @@ static void process(batch *b, size_t i)
             }
             e.status = EMB_BATCH_SKIPPED;
         } else {
-            run_table(b, i, &e);
+            run_table(b, i, &e, &computed);
             e.seconds = now_s() - t0; /* the checksum included */
         }
     }
+    if (o->compute && !computed)
+        o->compute(i, NULL, NULL, NULL, o->user); /* the group goes on to the next table */
     e.processed = 1;
     pthread_mutex_lock(&b->lock);
     entry_clear(&b->entries[i]);

@@ -63,6 +63,8 @@ typedef struct emb_batch_entry {
     int processed;           /* 1 once this run processed it (else: an earlier run's row) */
     emb_status error_status;
     char *error;            /* message, NULL when none */
+    size_t parts;           /* a row read from DIR/manifest.rank*-of-<parts>.csv (0: from
+                             * manifest.csv, or computed in this run) */
 } emb_batch_entry;
 
 typedef struct emb_batch_opts {
@@ -93,7 +95,21 @@ typedef struct emb_batch_opts {
      * here), and after each table with its final entry (logs). */
     void (*before_commit)(size_t i, void *user);
     void (*after_table)(size_t i, const emb_batch_entry *e, void *user);
+    /* The accounts of table i instead of emb_accounts_compute (an MPI group's
+     * rank 0: emb_mpi_accounts with the other ranks of its group).  With it,
+     * jobs must be 1: it is called exactly once per table of this rank that
+     * the run processes, in order, with t, ao and out NULL when the table is
+     * not computed (skipped, or failed before its solve). */
+    emb_status (*compute)(size_t i, const emb_table *t, const emb_accounts_opts *ao,
+                          emb_accounts **out, void *user);
     void *user;
+    /* The final pass of an MPI run dealt to merge_ranks parts (0: none): no
+     * table is computed; each takes the row of DIR/manifest.rank*-of-
+     * <merge_ranks>.csv with its name and options, checksum and size
+     * included (the inputs are not read again; a table without one fails: no
+     * rank recorded it), then manifest.csv and the series are written as by
+     * a serial run. */
+    size_t merge_ranks;
 } emb_batch_opts;
 
 /* Run the batch over inputs[0 .. n).  *entries (n entries, owned by the

@@ -1,6 +1,8 @@
 /* src/cli/cmd_batch.c — `embodied batch`: the accounts of many tables in one
  * process (src/batch/), resumable through DIR/manifest.csv, with one time
- * series out; the options, the interruption by signals, the summary. */
+ * series out; the options, the interruption by signals, the summary; under
+ * mpirun, the tables dealt to the ranks (or to groups of ranks solving each
+ * table with ScaLAPACK) and rank 0's final pass that merges the manifests. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "batch/batch.h"
 #include "cli/cli.h"
@@ -54,7 +56,16 @@ static void usage(FILE *fp)
           "                          manifest is then DIR/manifest.rankR-of-P.csv and no series\n"
           "                          is written: a final run without --rank writes it)\n"
           "      --ranks P           the number of ranks P of --rank\n"
-          "  -q, --quiet             no line per table on stderr\n"
+          "      --ranks-per-table G\n"
+          "                          under mpirun -np P (G divides P): groups of G ranks, each\n"
+          "                          solving its tables with the scalapack solver (default 1:\n"
+          "                          each rank solves its tables alone).  Under mpirun the tables\n"
+          "                          are dealt to the ranks (or groups) i mod P, each writes its\n"
+          "                          DIR/manifest.rankR-of-P.csv, then rank 0 merges them into\n"
+          "                          DIR/manifest.csv and writes the series\n"
+          "  -q, --quiet             no line per table on stderr\n",
+          fp);
+    fputs(
           CLI_SOLVER_HELP
           "                          (for the whole batch: each of the J tables running at once\n"
           "                          gets 1/J of it)\n"
@@ -62,13 +73,14 @@ static void usage(FILE *fp)
           "\n"
           "Exit status: 0 all tables done; 3 (or the first failed table's code) when any table\n"
           "failed, the summary on stderr says which and why; 130 interrupted (Ctrl-C: the tables\n"
-          "done are kept, the one running is discarded; run the same command to complete it).\n",
+          "done are kept, the one running is discarded; run the same command to complete it).\n"
+          "Under mpirun every rank exits with rank 0's status; rank 0 alone reports.\n",
           fp);
 }
 
 enum {
     OPT_THREADS = 300, OPT_SECTORS, OPT_FLOWS_BY_SECTOR, OPT_EEBT, OPT_EEBT_BY_SECTOR, OPT_TCBA,
-    OPT_ALL_FLOWS, OPT_ALLOW, OPT_FORCE, OPT_RANK, OPT_RANKS, OPT_YEAR_FROM
+    OPT_ALL_FLOWS, OPT_ALLOW, OPT_FORCE, OPT_RANK, OPT_RANKS, OPT_YEAR_FROM, OPT_RANKS_PER_TABLE
 };
 
 static volatile sig_atomic_t got_signal;
@@ -98,6 +110,7 @@ typedef struct cli_state {
     int explain; /* --explain: the solver's reason per table */
     long test_interrupt_table; /* EMBODIED_TEST_INTERRUPT_TABLE, -1 = none */
     int quiet;
+    struct group_state *gs; /* --ranks-per-table: this rank's group */
 } cli_state;
 
 /* The probe's verdict on table i (cli_probe_h5_many, run before the batch). */
@@ -174,6 +187,93 @@ static unsigned auto_jobs(const size_t *N, size_t n, const emb_batch_opts *bo)
     return (unsigned)j;
 }
 
+/* A group of ranks solving one table at a time (--ranks-per-table): the
+ * group's rank 0 runs the batch and, for each of its tables in order, tells
+ * the others whether the table is solved (emb_mpi_agree: EMB_OK, or a
+ * failing status for "skipped or failed before its solve"); then every rank
+ * says whether it could read it, and all solve it with emb_mpi_accounts.
+ * The others only follow (follow()); nothing else crosses ranks. */
+typedef struct group_state {
+    void *comm;        /* the group's communicator (emb_mpi_split) */
+    emb_mpi_opts mo;
+    size_t group, groups, next; /* next: the first table not yet announced */
+    size_t n;
+} group_state;
+
+static void announce_skips(group_state *gs, size_t upto)
+{
+    for (; gs->next < upto; gs->next += gs->groups) {
+        emb_errclear(); /* the status alone says "not solved" */
+        emb_mpi_agree(&gs->mo, EMB_EINPUT);
+    }
+}
+
+static emb_status group_compute(size_t i, const emb_table *t, const emb_accounts_opts *ao,
+                                emb_accounts **out, void *user)
+{
+    group_state *gs = ((cli_state *)user)->gs;
+    announce_skips(gs, i);
+    gs->next = i + gs->groups;
+    if (!t) {
+        emb_errclear(); /* the status alone says "not solved" */
+        emb_mpi_agree(&gs->mo, EMB_EINPUT);
+        return EMB_OK;
+    }
+    emb_status st = emb_mpi_agree(&gs->mo, EMB_OK); /* solve it */
+    if (!st)
+        st = emb_mpi_agree(&gs->mo, EMB_OK); /* the others read it too */
+    return st ? st : emb_mpi_accounts(t, ao, &gs->mo, out);
+}
+
+/* The group's other ranks: each table of the group that rank 0 solves,
+ * read and solved together (the accounts stay on rank 0). */
+static void follow(group_state *gs, const char *const *inputs, const emb_batch_opts *bo)
+{
+    for (size_t i = gs->group; i < gs->n; i += gs->groups) {
+        if (emb_mpi_agree(&gs->mo, EMB_OK))
+            continue;
+        emb_table *t = NULL;
+        emb_status st = emb_table_read_h5(inputs[i], EMB_READ_DEFAULT, &t);
+        for (size_t g = 0; g < bo->n_groups && !st; g++)
+            st = emb_table_add_group_spec(t, bo->groups[g]);
+        if (!emb_mpi_agree(&gs->mo, st)) {
+            emb_accounts *a = NULL;
+            emb_mpi_accounts(t, &bo->acc, &gs->mo, &a);
+            emb_accounts_free(a);
+        }
+        emb_table_free(t);
+    }
+}
+
+/* Exit code <-> status, to agree on one exit status across ranks. */
+static emb_status rc_status(int rc)
+{
+    switch (rc) {
+    case EMB_EXIT_OK: return EMB_OK;
+    case EMB_EXIT_USAGE: return EMB_EUSAGE;
+    case EMB_EXIT_INPUT: return EMB_EINPUT;
+    case EMB_EXIT_NUMERIC: return EMB_ENUMERIC;
+    case EMB_EXIT_IO: return EMB_EIO;
+    case EMB_EXIT_NOMEM: return EMB_ENOMEM;
+    case EMB_EXIT_INTERRUPTED: return EMB_EINTERRUPTED;
+    default: return EMB_EINTERNAL;
+    }
+}
+
+static int status_rc(emb_status st)
+{
+    switch (st) {
+    case EMB_OK: return EMB_EXIT_OK;
+    case EMB_EUSAGE: return EMB_EXIT_USAGE;
+    case EMB_EINPUT: return EMB_EXIT_INPUT;
+    case EMB_ENUMERIC: return EMB_EXIT_NUMERIC;
+    case EMB_EIO: return EMB_EXIT_IO;
+    case EMB_ENOMEM: return EMB_EXIT_NOMEM;
+    case EMB_EINTERRUPTED: return EMB_EXIT_INTERRUPTED;
+    default: return EMB_EXIT_INTERNAL;
+    }
+}
+
 /* The options that change a table's results, as the manifest records them
  * (resume redoes a table when they differ). */
 static char *options_text(const emb_accounts_opts *ao, const cli_list *groups)
@@ -202,6 +302,127 @@ static int parse_count(const char *opt, const char *arg, unsigned long max, unsi
     return 0;
 }
 
+/* This rank's part of the batch (all of it when serial): the damaged-file
+ * probe of its tables, the run under the signal handlers.  Returns an exit
+ * code for a failure before the run (message printed), else 0 with *st the
+ * run's status and *entries, *n_failed its outcome. */
+static int run_part(emb_batch_opts *bo, const char *const *inputs, size_t n, cli_state *cs,
+                    int explain, emb_batch_entry **entries, size_t *n_failed, emb_status *st)
+{
+    int rc;
+    *entries = NULL;
+    *n_failed = 0;
+    *st = EMB_OK;
+    /* The damaged-file probe, for this rank's tables, in one child process. */
+    if (!(cs->why = calloc(n, sizeof *cs->why)))
+        return EMB_EXIT_NOMEM;
+    {
+        const char **mine = calloc(n, sizeof *mine);
+        if (!mine)
+            return EMB_EXIT_NOMEM;
+        for (size_t i = bo->rank; i < n; i += bo->nranks)
+            mine[i] = inputs[i];
+        size_t *Ns = calloc(n, sizeof *Ns);
+        rc = Ns ? cli_probe_h5_many(mine, n, cs->why, Ns) : EMB_EXIT_NOMEM;
+        free((void *)mine);
+        if (!rc && !bo->jobs)
+            bo->jobs = auto_jobs(Ns, n, bo);
+        free(Ns);
+        if (rc)
+            return rc;
+    }
+    bo->check_input = check_input;
+    bo->before_commit = before_commit;
+    bo->after_table = after_table;
+    bo->user = cs;
+    cs->explain = explain;
+    bo->interrupt = interrupted;
+    struct sigaction sa, old[3];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART; /* reads and writes carry on; the batch polls the flag */
+    const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int s = 0; s < 3; s++)
+        sigaction(sigs[s], &sa, &old[s]);
+    /* --max-memory (or the machine's memory) is for the whole batch: each of
+     * the J tables running at once gets its share. */
+    if (bo->jobs > 1)
+        bo->memory_limit = emb_memory_limit() / bo->jobs;
+    if (!cs->quiet) {
+        size_t mine = (n - bo->rank + bo->nranks - 1) / bo->nranks;
+        if (bo->threads)
+            fprintf(stderr, "embodied: batch: %zu table%s, %u at once, %u thread%s each\n", mine,
+                    mine == 1 ? "" : "s", bo->jobs ? bo->jobs : 1, bo->threads,
+                    bo->threads == 1 ? "" : "s");
+        else
+            fprintf(stderr, "embodied: batch: %zu table%s, %u at once, the CPUs divided between "
+                            "them\n", mine, mine == 1 ? "" : "s", bo->jobs ? bo->jobs : 1);
+    }
+    *st = emb_batch_run(inputs, n, bo, entries, n_failed);
+    for (int s = 0; s < 3; s++)
+        sigaction(sigs[s], &old[s], NULL);
+    if (!*entries)
+        return cli_fail(*st);
+    return 0;
+}
+
+/* The summary on stderr and the exit code of a run over the tables of
+ * bo->rank. */
+static int summarize(const emb_batch_opts *bo, const emb_batch_entry *entries, size_t n,
+                     size_t n_failed, emb_status st)
+{
+    int rc;
+    size_t done_n = 0, skipped = 0, pending = 0, mine = 0;
+    int first_fail_rc = 0;
+    for (size_t i = bo->rank; i < n; i += bo->nranks) {
+        mine++;
+        if (!entries[i].processed) {
+            pending++;
+            continue;
+        }
+        switch (entries[i].status) {
+        case EMB_BATCH_DONE: done_n++; break;
+        case EMB_BATCH_SKIPPED: skipped++; break;
+        case EMB_BATCH_FAILED:
+            if (!first_fail_rc) {
+                emb_status es = entries[i].error_status ? entries[i].error_status : EMB_EINPUT;
+                first_fail_rc = es == EMB_EUSAGE ? EMB_EXIT_INPUT
+                              : es == EMB_EINPUT ? EMB_EXIT_INPUT
+                              : es == EMB_ENUMERIC ? EMB_EXIT_NUMERIC
+                              : es == EMB_EIO ? EMB_EXIT_IO
+                              : es == EMB_ENOMEM ? EMB_EXIT_NOMEM : EMB_EXIT_INTERNAL;
+            }
+            break;
+        default: pending++; break;
+        }
+    }
+    if (pending == mine && st != EMB_EINTERRUPTED)
+        return cli_fail(st); /* nothing ran: the output folder, the inputs' names */
+    fprintf(stderr, "embodied: batch: %zu table%s: %zu done, %zu skipped (done earlier), %zu failed%s"
+                    "; manifest in %s/%s\n",
+            mine, mine == 1 ? "" : "s", done_n, skipped, n_failed,
+            pending ? ", the others not reached (interrupted)" : "", bo->dir,
+            bo->nranks > 1 ? "manifest.rank*.csv" : "manifest.csv");
+    for (size_t i = bo->rank; i < n; i += bo->nranks)
+        if (entries[i].processed && entries[i].status == EMB_BATCH_FAILED)
+            fprintf(stderr, "embodied:   failed: %s\n", entries[i].error);
+    if (st) {
+        rc = cli_fail(st);
+        if (st == EMB_EINTERRUPTED && got_signal && got_signal != SIGINT && emb_mpi_size() == 1) {
+            /* SIGTERM, SIGHUP: end by the signal, as every command does. */
+            int sig = got_signal;
+            signal(sig, SIG_DFL);
+            raise(sig);
+        }
+    } else {
+        if (bo->nranks == 1)
+            fprintf(stderr, "embodied: wrote %s/series.csv%s\n", bo->dir,
+                    bo->npairs || bo->all_flows ? " and series_flows.csv" : "");
+        rc = first_fail_rc;
+    }
+    return rc;
+}
+
 int cmd_batch(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -216,6 +437,7 @@ int cmd_batch(int argc, char **argv)
         {"force", no_argument, NULL, OPT_FORCE}, {"rank", required_argument, NULL, OPT_RANK},
         {"ranks", required_argument, NULL, OPT_RANKS}, {"quiet", no_argument, NULL, 'q'},
         {"year-from", required_argument, NULL, OPT_YEAR_FROM},
+        {"ranks-per-table", required_argument, NULL, OPT_RANKS_PER_TABLE},
         {"help", no_argument, NULL, 'h'}, CLI_SOLVER_LONGOPTS, {NULL, 0, NULL, 0}};
     emb_batch_opts bo = {.nranks = 1};
     cli_list groups = {0}, from = {0}, to = {0};
@@ -224,8 +446,16 @@ int cmd_batch(int argc, char **argv)
     emb_batch_entry *entries = NULL;
     char *opt_text = NULL;
     int explain = 0, c, rc = EMB_EXIT_OK, have_rank = 0, have_ranks = 0;
-    unsigned long v = 0;
+    unsigned long v = 0, G = 1;
     size_t n = 0;
+    /* Under mpirun: the ranks and sizes come from MPI, and rank 0 alone
+     * reports (usage errors are the same on every rank). */
+    const size_t P = (size_t)emb_mpi_size(), R = (size_t)emb_mpi_rank();
+    const int mpi = P > 1;
+    group_state gs = {0};
+    int follower = 0;
+    if (mpi)
+        cli_mpi_quiet_others();
     while ((c = getopt_long(argc, argv, ":o:j:g:f:t:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': bo.dir = optarg; break;
@@ -268,6 +498,14 @@ int cmd_batch(int argc, char **argv)
             }
             bo.nranks = v, have_ranks = 1;
             break;
+        case OPT_RANKS_PER_TABLE:
+            if ((rc = parse_count("--ranks-per-table", optarg, 1000000, &G)))
+                goto done;
+            if (G == 0) {
+                rc = cli_usage_error("batch", "--ranks-per-table 0: expected at least 1");
+                goto done;
+            }
+            break;
         case OPT_YEAR_FROM:
             if (!strcmp(optarg, "auto"))
                 bo.year_from = 0;
@@ -302,6 +540,34 @@ int cmd_batch(int argc, char **argv)
     if (have_rank != have_ranks || bo.rank >= bo.nranks) {
         rc = cli_usage_error("batch", "--rank R and --ranks P go together, with 0 <= R < P");
         goto done;
+    }
+    if (mpi && have_rank) {
+        rc = cli_usage_error("batch", "--rank/--ranks: under mpirun the ranks come from MPI "
+                                      "(%zu ranks); give them only to job arrays", P);
+        goto done;
+    }
+    if (G > 1 && (!mpi || P % G)) {
+        rc = cli_usage_error("batch", "--ranks-per-table %lu: expected mpirun -np P with P a "
+                                      "multiple of %lu (%zu rank%s here)", G, G, P,
+                             P == 1 ? "" : "s");
+        goto done;
+    }
+    if (G > 1 && bo.acc.solver.kind != EMB_SOLVER_AUTO &&
+        bo.acc.solver.kind != EMB_SOLVER_SCALAPACK) {
+        rc = cli_usage_error("batch", "--ranks-per-table %lu: the groups solve with the scalapack "
+                                      "solver, not %s", G, emb_solver_name(bo.acc.solver.kind));
+        goto done;
+    }
+    if (G <= 1 && bo.acc.solver.kind == EMB_SOLVER_SCALAPACK) {
+        rc = cli_usage_error("batch", "--solver scalapack: give mpirun -np P embodied batch "
+                                      "--ranks-per-table G (G ranks per table)");
+        goto done;
+    }
+    if (G > 1)
+        bo.acc.solver.kind = EMB_SOLVER_SCALAPACK; /* recorded in the options (resume key) */
+    if (mpi) {
+        bo.nranks = P / G;
+        bo.rank = R / G;
     }
     if (from.n != to.n) {
         rc = cli_usage_error("batch", "every --from needs a --to (%zu --from, %zu --to)", from.n,
@@ -348,114 +614,87 @@ int cmd_batch(int argc, char **argv)
         if ((rc = cli_check_input_type(inputs[i], "the table")))
             goto done;
     }
-    /* The damaged-file probe, for this rank's tables, in one child process. */
-    if (!(cs.why = calloc(n, sizeof *cs.why))) {
-        rc = EMB_EXIT_NOMEM;
-        goto done;
-    }
-    {
-        const char **mine = calloc(n, sizeof *mine);
-        if (!mine) {
-            rc = EMB_EXIT_NOMEM;
+    if (G > 1) {
+        emb_status sst = emb_mpi_split((int)G, &gs.comm, &(int){0}, &(int){0});
+        if (sst) { /* the same on every rank */
+            rc = cli_fail(sst);
             goto done;
         }
-        for (size_t i = bo.rank; i < n; i += bo.nranks)
-            mine[i] = inputs[i];
-        size_t *Ns = calloc(n, sizeof *Ns);
-        rc = Ns ? cli_probe_h5_many(mine, n, cs.why, Ns) : EMB_EXIT_NOMEM;
-        free((void *)mine);
-        if (!rc && !bo.jobs)
-            bo.jobs = auto_jobs(Ns, n, &bo);
-        free(Ns);
-        if (rc)
-            goto done;
+        gs.mo.comm = gs.comm;
+        gs.group = bo.rank;
+        gs.groups = bo.nranks;
+        gs.next = bo.rank;
+        gs.n = n;
+        follower = R % G != 0;
+        bo.jobs = 1; /* one table at a time per group, in order */
+        bo.compute = group_compute;
+        cs.gs = &gs;
     }
-    bo.check_input = check_input;
-    bo.before_commit = before_commit;
-    bo.after_table = after_table;
-    bo.user = &cs;
-    cs.explain = explain;
-    bo.interrupt = interrupted;
-    struct sigaction sa, old[3];
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART; /* reads and writes carry on; the batch polls the flag */
-    const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int s = 0; s < 3; s++)
-        sigaction(sigs[s], &sa, &old[s]);
     size_t n_failed = 0;
-    /* --max-memory (or the machine's memory) is for the whole batch: each of
-     * the J tables running at once gets its share. */
-    if (bo.jobs > 1)
-        bo.memory_limit = emb_memory_limit() / bo.jobs;
-    if (!cs.quiet) {
-        size_t mine = (n - bo.rank + bo.nranks - 1) / bo.nranks;
-        if (bo.threads)
-            fprintf(stderr, "embodied: batch: %zu table%s, %u at once, %u thread%s each\n", mine,
-                    mine == 1 ? "" : "s", bo.jobs ? bo.jobs : 1, bo.threads,
-                    bo.threads == 1 ? "" : "s");
-        else
-            fprintf(stderr, "embodied: batch: %zu table%s, %u at once, the CPUs divided between "
-                            "them\n", mine, mine == 1 ? "" : "s", bo.jobs ? bo.jobs : 1);
-    }
-    emb_status st = emb_batch_run(inputs, n, &bo, &entries, &n_failed);
-    for (int s = 0; s < 3; s++)
-        sigaction(sigs[s], &old[s], NULL);
-    if (!entries) {
-        rc = cli_fail(st);
-        goto done;
-    }
-    size_t done_n = 0, skipped = 0, pending = 0, mine = 0;
-    int first_fail_rc = 0;
-    for (size_t i = bo.rank; i < n; i += bo.nranks) {
-        mine++;
-        if (!entries[i].processed) {
-            pending++;
-            continue;
-        }
-        switch (entries[i].status) {
-        case EMB_BATCH_DONE: done_n++; break;
-        case EMB_BATCH_SKIPPED: skipped++; break;
-        case EMB_BATCH_FAILED:
-            if (!first_fail_rc) {
-                emb_status es = entries[i].error_status ? entries[i].error_status : EMB_EINPUT;
-                first_fail_rc = es == EMB_EUSAGE ? EMB_EXIT_INPUT
-                              : es == EMB_EINPUT ? EMB_EXIT_INPUT
-                              : es == EMB_ENUMERIC ? EMB_EXIT_NUMERIC
-                              : es == EMB_EIO ? EMB_EXIT_IO
-                              : es == EMB_ENOMEM ? EMB_EXIT_NOMEM : EMB_EXIT_INTERNAL;
-            }
-            break;
-        default: pending++; break;
-        }
-    }
-    if (pending == mine && st != EMB_EINTERRUPTED) {
-        rc = cli_fail(st); /* nothing ran: the output folder, the inputs' names */
-        goto done;
-    }
-    fprintf(stderr, "embodied: batch: %zu table%s: %zu done, %zu skipped (done earlier), %zu failed%s"
-                    "; manifest in %s/%s\n",
-            mine, mine == 1 ? "" : "s", done_n, skipped, n_failed,
-            pending ? ", the others not reached (interrupted)" : "", bo.dir,
-            bo.nranks > 1 ? "manifest.rank*.csv" : "manifest.csv");
-    for (size_t i = bo.rank; i < n; i += bo.nranks)
-        if (entries[i].processed && entries[i].status == EMB_BATCH_FAILED)
-            fprintf(stderr, "embodied:   failed: %s\n", entries[i].error);
-    if (st) {
-        rc = cli_fail(st);
-        if (st == EMB_EINTERRUPTED && got_signal && got_signal != SIGINT) {
-            /* SIGTERM, SIGHUP: end by the signal, as every command does. */
-            int sig = got_signal;
-            signal(sig, SIG_DFL);
-            raise(sig);
-        }
+    emb_status st = EMB_OK;
+    if (follower) {
+        follow(&gs, inputs, &bo);
+        rc = 0;
     } else {
-        if (bo.nranks == 1)
-            fprintf(stderr, "embodied: wrote %s/series.csv%s\n", bo.dir,
-                    bo.npairs || bo.all_flows ? " and series_flows.csv" : "");
-        rc = first_fail_rc;
+        rc = run_part(&bo, inputs, n, &cs, explain, &entries, &n_failed, &st);
+        if (gs.comm)
+            announce_skips(&gs, n); /* the tables the run did not reach */
+        if (!rc && !(mpi && bo.nranks > 1))
+            rc = summarize(&bo, entries, n, n_failed, st);
+    }
+    if (mpi && bo.nranks > 1) {
+        /* Every part is in its manifest: all ranks meet here, then rank 0
+         * merges the parts and writes the series (the job array's final run). */
+        emb_status mine = rc ? rc_status(rc) : st;
+        for (size_t i = bo.rank; !follower && !mine && entries && i < n; i += bo.nranks)
+            if (entries[i].processed && entries[i].status == EMB_BATCH_FAILED)
+                mine = entries[i].error_status ? entries[i].error_status : EMB_EINPUT;
+        emb_status all = emb_mpi_agree(NULL, mine);
+        if (R == 0) {
+            if (all == EMB_EINTERRUPTED) {
+                rc = cli_fail(all);
+            } else {
+                emb_batch_entries_free(entries, n);
+                entries = NULL;
+                emb_batch_opts fin = bo;
+                fin.rank = 0;
+                fin.nranks = 1;
+                fin.merge_ranks = bo.nranks;
+                fin.jobs = 1;
+                fin.check_input = NULL;
+                fin.before_commit = NULL;
+                fin.compute = NULL;
+                char *msg = all ? strdup(emb_errmsg()) : NULL;
+                if (!cs.quiet)
+                    fprintf(stderr, "embodied: batch: the %zu parts done; merging their "
+                                    "manifests\n", bo.nranks);
+                n_failed = 0;
+                st = emb_batch_run(inputs, n, &fin, &entries, &n_failed);
+                rc = summarize(&fin, entries, n, n_failed, st);
+                /* The manifest keeps a failed table's message, not its class:
+                 * the exit status is the class the failing rank agreed (its
+                 * first failed table's, as a serial batch reports). */
+                if (!st && rc && all && all != EMB_EINTERRUPTED)
+                    rc = status_rc(all == EMB_EUSAGE ? EMB_EINPUT : all);
+                /* a part that failed as a whole (its manifest, its folder) */
+                if (!rc && all) {
+                    fprintf(stderr, "embodied: %s\n", msg ? msg : emb_strerror(all));
+                    rc = status_rc(all);
+                }
+                free(msg);
+            }
+        }
+    }
+    if (mpi) { /* every rank exits with rank 0's status */
+        emb_status r0 = R == 0 ? rc_status(rc) : EMB_OK;
+        emb_errclear(); /* the status is the message (the other ranks are silent) */
+        emb_status all = emb_mpi_agree(NULL, r0);
+        if (R != 0)
+            rc = status_rc(all);
     }
 done:
+    if (gs.comm)
+        emb_mpi_comm_free(gs.comm);
     if (cs.why)
         for (size_t i = 0; i < n; i++)
             free(cs.why[i]);

@@ -96,6 +96,16 @@ emb_status emb_mpi_agree(const emb_mpi_opts *mo, emb_status st)
     return st;
 }
 
+emb_status emb_mpi_split(int g, void **comm, int *group, int *group_rank)
+{
+    (void)g;
+    *comm = NULL;
+    *group = *group_rank = 0;
+    return not_built();
+}
+
+void emb_mpi_comm_free(void *comm) { (void)comm; }
+
 emb_status emb_mpi_accounts(const emb_table *t, const emb_accounts_opts *opts,
                             const emb_mpi_opts *mo, emb_accounts **out)
 {
@@ -830,6 +840,46 @@ emb_status emb_mpi_agree(const emb_mpi_opts *mo, emb_status st)
     if (!mpi_on())
         return st;
     return agree(mo && mo->comm ? *(const MPI_Comm *)mo->comm : MPI_COMM_WORLD, st);
+}
+
+emb_status emb_mpi_split(int g, void **comm, int *group, int *group_rank)
+{
+    *comm = NULL;
+    *group = *group_rank = 0;
+    if (!mpi_on())
+        return emb_raise(EMB_EUSAGE, "groups of ranks need MPI initialised (start the program "
+                                     "with mpirun)");
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (g < 1 || size % g)
+        return emb_raise(EMB_EUSAGE, "--ranks-per-table %d: expected a divisor of the %d ranks",
+                         g, size);
+    MPI_Comm *c = emb_alloc(1, sizeof *c, "MPI communicator");
+    /* every rank reaches the split (collective), even one whose allocation failed */
+    int color = rank / g, ok = c != NULL, all = 0;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!all) {
+        emb_free(c);
+        return emb_raise(EMB_ENOMEM, "out of memory for a communicator");
+    }
+    if (MPI_Comm_split(MPI_COMM_WORLD, color, rank, c) != MPI_SUCCESS) {
+        emb_free(c);
+        return emb_raise(EMB_EINTERNAL, "MPI_Comm_split failed");
+    }
+    *comm = c;
+    *group = color;
+    *group_rank = rank % g;
+    return EMB_OK;
+}
+
+void emb_mpi_comm_free(void *comm)
+{
+    if (!comm)
+        return;
+    if (mpi_on())
+        MPI_Comm_free((MPI_Comm *)comm);
+    emb_free(comm);
 }
 
 emb_status emb_mpi_accounts(const emb_table *t, const emb_accounts_opts *opts,
