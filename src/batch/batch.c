@@ -386,6 +386,22 @@ static const emb_batch_entry *resumable(const batch *b, const emb_batch_entry *e
     return NULL;
 }
 
+/* The numbers and status of a manifest row recorded earlier (a resumed
+ * table, or a rank's part in the final pass), into this run's entry. */
+static void copy_recorded(emb_batch_entry *e, const emb_batch_entry *p)
+{
+    e->size = p->size;
+    memcpy(e->sha256, p->sha256, sizeof e->sha256);
+    e->residual_solve = p->residual_solve;
+    e->residual_tsolve = p->residual_tsolve;
+    e->identity_error = p->identity_error;
+    e->seconds = p->seconds;
+    e->peak_rss_mib = p->peak_rss_mib;
+    e->year = p->year;
+    e->year_source = p->year_source;
+    e->status = p->status;
+}
+
 static void set_error(emb_batch_entry *e, emb_status st, const char *msg)
 {
     e->status = st == EMB_EINTERRUPTED ? EMB_BATCH_INTERRUPTED : EMB_BATCH_FAILED;
@@ -541,16 +557,7 @@ static void merged(const batch *b, emb_batch_entry *e)
         return;
     }
     e->solver = emb_strdup(p->solver ? p->solver : "");
-    e->size = p->size;
-    memcpy(e->sha256, p->sha256, sizeof e->sha256);
-    e->residual_solve = p->residual_solve;
-    e->residual_tsolve = p->residual_tsolve;
-    e->identity_error = p->identity_error;
-    e->seconds = p->seconds;
-    e->peak_rss_mib = p->peak_rss_mib;
-    e->year = p->year;
-    e->year_source = p->year_source;
-    e->status = p->status;
+    copy_recorded(e, p);
     if ((p->status == EMB_BATCH_DONE || p->status == EMB_BATCH_SKIPPED) &&
         !outputs_exist(b->o->dir, e->name)) {
         emb_status st = emb_raise(EMB_EIO, "%s: recorded done, but %s/%s/ lacks results.h5 or "
@@ -749,16 +756,7 @@ emb_status emb_batch_run(const char *const *inputs, size_t n, const emb_batch_op
                 emb_free(e->solver);
                 emb_free(e->error);
                 e->options = opt, e->solver = sol, e->error = er;
-                e->size = p->size;
-                memcpy(e->sha256, p->sha256, sizeof e->sha256);
-                e->residual_solve = p->residual_solve;
-                e->residual_tsolve = p->residual_tsolve;
-                e->identity_error = p->identity_error;
-                e->seconds = p->seconds;
-                e->peak_rss_mib = p->peak_rss_mib;
-                e->year = p->year;
-                e->year_source = p->year_source;
-                e->status = p->status;
+                copy_recorded(e, p);
                 break;
             }
     /* The manifest exists (every table pending) before the first table runs. */
